@@ -1,0 +1,141 @@
+//! The command line: argument parsing, the commands, output and exit codes. The only module that
+//! prints or decides how the process ends.
+
+mod apply;
+mod output;
+mod plan;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit statuses, shared by every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Success; nothing (left) to do.
+    Ok = 0,
+    /// An error, or the user cancelled.
+    Error = 1,
+    /// `plan --detailed-exitcode`: there are changes to apply.
+    Changes = 2,
+    /// The plan holds a refusal.
+    Refused = 3,
+    /// Interrupted by SIGINT/SIGTERM.
+    Interrupted = 130,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tableform",
+    version,
+    about = "Declare PostgreSQL tables in TOML; plan and apply the difference."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check schema files without a database; report every problem at once.
+    Validate(SchemaArgs),
+    /// Compare the declaration with the database and show what apply would do.
+    Plan(PlanArgs),
+    /// Plan, ask for confirmation, and apply in one transaction.
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Directory of .toml schema files.
+    #[arg(long, value_name = "DIR")]
+    pub schema: PathBuf,
+    /// Never colour the output (also: NO_COLOR, or output that is not a terminal).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnArgs {
+    /// PostgreSQL URL (postgres://, postgresql://, postgresql+driver://, or key=value); default:
+    /// DATABASE_URL, else the PG* variables.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Text,
+    Sql,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanOpts {
+    #[command(flatten)]
+    pub schema: SchemaArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Allow drops and type changes that may lose data (type changes use USING casts).
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Drop tables in the managed schemas that the declaration does not mention.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub opts: PlanOpts,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 3 on refusals, 1 on errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub opts: PlanOpts,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Seconds to wait for another tableform apply on the same database.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub lock_wait: f64,
+    /// Seconds each statement may wait for a table lock (PostgreSQL lock_timeout).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub lock_timeout: f64,
+    /// Seconds each statement may run (PostgreSQL statement_timeout); 0 for no limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    pub statement_timeout: f64,
+}
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Plan(a) => runtime(plan::run(&a)),
+        Command::Apply(a) => runtime(apply::run(&a)),
+    };
+    ExitCode::from(status as u8)
+}
+
+fn runtime(fut: impl std::future::Future<Output = Status>) -> Status {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(fut),
+        Err(e) => {
+            output::error(&format!("cannot start the async runtime: {e}"));
+            Status::Error
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! Model x model -> typed changes.
+//!
+//! [`diff`] compares the desired schema with the live one and lists every difference as a
+//! [`Change`]; it decides nothing about safety. Whether a change may run is [`verdict::judge`]'s
+//! business, which may need facts about the data ("does this table have rows?"): [`Diff::questions`]
+//! lists them, the caller answers them from the database, and the verdicts are pure functions of
+//! the changes, the answers and the options. Nothing here does I/O.
+
+pub mod verdict;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Index, IndexPart, PrimaryKey,
+    QualName, Schema, Table, Unique,
+};
+
+pub use verdict::{Facts, Options, Verdict, judge};
+
+/// One difference between the declaration and the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// `CREATE SCHEMA s`
+    CreateSchema { schema: String },
+    /// `CREATE TYPE t AS ENUM (...)`
+    CreateEnum { def: EnumType },
+    /// `ALTER TYPE t ADD VALUE 'v' BEFORE 'w'` (or at the end)
+    AddEnumValue {
+        name: QualName,
+        value: String,
+        before: Option<String>,
+    },
+    /// Values removed or reordered: no statement can do that without rewriting data.
+    ReshapeEnum {
+        name: QualName,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    /// `CREATE TABLE t (...)` with its primary key, unique and check constraints, then its indexes
+    CreateTable { def: Table },
+    /// `DROP TABLE t` (only with `--prune`)
+    DropTable { table: QualName },
+    /// `ALTER TABLE t ADD COLUMN c ...`
+    AddColumn { table: QualName, column: Column },
+    /// `ALTER TABLE t DROP COLUMN c`
+    DropColumn { table: QualName, column: String },
+    /// `ALTER TABLE t ALTER COLUMN c TYPE new`
+    AlterType {
+        table: QualName,
+        column: String,
+        from: DataType,
+        to: DataType,
+    },
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`
+    SetDefault {
+        table: QualName,
+        column: String,
+        from: Option<ColumnDefault>,
+        to: Option<ColumnDefault>,
+    },
+    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`
+    SetNullable {
+        table: QualName,
+        column: String,
+        nullable: bool,
+    },
+    /// `COMMENT ON COLUMN t.c IS ...`
+    SetColumnComment {
+        table: QualName,
+        column: String,
+        comment: Option<String>,
+    },
+    /// `COMMENT ON TABLE t IS ...`
+    SetTableComment {
+        table: QualName,
+        comment: Option<String>,
+    },
+    /// `ALTER TABLE t ADD CONSTRAINT ...`
+    AddConstraint {
+        table: QualName,
+        constraint: Constraint,
+    },
+    /// `ALTER TABLE t DROP CONSTRAINT n`
+    DropConstraint {
+        table: QualName,
+        constraint: Constraint,
+    },
+    /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name)
+    RenameConstraint {
+        table: QualName,
+        from: String,
+        to: String,
+    },
+    /// `CREATE INDEX n ON t ...`
+    CreateIndex { table: QualName, index: Index },
+    /// `DROP INDEX n`
+    DropIndex { table: QualName, index: Index },
+    /// `ALTER INDEX a RENAME TO b`
+    RenameIndex {
+        table: QualName,
+        from: String,
+        to: String,
+    },
+}
+
+/// A table constraint, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(Unique),
+    ForeignKey(ForeignKey),
+    Check(Check),
+}
+
+impl Constraint {
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.name,
+            Constraint::Unique(c) => &c.name,
+            Constraint::ForeignKey(c) => &c.name,
+            Constraint::Check(c) => &c.name,
+        }
+    }
+
+    /// Same definition, whatever the name.
+    fn same_definition(&self, other: &Constraint) -> bool {
+        match (self, other) {
+            (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
+            (Constraint::Unique(a), Constraint::Unique(b)) => a.columns == b.columns,
+            (Constraint::ForeignKey(a), Constraint::ForeignKey(b)) => {
+                ForeignKey {
+                    name: String::new(),
+                    ..a.clone()
+                } == ForeignKey {
+                    name: String::new(),
+                    ..b.clone()
+                }
+            }
+            (Constraint::Check(a), Constraint::Check(b)) => a.expr.equivalent(&b.expr, None),
+            _ => false,
+        }
+    }
+}
+
+/// The kind of object a change belongs to, for grouping in a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Schema,
+    Enum,
+    Table,
+}
+
+impl Change {
+    /// The object this change is about.
+    pub fn object(&self) -> (ObjectKind, QualName) {
+        use Change::*;
+        match self {
+            CreateSchema { schema } => (ObjectKind::Schema, QualName::new(schema.clone(), "")),
+            CreateEnum { def } => (ObjectKind::Enum, def.name.clone()),
+            AddEnumValue { name, .. } | ReshapeEnum { name, .. } => {
+                (ObjectKind::Enum, name.clone())
+            }
+            CreateTable { def } => (ObjectKind::Table, def.name.clone()),
+            DropTable { table }
+            | AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | AlterType { table, .. }
+            | SetDefault { table, .. }
+            | SetNullable { table, .. }
+            | SetColumnComment { table, .. }
+            | SetTableComment { table, .. }
+            | AddConstraint { table, .. }
+            | DropConstraint { table, .. }
+            | RenameConstraint { table, .. }
+            | CreateIndex { table, .. }
+            | DropIndex { table, .. }
+            | RenameIndex { table, .. } => (ObjectKind::Table, table.clone()),
+        }
+    }
+}
+
+/// A fact about the data that a verdict depends on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Question {
+    /// How many rows the table has.
+    Rows(QualName),
+    /// How many rows have NULL in the column.
+    Nulls(QualName, String),
+}
+
+/// Everything that differs, plus what the database has that the declaration does not manage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    /// Live tables in the managed schemas that the declaration does not mention.
+    pub unmanaged: Vec<QualName>,
+    /// Declared tables that exist and match exactly.
+    pub unchanged: Vec<QualName>,
+}
+
+impl Diff {
+    /// The facts [`judge`] needs for these changes.
+    pub fn questions(&self) -> Vec<Question> {
+        let mut qs = BTreeSet::new();
+        for c in &self.changes {
+            match c {
+                Change::AddColumn { table, column }
+                    if !column.nullable && column.default.is_none() =>
+                {
+                    qs.insert(Question::Rows(table.clone()));
+                }
+                Change::SetNullable {
+                    table,
+                    column,
+                    nullable: false,
+                } => {
+                    qs.insert(Question::Nulls(table.clone(), column.clone()));
+                }
+                Change::AlterType { table, .. }
+                | Change::DropColumn { table, .. }
+                | Change::DropTable { table } => {
+                    qs.insert(Question::Rows(table.clone()));
+                }
+                _ => {}
+            }
+        }
+        qs.into_iter().collect()
+    }
+}
+
+/// Lists the changes that turn `live` into `desired`. With `prune`, live tables the declaration
+/// does not mention are dropped; otherwise they are reported as unmanaged.
+pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
+    let mut out = Diff::default();
+    for s in desired.schemas.difference(&live.schemas) {
+        out.changes.push(Change::CreateSchema { schema: s.clone() });
+    }
+    for (name, e) in &desired.enums {
+        match live.enums.get(name) {
+            None => out.changes.push(Change::CreateEnum { def: e.clone() }),
+            Some(l) => diff_enum(&mut out.changes, e, l),
+        }
+    }
+    for (name, t) in &desired.tables {
+        match live.tables.get(name) {
+            None => {
+                out.changes.push(Change::CreateTable { def: t.clone() });
+                for fk in &t.foreign_keys {
+                    out.changes.push(Change::AddConstraint {
+                        table: name.clone(),
+                        constraint: Constraint::ForeignKey(fk.clone()),
+                    });
+                }
+            }
+            Some(l) => {
+                let before = out.changes.len();
+                diff_table(&mut out.changes, t, l);
+                if out.changes.len() == before {
+                    out.unchanged.push(name.clone());
+                }
+            }
+        }
+    }
+    for name in live.tables.keys() {
+        if !desired.tables.contains_key(name) {
+            if prune {
+                out.changes.push(Change::DropTable {
+                    table: name.clone(),
+                });
+            } else {
+                out.unmanaged.push(name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// New values may be added anywhere; removing or reordering values cannot be done in place.
+fn diff_enum(out: &mut Vec<Change>, want: &EnumType, have: &EnumType) {
+    let kept: Vec<&String> = want
+        .values
+        .iter()
+        .filter(|v| have.values.contains(v))
+        .collect();
+    let reshaped =
+        kept.len() != have.values.len() || kept.iter().zip(&have.values).any(|(a, b)| *a != b);
+    if reshaped {
+        out.push(Change::ReshapeEnum {
+            name: want.name.clone(),
+            from: have.values.clone(),
+            to: want.values.clone(),
+        });
+        return;
+    }
+    for (i, v) in want.values.iter().enumerate() {
+        if !have.values.contains(v) {
+            // Place it before the next value that already exists, or at the end.
+            let before = want.values[i + 1..]
+                .iter()
+                .find(|n| have.values.contains(n))
+                .cloned();
+            out.push(Change::AddEnumValue {
+                name: want.name.clone(),
+                value: v.clone(),
+                before,
+            });
+        }
+    }
+}
+
+fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
+    let name = &want.name;
+    for c in &want.columns {
+        match have.column(&c.name) {
+            None => out.push(Change::AddColumn {
+                table: name.clone(),
+                column: c.clone(),
+            }),
+            Some(h) => diff_column(out, name, c, h),
+        }
+    }
+    for h in &have.columns {
+        if want.column(&h.name).is_none() {
+            out.push(Change::DropColumn {
+                table: name.clone(),
+                column: h.name.clone(),
+            });
+        }
+    }
+    if want.comment != have.comment {
+        out.push(Change::SetTableComment {
+            table: name.clone(),
+            comment: want.comment.clone(),
+        });
+    }
+    diff_constraints(out, name, &constraints(want), &constraints(have));
+    diff_indexes(out, name, &want.indexes, &have.indexes);
+}
+
+fn diff_column(out: &mut Vec<Change>, table: &QualName, want: &Column, have: &Column) {
+    if want.ty != have.ty {
+        out.push(Change::AlterType {
+            table: table.clone(),
+            column: want.name.clone(),
+            from: have.ty.clone(),
+            to: want.ty.clone(),
+        });
+    }
+    if !same_default(&want.default, &have.default, &want.ty) {
+        out.push(Change::SetDefault {
+            table: table.clone(),
+            column: want.name.clone(),
+            from: have.default.clone(),
+            to: want.default.clone(),
+        });
+    }
+    if want.nullable != have.nullable {
+        out.push(Change::SetNullable {
+            table: table.clone(),
+            column: want.name.clone(),
+            nullable: want.nullable,
+        });
+    }
+    if want.comment != have.comment {
+        out.push(Change::SetColumnComment {
+            table: table.clone(),
+            column: want.name.clone(),
+            comment: want.comment.clone(),
+        });
+    }
+}
+
+fn same_default(a: &Option<ColumnDefault>, b: &Option<ColumnDefault>, ty: &DataType) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(ColumnDefault::Serial { .. }), Some(ColumnDefault::Serial { .. })) => true,
+        (Some(ColumnDefault::Expr(x)), Some(ColumnDefault::Expr(y))) => x.equivalent(y, Some(ty)),
+        _ => false,
+    }
+}
+
+fn constraints(t: &Table) -> Vec<Constraint> {
+    let mut out = Vec::new();
+    out.extend(t.primary_key.clone().map(Constraint::PrimaryKey));
+    out.extend(t.uniques.iter().cloned().map(Constraint::Unique));
+    out.extend(t.checks.iter().cloned().map(Constraint::Check));
+    out.extend(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+    out
+}
+
+/// Matches by name; a same-definition pair under different names is a rename.
+fn diff_constraints(
+    out: &mut Vec<Change>,
+    table: &QualName,
+    want: &[Constraint],
+    have: &[Constraint],
+) {
+    let have_by_name: BTreeMap<&str, &Constraint> = have.iter().map(|c| (c.name(), c)).collect();
+    let want_names: BTreeSet<&str> = want.iter().map(Constraint::name).collect();
+    let mut spare: Vec<&Constraint> = have
+        .iter()
+        .filter(|c| !want_names.contains(c.name()))
+        .collect();
+    for w in want {
+        match have_by_name.get(w.name()) {
+            Some(h) if w.same_definition(h) => {}
+            Some(h) => {
+                out.push(Change::DropConstraint {
+                    table: table.clone(),
+                    constraint: (*h).clone(),
+                });
+                out.push(Change::AddConstraint {
+                    table: table.clone(),
+                    constraint: w.clone(),
+                });
+            }
+            None => match spare.iter().position(|h| w.same_definition(h)) {
+                Some(i) => {
+                    let h = spare.remove(i);
+                    out.push(Change::RenameConstraint {
+                        table: table.clone(),
+                        from: h.name().to_string(),
+                        to: w.name().to_string(),
+                    });
+                }
+                None => out.push(Change::AddConstraint {
+                    table: table.clone(),
+                    constraint: w.clone(),
+                }),
+            },
+        }
+    }
+    for h in spare {
+        out.push(Change::DropConstraint {
+            table: table.clone(),
+            constraint: h.clone(),
+        });
+    }
+}
+
+/// Same index whatever its name.
+pub fn same_index(a: &Index, b: &Index) -> bool {
+    let preds = match (&a.predicate, &b.predicate) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.equivalent(y, None),
+        _ => false,
+    };
+    let keys = a.keys.len() == b.keys.len()
+        && a.keys.iter().zip(&b.keys).all(|(x, y)| {
+            x.descending == y.descending
+                && x.nulls_first == y.nulls_first
+                && match (&x.part, &y.part) {
+                    (IndexPart::Column(p), IndexPart::Column(q)) => p == q,
+                    (IndexPart::Expr(p), IndexPart::Expr(q)) => p.equivalent(q, None),
+                    _ => false,
+                }
+        });
+    a.unique == b.unique && a.method == b.method && preds && keys
+}
+
+fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &[Index]) {
+    let want_names: BTreeSet<&str> = want.iter().map(|i| i.name.as_str()).collect();
+    let mut spare: Vec<&Index> = have
+        .iter()
+        .filter(|h| !want_names.contains(h.name.as_str()))
+        .collect();
+    for w in want {
+        match have.iter().find(|h| h.name == w.name) {
+            Some(h) if same_index(w, h) => {}
+            Some(h) => {
+                out.push(Change::DropIndex {
+                    table: table.clone(),
+                    index: h.clone(),
+                });
+                out.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: w.clone(),
+                });
+            }
+            None => match spare.iter().position(|h| same_index(w, h)) {
+                Some(i) => {
+                    let h = spare.remove(i);
+                    out.push(Change::RenameIndex {
+                        table: table.clone(),
+                        from: h.name.clone(),
+                        to: w.name.clone(),
+                    });
+                }
+                None => out.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: w.clone(),
+                }),
+            },
+        }
+    }
+    for h in spare {
+        out.push(Change::DropIndex {
+            table: table.clone(),
+            index: h.clone(),
+        });
+    }
+}

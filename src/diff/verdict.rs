@@ -1,0 +1,178 @@
+//! The verdict rules: which changes may run, and why not. `docs/verdicts.md` is this file's table
+//! in prose; the two must agree.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Change, Question};
+use crate::model::ColumnDefault;
+
+/// Counts above this are reported as "more than".
+pub const FACT_CAP: u64 = 1_000_000;
+
+/// Answers to [`Question`]s.
+pub type Facts = BTreeMap<Question, u64>;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    /// Turn refusals of drops and type changes into changes.
+    pub allow_destructive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// A missing object is created.
+    Create,
+    /// Closed in place without losing data; `note` says what it costs (a table rewrite).
+    Change { note: Option<String> },
+    /// Would lose or rewrite data, or needs a human decision.
+    Refuse { reason: String },
+}
+
+impl Verdict {
+    fn change() -> Self {
+        Verdict::Change { note: None }
+    }
+
+    fn note(note: impl Into<String>) -> Self {
+        Verdict::Change {
+            note: Some(note.into()),
+        }
+    }
+
+    fn refuse(reason: impl Into<String>) -> Self {
+        Verdict::Refuse {
+            reason: reason.into(),
+        }
+    }
+
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Verdict::Refuse { .. })
+    }
+}
+
+/// "3 rows", "more than 1000000 rows".
+pub fn count(n: u64, what: &str) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    if n > FACT_CAP {
+        format!("more than {FACT_CAP} {what}s")
+    } else {
+        format!("{n} {what}{plural}")
+    }
+}
+
+/// Decides whether one change may run. `facts` must answer the change's questions
+/// ([`super::Diff::questions`]); a missing answer is treated as "has rows", the safe side.
+pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
+    use Change::*;
+    let rows = |t| facts.get(&Question::Rows(t)).copied().unwrap_or(u64::MAX);
+    let destructive = opts.allow_destructive;
+    match change {
+        CreateSchema { .. } | CreateEnum { .. } | CreateTable { .. } => Verdict::Create,
+        AddEnumValue { .. } => Verdict::change(),
+        ReshapeEnum { from, to, .. } => Verdict::refuse(format!(
+            "enum values cannot be removed or reordered in place (database has [{}], declared [{}])",
+            from.join(", "),
+            to.join(", ")
+        )),
+        DropTable { table } => match rows(table.clone()) {
+            0 => Verdict::note("the table is empty"),
+            n if destructive => Verdict::note(format!("drops {}", count(n, "row"))),
+            n => Verdict::refuse(format!(
+                "dropping {table} would delete {}; pass --allow-destructive to allow it",
+                count(n, "row")
+            )),
+        },
+        AddColumn { table, column } => {
+            if column.nullable || column.default.is_some() {
+                return Verdict::change();
+            }
+            match rows(table.clone()) {
+                0 => Verdict::note("NOT NULL without a default is fine: the table is empty"),
+                n => Verdict::refuse(format!(
+                    "column `{}` is NOT NULL without a default and {table} has {}; declare a default, make it nullable, or backfill it by hand",
+                    column.name,
+                    count(n, "row")
+                )),
+            }
+        }
+        DropColumn { table, column } => {
+            let n = rows(table.clone());
+            if destructive || n == 0 {
+                Verdict::note(format!(
+                    "drops the column's data ({})",
+                    count(n.min(FACT_CAP + 1), "row")
+                ))
+            } else {
+                Verdict::refuse(format!(
+                    "dropping column `{column}` would lose its data ({}); pass --allow-destructive to allow it",
+                    count(n, "row")
+                ))
+            }
+        }
+        AlterType {
+            table,
+            column,
+            from,
+            to,
+        } => {
+            let n = rows(table.clone()).min(FACT_CAP + 1);
+            if from.widens_to(to) {
+                if from.change_rewrites(to) {
+                    Verdict::note(format!(
+                        "rewrites the table ({}) under an exclusive lock",
+                        count(n, "row")
+                    ))
+                } else {
+                    Verdict::change()
+                }
+            } else if destructive || n == 0 {
+                Verdict::note(format!(
+                    "converts {} with USING {column}::{to}",
+                    count(n, "row")
+                ))
+            } else {
+                Verdict::refuse(format!(
+                    "changing `{column}` from {from} to {to} could fail or lose data ({}); convert it by hand or pass --allow-destructive",
+                    count(n, "row")
+                ))
+            }
+        }
+        SetDefault {
+            to: Some(ColumnDefault::Serial { .. }),
+            column,
+            ..
+        } => Verdict::refuse(format!(
+            "turning existing column `{column}` into a serial needs a sequence created and set past the existing values; do it by hand"
+        )),
+        SetNullable {
+            table,
+            column,
+            nullable: false,
+        } => {
+            match facts
+                .get(&Question::Nulls(table.clone(), column.clone()))
+                .copied()
+                .unwrap_or(u64::MAX)
+            {
+                0 => Verdict::change(),
+                n => Verdict::refuse(format!(
+                    "`{column}` cannot become NOT NULL: it is NULL in {}; fill them in by hand first",
+                    count(n, "row")
+                )),
+            }
+        }
+        SetDefault { .. }
+        | SetNullable { .. }
+        | SetColumnComment { .. }
+        | SetTableComment { .. }
+        | AddConstraint { .. }
+        | DropConstraint { .. }
+        | RenameConstraint { .. }
+        | CreateIndex { .. }
+        | DropIndex { .. }
+        | RenameIndex { .. } => Verdict::change(),
+    }
+}

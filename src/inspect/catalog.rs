@@ -1,0 +1,322 @@
+//! Reading the live schema from the PostgreSQL catalog: one query per object kind for all
+//! managed schemas at once, so the number of round trips does not grow with the schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tokio_postgres::{Client, Row};
+
+use crate::model::types::TypeError;
+use crate::model::{
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Index,
+    IndexKey, IndexPart, PrimaryKey, QualName, Schema, SqlExpr, Table, Unique,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("reading the catalog failed: {0}")]
+    Query(String),
+    #[error("cannot read the type `{ty}` of column {table}.{column}: {reason}")]
+    Type {
+        table: QualName,
+        column: String,
+        ty: String,
+        reason: String,
+    },
+}
+
+impl From<tokio_postgres::Error> for InspectError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        InspectError::Query(super::connect::reason(&e))
+    }
+}
+
+const NAMESPACES: &str = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)";
+
+const TABLES: &str = "
+SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)";
+
+const COLUMNS: &str = "
+SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum),
+       CASE WHEN et.typtype IN ('e', 'd', 'c') OR etn.nspname NOT IN ('pg_catalog', 'information_schema')
+            THEN etn.nspname END,
+       et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+JOIN pg_namespace etn ON etn.oid = et.typnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN LATERAL (
+    SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+      AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
+    LIMIT 1) seq ON true
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY n.nspname, c.relname, a.attnum";
+
+const CONSTRAINTS: &str = "
+SELECT n.nspname, c.relname, con.conname, con.contype::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
+       fn.nspname, fc.relname,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
+       con.confupdtype::text, con.confdeltype::text, con.condeferrable, con.condeferred,
+       pg_get_expr(con.conbin, con.conrelid)
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
+ORDER BY n.nspname, c.relname, con.conname";
+
+const INDEXES: &str = "
+SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
+       ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN NULL ELSE
+                (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1]) END
+             FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
+       ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
+       ARRAY(SELECT x.indoption[k - 1]::int4 FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
+       pg_get_expr(x.indpred, x.indrelid), x.indisvalid
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_am am ON am.oid = i.relam
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid
+                  AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY n.nspname, c.relname, i.relname";
+
+const ENUMS: &str = "
+SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE n.nspname = ANY($1)
+GROUP BY n.nspname, t.typname";
+
+/// What the catalog holds, as the model, plus what the model cannot express.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    pub schema: Schema,
+    /// Invalid indexes (a failed `CREATE INDEX CONCURRENTLY`), by table.
+    pub invalid_indexes: Vec<(QualName, String)>,
+    /// Catalog queries sent, for the performance report.
+    pub queries: usize,
+}
+
+/// Reads every table, column, constraint, index and enum type of `schemas`.
+pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
+    let names: Vec<String> = schemas.iter().cloned().collect();
+    let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
+    // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
+    let (nsp, tables, columns, constraints, indexes, enums) = tokio::try_join!(
+        client.query(NAMESPACES, &p),
+        client.query(TABLES, &p),
+        client.query(COLUMNS, &p),
+        client.query(CONSTRAINTS, &p),
+        client.query(INDEXES, &p),
+        client.query(ENUMS, &p),
+    )?;
+    let mut live = Live {
+        queries: 6,
+        ..Live::default()
+    };
+    let s = &mut live.schema;
+    s.schemas = nsp.iter().map(|r| r.get::<_, String>(0)).collect();
+    for r in &enums {
+        let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let values = r.get(2);
+        s.enums.insert(name.clone(), EnumType { name, values });
+    }
+    for r in &tables {
+        let name = qual(r, 0);
+        s.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: r.get(2),
+            },
+        );
+    }
+    for r in &columns {
+        let table = qual(r, 0);
+        let column = column(&table, r)?;
+        if let Some(t) = s.tables.get_mut(&table) {
+            t.columns.push(column);
+        }
+    }
+    for r in &constraints {
+        if let Some(t) = s.tables.get_mut(&qual(r, 0)) {
+            add_constraint(t, r);
+        }
+    }
+    for r in &indexes {
+        let table = qual(r, 0);
+        let valid: bool = r.get(9);
+        if !valid {
+            live.invalid_indexes.push((table.clone(), r.get(2)));
+        }
+        if let Some(t) = live.schema.tables.get_mut(&table) {
+            t.indexes.push(index(r));
+        }
+    }
+    Ok(live)
+}
+
+fn qual(r: &Row, i: usize) -> QualName {
+    QualName::new(r.get::<_, String>(i), r.get::<_, String>(i + 1))
+}
+
+fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
+    let name: String = r.get(2);
+    let formatted: String = r.get(3);
+    let udt_schema: Option<String> = r.get(7);
+    let udt_name: String = r.get(8);
+    let is_array: bool = r.get(9);
+    let owned_seq: Option<String> = r.get(10);
+    let ty = match udt_schema {
+        Some(schema) => DataType {
+            base: BaseType::Named(QualName::new(schema, udt_name)),
+            array: is_array,
+        },
+        None => DataType::parse(&formatted).map_err(|e| InspectError::Type {
+            table: table.clone(),
+            column: name.clone(),
+            ty: formatted.clone(),
+            reason: match e {
+                TypeError::Syntax(m) => m,
+                TypeError::Unknown(_) => "not a type tableform models".into(),
+            },
+        })?,
+    };
+    let default_sql: Option<String> = r.get(5);
+    let default = default_sql.map(|d| match &owned_seq {
+        // A nextval() default on the column's own sequence is what serial creates.
+        Some(seq) if d.starts_with("nextval(") && d.contains(seq.as_str()) => {
+            ColumnDefault::Serial {
+                sequence: Some(seq.clone()),
+            }
+        }
+        _ => ColumnDefault::Expr(SqlExpr::raw(d)),
+    });
+    Ok(Column {
+        name,
+        ty,
+        nullable: !r.get::<_, bool>(4),
+        default,
+        comment: r.get(6),
+    })
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn add_constraint(t: &mut Table, r: &Row) {
+    let name: String = r.get(2);
+    let kind: String = r.get(3);
+    let columns: Vec<String> = r.get(4);
+    match kind.as_str() {
+        "p" => t.primary_key = Some(PrimaryKey { name, columns }),
+        "u" => t.uniques.push(Unique { name, columns }),
+        "f" => t.foreign_keys.push(ForeignKey {
+            name,
+            columns,
+            ref_table: qual(r, 5),
+            ref_columns: r.get(7),
+            on_update: action(&r.get::<_, String>(8)),
+            on_delete: action(&r.get::<_, String>(9)),
+            deferrable: r.get(10),
+            initially_deferred: r.get(11),
+        }),
+        "c" => t.checks.push(Check {
+            name,
+            expr: SqlExpr::raw(r.get::<_, String>(12)),
+        }),
+        _ => {}
+    }
+}
+
+fn index(r: &Row) -> Index {
+    let cols: Vec<Option<String>> = r.get(5);
+    let defs: Vec<String> = r.get(6);
+    let options: Vec<i32> = r.get(7);
+    let keys = cols
+        .into_iter()
+        .zip(defs)
+        .zip(options)
+        .map(|((col, def), opt)| {
+            let part = match col {
+                Some(c) => IndexPart::Column(c),
+                None => IndexPart::Expr(SqlExpr::raw(def)),
+            };
+            // indoption bits: 1 = DESC, 2 = NULLS FIRST (see pg_index.h)
+            let desc = opt & 1 != 0;
+            IndexKey::new(part, desc, Some(opt & 2 != 0))
+        })
+        .collect();
+    Index {
+        name: r.get(2),
+        unique: r.get(3),
+        method: r.get(4),
+        keys,
+        predicate: r.get::<_, Option<String>>(8).map(SqlExpr::raw),
+    }
+}
+
+/// Row counts and NULL counts the verdicts depend on, answered in one query.
+pub async fn facts(
+    client: &Client,
+    questions: &[Question],
+) -> Result<BTreeMap<Question, u64>, InspectError> {
+    if questions.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let parts: Vec<String> = questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| match q {
+            Question::Rows(t) => format!(
+                "SELECT {i}, count(*) FROM (SELECT 1 FROM {} LIMIT {}) s",
+                t.sql(),
+                FACT_CAP + 1
+            ),
+            Question::Nulls(t, c) => format!(
+                "SELECT {i}, count(*) FROM (SELECT 1 FROM {} WHERE {} IS NULL LIMIT {}) s",
+                t.sql(),
+                crate::model::names::quote_ident(c),
+                FACT_CAP + 1
+            ),
+        })
+        .collect();
+    let rows = client.query(&parts.join(" UNION ALL "), &[]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let i: i32 = r.get(0);
+            let n: i64 = r.get(1);
+            (questions[i as usize].clone(), n as u64)
+        })
+        .collect())
+}
+
+pub use crate::diff::Question;
+use crate::diff::verdict::FACT_CAP;

@@ -1,0 +1,10 @@
+//! Everything that reads the database: connecting, the catalog, facts about the data, and asking
+//! the server to deparse expressions. The rest of the pipeline gets plain model values.
+
+pub mod catalog;
+pub mod connect;
+mod probe;
+
+pub use catalog::{InspectError, Live, facts, inspect};
+pub use connect::{ConnectError, Target};
+pub use probe::reconcile;

@@ -1,0 +1,122 @@
+//! TOML schema files -> [`Schema`](crate::model::Schema).
+//!
+//! Loading runs in two passes. [`raw`] reads every file into spanned raw declarations, reporting
+//! TOML syntax errors, wrong value types and unknown keys; [`resolve`] turns them into the model,
+//! reporting what only the whole schema can tell (duplicates, unknown types, foreign keys to
+//! nothing, invalid expressions). Every problem is collected before loading stops, so one
+//! `validate` run shows them all, each at `file:line:col`.
+
+pub mod diag;
+mod raw;
+mod read;
+mod resolve;
+
+use std::path::{Path, PathBuf};
+
+use crate::model::Schema;
+pub use diag::{Diagnostic, Loc, Sources};
+
+/// Schema files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub schema: Schema,
+    pub sources: Sources,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read schema directory {path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{path} holds no .toml schema files")]
+    Empty { path: PathBuf },
+    #[error("{} problem(s) in the schema files", diagnostics.len())]
+    Invalid {
+        diagnostics: Vec<Diagnostic>,
+        sources: Sources,
+    },
+}
+
+/// Loads every `*.toml` file of `dir` (in name order) as one schema.
+pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
+    let io = |e: std::io::Error| LoadError::Io {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    };
+    if !dir.is_dir() {
+        return Err(LoadError::Io {
+            path: dir.to_path_buf(),
+            message: if dir.exists() {
+                "not a directory".into()
+            } else {
+                "no such directory".into()
+            },
+        });
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::Empty {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|e| LoadError::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        files.push((path, bytes));
+    }
+    load_files(files)
+}
+
+/// Loads schema files given as (path, contents); the path is only used in messages.
+pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
+    let mut sources = Sources::default();
+    let mut problems = read::Problems::default();
+    let mut decls = raw::Decls::default();
+    for (path, bytes) in files {
+        let (text, bad_utf8) = match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        let too_big = text.len() > MAX_FILE_BYTES;
+        let file = sources.add(path, if too_big { String::new() } else { text });
+        let loc = |span| Loc { file, span };
+        if too_big {
+            problems.push(Diagnostic::new(
+                loc(0..0),
+                format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+            ));
+            continue;
+        }
+        if let Some(at) = bad_utf8 {
+            problems.push(
+                Diagnostic::new(loc(at..at + 1), "the file is not valid UTF-8")
+                    .label("invalid byte sequence here"),
+            );
+            continue;
+        }
+        raw::read_file(file, &sources.files[file].1, &mut decls, &mut problems);
+    }
+    let schema = resolve::resolve(&decls, &mut problems);
+    if problems.list.is_empty() {
+        Ok(Loaded { schema, sources })
+    } else {
+        let mut diagnostics = problems.list;
+        diagnostics.sort_by_key(|d| (d.loc.file, d.loc.span.start));
+        Err(LoadError::Invalid {
+            diagnostics,
+            sources,
+        })
+    }
+}

@@ -1,0 +1,523 @@
+//! First pass: one file's TOML -> raw, still spanned, declarations.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diag::{Diagnostic, Loc};
+use super::read::{Fields, Problems, Sp, type_name};
+
+/// Nesting of `[`/`{` past which a file is refused before the TOML parser sees it, so that
+/// hostile input cannot exhaust the stack.
+const MAX_NESTING: usize = 64;
+
+#[derive(Debug, Default)]
+pub struct Decls {
+    pub tables: Vec<RawTable>,
+    pub enums: Vec<RawEnum>,
+}
+
+#[derive(Debug)]
+pub struct RawTable {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+    pub columns: Vec<RawColumn>,
+    pub primary_key: Option<RawColumns>,
+    pub uniques: Vec<RawColumns>,
+    pub foreign_keys: Vec<RawForeignKey>,
+    pub checks: Vec<RawCheck>,
+    pub indexes: Vec<RawIndex>,
+}
+
+#[derive(Debug)]
+pub struct RawColumn {
+    pub name: Sp<String>,
+    pub ty: Sp<String>,
+    pub nullable: Option<Sp<bool>>,
+    pub default: Option<Sp<String>>,
+    pub primary_key: Option<Sp<bool>>,
+    pub unique: Option<Sp<bool>>,
+    pub references: Option<Sp<String>>,
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
+    pub check: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+}
+
+/// A named list of columns: a primary key or a unique constraint.
+#[derive(Debug)]
+pub struct RawColumns {
+    pub name: Option<Sp<String>>,
+    pub columns: Vec<Sp<String>>,
+    pub loc: Loc,
+}
+
+#[derive(Debug)]
+pub struct RawForeignKey {
+    pub name: Option<Sp<String>>,
+    pub columns: Vec<Sp<String>>,
+    pub references: Sp<String>,
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
+    pub deferrable: Option<Sp<bool>>,
+    pub initially_deferred: Option<Sp<bool>>,
+    pub loc: Loc,
+}
+
+#[derive(Debug)]
+pub struct RawCheck {
+    pub name: Option<Sp<String>>,
+    pub expression: Sp<String>,
+}
+
+#[derive(Debug)]
+pub struct RawIndex {
+    pub name: Option<Sp<String>>,
+    pub columns: Vec<Sp<String>>,
+    pub unique: Option<Sp<bool>>,
+    pub predicate: Option<Sp<String>>,
+    pub method: Option<Sp<String>>,
+    pub loc: Loc,
+}
+
+#[derive(Debug)]
+pub struct RawEnum {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub values: Vec<Sp<String>>,
+}
+
+const TOP_KEYS: &[&str] = &["table", "enum"];
+const TABLE_KEYS: &[&str] = &[
+    "schema",
+    "comment",
+    "columns",
+    "primary_key",
+    "unique",
+    "foreign_keys",
+    "checks",
+    "indexes",
+];
+const COLUMN_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "nullable",
+    "default",
+    "primary_key",
+    "unique",
+    "references",
+    "on_delete",
+    "on_update",
+    "check",
+    "comment",
+];
+const COLUMNS_KEYS: &[&str] = &["name", "columns"];
+const FK_KEYS: &[&str] = &[
+    "name",
+    "columns",
+    "references",
+    "on_delete",
+    "on_update",
+    "deferrable",
+    "initially_deferred",
+];
+const CHECK_KEYS: &[&str] = &["name", "expression"];
+const INDEX_KEYS: &[&str] = &["name", "columns", "unique", "where", "method"];
+const ENUM_KEYS: &[&str] = &["schema", "values"];
+
+pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
+    if let Some(at) = too_deep(text) {
+        p.push(
+            Diagnostic::new(
+                Loc {
+                    file,
+                    span: at..at + 1,
+                },
+                format!("brackets nest deeper than {MAX_NESTING} levels"),
+            )
+            .label("too deep"),
+        );
+        return;
+    }
+    let root = match DeTable::parse(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            p.push(
+                Diagnostic::new(Loc { file, span }, "invalid TOML")
+                    .label(e.message().trim().to_string()),
+            );
+            return;
+        }
+    };
+    let top = Fields::new(file, root.get_ref(), "a schema file", TOP_KEYS);
+    if let Some(v) = top.raw("table") {
+        for (name, body) in sections(&top, p, "table", v) {
+            if let Some(t) = read_table(&top, p, name, body) {
+                decls.tables.push(t);
+            }
+        }
+    }
+    if let Some(v) = top.raw("enum") {
+        for (name, body) in sections(&top, p, "enum", v) {
+            let f = Fields::new(file, body, format!("enum `{}`", name.value), ENUM_KEYS);
+            let values = f.strings(p, "values");
+            if values.is_none() {
+                p.push(
+                    Diagnostic::new(
+                        name.loc.clone(),
+                        format!("enum `{}` has no `values`", name.value),
+                    )
+                    .label("missing `values = [...]`"),
+                );
+            }
+            decls.enums.push(RawEnum {
+                schema: f.string(p, "schema"),
+                values: values.unwrap_or_default(),
+                name,
+            });
+            f.finish(p);
+        }
+    }
+    top.finish(p);
+}
+
+/// Where the first `[`/`{` beyond [`MAX_NESTING`] is, skipping comments and strings.
+fn too_deep(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let triple = [q, q, q];
+                if b[i..].starts_with(&triple) {
+                    i += 3;
+                    while i < b.len() && !b[i..].starts_with(&triple) {
+                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                    while i < b.len() && b[i] != q && b[i] != b'\n' {
+                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The `[table.NAME]` (or `[enum.NAME]`) sections of a file.
+fn sections<'a, 'i>(
+    top: &Fields<'a, 'i>,
+    p: &mut Problems,
+    key: &str,
+    v: &'a Spanned<DeValue<'i>>,
+) -> Vec<(Sp<String>, &'a DeTable<'i>)> {
+    let DeValue::Table(t) = v.get_ref() else {
+        p.push(
+            Diagnostic::new(
+                top.loc(v.span()),
+                format!(
+                    "`{key}` must be a table of {key}s, not {}",
+                    type_name(v.get_ref())
+                ),
+            )
+            .label(format!("expected `[{key}.NAME]` sections"))
+            .hint(format!("declare each one as `[{key}.NAME]`")),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, body) in t.iter() {
+        let name = Sp {
+            value: name.get_ref().to_string(),
+            loc: top.loc(name.span()),
+        };
+        match body.get_ref() {
+            DeValue::Table(b) => out.push((name, b)),
+            other => p.push(
+                Diagnostic::new(
+                    top.loc(body.span()),
+                    format!(
+                        "{key} `{}` must be a table, not {}",
+                        name.value,
+                        type_name(other)
+                    ),
+                )
+                .label(format!(
+                    "expected `[{key}.{}]` with keys below it",
+                    name.value
+                )),
+            ),
+        }
+    }
+    out
+}
+
+fn read_table(
+    top: &Fields<'_, '_>,
+    p: &mut Problems,
+    name: Sp<String>,
+    body: &DeTable<'_>,
+) -> Option<RawTable> {
+    let what = format!("table `{}`", name.value);
+    let f = Fields::new(top.file, body, what.clone(), TABLE_KEYS);
+    let mut columns = Vec::new();
+    match f.array(p, "columns") {
+        Some(items) => {
+            for item in items {
+                if let Some(t) = sub_table(&f, p, item, "column") {
+                    if let Some(c) = read_column(&f, p, t, item.span()) {
+                        columns.push(c);
+                    }
+                }
+            }
+            if items.is_empty() {
+                p.push(
+                    Diagnostic::new(name.loc.clone(), format!("{what} has no columns"))
+                        .label("`columns` is empty"),
+                );
+            }
+        }
+        None if body.get("columns").is_none() => p.push(
+            Diagnostic::new(name.loc.clone(), format!("{what} has no `columns`"))
+                .label("missing `columns = [...]`"),
+        ),
+        None => {}
+    }
+    let primary_key = match f.raw("primary_key") {
+        Some(v) => {
+            match v.get_ref() {
+                DeValue::Table(t) => read_columns(&f, p, t, v.span(), "primary key"),
+                other => {
+                    p.push(
+                    Diagnostic::new(
+                        f.loc(v.span()),
+                        format!("`primary_key` of {what} must be a table, not {}", type_name(other)),
+                    )
+                    .label("expected `{ columns = [...] }`")
+                    .hint("for a one-column key, write `primary_key = true` on the column instead"),
+                );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let uniques = list(&f, p, "unique", "unique constraint", |f, p, t, span| {
+        read_columns(f, p, t, span, "unique constraint")
+    });
+    let foreign_keys = list(&f, p, "foreign_keys", "foreign key", read_fk);
+    let checks = list(&f, p, "checks", "check", |f, p, t, _| {
+        let c = Fields::new(f.file, t, "check", CHECK_KEYS);
+        let expression = required(&c, p, "expression", "check")?;
+        let name = c.string(p, "name");
+        c.finish(p);
+        Some(RawCheck { name, expression })
+    });
+    let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
+        let i = Fields::new(f.file, t, "index", INDEX_KEYS);
+        let columns = i.strings(p, "columns");
+        if columns.is_none() && t.get("columns").is_none() {
+            p.push(
+                Diagnostic::new(i.loc(span.clone()), "index has no `columns`")
+                    .label("missing `columns = [...]`"),
+            );
+        }
+        let idx = RawIndex {
+            name: i.string(p, "name"),
+            columns: columns.unwrap_or_default(),
+            unique: i.boolean(p, "unique"),
+            predicate: i.string(p, "where"),
+            method: i.string(p, "method"),
+            loc: i.loc(span),
+        };
+        i.finish(p);
+        Some(idx)
+    });
+    let table = RawTable {
+        schema: f.string(p, "schema"),
+        comment: f.string(p, "comment"),
+        name,
+        columns,
+        primary_key,
+        uniques,
+        foreign_keys,
+        checks,
+        indexes,
+    };
+    f.finish(p);
+    Some(table)
+}
+
+/// An array-valued key whose items are inline tables, each read by `read`.
+fn list<'a, 'i, T>(
+    f: &Fields<'a, 'i>,
+    p: &mut Problems,
+    key: &str,
+    what: &str,
+    read: impl Fn(&Fields<'a, 'i>, &mut Problems, &'a DeTable<'i>, std::ops::Range<usize>) -> Option<T>,
+) -> Vec<T> {
+    let Some(items) = f.array(p, key) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let t = sub_table(f, p, item, what)?;
+            read(f, p, t, item.span())
+        })
+        .collect()
+}
+
+fn sub_table<'a, 'i>(
+    f: &Fields<'a, 'i>,
+    p: &mut Problems,
+    item: &'a Spanned<DeValue<'i>>,
+    what: &str,
+) -> Option<&'a DeTable<'i>> {
+    match item.get_ref() {
+        DeValue::Table(t) => Some(t),
+        other => {
+            p.push(
+                Diagnostic::new(
+                    f.loc(item.span()),
+                    format!("a {what} must be an inline table, not {}", type_name(other)),
+                )
+                .label("expected `{ ... }`"),
+            );
+            None
+        }
+    }
+}
+
+fn required(f: &Fields<'_, '_>, p: &mut Problems, key: &str, what: &str) -> Option<Sp<String>> {
+    let v = f.string(p, key);
+    if v.is_none() && f.raw(key).is_none() {
+        p.push(
+            Diagnostic::new(f.loc(whole(f)), format!("{what} has no `{key}`"))
+                .label(format!("missing `{key} = \"...\"`")),
+        );
+    }
+    v
+}
+
+/// Span of the table a `Fields` reads: its keys' extent (inline tables have no span of their own
+/// in the parsed tree, so the first to the last value stands for it).
+fn whole(f: &Fields<'_, '_>) -> std::ops::Range<usize> {
+    f.extent().unwrap_or(0..0)
+}
+
+fn read_column(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawColumn> {
+    let c = Fields::new(f.file, t, "column", COLUMN_KEYS);
+    let name = c.string(p, "name");
+    let ty = c.string(p, "type");
+    if name.is_none() && t.get("name").is_none() {
+        p.push(
+            Diagnostic::new(c.loc(span.clone()), "column has no `name`")
+                .label("missing `name = \"...\"`"),
+        );
+    }
+    if ty.is_none() && t.get("type").is_none() {
+        let label = match &name {
+            Some(n) => format!("column `{}` has no `type`", n.value),
+            None => "column has no `type`".to_string(),
+        };
+        p.push(Diagnostic::new(c.loc(span), label).label("missing `type = \"...\"`"));
+    }
+    let col = RawColumn {
+        name: name?,
+        ty: ty?,
+        nullable: c.boolean(p, "nullable"),
+        default: c.string(p, "default"),
+        primary_key: c.boolean(p, "primary_key"),
+        unique: c.boolean(p, "unique"),
+        references: c.string(p, "references"),
+        on_delete: c.string(p, "on_delete"),
+        on_update: c.string(p, "on_update"),
+        check: c.string(p, "check"),
+        comment: c.string(p, "comment"),
+    };
+    c.finish(p);
+    Some(col)
+}
+
+fn read_columns(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+    what: &str,
+) -> Option<RawColumns> {
+    let c = Fields::new(f.file, t, what, COLUMNS_KEYS);
+    let columns = c.strings(p, "columns");
+    if columns.is_none() && t.get("columns").is_none() {
+        p.push(
+            Diagnostic::new(c.loc(span.clone()), format!("{what} has no `columns`"))
+                .label("missing `columns = [...]`"),
+        );
+    }
+    let out = RawColumns {
+        name: c.string(p, "name"),
+        columns: columns?,
+        loc: c.loc(span),
+    };
+    c.finish(p);
+    Some(out)
+}
+
+fn read_fk(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawForeignKey> {
+    let c = Fields::new(f.file, t, "foreign key", FK_KEYS);
+    let columns = c.strings(p, "columns");
+    if columns.is_none() && t.get("columns").is_none() {
+        p.push(
+            Diagnostic::new(c.loc(span.clone()), "foreign key has no `columns`")
+                .label("missing `columns = [...]`"),
+        );
+    }
+    let references = c.string(p, "references");
+    if references.is_none() && t.get("references").is_none() {
+        p.push(
+            Diagnostic::new(c.loc(span.clone()), "foreign key has no `references`")
+                .label("missing `references = \"table(column)\"`"),
+        );
+    }
+    let fk = RawForeignKey {
+        name: c.string(p, "name"),
+        on_delete: c.string(p, "on_delete"),
+        on_update: c.string(p, "on_update"),
+        deferrable: c.boolean(p, "deferrable"),
+        initially_deferred: c.boolean(p, "initially_deferred"),
+        columns: columns?,
+        references: references?,
+        loc: c.loc(span),
+    };
+    c.finish(p);
+    Some(fk)
+}

@@ -1,0 +1,203 @@
+//! Reading one TOML table with a fixed set of keys, recording every problem as a [`Diagnostic`].
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diag::{Diagnostic, Loc};
+
+/// A value with the place it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+/// Collected problems for one load.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub list: Vec<Diagnostic>,
+}
+
+impl Problems {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.list.push(d);
+    }
+}
+
+pub fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// The keys of one TOML table, read one at a time; [`Fields::finish`] reports keys nobody read.
+pub struct Fields<'a, 'i> {
+    pub file: usize,
+    table: &'a DeTable<'i>,
+    /// What this table is, for messages: "column", "table `users`".
+    what: String,
+    allowed: &'static [&'static str],
+}
+
+impl<'a, 'i> Fields<'a, 'i> {
+    pub fn new(
+        file: usize,
+        table: &'a DeTable<'i>,
+        what: impl Into<String>,
+        allowed: &'static [&'static str],
+    ) -> Self {
+        Self {
+            file,
+            table,
+            what: what.into(),
+            allowed,
+        }
+    }
+
+    pub fn loc(&self, span: Range<usize>) -> Loc {
+        Loc {
+            file: self.file,
+            span,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        debug_assert!(self.allowed.contains(&key), "{key} not declared");
+        self.table.get(key)
+    }
+
+    fn wrong_type(&self, p: &mut Problems, key: &str, v: &Spanned<DeValue<'_>>, want: &str) {
+        p.push(
+            Diagnostic::new(
+                self.loc(v.span()),
+                format!(
+                    "`{key}` of {} must be {want}, not {}",
+                    self.what,
+                    type_name(v.get_ref())
+                ),
+            )
+            .label(format!("expected {want}")),
+        );
+    }
+
+    pub fn string(&self, p: &mut Problems, key: &str) -> Option<Sp<String>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Sp {
+                value: s.to_string(),
+                loc: self.loc(v.span()),
+            }),
+            _ => {
+                self.wrong_type(p, key, v, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&self, p: &mut Problems, key: &str) -> Option<Sp<bool>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(Sp {
+                value: *b,
+                loc: self.loc(v.span()),
+            }),
+            _ => {
+                self.wrong_type(p, key, v, "true or false");
+                None
+            }
+        }
+    }
+
+    pub fn array(&self, p: &mut Problems, key: &str) -> Option<&'a [Spanned<DeValue<'i>>]> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Array(a) => Some(a.as_ref()),
+            _ => {
+                self.wrong_type(p, key, v, "an array");
+                None
+            }
+        }
+    }
+
+    /// An array of strings, each with its location.
+    pub fn strings(&self, p: &mut Problems, key: &str) -> Option<Vec<Sp<String>>> {
+        let items = self.array(p, key)?;
+        let mut out = Vec::new();
+        for item in items {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Sp {
+                    value: s.to_string(),
+                    loc: self.loc(item.span()),
+                }),
+                other => p.push(
+                    Diagnostic::new(
+                        self.loc(item.span()),
+                        format!(
+                            "`{key}` of {} must hold strings, not {}",
+                            self.what,
+                            type_name(other)
+                        ),
+                    )
+                    .label("expected a string"),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    /// Either a boolean (`primary_key = true`) or a table (`primary_key = { columns = [...] }`).
+    pub fn raw(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        self.get(key)
+    }
+
+    /// Reports every key that is not one of `allowed`, with the closest allowed key as a hint.
+    pub fn finish(self, p: &mut Problems) {
+        for (key, _) in self.table.iter() {
+            let name = key.get_ref().as_ref();
+            if self.allowed.contains(&name) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                self.loc(key.span()),
+                format!("unknown key `{name}` in {}", self.what),
+            )
+            .label("not a key tableform knows");
+            d = match closest(name, self.allowed) {
+                Some(best) => d.hint(format!("did you mean `{best}`?")),
+                None => d.hint(format!(
+                    "the keys of {} are: {}",
+                    self.what,
+                    self.allowed.join(", ")
+                )),
+            };
+            p.push(d);
+        }
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+impl Fields<'_, '_> {
+    /// From the first key to the end of the last value of the table.
+    pub fn extent(&self) -> Option<Range<usize>> {
+        let start = self.table.iter().map(|(k, _)| k.span().start).min()?;
+        let end = self.table.iter().map(|(_, v)| v.span().end).max()?;
+        Some(start..end)
+    }
+}

@@ -1,0 +1,925 @@
+//! Second pass: raw declarations -> the model, with the checks that need the whole schema.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::model::names::{self, MAX_IDENT};
+use crate::model::types::{Serial, TypeError};
+use crate::model::{
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Index,
+    IndexKey, IndexPart, PrimaryKey, QualName, Schema, SqlExpr, Table, Unique,
+};
+
+use super::diag::{Diagnostic, Loc};
+use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
+use super::read::{Problems, Sp, closest};
+
+const DEFAULT_SCHEMA: &str = "public";
+const INDEX_METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
+const BUILTIN_TYPES: &[&str] = &[
+    "smallint",
+    "integer",
+    "bigint",
+    "serial",
+    "bigserial",
+    "smallserial",
+    "numeric",
+    "real",
+    "double precision",
+    "float",
+    "money",
+    "varchar",
+    "char",
+    "text",
+    "bytea",
+    "boolean",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "uuid",
+    "json",
+    "jsonb",
+    "xml",
+    "inet",
+    "cidr",
+    "macaddr",
+    "tsvector",
+    "bit",
+    "varbit",
+];
+
+pub fn resolve(decls: &Decls, p: &mut Problems) -> Schema {
+    let mut schema = Schema::default();
+    let mut enum_locs: HashMap<QualName, Loc> = HashMap::new();
+    for e in &decls.enums {
+        let name = qualify(p, &e.schema, &e.name);
+        if let Some(first) = enum_locs.get(&name) {
+            p.push(duplicate(&e.name.loc, first, &format!("enum {name}")));
+            continue;
+        }
+        enum_locs.insert(name.clone(), e.name.loc.clone());
+        let mut seen: HashMap<&str, &Loc> = HashMap::new();
+        for v in &e.values {
+            if let Some(first) = seen.insert(&v.value, &v.loc) {
+                p.push(duplicate(
+                    &v.loc,
+                    first,
+                    &format!("enum value `{}`", v.value),
+                ));
+            }
+        }
+        if e.values.is_empty() {
+            p.push(Diagnostic::new(
+                e.name.loc.clone(),
+                format!("enum {name} has no values"),
+            ));
+        }
+        let values = e.values.iter().map(|v| v.value.clone()).collect();
+        schema.enums.insert(name.clone(), EnumType { name, values });
+    }
+
+    let mut first_loc: HashMap<QualName, &Loc> = HashMap::new();
+    let mut raw_by_name: BTreeMap<QualName, &RawTable> = BTreeMap::new();
+    for t in &decls.tables {
+        let name = qualify(p, &t.schema, &t.name);
+        if let Some(first) = first_loc.get(&name) {
+            p.push(duplicate(&t.name.loc, first, &format!("table {name}")));
+            continue;
+        }
+        first_loc.insert(name.clone(), &t.name.loc);
+        raw_by_name.insert(name, t);
+    }
+
+    let mut namer = Namer::default();
+    for name in raw_by_name.keys() {
+        namer.relation(&name.schema, &name.name);
+    }
+    for (name, raw) in &raw_by_name {
+        let table = resolve_table(p, &schema, &mut namer, name, raw);
+        schema.tables.insert(name.clone(), table);
+    }
+    // Foreign keys need every table, so they are checked once all are resolved.
+    for (name, raw) in &raw_by_name {
+        check_foreign_keys(p, &schema, name, raw);
+    }
+    let namespaces = schema
+        .tables
+        .keys()
+        .chain(schema.enums.keys())
+        .map(|q| q.schema.clone());
+    schema.schemas = namespaces.collect();
+    schema
+}
+
+fn duplicate(loc: &Loc, first: &Loc, what: &str) -> Diagnostic {
+    Diagnostic::new(loc.clone(), format!("{what} is declared twice"))
+        .label("declared again here")
+        .related(first.clone(), "first declared here")
+}
+
+fn check_ident(p: &mut Problems, name: &Sp<String>, what: &str) {
+    if name.value.is_empty() {
+        p.push(
+            Diagnostic::new(name.loc.clone(), format!("{what} name is empty")).label("empty name"),
+        );
+    } else if name.value.len() > MAX_IDENT {
+        p.push(
+            Diagnostic::new(
+                name.loc.clone(),
+                format!("{what} name `{}` is longer than 63 bytes", name.value),
+            )
+            .label("too long")
+            .hint(format!(
+                "PostgreSQL would silently cut it to `{}`",
+                names::truncate_ident(&name.value)
+            )),
+        );
+    } else if name.value.contains('\0') {
+        p.push(Diagnostic::new(
+            name.loc.clone(),
+            format!("{what} name contains a NUL character"),
+        ));
+    }
+}
+
+fn qualify(p: &mut Problems, schema: &Option<Sp<String>>, name: &Sp<String>) -> QualName {
+    check_ident(p, name, "object");
+    if let Some(s) = schema {
+        check_ident(p, s, "schema");
+    }
+    let schema = schema
+        .as_ref()
+        .map_or(DEFAULT_SCHEMA.to_string(), |s| s.value.clone());
+    QualName::new(schema, name.value.clone())
+}
+
+/// Hands out PostgreSQL's default names, avoiding names already taken in the same schema the way
+/// `ChooseRelationName` does (by appending a number to the label: `_key1`).
+#[derive(Default)]
+struct Namer {
+    /// Per schema: relation names (tables, sequences, indexes) and constraint names.
+    relations: HashMap<String, BTreeSet<String>>,
+    constraints: HashMap<String, BTreeSet<String>>,
+}
+
+impl Namer {
+    fn relation(&mut self, schema: &str, name: &str) {
+        self.relations
+            .entry(schema.into())
+            .or_default()
+            .insert(name.into());
+    }
+
+    fn constraint(&mut self, schema: &str, name: &str) {
+        self.constraints
+            .entry(schema.into())
+            .or_default()
+            .insert(name.into());
+    }
+
+    /// `relation` is true for names that are also relations (indexes, pkey/unique constraints).
+    fn choose(
+        &mut self,
+        schema: &str,
+        n1: &str,
+        n2: Option<&str>,
+        label: &str,
+        relation: bool,
+    ) -> String {
+        for pass in 0.. {
+            let l = if pass == 0 {
+                label.to_string()
+            } else {
+                format!("{label}{pass}")
+            };
+            let name = names::make_object_name(n1, n2, Some(&l));
+            let taken = self
+                .relations
+                .get(schema)
+                .is_some_and(|s| s.contains(&name))
+                || self
+                    .constraints
+                    .get(schema)
+                    .is_some_and(|s| s.contains(&name));
+            if !taken {
+                if relation {
+                    self.relation(schema, &name);
+                }
+                self.constraint(schema, &name);
+                return name;
+            }
+        }
+        unreachable!()
+    }
+
+    fn given(&mut self, schema: &str, name: &str, relation: bool) {
+        if relation {
+            self.relation(schema, name);
+        }
+        self.constraint(schema, name);
+    }
+}
+
+fn resolve_table(
+    p: &mut Problems,
+    schema: &Schema,
+    namer: &mut Namer,
+    name: &QualName,
+    raw: &RawTable,
+) -> Table {
+    let tname = name.name.as_str();
+    let ns = name.schema.as_str();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut seen: HashMap<&str, &Loc> = HashMap::new();
+    for c in &raw.columns {
+        check_ident(p, &c.name, "column");
+        if let Some(first) = seen.insert(&c.name.value, &c.name.loc) {
+            p.push(duplicate(
+                &c.name.loc,
+                first,
+                &format!("column `{}` of {name}", c.name.value),
+            ));
+            continue;
+        }
+        let (ty, serial) = resolve_type(p, schema, ns, &c.ty);
+        let mut default = None;
+        if let Some(d) = &c.default {
+            match SqlExpr::parse(&d.value) {
+                Ok(e) => default = Some(ColumnDefault::Expr(e)),
+                Err(msg) => p.push(
+                    Diagnostic::new(d.loc.clone(), format!("invalid default expression for column `{}`", c.name.value))
+                        .label(msg)
+                        .hint("a default is a SQL expression; a string literal keeps its quotes: default = \"'text'\""),
+                ),
+            }
+        }
+        if serial {
+            if let Some(d) = &c.default {
+                p.push(
+                    Diagnostic::new(
+                        d.loc.clone(),
+                        format!("column `{}` is serial and has a default", c.name.value),
+                    )
+                    .label("a serial column's default is its sequence"),
+                );
+            }
+            let seq = names::serial_sequence_name(tname, &c.name.value);
+            namer.relation(ns, &seq);
+            default = Some(ColumnDefault::Serial { sequence: None });
+        }
+        let pk = c.primary_key.as_ref().is_some_and(|b| b.value);
+        let nullable = c.nullable.as_ref().map_or(true, |b| b.value);
+        if let (true, Some(n)) = (pk, &c.nullable)
+            && n.value
+        {
+            p.push(
+                Diagnostic::new(
+                    n.loc.clone(),
+                    format!("primary key column `{}` cannot be nullable", c.name.value),
+                )
+                .label("primary key columns are always NOT NULL"),
+            );
+        }
+        let comment = c.comment.as_ref().map(|s| s.value.clone());
+        columns.push(Column {
+            name: c.name.value.clone(),
+            ty: ty.unwrap_or(DataType::new(BaseType::Text)),
+            // serial and primary key columns are NOT NULL in PostgreSQL whatever was written
+            nullable: nullable && !pk && !serial,
+            default,
+            comment,
+        });
+    }
+    let mut table = Table {
+        name: name.clone(),
+        columns,
+        primary_key: None,
+        uniques: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        comment: raw.comment.as_ref().map(|c| c.value.clone()),
+    };
+
+    // Primary key: on columns, or at table level, not both.
+    let pk_cols: Vec<&Sp<String>> = raw
+        .columns
+        .iter()
+        .filter(|c| c.primary_key.as_ref().is_some_and(|b| b.value))
+        .map(|c| &c.name)
+        .collect();
+    if let Some(tpk) = &raw.primary_key {
+        if let Some(first) = pk_cols.first() {
+            p.push(
+                Diagnostic::new(
+                    tpk.loc.clone(),
+                    format!("{name} declares its primary key twice"),
+                )
+                .label("table-level primary key")
+                .related(first.loc.clone(), "column marked primary_key = true"),
+            );
+        }
+        let cols = known_columns(p, &table, &tpk.columns, "primary key");
+        for c in &cols {
+            if let Some(col) = table.columns.iter_mut().find(|x| &x.name == c) {
+                col.nullable = false;
+            }
+        }
+        let pk_name = given_or(namer, ns, &tpk.name, true, |n| {
+            n.choose(ns, tname, None, "pkey", true)
+        });
+        table.primary_key = Some(PrimaryKey {
+            name: pk_name,
+            columns: cols,
+        });
+    } else if pk_cols.len() > 1 {
+        p.push(
+            Diagnostic::new(pk_cols[1].loc.clone(), format!("{name} has more than one column with primary_key = true"))
+                .label("second primary key column")
+                .hint("declare a composite key at table level: primary_key = { columns = [\"a\", \"b\"] }"),
+        );
+    } else if let Some(c) = pk_cols.first() {
+        let pk_name = namer.choose(ns, tname, None, "pkey", true);
+        table.primary_key = Some(PrimaryKey {
+            name: pk_name,
+            columns: vec![c.value.clone()],
+        });
+    }
+
+    // Column-level unique, checks and references come first, in column order, as PostgreSQL
+    // creates them in that order (which decides the numbering of clashing default names).
+    for c in &raw.columns {
+        if c.unique.as_ref().is_some_and(|b| b.value) {
+            let n = namer.choose(ns, tname, Some(&c.name.value), "key", true);
+            table.uniques.push(Unique {
+                name: n,
+                columns: vec![c.name.value.clone()],
+            });
+        }
+    }
+    for u in &raw.uniques {
+        table.uniques.push(resolve_unique(p, namer, &table, u));
+    }
+    for c in &raw.columns {
+        if let Some(chk) = &c.check {
+            if let Some(expr) = expr_or_report(p, chk, "check expression") {
+                let n = namer.choose(ns, tname, Some(&c.name.value), "check", false);
+                table.checks.push(Check { name: n, expr });
+            }
+        }
+    }
+    for chk in &raw.checks {
+        if let Some(expr) = expr_or_report(p, &chk.expression, "check expression") {
+            let first_col = first_column_mentioned(&expr.sql, &table);
+            let n = given_or(namer, ns, &chk.name, false, |n| {
+                n.choose(ns, tname, first_col.as_deref(), "check", false)
+            });
+            table.checks.push(Check { name: n, expr });
+        }
+    }
+    for idx in &raw.indexes {
+        if let Some(i) = resolve_index(p, namer, &table, idx) {
+            table.indexes.push(i);
+        }
+    }
+    // Foreign keys are named now (the namer is order-sensitive) and validated later.
+    for c in &raw.columns {
+        if let Some(r) = &c.references {
+            let (on_delete, on_update) = (action(p, &c.on_delete), action(p, &c.on_update));
+            if let Some((ref_table, ref_columns)) = parse_reference(p, r, ns) {
+                let n = namer.choose(ns, tname, Some(&c.name.value), "fkey", false);
+                table.foreign_keys.push(ForeignKey {
+                    name: n,
+                    columns: vec![c.name.value.clone()],
+                    ref_table,
+                    ref_columns,
+                    on_delete,
+                    on_update,
+                    deferrable: false,
+                    initially_deferred: false,
+                });
+            }
+        } else if let Some(a) = c.on_delete.as_ref().or(c.on_update.as_ref()) {
+            p.push(
+                Diagnostic::new(
+                    a.loc.clone(),
+                    format!(
+                        "column `{}` has an action but no `references`",
+                        c.name.value
+                    ),
+                )
+                .label("only meaningful with `references`"),
+            );
+        }
+    }
+    for fk in &raw.foreign_keys {
+        if let Some(f) = resolve_fk(p, namer, &table, fk) {
+            table.foreign_keys.push(f);
+        }
+    }
+    table
+}
+
+fn given_or(
+    namer: &mut Namer,
+    ns: &str,
+    given: &Option<Sp<String>>,
+    relation: bool,
+    default: impl FnOnce(&mut Namer) -> String,
+) -> String {
+    match given {
+        Some(n) => {
+            namer.given(ns, &n.value, relation);
+            n.value.clone()
+        }
+        None => default(namer),
+    }
+}
+
+fn resolve_type(
+    p: &mut Problems,
+    schema: &Schema,
+    ns: &str,
+    ty: &Sp<String>,
+) -> (Option<DataType>, bool) {
+    if let Some(s) = Serial::from_name(&ty.value) {
+        return (Some(DataType::new(s.base())), true);
+    }
+    match DataType::parse(&ty.value) {
+        Ok(t) => (Some(t), false),
+        Err(TypeError::Unknown(parts)) => {
+            let candidates: Vec<QualName> = match parts.as_slice() {
+                [n] => vec![QualName::new(ns, n), QualName::new(DEFAULT_SCHEMA, n)],
+                [s, n] => vec![QualName::new(s, n)],
+                _ => vec![],
+            };
+            let array = ty.value.trim_end().ends_with(']');
+            if let Some(q) = candidates
+                .into_iter()
+                .find(|q| schema.enums.contains_key(q))
+            {
+                return (
+                    Some(DataType {
+                        base: BaseType::Named(q),
+                        array,
+                    }),
+                    false,
+                );
+            }
+            let word = parts.join(".");
+            let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+            all.extend(schema.enums.keys().map(|q| q.name.clone()));
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            let mut d = Diagnostic::new(
+                ty.loc.clone(),
+                format!("unknown type `{}`", ty.value.trim()),
+            )
+            .label("not a PostgreSQL type, nor an enum declared in this schema");
+            if let Some(best) = closest(&word, &refs) {
+                d = d.hint(format!("did you mean `{best}`?"));
+            }
+            p.push(d);
+            (None, false)
+        }
+        Err(TypeError::Syntax(msg)) => {
+            p.push(
+                Diagnostic::new(
+                    ty.loc.clone(),
+                    format!("invalid type `{}`", ty.value.trim()),
+                )
+                .label(msg),
+            );
+            (None, false)
+        }
+    }
+}
+
+fn expr_or_report(p: &mut Problems, text: &Sp<String>, what: &str) -> Option<SqlExpr> {
+    match SqlExpr::parse(&text.value) {
+        Ok(e) => Some(e),
+        Err(msg) => {
+            p.push(Diagnostic::new(text.loc.clone(), format!("invalid {what}")).label(msg));
+            None
+        }
+    }
+}
+
+/// Names in `cols` that are columns of `table`; reports the others.
+fn known_columns(p: &mut Problems, table: &Table, cols: &[Sp<String>], what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in cols {
+        if table.column(&c.value).is_some() {
+            out.push(c.value.clone());
+        } else {
+            p.push(unknown_column(table, c, what));
+        }
+    }
+    if cols.is_empty() {
+        // nothing to point at but the (empty) list itself; the caller's loc is better
+    }
+    out
+}
+
+fn unknown_column(table: &Table, c: &Sp<String>, what: &str) -> Diagnostic {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut d = Diagnostic::new(
+        c.loc.clone(),
+        format!(
+            "{what} names column `{}`, which {} does not have",
+            c.value, table.name
+        ),
+    )
+    .label("no such column");
+    if let Some(best) = closest(&c.value, &names) {
+        d = d.hint(format!("did you mean `{best}`?"));
+    }
+    d
+}
+
+fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawColumns) -> Unique {
+    let cols = known_columns(p, table, &u.columns, "unique constraint");
+    if u.columns.is_empty() {
+        p.push(
+            Diagnostic::new(u.loc.clone(), "unique constraint has no columns")
+                .label("empty `columns`"),
+        );
+    }
+    let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
+    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let name = given_or(namer, ns, &u.name, true, |n| {
+        n.choose(ns, t, Some(&names::column_addition(&refs)), "key", true)
+    });
+    Unique {
+        name,
+        columns: cols,
+    }
+}
+
+fn action(p: &mut Problems, a: &Option<Sp<String>>) -> FkAction {
+    let Some(a) = a else {
+        return FkAction::NoAction;
+    };
+    FkAction::parse(&a.value).unwrap_or_else(|| {
+        let opts = [
+            "no action",
+            "restrict",
+            "cascade",
+            "set null",
+            "set default",
+        ];
+        let mut d = Diagnostic::new(
+            a.loc.clone(),
+            format!("unknown referential action `{}`", a.value),
+        )
+        .label("not an ON DELETE/ON UPDATE action");
+        d = match closest(&a.value.to_lowercase(), &opts) {
+            Some(best) => d.hint(format!("did you mean `{best}`?")),
+            None => d.hint(format!("one of: {}", opts.join(", "))),
+        };
+        p.push(d);
+        FkAction::NoAction
+    })
+}
+
+/// `"table(col, ...)"`, `"schema.table(col, ...)"` or just `"table"` (its primary key).
+fn parse_reference(p: &mut Problems, r: &Sp<String>, ns: &str) -> Option<(QualName, Vec<String>)> {
+    let text = r.value.trim();
+    let (target, cols) = match text.find('(') {
+        Some(open) if text.ends_with(')') => {
+            let cols: Vec<String> = text[open + 1..text.len() - 1]
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .collect();
+            (&text[..open], cols)
+        }
+        Some(_) => {
+            p.push(
+                Diagnostic::new(r.loc.clone(), format!("cannot read reference `{text}`"))
+                    .label("expected `table(column, ...)`"),
+            );
+            return None;
+        }
+        None => (text, Vec::new()),
+    };
+    let parts: Vec<&str> = target.trim().split('.').map(str::trim).collect();
+    let name = match parts.as_slice() {
+        [t] if !t.is_empty() => QualName::new(ns, *t),
+        [s, t] if !s.is_empty() && !t.is_empty() => QualName::new(*s, *t),
+        _ => {
+            p.push(
+                Diagnostic::new(r.loc.clone(), format!("cannot read reference `{text}`"))
+                    .label("expected `table(column)` or `schema.table(column)`"),
+            );
+            return None;
+        }
+    };
+    if cols.iter().any(String::is_empty) {
+        p.push(
+            Diagnostic::new(
+                r.loc.clone(),
+                format!("reference `{text}` has an empty column name"),
+            )
+            .label("expected `table(column, ...)`"),
+        );
+        return None;
+    }
+    Some((name, cols))
+}
+
+fn resolve_fk(
+    p: &mut Problems,
+    namer: &mut Namer,
+    table: &Table,
+    fk: &RawForeignKey,
+) -> Option<ForeignKey> {
+    let cols = known_columns(p, table, &fk.columns, "foreign key");
+    if fk.columns.is_empty() {
+        p.push(
+            Diagnostic::new(fk.loc.clone(), "foreign key has no columns").label("empty `columns`"),
+        );
+    }
+    let (ref_table, ref_columns) = parse_reference(p, &fk.references, &table.name.schema)?;
+    let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
+    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let name = given_or(namer, ns, &fk.name, false, |n| {
+        n.choose(ns, t, Some(&names::column_addition(&refs)), "fkey", false)
+    });
+    let initially_deferred = fk.initially_deferred.as_ref().is_some_and(|b| b.value);
+    Some(ForeignKey {
+        name,
+        columns: cols,
+        ref_table,
+        ref_columns,
+        on_delete: action(p, &fk.on_delete),
+        on_update: action(p, &fk.on_update),
+        deferrable: initially_deferred || fk.deferrable.as_ref().is_some_and(|b| b.value),
+        initially_deferred,
+    })
+}
+
+/// Where each foreign key of `raw` was written, in the order `resolve_table` created them.
+fn fk_locations(raw: &RawTable) -> Vec<Loc> {
+    raw.columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|r| r.loc.clone()))
+        .chain(raw.foreign_keys.iter().map(|f| f.references.loc.clone()))
+        .collect()
+}
+
+fn check_foreign_keys(p: &mut Problems, schema: &Schema, name: &QualName, raw: &RawTable) {
+    let Some(table) = schema.tables.get(name) else {
+        return;
+    };
+    let locs = fk_locations(raw);
+    if locs.len() != table.foreign_keys.len() {
+        return; // a reference could not be read; that is already reported
+    }
+    for (fk, loc) in table.foreign_keys.iter().zip(locs) {
+        let Some(target) = schema.tables.get(&fk.ref_table) else {
+            let names: Vec<String> = schema.tables.keys().map(|q| q.name.clone()).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut d = Diagnostic::new(
+                loc,
+                format!(
+                    "foreign key `{}` references table {}, which the schema does not declare",
+                    fk.name, fk.ref_table
+                ),
+            )
+            .label("no such table");
+            if let Some(best) = closest(&fk.ref_table.name, &refs) {
+                d = d.hint(format!("did you mean `{best}`?"));
+            }
+            p.push(d);
+            continue;
+        };
+        let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
+            match &target.primary_key {
+                Some(pk) => pk.columns.clone(),
+                None => {
+                    p.push(
+                        Diagnostic::new(
+                            loc,
+                            format!("{} has no primary key to reference", target.name),
+                        )
+                        .label("name the referenced columns: table(column)"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            fk.ref_columns.clone()
+        };
+        let mut ok = true;
+        for c in &ref_cols {
+            if target.column(c).is_none() {
+                ok = false;
+                let names: Vec<&str> = target.columns.iter().map(|c| c.name.as_str()).collect();
+                let mut d = Diagnostic::new(
+                    loc.clone(),
+                    format!(
+                        "foreign key `{}` references column `{c}`, which {} does not have",
+                        fk.name, target.name
+                    ),
+                )
+                .label("no such column");
+                if let Some(best) = closest(c, &names) {
+                    d = d.hint(format!("did you mean `{best}`?"));
+                }
+                p.push(d);
+            }
+        }
+        if !ok {
+            continue;
+        }
+        if ref_cols.len() != fk.columns.len() {
+            p.push(
+                Diagnostic::new(
+                    loc,
+                    format!(
+                        "foreign key `{}` has {} column(s) but references {}",
+                        fk.name,
+                        fk.columns.len(),
+                        ref_cols.len()
+                    ),
+                )
+                .label("column counts differ"),
+            );
+            continue;
+        }
+        if !is_unique_key(target, &ref_cols) {
+            p.push(
+                Diagnostic::new(
+                    loc,
+                    format!(
+                        "foreign key `{}` references ({}) of {}, which is neither its primary key nor unique",
+                        fk.name,
+                        ref_cols.join(", "),
+                        target.name
+                    ),
+                )
+                .label("PostgreSQL requires a unique constraint on the referenced columns"),
+            );
+        }
+    }
+}
+
+/// Whether `cols` (in any order) are exactly the primary key or a unique constraint or a
+/// non-partial unique index on plain columns.
+fn is_unique_key(t: &Table, cols: &[String]) -> bool {
+    let want: BTreeSet<&String> = cols.iter().collect();
+    let same = |c: &[String]| c.iter().collect::<BTreeSet<_>>() == want;
+    t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+        || t.uniques.iter().any(|u| same(&u.columns))
+        || t.indexes.iter().any(|i| {
+            i.unique
+                && i.predicate.is_none()
+                && same(
+                    &i.keys
+                        .iter()
+                        .filter_map(|k| match &k.part {
+                            IndexPart::Column(c) => Some(c.clone()),
+                            IndexPart::Expr(_) => None,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+        })
+}
+
+fn resolve_index(
+    p: &mut Problems,
+    namer: &mut Namer,
+    table: &Table,
+    idx: &RawIndex,
+) -> Option<Index> {
+    if idx.columns.is_empty() {
+        p.push(Diagnostic::new(idx.loc.clone(), "index has no columns").label("empty `columns`"));
+        return None;
+    }
+    let mut keys = Vec::new();
+    let mut name_parts = Vec::new();
+    for c in &idx.columns {
+        if table.column(&c.value).is_some() {
+            name_parts.push(c.value.clone());
+            keys.push(IndexKey::new(
+                IndexPart::Column(c.value.clone()),
+                false,
+                None,
+            ));
+            continue;
+        }
+        match index_key(&c.value) {
+            Ok((key, label)) => {
+                if let IndexPart::Column(col) = &key.part
+                    && table.column(col).is_none()
+                {
+                    p.push(unknown_column(
+                        table,
+                        &Sp {
+                            value: col.clone(),
+                            loc: c.loc.clone(),
+                        },
+                        "index",
+                    ));
+                    continue;
+                }
+                name_parts.push(label);
+                keys.push(key);
+            }
+            Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
+        }
+    }
+    let predicate = match &idx.predicate {
+        Some(w) => Some(expr_or_report(p, w, "index predicate")?),
+        None => None,
+    };
+    let method = match &idx.method {
+        Some(m) => {
+            let lower = m.value.to_lowercase();
+            if !INDEX_METHODS.contains(&lower.as_str()) {
+                let mut d =
+                    Diagnostic::new(m.loc.clone(), format!("unknown index method `{}`", m.value))
+                        .label("not a built-in index access method");
+                if let Some(best) = closest(&lower, INDEX_METHODS) {
+                    d = d.hint(format!("did you mean `{best}`?"));
+                }
+                p.push(d);
+            }
+            lower
+        }
+        None => "btree".to_string(),
+    };
+    let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
+    let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
+    let name = given_or(namer, ns, &idx.name, true, |n| {
+        n.choose(ns, t, Some(&names::column_addition(&refs)), "idx", true)
+    });
+    Some(Index {
+        name,
+        unique: idx.unique.as_ref().is_some_and(|b| b.value),
+        method,
+        keys,
+        predicate,
+    })
+}
+
+/// One index key written as SQL: `col`, `col DESC NULLS LAST`, `(lower(email))`, `lower(email)`.
+/// Returns the key and the word PostgreSQL uses for it in a default index name.
+fn index_key(text: &str) -> Result<(IndexKey, String), String> {
+    use sqlparser::ast::Expr;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(text)
+        .map_err(|e| e.to_string())?;
+    let ob = parser
+        .parse_order_by_expr()
+        .map_err(|e| crate::model::types::clean_parser_error(&e.to_string()))?;
+    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
+        return Err(format!(
+            "unexpected `{}` after the index key",
+            parser.peek_token().token
+        ));
+    }
+    let descending = matches!(ob.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
+    let nulls_first = ob.options.nulls_first;
+    let expr = match ob.expr {
+        Expr::Nested(inner) => *inner,
+        e => e,
+    };
+    let (part, label) = match &expr {
+        Expr::Identifier(id) => {
+            let name = if id.quote_style.is_some() {
+                id.value.clone()
+            } else {
+                id.value.to_lowercase()
+            };
+            (IndexPart::Column(name.clone()), name)
+        }
+        other => (
+            IndexPart::Expr(SqlExpr::raw(other.to_string())),
+            "expr".to_string(),
+        ),
+    };
+    Ok((IndexKey::new(part, descending, nulls_first), label))
+}
+
+/// The first column a check expression mentions, which PostgreSQL uses in its default name.
+fn first_column_mentioned(sql: &str, table: &Table) -> Option<String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    tokens.into_iter().find_map(|t| match t {
+        Token::Word(w) => {
+            let name = if w.quote_style.is_some() {
+                w.value
+            } else {
+                w.value.to_lowercase()
+            };
+            table.column(&name).map(|c| c.name.clone())
+        }
+        _ => None,
+    })
+}

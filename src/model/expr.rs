@@ -1,0 +1,292 @@
+//! SQL expressions (defaults, checks, index predicates) and their canonical comparison.
+//!
+//! An expression keeps the text it was written or deparsed with; equality is decided on the
+//! sqlparser AST after the normalisations in [`normalise`], all of which PostgreSQL itself applies
+//! when it stores an expression:
+//! - a string literal cast to the column's own type is the literal (`'viewer'::character varying`
+//!   is what PostgreSQL stores for `DEFAULT 'viewer'` on a varchar column);
+//! - a negative number is deparsed as a quoted cast (`'-1'::integer`);
+//! - `nextval('seq')` is stored as `nextval('seq'::regclass)`;
+//! - parentheses are structure, not meaning; unquoted identifiers fold to lower case.
+//!
+//! Anything beyond these is *not* guessed: expressions that still differ are given to the server
+//! to deparse (see `crate::inspect::probe`), so a difference is only reported when PostgreSQL's own
+//! spelling of both sides differs.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use sqlparser::ast::{self, CastKind, Expr, Value, ValueWithSpan, VisitMut, VisitorMut};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+use super::types::{DataType, TypeError, clean_parser_error};
+
+/// The deepest expression nesting accepted from a schema file (sqlparser recurses per level).
+const MAX_DEPTH: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SqlExpr {
+    pub sql: String,
+}
+
+impl SqlExpr {
+    /// An expression taken as it is (from the catalog, which only holds valid expressions).
+    pub fn raw(sql: impl Into<String>) -> Self {
+        Self { sql: sql.into() }
+    }
+
+    /// Checks that `text` is exactly one SQL expression (nothing before or after it), so that it
+    /// can be placed into DDL without changing the statement around it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("the expression is empty".into());
+        }
+        parse_ast(trimmed)?;
+        Ok(Self::raw(trimmed))
+    }
+
+    /// Whether two expressions mean the same to PostgreSQL, as far as can be told without asking
+    /// it. `column` is the type of the column the expression belongs to, if any.
+    pub fn equivalent(&self, other: &SqlExpr, column: Option<&DataType>) -> bool {
+        if self.sql == other.sql {
+            return true;
+        }
+        match (canonical(&self.sql, column), canonical(&other.sql, column)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+fn parse_ast(text: &str) -> Result<Expr, String> {
+    if nesting_depth(text) > MAX_DEPTH {
+        return Err(format!(
+            "the expression nests deeper than {MAX_DEPTH} levels"
+        ));
+    }
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(text)
+        .map_err(|e| clean_parser_error(&e.to_string()))?;
+    let expr = parser
+        .parse_expr()
+        .map_err(|e| clean_parser_error(&e.to_string()))?;
+    match parser.peek_token().token {
+        Token::EOF => Ok(expr),
+        t => Err(format!("unexpected `{t}` after the end of the expression")),
+    }
+}
+
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The normalised AST, or `None` when sqlparser cannot read the text.
+fn canonical(text: &str, column: Option<&DataType>) -> Option<Expr> {
+    let mut expr = parse_ast(text).ok()?;
+    let _ = expr.visit(&mut Normaliser { column });
+    Some(expr)
+}
+
+struct Normaliser<'a> {
+    column: Option<&'a DataType>,
+}
+
+impl VisitorMut for Normaliser<'_> {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        normalise(expr, self.column);
+        ControlFlow::Continue(())
+    }
+}
+
+fn number(s: String) -> Expr {
+    Expr::Value(ValueWithSpan::from(Value::Number(s, false)))
+}
+
+fn string(s: String) -> Expr {
+    Expr::Value(ValueWithSpan::from(Value::SingleQuotedString(s)))
+}
+
+fn normalise(expr: &mut Expr, column: Option<&DataType>) {
+    let replacement = match expr {
+        Expr::Nested(inner) => Some((**inner).clone()),
+        Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: inner,
+        } => match &**inner {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => Some(number(format!("-{n}"))),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, true) => Some(number(n.clone())),
+            _ => None,
+        },
+        Expr::Identifier(id) if id.quote_style.is_none() => {
+            id.value = id.value.to_lowercase();
+            None
+        }
+        Expr::CompoundIdentifier(ids) => {
+            for id in ids.iter_mut().filter(|i| i.quote_style.is_none()) {
+                id.value = id.value.to_lowercase();
+            }
+            None
+        }
+        Expr::Function(f) => {
+            for part in f.name.0.iter_mut() {
+                if let ast::ObjectNamePart::Identifier(id) = part
+                    && id.quote_style.is_none()
+                {
+                    id.value = id.value.to_lowercase();
+                }
+            }
+            // pg_catalog.now() is now()
+            if f.name.0.len() == 2 && f.name.0[0].to_string() == "pg_catalog" {
+                f.name.0.remove(0);
+            }
+            None
+        }
+        Expr::Cast {
+            kind: CastKind::DoubleColon | CastKind::Cast,
+            expr: inner,
+            data_type,
+            format: None,
+        } => simplify_cast(inner, data_type, column),
+        _ => None,
+    };
+    if let Some(r) = replacement {
+        *expr = r;
+    }
+}
+
+/// `'x'::T` where the cast only restates how PostgreSQL reads the literal anyway.
+fn simplify_cast(inner: &Expr, target: &ast::DataType, column: Option<&DataType>) -> Option<Expr> {
+    let Expr::Value(v) = inner else { return None };
+    let target_name = target.to_string().to_lowercase();
+    if target_name == "regclass" {
+        return match &v.value {
+            Value::SingleQuotedString(s) => Some(string(s.clone())),
+            _ => None,
+        };
+    }
+    let parsed = DataType::from_sqlparser(target);
+    let is_numeric = parsed.as_ref().is_ok_and(DataType::is_numeric);
+    let literal = match &v.value {
+        Value::SingleQuotedString(s) if is_numeric && s.trim().parse::<f64>().is_ok() => {
+            number(s.trim().to_string())
+        }
+        Value::SingleQuotedString(s) => string(s.clone()),
+        Value::Number(n, _) => number(n.clone()),
+        Value::Boolean(_) | Value::Null => inner.clone(),
+        _ => return None,
+    };
+    let same_as_column = match (column, parsed) {
+        (Some(col), Ok(t)) => same_base(col, &t),
+        (Some(col), Err(TypeError::Unknown(parts))) => match &col.base {
+            super::BaseType::Named(q) => parts.last() == Some(&q.name),
+            _ => false,
+        },
+        _ => false,
+    };
+    if same_as_column {
+        Some(literal)
+    } else if matches!(literal, Expr::Value(ref l) if matches!(l.value, Value::Number(..))) {
+        // '-1'::integer is how PostgreSQL deparses the number -1; the cast is still kept when it
+        // changes the type of the number.
+        Some(Expr::Cast {
+            kind: CastKind::DoubleColon,
+            expr: Box::new(literal),
+            data_type: target.clone(),
+            format: None,
+        })
+    } else {
+        None
+    }
+}
+
+/// Same type ignoring modifiers: `'x'::character varying` on a `varchar(36)` column.
+fn same_base(a: &DataType, b: &DataType) -> bool {
+    use super::BaseType::*;
+    if a.array != b.array {
+        return false;
+    }
+    match (&a.base, &b.base) {
+        (Varchar(_), Varchar(_)) | (Numeric(_), Numeric(_)) | (Char(_), Char(_)) => true,
+        (Bit(_), Bit(_)) | (VarBit(_), VarBit(_)) => true,
+        (Timestamp { tz: x, .. }, Timestamp { tz: y, .. }) => x == y,
+        (Time { tz: x, .. }, Time { tz: y, .. }) => x == y,
+        (x, y) => x == y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eq(a: &str, b: &str, ty: Option<&str>) -> bool {
+        let t = ty.map(|t| DataType::parse(t).unwrap());
+        SqlExpr::raw(a).equivalent(&SqlExpr::raw(b), t.as_ref())
+    }
+
+    #[test]
+    fn what_postgres_stores_matches_what_was_written() {
+        assert!(eq(
+            "'viewer'",
+            "'viewer'::character varying",
+            Some("varchar")
+        ));
+        assert!(eq("'x'", "'x'::character varying", Some("varchar(36)")));
+        assert!(eq("-1", "'-1'::integer", Some("integer")));
+        assert!(eq("FALSE", "false", Some("boolean")));
+        assert!(eq("NOW()", "now()", Some("timestamp")));
+        assert!(eq(
+            "nextval('s')",
+            "nextval('s'::regclass)",
+            Some("integer")
+        ));
+        assert!(eq("(a > 0)", "a > 0", None));
+        assert!(eq("'{}'::jsonb", "'{}'::jsonb", Some("jsonb")));
+        assert!(eq("'{}'", "'{}'::jsonb", Some("jsonb")));
+    }
+
+    #[test]
+    fn real_differences_stay_different() {
+        assert!(!eq(
+            "'viewer'",
+            "'admin'::character varying",
+            Some("varchar")
+        ));
+        assert!(!eq("now()", "CURRENT_TIMESTAMP", Some("timestamp")));
+        assert!(!eq("0", "1", Some("integer")));
+        assert!(!eq("(a + b) * c", "a + (b * c)", None));
+        assert!(!eq("'1'", "1", Some("text")));
+    }
+
+    #[test]
+    fn parse_rejects_more_than_one_expression() {
+        assert!(SqlExpr::parse("1; DROP TABLE users").is_err());
+        assert!(SqlExpr::parse("").is_err());
+        assert!(SqlExpr::parse("now(").is_err());
+        assert!(SqlExpr::parse(&"(".repeat(500)).is_err());
+        assert!(SqlExpr::parse("'a' || 'b'").is_ok());
+    }
+}

@@ -1,0 +1,299 @@
+//! Plans for people: one-line summaries of changes and the text rendering of a whole plan.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Action, ObjectPlan, Plan, sql};
+use crate::diff::{Change, Constraint, ObjectKind, Verdict};
+use crate::model::ColumnDefault;
+use crate::model::names::quote_ident;
+
+/// One line describing a change.
+pub fn summarise(change: &Change) -> String {
+    use Change::*;
+    match change {
+        CreateSchema { schema } => format!("create schema {}", quote_ident(schema)),
+        CreateEnum { def } => format!("create enum type ({})", def.values.join(", ")),
+        AddEnumValue { value, before, .. } => match before {
+            Some(b) => format!("add value '{value}' before '{b}'"),
+            None => format!("add value '{value}'"),
+        },
+        ReshapeEnum { from, to, .. } => {
+            format!("values [{}] -> [{}]", from.join(", "), to.join(", "))
+        }
+        CreateTable { def } => {
+            let mut parts = vec![format!("{} columns", def.columns.len())];
+            if let Some(pk) = &def.primary_key {
+                parts.push(format!("primary key ({})", pk.columns.join(", ")));
+            }
+            let n = |k: usize, what: &str| match (k, what) {
+                (1, _) => format!("1 {what}"),
+                (_, "index") => format!("{k} indexes"),
+                _ => format!("{k} {what}s"),
+            };
+            if !def.uniques.is_empty() {
+                parts.push(n(def.uniques.len(), "unique constraint"));
+            }
+            if !def.foreign_keys.is_empty() {
+                parts.push(n(def.foreign_keys.len(), "foreign key"));
+            }
+            if !def.checks.is_empty() {
+                parts.push(n(def.checks.len(), "check"));
+            }
+            if !def.indexes.is_empty() {
+                parts.push(n(def.indexes.len(), "index"));
+            }
+            format!("create table: {}", parts.join(", "))
+        }
+        DropTable { .. } => "drop table".into(),
+        AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
+        DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
+        AlterType {
+            column, from, to, ..
+        } => format!("column {}: type {from} -> {to}", quote_ident(column)),
+        SetDefault {
+            column, from, to, ..
+        } => {
+            let col = quote_ident(column);
+            match (from, to) {
+                (_, Some(ColumnDefault::Serial { .. })) => format!("column {col}: make serial"),
+                (_, Some(d)) => format!("column {col}: set default {}", d.describe()),
+                (Some(f), None) => format!("column {col}: drop default {}", f.describe()),
+                (None, None) => format!("column {col}: no default"),
+            }
+        }
+        SetNullable {
+            column, nullable, ..
+        } => {
+            let what = if *nullable {
+                "drop NOT NULL"
+            } else {
+                "set NOT NULL"
+            };
+            format!("column {}: {what}", quote_ident(column))
+        }
+        SetColumnComment {
+            column, comment, ..
+        } => match comment {
+            Some(_) => format!("column {}: set comment", quote_ident(column)),
+            None => format!("column {}: remove comment", quote_ident(column)),
+        },
+        SetTableComment { comment, .. } => match comment {
+            Some(_) => "set table comment".into(),
+            None => "remove table comment".into(),
+        },
+        AddConstraint { constraint, .. } => format!("add {}", sql::constraint_def(constraint)),
+        DropConstraint { constraint, .. } => {
+            let kind = match constraint {
+                Constraint::PrimaryKey(_) => "primary key",
+                Constraint::Unique(_) => "unique constraint",
+                Constraint::ForeignKey(_) => "foreign key",
+                Constraint::Check(_) => "check",
+            };
+            format!(
+                "drop {kind} {} (not declared)",
+                quote_ident(constraint.name())
+            )
+        }
+        RenameConstraint { from, to, .. } => {
+            format!(
+                "rename constraint {} to {}",
+                quote_ident(from),
+                quote_ident(to)
+            )
+        }
+        CreateIndex { table, index } => sql::create_index(table, index),
+        DropIndex { index, .. } => {
+            format!("drop index {} (not declared)", quote_ident(&index.name))
+        }
+        RenameIndex { from, to, .. } => {
+            format!("rename index {} to {}", quote_ident(from), quote_ident(to))
+        }
+    }
+}
+
+/// Styles for the text rendering; all plain when colour is off.
+struct Palette {
+    green: Style,
+    yellow: Style,
+    red: Style,
+    dim: Style,
+    bold: Style,
+}
+
+impl Palette {
+    fn new(color: bool) -> Self {
+        let c = |a: AnsiColor| {
+            if color {
+                Style::new().fg_color(Some(a.into()))
+            } else {
+                Style::new()
+            }
+        };
+        Self {
+            green: c(AnsiColor::Green),
+            yellow: c(AnsiColor::Yellow),
+            red: c(AnsiColor::Red),
+            dim: if color {
+                Style::new().dimmed()
+            } else {
+                Style::new()
+            },
+            bold: if color {
+                Style::new().bold()
+            } else {
+                Style::new()
+            },
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        format!("{style}{text}{style:#}")
+    }
+}
+
+fn object_symbol(p: &Palette, a: Action) -> String {
+    match a {
+        Action::Create => p.paint(p.green, "+"),
+        Action::Change => p.paint(p.yellow, "~"),
+        Action::Skip => p.paint(p.dim, "="),
+        Action::Refuse => p.paint(p.red, "!"),
+    }
+}
+
+fn change_symbol(p: &Palette, c: &Change, v: &Verdict) -> String {
+    use Change::*;
+    if v.is_refusal() {
+        return p.paint(p.red, "!");
+    }
+    match c {
+        CreateSchema { .. }
+        | CreateEnum { .. }
+        | CreateTable { .. }
+        | AddColumn { .. }
+        | AddEnumValue { .. }
+        | AddConstraint { .. }
+        | CreateIndex { .. } => p.paint(p.green, "+"),
+        DropTable { .. } | DropColumn { .. } | DropConstraint { .. } | DropIndex { .. } => {
+            p.paint(p.red, "-")
+        }
+        _ => p.paint(p.yellow, "~"),
+    }
+}
+
+fn kind_word(k: ObjectKind) -> &'static str {
+    match k {
+        ObjectKind::Schema => "schema",
+        ObjectKind::Enum => "enum",
+        ObjectKind::Table => "table",
+    }
+}
+
+fn object_title(o: &ObjectPlan) -> String {
+    match o.kind {
+        ObjectKind::Schema => format!("schema {}", quote_ident(&o.name.schema)),
+        k => format!("{} {}", kind_word(k), o.name),
+    }
+}
+
+/// `Plan: N to create, N to change, N unchanged, N refused.`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    format!(
+        "Plan: {} to create, {} to change, {} unchanged, {} refused.",
+        s.create, s.change, s.unchanged, s.refused
+    )
+}
+
+/// The plan as text: objects with their changes, refusals with their reasons, the SQL that would
+/// run, unmanaged tables, and the summary line.
+pub fn text(plan: &Plan, target: &str, color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}\n",
+        p.paint(p.bold, &format!("tableform plan for {target}"))
+    );
+    for o in &plan.objects {
+        let _ = write!(out, "  {} {}", object_symbol(&p, o.action), object_title(o));
+        let _ = match o.action {
+            Action::Skip => writeln!(out, " {}", p.paint(p.dim, "(unchanged)")),
+            Action::Refuse => writeln!(out, " {}", p.paint(p.red, "(refused)")),
+            _ => writeln!(out),
+        };
+        for c in &o.changes {
+            let _ = writeln!(
+                out,
+                "      {} {}",
+                change_symbol(&p, &c.change, &c.verdict),
+                c.summary
+            );
+            match &c.verdict {
+                Verdict::Refuse { reason } => {
+                    let _ = writeln!(
+                        out,
+                        "        {}",
+                        p.paint(p.red, &format!("refused: {reason}"))
+                    );
+                }
+                Verdict::Change { note: Some(n) } => {
+                    let _ = writeln!(out, "        {}", p.paint(p.dim, &format!("note: {n}")));
+                }
+                _ => {}
+            }
+        }
+    }
+    for u in &plan.unmanaged {
+        let _ = writeln!(
+            out,
+            "  {} table {u} {}",
+            p.paint(p.dim, "?"),
+            p.paint(p.dim, "(unmanaged: not declared, left untouched)")
+        );
+    }
+    if plan.objects.is_empty() && plan.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "  (the schema declares nothing and the database holds no tables)"
+        );
+    }
+    if plan.has_refusals() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint(
+                p.red,
+                "This plan holds refusals: nothing will be applied until they are resolved."
+            )
+        );
+    } else if !plan.steps.is_empty() {
+        let n = plan.steps.len();
+        let _ = writeln!(
+            out,
+            "\nSQL ({n} statement{}, run in one transaction):\n",
+            if n == 1 { "" } else { "s" }
+        );
+        for s in &plan.steps {
+            let _ = writeln!(out, "{}\n", indent(&format!("{};", s.sql), "  "));
+        }
+    } else {
+        let _ = writeln!(out, "\nNo changes: the database matches the declaration.");
+    }
+    let _ = writeln!(out, "\n{}", p.paint(p.bold, &summary_line(plan)));
+    out
+}
+
+/// The statements alone, each ending in `;`, for piping into psql. Empty when there is nothing to
+/// do (and when the plan holds a refusal, which has no statements).
+pub fn sql_script(plan: &Plan) -> String {
+    plan.steps.iter().map(|s| format!("{};\n", s.sql)).collect()
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

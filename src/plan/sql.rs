@@ -1,0 +1,356 @@
+//! Changes -> SQL statements. Every identifier goes through `quote_ident` and every literal through
+//! `quote_literal`; expressions are inserted only after the loader checked that each is exactly one
+//! SQL expression.
+
+use crate::diff::{Change, Constraint};
+use crate::model::names::{quote_ident, quote_literal};
+use crate::model::types::Serial;
+use crate::model::{
+    Column, ColumnDefault, FkAction, ForeignKey, Index, IndexPart, QualName, Table,
+};
+
+/// When a statement runs, relative to the others: drops that others depend on come first, foreign
+/// keys after every table exists (which also resolves cycles), comments last.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    DropForeignKeys,
+    DropConstraints,
+    CreateSchemas,
+    Types,
+    CreateTables,
+    AlterColumns,
+    Constraints,
+    ForeignKeys,
+    Comments,
+    DropTables,
+}
+
+fn ident_list(cols: &[String]) -> String {
+    cols.iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn alter(table: &QualName) -> String {
+    format!("ALTER TABLE {}", table.sql())
+}
+
+/// `name type [DEFAULT e] [NOT NULL]`, as in CREATE TABLE and ADD COLUMN.
+pub fn column_def(c: &Column) -> String {
+    let mut s = format!("{} ", quote_ident(&c.name));
+    match &c.default {
+        Some(ColumnDefault::Serial { .. })
+            if !c.ty.array && Serial::keyword(&c.ty.base).is_some() =>
+        {
+            // serial creates the sequence, the default and the ownership, and implies NOT NULL
+            s.push_str(Serial::keyword(&c.ty.base).unwrap_or("serial"));
+            return s;
+        }
+        Some(ColumnDefault::Expr(e)) => {
+            s.push_str(&c.ty.to_string());
+            s.push_str(" DEFAULT ");
+            s.push_str(&e.sql);
+        }
+        _ => s.push_str(&c.ty.to_string()),
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
+
+fn action_clause(kw: &str, a: FkAction) -> String {
+    if a == FkAction::NoAction {
+        String::new()
+    } else {
+        format!(" ON {kw} {}", a.sql())
+    }
+}
+
+fn foreign_key_def(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({}){}{}",
+        ident_list(&fk.columns),
+        fk.ref_table.sql(),
+        ident_list(&fk.ref_columns),
+        action_clause("UPDATE", fk.on_update),
+        action_clause("DELETE", fk.on_delete),
+    );
+    if fk.deferrable {
+        s.push_str(" DEFERRABLE");
+        if fk.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    s
+}
+
+/// `CONSTRAINT name ...` as it appears in CREATE TABLE and ADD CONSTRAINT.
+pub fn constraint_def(c: &Constraint) -> String {
+    let body = match c {
+        Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", ident_list(&pk.columns)),
+        Constraint::Unique(u) => format!("UNIQUE ({})", ident_list(&u.columns)),
+        Constraint::Check(ch) => format!("CHECK ({})", ch.expr.sql),
+        Constraint::ForeignKey(fk) => foreign_key_def(fk),
+    };
+    format!("CONSTRAINT {} {body}", quote_ident(c.name()))
+}
+
+pub fn create_index(table: &QualName, i: &Index) -> String {
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .map(|k| {
+            let mut s = match &k.part {
+                IndexPart::Column(c) => quote_ident(c),
+                IndexPart::Expr(e) => format!("({})", e.sql),
+            };
+            if k.descending {
+                s.push_str(" DESC");
+            }
+            match k.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {}",
+        if i.unique { "UNIQUE " } else { "" },
+        quote_ident(&i.name),
+        table.sql()
+    );
+    if i.method != "btree" {
+        s.push_str(&format!(" USING {}", i.method));
+    }
+    s.push_str(&format!(" ({})", keys.join(", ")));
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {}", p.sql));
+    }
+    s
+}
+
+fn comment(target: String, text: &Option<String>) -> String {
+    let value = text.as_deref().map_or("NULL".to_string(), quote_literal);
+    format!("COMMENT ON {target} IS {value}")
+}
+
+fn create_table(t: &Table) -> Vec<(Phase, String)> {
+    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
+    let inline = t
+        .primary_key
+        .clone()
+        .map(Constraint::PrimaryKey)
+        .into_iter()
+        .chain(t.uniques.iter().cloned().map(Constraint::Unique))
+        .chain(t.checks.iter().cloned().map(Constraint::Check));
+    lines.extend(inline.map(|c| constraint_def(&c)));
+    let mut out = vec![(
+        Phase::CreateTables,
+        format!(
+            "CREATE TABLE {} (\n    {}\n)",
+            t.name.sql(),
+            lines.join(",\n    ")
+        ),
+    )];
+    for i in &t.indexes {
+        out.push((Phase::Constraints, create_index(&t.name, i)));
+    }
+    if t.comment.is_some() {
+        out.push((
+            Phase::Comments,
+            comment(format!("TABLE {}", t.name.sql()), &t.comment),
+        ));
+    }
+    for c in t.columns.iter().filter(|c| c.comment.is_some()) {
+        let target = format!("COLUMN {}.{}", t.name.sql(), quote_ident(&c.name));
+        out.push((Phase::Comments, comment(target, &c.comment)));
+    }
+    out
+}
+
+/// The statements for one change, each with its phase.
+pub fn statements(change: &Change) -> Vec<(Phase, String)> {
+    use Change::*;
+    let one = |p: Phase, s: String| vec![(p, s)];
+    match change {
+        CreateSchema { schema } => one(
+            Phase::CreateSchemas,
+            format!("CREATE SCHEMA {}", quote_ident(schema)),
+        ),
+        CreateEnum { def } => {
+            let values: Vec<String> = def.values.iter().map(|v| quote_literal(v)).collect();
+            one(
+                Phase::Types,
+                format!(
+                    "CREATE TYPE {} AS ENUM ({})",
+                    def.name.sql(),
+                    values.join(", ")
+                ),
+            )
+        }
+        AddEnumValue {
+            name,
+            value,
+            before,
+        } => {
+            let pos = before
+                .as_ref()
+                .map(|b| format!(" BEFORE {}", quote_literal(b)))
+                .unwrap_or_default();
+            one(
+                Phase::Types,
+                format!(
+                    "ALTER TYPE {} ADD VALUE {}{pos}",
+                    name.sql(),
+                    quote_literal(value)
+                ),
+            )
+        }
+        ReshapeEnum { .. } => Vec::new(),
+        CreateTable { def } => create_table(def),
+        DropTable { table } => one(Phase::DropTables, format!("DROP TABLE {}", table.sql())),
+        AddColumn { table, column } => {
+            let mut out = one(
+                Phase::AlterColumns,
+                format!("{} ADD COLUMN {}", alter(table), column_def(column)),
+            );
+            if column.comment.is_some() {
+                let target = format!("COLUMN {}.{}", table.sql(), quote_ident(&column.name));
+                out.push((Phase::Comments, comment(target, &column.comment)));
+            }
+            out
+        }
+        DropColumn { table, column } => one(
+            Phase::AlterColumns,
+            format!("{} DROP COLUMN {}", alter(table), quote_ident(column)),
+        ),
+        AlterType {
+            table,
+            column,
+            from,
+            to,
+        } => {
+            let col = quote_ident(column);
+            // A widening needs no conversion; anything else only runs when the verdict allowed it.
+            let using = if from.widens_to(to) {
+                String::new()
+            } else {
+                format!(" USING {col}::{to}")
+            };
+            one(
+                Phase::AlterColumns,
+                format!("{} ALTER COLUMN {col} TYPE {to}{using}", alter(table)),
+            )
+        }
+        SetDefault {
+            table, column, to, ..
+        } => {
+            let action = match to {
+                Some(ColumnDefault::Expr(e)) => format!("SET DEFAULT {}", e.sql),
+                Some(ColumnDefault::Serial { .. }) => return Vec::new(),
+                None => "DROP DEFAULT".to_string(),
+            };
+            one(
+                Phase::AlterColumns,
+                format!(
+                    "{} ALTER COLUMN {} {action}",
+                    alter(table),
+                    quote_ident(column)
+                ),
+            )
+        }
+        SetNullable {
+            table,
+            column,
+            nullable,
+        } => {
+            let action = if *nullable {
+                "DROP NOT NULL"
+            } else {
+                "SET NOT NULL"
+            };
+            one(
+                Phase::AlterColumns,
+                format!(
+                    "{} ALTER COLUMN {} {action}",
+                    alter(table),
+                    quote_ident(column)
+                ),
+            )
+        }
+        SetColumnComment {
+            table,
+            column,
+            comment: text,
+        } => one(
+            Phase::Comments,
+            comment(
+                format!("COLUMN {}.{}", table.sql(), quote_ident(column)),
+                text,
+            ),
+        ),
+        SetTableComment {
+            table,
+            comment: text,
+        } => one(
+            Phase::Comments,
+            comment(format!("TABLE {}", table.sql()), text),
+        ),
+        AddConstraint { table, constraint } => {
+            let phase = match constraint {
+                Constraint::ForeignKey(_) => Phase::ForeignKeys,
+                _ => Phase::Constraints,
+            };
+            one(
+                phase,
+                format!("{} ADD {}", alter(table), constraint_def(constraint)),
+            )
+        }
+        DropConstraint { table, constraint } => {
+            let phase = match constraint {
+                Constraint::ForeignKey(_) => Phase::DropForeignKeys,
+                _ => Phase::DropConstraints,
+            };
+            one(
+                phase,
+                format!(
+                    "{} DROP CONSTRAINT {}",
+                    alter(table),
+                    quote_ident(constraint.name())
+                ),
+            )
+        }
+        RenameConstraint { table, from, to } => one(
+            Phase::Constraints,
+            format!(
+                "{} RENAME CONSTRAINT {} TO {}",
+                alter(table),
+                quote_ident(from),
+                quote_ident(to)
+            ),
+        ),
+        CreateIndex { table, index } => one(Phase::Constraints, create_index(table, index)),
+        DropIndex { table, index } => one(
+            Phase::DropConstraints,
+            format!(
+                "DROP INDEX {}",
+                QualName::new(table.schema.clone(), index.name.clone()).sql()
+            ),
+        ),
+        RenameIndex { table, from, to } => one(
+            Phase::Constraints,
+            format!(
+                "ALTER INDEX {} RENAME TO {}",
+                QualName::new(table.schema.clone(), from.clone()).sql(),
+                quote_ident(to)
+            ),
+        ),
+    }
+}
