@@ -1,0 +1,244 @@
+//! Shared test support: a throwaway database per test, and running the tableform binary.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio_postgres::{Client, Config, NoTls};
+
+/// The server the tests use; see README.md.
+pub fn base_url() -> String {
+    std::env::var("TABLEFORM_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures").join(name)).expect("fixture exists")
+}
+
+pub const SHOPPING_POINTS: &str = "schemas/shopping_points";
+
+/// A database created for one test and dropped when the value goes out of scope.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn url_for(base: &str, db: &str) -> String {
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let head = match head[scheme_end..].find('/') {
+        Some(i) => &head[..scheme_end + i],
+        None => head,
+    };
+    format!("{head}/{db}{query}")
+}
+
+fn connect(rt: &tokio::runtime::Runtime, url: &str) -> Client {
+    rt.block_on(async {
+        let config = Config::from_str(url).expect("valid test URL");
+        let (client, conn) = config.connect(NoTls).await.unwrap_or_else(|e| {
+            panic!("cannot reach the test PostgreSQL at {url}: {e} (see README.md: scripts/with-postgres)")
+        });
+        tokio::spawn(conn);
+        client
+    })
+}
+
+impl TestDb {
+    /// Creates an empty database named after `tag` and a process-unique suffix.
+    pub fn new(tag: &str) -> TestDb {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let mut name = format!(
+            "tf_{}_{}_{n}_{nanos}",
+            tag.to_lowercase(),
+            std::process::id()
+        );
+        name.truncate(63);
+        let admin = connect(&rt, &base_url());
+        rt.block_on(admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")))
+            .expect("create test database");
+        let url = url_for(&base_url(), &name);
+        let client = connect(&rt, &url);
+        TestDb {
+            name,
+            url,
+            rt,
+            client,
+        }
+    }
+
+    pub fn exec(&self, sql: &str) {
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .unwrap_or_else(|e| panic!("test SQL failed: {e:?}\n{sql}"));
+    }
+
+    /// The first column of every row, as text.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        let rows = self
+            .rt
+            .block_on(self.client.simple_query(sql))
+            .expect("query");
+        rows.iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some(r.get(0).unwrap_or("NULL").to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.strings(&format!("SELECT count(*) FROM {table}"))[0]
+            .parse()
+            .unwrap()
+    }
+
+    /// Every row of every table in `public`, as text, for checking that data survived.
+    pub fn all_rows(&self) -> String {
+        let tables = self.strings(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+        );
+        tables
+            .iter()
+            .map(|t| {
+                let rows = self.strings(&format!("SELECT t::text FROM {t} t ORDER BY t::text"));
+                format!("{t}: {}", rows.join(" | "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// `pg_dump --schema-only`, without the lines that differ between runs.
+    pub fn dump(&self) -> String {
+        let out = std::process::Command::new("pg_dump")
+            .args([
+                "--schema-only",
+                "--no-owner",
+                "--no-privileges",
+                "-d",
+                &self.url,
+            ])
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Runs tableform with `--database-url` of this database appended.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", &self.url]);
+        run_with_input(&all, None)
+    }
+
+    pub fn run_input(&self, args: &[&str], stdin: &str) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", &self.url]);
+        run_with_input(&all, Some(stdin))
+    }
+
+    /// Output with this database's name and the server address replaced, for snapshots.
+    pub fn scrub(&self, text: &str) -> String {
+        let config = Config::from_str(&self.url).unwrap();
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "localhost".into(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        text.replace(&format!("{host}:{port}"), "HOST:PORT")
+            .replace(&self.name, "DB")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = connect(&self.rt, &base_url());
+        let _ = self.rt.block_on(admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        )));
+    }
+}
+
+/// What a run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs the tableform binary from the repository root with a clean environment (no
+/// `DATABASE_URL`, no `PG*`, no colour).
+pub fn run_with_input(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = assert_cmd::Command::cargo_bin("tableform").unwrap();
+    cmd.current_dir(root()).args(args);
+    for (k, _) in std::env::vars() {
+        if k == "DATABASE_URL" || k.starts_with("PG") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd.write_stdin(stdin.unwrap_or(""));
+    cmd.timeout(std::time::Duration::from_secs(120));
+    Run::from(cmd.output().unwrap())
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_with_input(args, None)
+}
+
+/// A directory under the target dir for files a test writes, unique to the test.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("tableform-test-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn write(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join(file), text).unwrap();
+}
