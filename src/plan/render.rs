@@ -224,6 +224,10 @@ pub fn text(plan: &Plan, target: &str, color: bool) -> String {
             _ => writeln!(out),
         };
         for c in &o.changes {
+            // A created table's foreign keys are counted in its summary line and shown in the SQL.
+            if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "      {} {}",
