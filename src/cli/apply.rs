@@ -1,32 +1,48 @@
-//! `tableform apply`: plan, confirm, apply.
+//! `tableform apply`: plan, confirm, apply; or apply a reviewed plan file exactly.
 
+use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::time::Duration;
 
-use super::plan::make_plan;
+use tokio_postgres::Client;
+
+use super::plan::{self, connect, fail, make_plan, plan_options};
 use super::{ApplyArgs, Status, output};
 use crate::apply::{self, ApplyError, ApplyOptions};
+use crate::plan::file::PlanFile;
 use crate::plan::render;
 
 const QUESTION: &str = "Do you want to perform these actions? Only 'yes' will be accepted: ";
 
 fn seconds(s: f64) -> Duration {
-    Duration::from_secs_f64(s.max(0.0))
+    Duration::from_secs_f64(if s.is_finite() {
+        s.clamp(0.0, 86_400.0)
+    } else {
+        0.0
+    })
 }
 
 pub async fn run(args: &ApplyArgs) -> Status {
-    let planned = match make_plan(&args.opts).await {
+    match &args.file {
+        Some(path) => run_saved(args, path).await,
+        None => run_fresh(args).await,
+    }
+}
+
+/// Plans now, shows the plan, asks, applies.
+async fn run_fresh(args: &ApplyArgs) -> Status {
+    let o = &args.opts;
+    let planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
         Err(s) => return s,
     };
-    let plan = &planned.plan;
-    let color = output::stdout_color(args.opts.schema.no_color);
-    output::print(&render::text(plan, &planned.target.describe(), color));
-    if plan.has_refusals() {
+    let file = &planned.file;
+    output::print(&render::text(file, output::stdout_color(o.schema.no_color)));
+    if file.plan.has_refusals() {
         output::error("the plan holds refusals; nothing was applied");
         return Status::Refused;
     }
-    if plan.steps.is_empty() {
+    if file.plan.steps.is_empty() {
         output::print("Nothing to apply.\n");
         return Status::Ok;
     }
@@ -34,18 +50,64 @@ pub async fn run(args: &ApplyArgs) -> Status {
         output::error("apply cancelled; nothing was changed");
         return Status::Error;
     }
+    execute(args, &planned.client, file, &planned.schemas).await
+}
+
+/// Applies a saved plan: no prompt (it was reviewed), but only if the database is still the one
+/// the plan was made against.
+async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
+    if args.opts.schema.schema.is_some() {
+        return fail(
+            "a saved plan carries its own schema: pass either PLAN_FILE or --schema, not both",
+        );
+    }
+    let file = match PlanFile::read(path) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    };
+    if file.plan.has_refusals() {
+        output::print(&plan::render(
+            &file,
+            super::Format::Text,
+            args.opts.schema.no_color,
+        ));
+        output::error("the saved plan holds refusals; nothing was applied");
+        return Status::Refused;
+    }
+    let (_, client) = match connect(&args.opts.conn).await {
+        Ok(c) => c,
+        Err(s) => return s,
+    };
+    if file.plan.steps.is_empty() {
+        output::print("The saved plan has nothing to apply.\n");
+        return Status::Ok;
+    }
+    let schemas: BTreeSet<String> = file.schemas.iter().cloned().collect();
+    output::print(&format!(
+        "Applying {} ({} statements).\n",
+        path.display(),
+        file.plan.steps.len()
+    ));
+    execute(args, &client, &file, &schemas).await
+}
+
+async fn execute(
+    args: &ApplyArgs,
+    client: &Client,
+    file: &PlanFile,
+    schemas: &BTreeSet<String>,
+) -> Status {
     let opts = ApplyOptions {
         lock_wait: seconds(args.lock_wait),
         lock_timeout: seconds(args.lock_timeout),
         statement_timeout: seconds(args.statement_timeout),
     };
-    let client = &planned.client;
     let cancel = client.cancel_token();
-    let work = apply::apply(client, plan, &planned.schemas, &opts, |_, _| {});
+    let work = apply::apply(client, &file.plan, schemas, &opts, |_, _| {});
     let result = tokio::select! {
         r = work => r,
         _ = interrupted() => {
-            // Stop the running statement; the transaction dies with the connection.
+            // Stop the running statement; the open transaction dies with the connection.
             let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
             output::error("interrupted: the transaction was rolled back; nothing was changed");
             return Status::Interrupted;
@@ -53,19 +115,16 @@ pub async fn run(args: &ApplyArgs) -> Status {
     };
     match result {
         Ok(()) => {
-            let n = plan.steps.len();
+            let n = file.plan.steps.len();
             output::print(&format!(
                 "\nApply complete: {n} statement{} committed. {}\n",
                 if n == 1 { "" } else { "s" },
-                render::summary_line(plan).replacen("Plan: ", "", 1)
+                render::summary_line(&file.plan).replacen("Plan: ", "", 1)
             ));
             Status::Ok
         }
         Err(ApplyError::Refused) => Status::Refused,
-        Err(e) => {
-            output::error(&e.to_string());
-            Status::Error
-        }
+        Err(e) => fail(e),
     }
 }
 

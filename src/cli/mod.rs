@@ -2,8 +2,10 @@
 //! prints or decides how the process ends.
 
 mod apply;
+mod drift;
 mod output;
 mod plan;
+mod show;
 mod validate;
 
 use std::path::PathBuf;
@@ -43,15 +45,19 @@ pub enum Command {
     Validate(SchemaArgs),
     /// Compare the declaration with the database and show what apply would do.
     Plan(PlanArgs),
-    /// Plan, ask for confirmation, and apply in one transaction.
+    /// Plan, ask for confirmation, and apply in one transaction; or apply a saved plan file.
     Apply(ApplyArgs),
+    /// Render a saved plan file.
+    Show(ShowArgs),
+    /// Check whether the database still matches the declaration (exit 2 when it drifted).
+    Drift(DriftArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Directory of .toml schema files.
     #[arg(long, value_name = "DIR")]
-    pub schema: PathBuf,
+    pub schema: Option<PathBuf>,
     /// Never colour the output (also: NO_COLOR, or output that is not a terminal).
     #[arg(long)]
     pub no_color: bool,
@@ -67,9 +73,22 @@ pub struct ConnArgs {
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
 pub enum Format {
+    /// For people; coloured on a terminal.
     #[default]
     Text,
+    /// The plan document (docs/plan-json.md), stable for scripts.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+    /// The statements only; nothing when there is nothing to do.
     Sql,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum DriftFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -96,10 +115,40 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 3 on refusals, 1 on errors.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Also write the plan to FILE, to review and apply later (`tableform apply FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `plan --out`.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Never colour the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub schema: SchemaArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: DriftFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A saved plan file (`plan --out`): applied exactly, without a prompt, if the database
+    /// still matches it.
+    #[arg(value_name = "PLAN_FILE")]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub opts: PlanOpts,
     /// Apply without asking for confirmation.
@@ -123,6 +172,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&a),
         Command::Plan(a) => runtime(plan::run(&a)),
         Command::Apply(a) => runtime(apply::run(&a)),
+        Command::Show(a) => show::run(&a),
+        Command::Drift(a) => runtime(drift::run(&a)),
     };
     ExitCode::from(status as u8)
 }

@@ -1,75 +1,114 @@
-//! `tableform plan`, and the planning that `apply` shares.
+//! `tableform plan`, and the planning that `apply` and `drift` share.
 
 use std::collections::BTreeSet;
 
 use tokio_postgres::Client;
 
-use super::{Format, PlanArgs, PlanOpts, Status, output, validate};
+use super::{ConnArgs, Format, PlanArgs, PlanOpts, SchemaArgs, Status, output, validate};
 use crate::diff::{self, Options};
 use crate::inspect::{self, Target};
 use crate::model;
+use crate::plan::file::{PlanFile, PlanOptions};
 use crate::plan::{Plan, render};
 
-/// A plan and what it was computed with.
+/// A plan document and the connection it was computed on.
 pub struct Planned {
-    pub plan: Plan,
+    pub file: PlanFile,
     pub client: Client,
-    pub target: Target,
     pub schemas: BTreeSet<String>,
 }
 
-/// Load, connect, inspect, diff and judge. Errors are printed here; `Err` carries the status.
-pub async fn make_plan(opts: &PlanOpts) -> Result<Planned, Status> {
-    let loaded = validate::load_or_report(&opts.schema).ok_or(Status::Error)?;
-    let env = |k: &str| std::env::var(k).ok();
-    let target = Target::resolve(opts.conn.database_url.as_deref(), &env).map_err(fail)?;
-    let mut client = target.connect().await.map_err(fail)?;
-    let mut desired = loaded.schema;
-    let mut schemas = desired.schemas.clone();
-    schemas.insert("public".to_string());
-    let live = inspect::inspect(&client, &schemas).await.map_err(fail)?;
-    let desired_fp = model::fingerprint(&desired);
-    inspect::reconcile(&mut client, &mut desired, &live.schema)
-        .await
-        .map_err(fail)?;
-    let d = diff::diff(&desired, &live.schema, opts.prune);
-    let facts = inspect::facts(&client, &d.questions())
-        .await
-        .map_err(fail)?;
-    let options = Options {
-        allow_destructive: opts.allow_destructive,
-    };
-    let fps = (model::fingerprint(&live.schema), desired_fp);
-    let plan = Plan::build(&d, &facts, &options, fps);
-    Ok(Planned {
-        plan,
-        client,
-        target,
-        schemas,
-    })
-}
-
-fn fail(e: impl std::fmt::Display) -> Status {
+pub fn fail(e: impl std::fmt::Display) -> Status {
     output::error(&e.to_string());
     Status::Error
 }
 
+pub async fn connect(conn: &ConnArgs) -> Result<(Target, Client), Status> {
+    let env = |k: &str| std::env::var(k).ok();
+    let target = Target::resolve(conn.database_url.as_deref(), &env).map_err(fail)?;
+    let client = target.connect().await.map_err(fail)?;
+    Ok((target, client))
+}
+
+/// Load, connect, inspect, diff and judge. Errors are printed here; `Err` carries the status.
+pub async fn make_plan(
+    schema: &SchemaArgs,
+    conn: &ConnArgs,
+    options: PlanOptions,
+) -> Result<Planned, Status> {
+    let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
+    let (target, mut client) = connect(conn).await?;
+    let mut desired = loaded.schema;
+    let desired_fp = model::fingerprint(&desired);
+    let mut schemas = desired.schemas.clone();
+    schemas.insert("public".to_string());
+    let live = inspect::inspect(&client, &schemas).await.map_err(fail)?;
+    inspect::reconcile(&mut client, &mut desired, &live.schema)
+        .await
+        .map_err(fail)?;
+    let d = diff::diff(&desired, &live.schema, options.prune);
+    let facts = inspect::facts(&client, &d.questions())
+        .await
+        .map_err(fail)?;
+    let judge = Options {
+        allow_destructive: options.allow_destructive,
+    };
+    let fps = (model::fingerprint(&live.schema), desired_fp);
+    let plan = Plan::build((&desired, &live.schema), &d, &facts, &judge, fps);
+    let file = PlanFile::new(
+        plan,
+        live.server_version.clone(),
+        target.describe(),
+        schemas.iter().cloned().collect(),
+        options,
+    );
+    Ok(Planned {
+        file,
+        client,
+        schemas,
+    })
+}
+
+pub fn plan_options(opts: &PlanOpts) -> PlanOptions {
+    PlanOptions {
+        allow_destructive: opts.allow_destructive,
+        prune: opts.prune,
+    }
+}
+
+/// Renders a plan document in the requested format.
+pub fn render(file: &PlanFile, format: Format, no_color: bool) -> String {
+    match format {
+        Format::Text => render::text(file, output::stdout_color(no_color)),
+        Format::Json => file.to_json(),
+        Format::Markdown => render::markdown(file),
+        Format::Sql => render::sql_script(&file.plan),
+    }
+}
+
 pub async fn run(args: &PlanArgs) -> Status {
-    let planned = match make_plan(&args.opts).await {
+    let o = &args.opts;
+    let planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
         Err(s) => return s,
     };
-    let plan = &planned.plan;
-    match args.format {
-        Format::Text => {
-            let color = output::stdout_color(args.opts.schema.no_color);
-            output::print(&render::text(plan, &planned.target.describe(), color));
-        }
-        Format::Sql => output::print(&render::sql_script(plan)),
+    let file = &planned.file;
+    if let Some(path) = &args.out
+        && let Err(e) = std::fs::write(path, file.to_json())
+    {
+        return fail(format!("cannot write the plan to {}: {e}", path.display()));
     }
-    if plan.has_refusals() {
+    output::print(&render(file, args.format, o.schema.no_color));
+    if let (Some(path), Format::Text) = (&args.out, args.format) {
+        output::print(&format!(
+            "\nSaved the plan to {}. Apply exactly these steps with: tableform apply {}\n",
+            path.display(),
+            path.display()
+        ));
+    }
+    if file.plan.has_refusals() {
         Status::Refused
-    } else if args.detailed_exitcode && plan.has_changes() {
+    } else if args.detailed_exitcode && file.plan.has_changes() {
         Status::Changes
     } else {
         Status::Ok

@@ -5,7 +5,11 @@ use crate::load::{self, LoadError, Loaded};
 
 /// Loads the schema, printing every problem; `None` when it is invalid.
 pub fn load_or_report(args: &SchemaArgs) -> Option<Loaded> {
-    match load::load_dir(&args.schema) {
+    let Some(dir) = &args.schema else {
+        output::error("--schema DIR is required: the directory of .toml schema files");
+        return None;
+    };
+    match load::load_dir(dir) {
         Ok(l) => Some(l),
         Err(LoadError::Invalid {
             diagnostics,
@@ -16,7 +20,7 @@ pub fn load_or_report(args: &SchemaArgs) -> Option<Loaded> {
             let n = diagnostics.len();
             output::error(&format!(
                 "the schema in {} has {n} problem{}",
-                args.schema.display(),
+                dir.display(),
                 if n == 1 { "" } else { "s" }
             ));
             None
@@ -34,7 +38,10 @@ pub fn run(args: &SchemaArgs) -> Status {
             let s = &l.schema;
             output::print(&format!(
                 "The schema in {} is valid: {} table{}, {} enum type{}.\n",
-                args.schema.display(),
+                args.schema
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new("."))
+                    .display(),
                 s.tables.len(),
                 if s.tables.len() == 1 { "" } else { "s" },
                 s.enums.len(),

@@ -108,6 +108,8 @@ pub struct Live {
     pub invalid_indexes: Vec<(QualName, String)>,
     /// Catalog queries sent, for the performance report.
     pub queries: usize,
+    /// The server's `server_version`.
+    pub server_version: String,
 }
 
 /// Reads every table, column, constraint, index and enum type of `schemas`.
@@ -115,7 +117,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
-    let (nsp, tables, columns, constraints, indexes, enums) = tokio::try_join!(
+    let (version, nsp, tables, columns, constraints, indexes, enums) = tokio::try_join!(
+        client.query_one("SELECT current_setting('server_version')", &[]),
         client.query(NAMESPACES, &p),
         client.query(TABLES, &p),
         client.query(COLUMNS, &p),
@@ -124,7 +127,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(ENUMS, &p),
     )?;
     let mut live = Live {
-        queries: 6,
+        queries: 7,
+        server_version: version.get(0),
         ..Live::default()
     };
     let s = &mut live.schema;

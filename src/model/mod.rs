@@ -218,6 +218,45 @@ pub enum IndexPart {
 /// or declaration order), so the same schema always gives the same fingerprint.
 pub fn fingerprint(schema: &Schema) -> String {
     use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(schema).unwrap_or_default();
+    // JSON maps need string keys, so the ordered maps are hashed as ordered lists.
+    let canonical = (
+        &schema.schemas,
+        schema.tables.values().collect::<Vec<_>>(),
+        schema.enums.values().collect::<Vec<_>>(),
+    );
+    let json = serde_json::to_vec(&canonical).expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(Sha256::digest(&json)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_schemas_apart() {
+        let empty = Schema::default();
+        let mut one = Schema::default();
+        one.schemas.insert("public".into());
+        let t = QualName::new("public", "t");
+        one.tables.insert(
+            t.clone(),
+            Table {
+                name: t,
+                columns: vec![],
+                primary_key: None,
+                uniques: vec![],
+                foreign_keys: vec![],
+                checks: vec![],
+                indexes: vec![],
+                comment: None,
+            },
+        );
+        assert_ne!(fingerprint(&empty), fingerprint(&one));
+        assert_eq!(fingerprint(&one), fingerprint(&one.clone()));
+        // Not the digest of nothing: serialisation must not fail silently.
+        assert_ne!(
+            fingerprint(&one),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 }

@@ -17,7 +17,10 @@ use sqlparser::tokenizer::Token;
 use super::QualName;
 use super::names::quote_ident;
 
+/// Serialised as its SQL spelling (`"character varying(36)"`), which is also what plan files and
+/// `--format json` show.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct DataType {
     pub base: BaseType,
     /// PostgreSQL does not enforce array dimensions, so any number of `[]` is one array type.
@@ -385,6 +388,35 @@ impl fmt::Display for BaseType {
                     f.write_str(&q.sql())
                 }
             }
+        }
+    }
+}
+
+impl From<DataType> for String {
+    fn from(t: DataType) -> String {
+        t.to_string()
+    }
+}
+
+impl TryFrom<String> for DataType {
+    type Error = String;
+
+    /// Reads back what `Display` wrote; a name that is not built in is a type in the database.
+    fn try_from(s: String) -> Result<Self, String> {
+        match DataType::parse(&s) {
+            Ok(t) => Ok(t),
+            Err(TypeError::Unknown(parts)) => {
+                let name = match parts.as_slice() {
+                    [n] => QualName::new("public", n.clone()),
+                    [schema, n] => QualName::new(schema.clone(), n.clone()),
+                    _ => return Err(format!("cannot read type `{s}`")),
+                };
+                Ok(DataType {
+                    base: BaseType::Named(name),
+                    array: s.trim_end().ends_with(']'),
+                })
+            }
+            Err(TypeError::Syntax(m)) => Err(format!("cannot read type `{s}`: {m}")),
         }
     }
 }

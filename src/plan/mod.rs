@@ -3,13 +3,14 @@
 //! A plan is data. It is built from a [`Diff`](crate::diff::Diff) and the facts its verdicts
 //! needed, without touching the database, and can be rendered, saved, and applied later.
 
+pub mod file;
 pub mod render;
 pub mod sql;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, Diff, Facts, ObjectKind, Options, Verdict, judge};
-use crate::model::QualName;
+use crate::model::{ColumnDefault, QualName, Schema, Table};
 pub use sql::Phase;
 
 /// What happens to one object as a whole.
@@ -28,6 +29,10 @@ pub struct ObjectPlan {
     pub name: QualName,
     pub action: Action,
     pub changes: Vec<PlannedChange>,
+    /// For a table that exists and changes: its definition before and after, as diff lines
+    /// (`"  "` kept, `"- "` removed, `"+ "` added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definition_diff: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,11 +76,13 @@ pub struct Summary {
 impl Plan {
     /// Judges every change and orders the statements of the allowed ones.
     pub fn build(
+        inputs: (&Schema, &Schema),
         diff: &Diff,
         facts: &Facts,
         opts: &Options,
         fingerprints: (String, String),
     ) -> Plan {
+        let (desired, live) = inputs;
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
@@ -90,6 +97,11 @@ impl Plan {
             {
                 Some(o) => o.changes.push(planned),
                 None => objects.push(ObjectPlan {
+                    definition_diff: match (kind, desired.tables.get(&name), live.tables.get(&name))
+                    {
+                        (ObjectKind::Table, Some(d), Some(l)) => definition_diff(d, l),
+                        _ => Vec::new(),
+                    },
                     kind,
                     name,
                     action: Action::Skip,
@@ -103,6 +115,7 @@ impl Plan {
                 name: name.clone(),
                 action: Action::Skip,
                 changes: Vec::new(),
+                definition_diff: Vec::new(),
             });
         }
         for o in &mut objects {
@@ -182,4 +195,84 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     }
     steps.sort_by_key(|(phase, n, _)| (*phase, *n));
     steps.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// The table as lines: columns, then constraints, then indexes.
+fn table_lines(t: &Table) -> Vec<String> {
+    use crate::diff::Constraint;
+    let mut lines: Vec<String> = t.columns.iter().map(sql::column_def).collect();
+    let constraints = t
+        .primary_key
+        .clone()
+        .map(Constraint::PrimaryKey)
+        .into_iter()
+        .chain(t.uniques.iter().cloned().map(Constraint::Unique))
+        .chain(t.checks.iter().cloned().map(Constraint::Check))
+        .chain(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+    // By name, as the catalog lists them, so order alone never shows as a difference.
+    let mut constraints: Vec<Constraint> = constraints.collect();
+    constraints.sort_by(|a, b| a.name().cmp(b.name()));
+    lines.extend(constraints.iter().map(sql::constraint_def));
+    let mut indexes: Vec<_> = t.indexes.iter().collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    lines.extend(indexes.into_iter().map(|i| sql::create_index(&t.name, i)));
+    lines
+}
+
+/// What the table will look like after apply: the declared columns in the table's physical order
+/// (new ones at the end, where `ADD COLUMN` puts them), with the live spelling wherever the
+/// declaration means the same thing, so that only real differences show.
+fn after_apply(desired: &Table, live: &Table) -> Table {
+    let mut after = desired.clone();
+    let mut columns = Vec::new();
+    for l in &live.columns {
+        if let Some(d) = desired.column(&l.name) {
+            let mut c = d.clone();
+            let same_default = match (&d.default, &l.default) {
+                (Some(ColumnDefault::Expr(a)), Some(ColumnDefault::Expr(b))) => {
+                    a.equivalent(b, Some(&d.ty))
+                }
+                (Some(ColumnDefault::Serial { .. }), Some(ColumnDefault::Serial { .. })) => true,
+                _ => false,
+            };
+            if same_default {
+                c.default = l.default.clone();
+            }
+            columns.push(c);
+        }
+    }
+    columns.extend(
+        desired
+            .columns
+            .iter()
+            .filter(|d| live.column(&d.name).is_none())
+            .cloned(),
+    );
+    after.columns = columns;
+    for c in &mut after.checks {
+        if let Some(l) = live
+            .checks
+            .iter()
+            .find(|l| l.name == c.name && l.expr.equivalent(&c.expr, None))
+        {
+            c.expr = l.expr.clone();
+        }
+    }
+    after
+}
+
+fn definition_diff(desired: &Table, live: &Table) -> Vec<String> {
+    let before = table_lines(live).join("\n") + "\n";
+    let after = table_lines(&after_apply(desired, live)).join("\n") + "\n";
+    similar::TextDiff::from_lines(&before, &after)
+        .iter_all_changes()
+        .map(|c| {
+            let sign = match c.tag() {
+                similar::ChangeTag::Equal => ' ',
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+            };
+            format!("{sign} {}", c.value().trim_end_matches('\n'))
+        })
+        .collect()
 }

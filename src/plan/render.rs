@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
+use super::file::PlanFile;
 use super::{Action, ObjectPlan, Plan, sql};
 use crate::diff::{Change, Constraint, ObjectKind, Verdict};
 use crate::model::ColumnDefault;
@@ -206,9 +207,11 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
-/// The plan as text: objects with their changes, refusals with their reasons, the SQL that would
-/// run, unmanaged tables, and the summary line.
-pub fn text(plan: &Plan, target: &str, color: bool) -> String {
+/// The plan as text: objects with their changes, refusals with their reasons, each changed
+/// table's definition before and after, the SQL that would run, unmanaged tables, and the summary
+/// line.
+pub fn text(file: &PlanFile, color: bool) -> String {
+    let (plan, target) = (&file.plan, &file.database);
     let p = Palette::new(color);
     let mut out = String::new();
     let _ = writeln!(
@@ -247,6 +250,18 @@ pub fn text(plan: &Plan, target: &str, color: bool) -> String {
                 }
                 _ => {}
             }
+        }
+        if !o.definition_diff.is_empty() {
+            let _ = writeln!(out);
+            for line in &o.definition_diff {
+                let style = match line.chars().next() {
+                    Some('+') => p.green,
+                    Some('-') => p.red,
+                    _ => p.dim,
+                };
+                let _ = writeln!(out, "        {}", p.paint(style, line));
+            }
+            let _ = writeln!(out);
         }
     }
     for u in &plan.unmanaged {
@@ -300,4 +315,175 @@ fn indent(text: &str, by: &str) -> String {
         .map(|l| format!("{by}{l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn action_word(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Change => "change",
+        Action::Skip => "unchanged",
+        Action::Refuse => "refused",
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The plan as GitHub-flavoured markdown for a pull-request comment: the summary, refusals with
+/// their reasons first, a table of every object, and the SQL in a collapsible block.
+pub fn markdown(file: &PlanFile) -> String {
+    let plan = &file.plan;
+    let mut out = String::new();
+    let _ = writeln!(out, "### tableform plan\n");
+    let _ = writeln!(out, "**{}**\n", summary_line(plan));
+    let _ = writeln!(
+        out,
+        "Database: `{}` (PostgreSQL {})\n",
+        file.database, file.server_version
+    );
+    let refused: Vec<&ObjectPlan> = plan
+        .objects
+        .iter()
+        .filter(|o| o.action == Action::Refuse)
+        .collect();
+    if !refused.is_empty() {
+        let _ = writeln!(
+            out,
+            "#### Refused: nothing will be applied until these are resolved\n"
+        );
+        for o in &refused {
+            for c in o.changes.iter().filter(|c| c.verdict.is_refusal()) {
+                if let Verdict::Refuse { reason } = &c.verdict {
+                    let _ = writeln!(
+                        out,
+                        "- `{}`: {}: {}",
+                        o.name,
+                        md_escape(&c.summary),
+                        md_escape(reason)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out);
+    }
+    let mut rows: Vec<&ObjectPlan> = plan.objects.iter().collect();
+    rows.sort_by_key(|o| (o.action != Action::Refuse, o.action == Action::Skip));
+    if !rows.is_empty() || !plan.unmanaged.is_empty() {
+        let _ = writeln!(out, "| object | action | changes |\n|---|---|---|");
+        for o in rows {
+            let changes: Vec<String> = o
+                .changes
+                .iter()
+                .filter(|c| {
+                    !(o.action == Action::Create
+                        && matches!(c.change, Change::AddConstraint { .. }))
+                })
+                .map(|c| md_escape(&c.summary))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| `{}` {} | {} | {} |",
+                o.name,
+                kind_word(o.kind),
+                action_word(o.action),
+                if changes.is_empty() {
+                    "".to_string()
+                } else {
+                    changes.join("<br>")
+                }
+            );
+        }
+        for u in &plan.unmanaged {
+            let _ = writeln!(
+                out,
+                "| `{u}` table | unmanaged | not declared, left untouched |"
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !plan.steps.is_empty() {
+        let n = plan.steps.len();
+        let _ = writeln!(
+            out,
+            "<details><summary>SQL ({n} statement{}, one transaction)</summary>\n\n```sql\n{}```\n\n</details>",
+            if n == 1 { "" } else { "s" },
+            sql_script(plan)
+        );
+    }
+    out
+}
+
+/// One difference between the declaration and the database, for drift reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DriftItem {
+    pub object: String,
+    pub kind: &'static str,
+    pub description: String,
+}
+
+/// Every difference, including the ones `plan` leaves alone (undeclared tables).
+pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
+    let mut items = Vec::new();
+    for o in &plan.objects {
+        for c in &o.changes {
+            if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
+                continue;
+            }
+            let description = match &c.change {
+                Change::CreateTable { .. } => "declared but missing from the database".to_string(),
+                Change::CreateEnum { .. } => "declared but missing from the database".to_string(),
+                Change::CreateSchema { .. } => "declared but missing from the database".to_string(),
+                Change::DropColumn { column, .. } => {
+                    format!("column {} is not declared", quote_ident(column))
+                }
+                _ => c.summary.clone(),
+            };
+            items.push(DriftItem {
+                object: o.name.to_string(),
+                kind: kind_word(o.kind),
+                description,
+            });
+        }
+    }
+    for u in &plan.unmanaged {
+        items.push(DriftItem {
+            object: u.to_string(),
+            kind: "table",
+            description: "table is not declared".into(),
+        });
+    }
+    items
+}
+
+pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
+    let mut out = format!("tableform drift check for {}\n\n", file.database);
+    if items.is_empty() {
+        out.push_str("No drift: the database matches the declaration.\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Drift: {} difference{} between the declaration and the database:\n",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" }
+    );
+    for i in items {
+        let _ = writeln!(out, "  {} {}: {}", i.kind, i.object, i.description);
+    }
+    out
+}
+
+pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
+    let doc = serde_json::json!({
+        "format_version": 1,
+        "database": file.database,
+        "drifted": !items.is_empty(),
+        "live_fingerprint": file.plan.live_fingerprint,
+        "desired_fingerprint": file.plan.desired_fingerprint,
+        "items": items,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -1,0 +1,141 @@
+//! Saved plans: a deterministic, self-checking JSON document.
+//!
+//! The file holds everything apply needs and a reviewer wants to see: versions, the managed
+//! schemas, the options the plan was made with, both fingerprints, every verdict and the exact
+//! SQL. Its `checksum` covers all of that, so a file edited by hand (or damaged) is rejected
+//! rather than half-trusted. The same inputs always give the same bytes: maps are ordered and
+//! nothing time-dependent is written.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Plan, Summary};
+
+/// Bumped when the document's structure changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Plan files larger than this are refused before parsing.
+pub const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    pub format_version: u32,
+    pub tool_version: String,
+    /// `server_version` of the PostgreSQL the plan was computed against.
+    pub server_version: String,
+    /// `host:port (database "name")`; never a password.
+    pub database: String,
+    /// The schemas tableform manages (read again at apply time to check staleness).
+    pub schemas: Vec<String>,
+    pub options: PlanOptions,
+    pub summary: Summary,
+    #[serde(flatten)]
+    pub plan: Plan,
+    /// `sha256:` of this document without this field.
+    pub checksum: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOptions {
+    pub allow_destructive: bool,
+    pub prune: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanFileError {
+    #[error("{0}")]
+    Io(String),
+    #[error("the plan file is larger than {} MiB", MAX_PLAN_BYTES >> 20)]
+    TooLarge,
+    #[error("not a tableform plan file: {0}")]
+    Malformed(String),
+    #[error(
+        "the plan file has format version {found}; this tableform reads version {FORMAT_VERSION}"
+    )]
+    Version { found: u32 },
+    #[error("the plan file was modified after it was written (checksum mismatch); make a new plan")]
+    Tampered,
+}
+
+impl PlanFile {
+    pub fn new(
+        plan: Plan,
+        server_version: String,
+        database: String,
+        schemas: Vec<String>,
+        options: PlanOptions,
+    ) -> Self {
+        let mut file = PlanFile {
+            format_version: FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            server_version,
+            database,
+            schemas,
+            options,
+            summary: plan.summary(),
+            plan,
+            checksum: String::new(),
+        };
+        file.checksum = file.compute_checksum();
+        file
+    }
+
+    fn compute_checksum(&self) -> String {
+        let unsigned = PlanFile {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let bytes = serde_json::to_vec(&unsigned).unwrap_or_default();
+        format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+    }
+
+    /// The document as written to disk: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Parses and verifies a plan file's contents.
+    pub fn parse(bytes: &[u8]) -> Result<PlanFile, PlanFileError> {
+        if bytes.len() > MAX_PLAN_BYTES {
+            return Err(PlanFileError::TooLarge);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| PlanFileError::Malformed(format!("not UTF-8 text ({e})")))?;
+        // Read the version first, so an old or new file gets the right message.
+        let probe: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
+        match probe
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(PlanFileError::Version {
+                    found: v.min(u64::from(u32::MAX)) as u32,
+                });
+            }
+            None => return Err(PlanFileError::Malformed("no `format_version`".into())),
+        }
+        let file: PlanFile =
+            serde_json::from_value(probe).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
+        if file.checksum != file.compute_checksum() {
+            return Err(PlanFileError::Tampered);
+        }
+        Ok(file)
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<PlanFile, PlanFileError> {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
+        if meta.len() > MAX_PLAN_BYTES as u64 {
+            return Err(PlanFileError::TooLarge);
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&bytes)
+    }
+}

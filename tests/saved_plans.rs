@@ -1,0 +1,281 @@
+//! Saved plans, output formats, `show`, and `drift` (issue: reviewable saved plans).
+
+mod common;
+
+use common::{SHOPPING_POINTS, TestDb, fixture, run, scratch_dir};
+
+fn plan_to(db: &TestDb, out: &std::path::Path) -> common::Run {
+    db.run(&[
+        "plan",
+        "--schema",
+        SHOPPING_POINTS,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// Replaces what differs between machines and runs: the database name, the server address and
+/// version, and the checksum that covers them.
+fn scrub_json(db: &TestDb, json: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["server_version"] = "SERVER_VERSION".into();
+    v["checksum"] = "CHECKSUM".into();
+    v["tool_version"] = "TOOL_VERSION".into();
+    db.scrub(&serde_json::to_string_pretty(&v).unwrap())
+}
+
+#[test]
+fn the_same_inputs_give_a_byte_identical_plan_file() {
+    let db = TestDb::new("determinism");
+    db.exec(&fixture("older_production.sql"));
+    let dir = scratch_dir("determinism");
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    assert_eq!(plan_to(&db, &a).code, 3);
+    assert_eq!(plan_to(&db, &b).code, 3);
+    let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert!(!a.is_empty());
+    assert_eq!(a, b, "two plans of the same inputs differ");
+    let json = db.run(&["plan", "--schema", SHOPPING_POINTS, "--format", "json"]);
+    assert_eq!(
+        json.stdout.as_bytes(),
+        a.as_slice(),
+        "--format json is the plan file"
+    );
+}
+
+#[test]
+fn every_format_is_snapshot_tested() {
+    let db = TestDb::new("formats");
+    db.exec(&fixture("older_production.sql"));
+    db.exec("ALTER TABLE coupons ALTER COLUMN value TYPE double precision USING value::double precision");
+    let out = |fmt: &str| db.run(&["plan", "--schema", SHOPPING_POINTS, "--format", fmt]);
+    let text = out("text");
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    insta::assert_snapshot!("format_text", db.scrub(&text.stdout));
+    insta::assert_snapshot!(
+        "format_markdown",
+        db.scrub(&out("markdown").stdout)
+            .replace(&server_version(&db), "SERVER_VERSION")
+    );
+    insta::assert_snapshot!("format_sql", out("sql").stdout);
+    insta::assert_snapshot!("format_json", scrub_json(&db, &out("json").stdout));
+}
+
+fn server_version(db: &TestDb) -> String {
+    db.strings("SHOW server_version")[0].clone()
+}
+
+#[test]
+fn show_renders_a_saved_plan_like_plan_does() {
+    let db = TestDb::new("show");
+    db.exec(&fixture("older_production.sql"));
+    let file = scratch_dir("show").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 3);
+    for fmt in ["text", "json", "markdown", "sql"] {
+        let shown = run(&["show", file.to_str().unwrap(), "--format", fmt]);
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        let planned = db.run(&["plan", "--schema", SHOPPING_POINTS, "--format", fmt]);
+        assert_eq!(
+            shown.stdout, planned.stdout,
+            "show --format {fmt} differs from plan"
+        );
+    }
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_without_a_prompt() {
+    let db = TestDb::new("saved");
+    let file = scratch_dir("saved").join("release.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    // stdin is empty: a prompt would cancel, so success proves there is none.
+    let applied = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete: 48 statements committed."),
+        "{}",
+        applied.stdout
+    );
+    let again = db.run(&["plan", "--schema", SHOPPING_POINTS, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    // Applying the same file twice: the database moved on, so it is stale.
+    let twice = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(twice.code, 1);
+    assert!(twice.stderr.contains("plan is stale"), "{}", twice.stderr);
+}
+
+#[test]
+fn a_stale_plan_is_refused_even_when_its_sql_would_still_run() {
+    let db = TestDb::new("stale");
+    let file = scratch_dir("stale").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    // Someone creates a table the plan knows nothing about; every statement of the plan would
+    // still succeed, but it was not reviewed against this database.
+    db.exec("CREATE TABLE audit_log (id bigint PRIMARY KEY, note text)");
+    let before = db.dump();
+    let r = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: plan is stale: the database changed since the plan was made"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), before, "a stale apply changed the database");
+}
+
+#[test]
+fn corrupted_or_edited_plan_files_are_rejected() {
+    let db = TestDb::new("corrupt");
+    let dir = scratch_dir("corrupt");
+    let file = dir.join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    let good = std::fs::read_to_string(&file).unwrap();
+    let before = db.dump();
+    let cases = [
+        (
+            "truncated.json",
+            good[..good.len() / 2].to_string(),
+            "not a tableform plan file",
+        ),
+        (
+            "edited.json",
+            good.replacen("CREATE TABLE public.users", "CREATE TABLE public.userz", 1),
+            "modified after it was written",
+        ),
+        ("empty.json", String::new(), "not a tableform plan file"),
+        (
+            "other.json",
+            "{\"hello\": 1}".to_string(),
+            "no `format_version`",
+        ),
+        (
+            "future.json",
+            good.replacen("\"format_version\": 1", "\"format_version\": 99", 1),
+            "format version 99",
+        ),
+        (
+            "extra.json",
+            good.replacen("{", "{\n  \"unexpected\": true,", 1),
+            "unknown field `unexpected`",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        let apply = db.run(&["apply", path.to_str().unwrap()]);
+        let show = run(&["show", path.to_str().unwrap()]);
+        for r in [apply, show] {
+            assert_eq!(r.code, 1, "{name}: {}{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr.contains(expected),
+                "{name}: expected {expected:?} in {}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains("panicked"));
+        }
+    }
+    std::fs::write(dir.join("binary.json"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let r = db.run(&["apply", dir.join("binary.json").to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not UTF-8"), "{}", r.stderr);
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn a_saved_plan_with_a_refusal_is_never_applied() {
+    let db = TestDb::new("savedrefusal");
+    db.exec(&fixture("older_production.sql"));
+    let file = scratch_dir("savedrefusal").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 3);
+    let before = db.dump();
+    let r = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("the saved plan holds refusals"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn detailed_exitcode_distinguishes_nothing_changes_and_refusals() {
+    let db = TestDb::new("exitcodes");
+    let plan = |db: &TestDb| {
+        db.run(&["plan", "--schema", SHOPPING_POINTS, "--detailed-exitcode"])
+            .code
+    };
+    assert_eq!(plan(&db), 2, "changes pending");
+    assert_eq!(
+        db.run(&["apply", "--schema", SHOPPING_POINTS, "--auto-approve"])
+            .code,
+        0
+    );
+    assert_eq!(plan(&db), 0, "nothing to do");
+    db.exec("ALTER TABLE users ADD COLUMN legacy int");
+    assert_eq!(
+        plan(&db),
+        2,
+        "dropping a column of an empty table loses nothing"
+    );
+    db.exec("INSERT INTO users (username, email, password_hash, created_at) VALUES ('a', 'a@x', 'h', now())");
+    assert_eq!(plan(&db), 3, "dropping a column that holds data is refused");
+}
+
+#[test]
+fn drift_exits_0_when_in_sync_and_2_naming_every_hand_edit() {
+    let db = TestDb::new("drift");
+    let drift =
+        |db: &TestDb, fmt: &str| db.run(&["drift", "--schema", SHOPPING_POINTS, "--format", fmt]);
+    let missing = drift(&db, "text");
+    assert_eq!(missing.code, 2, "{}", missing.stdout);
+    assert!(
+        missing
+            .stdout
+            .contains("table public.users: declared but missing from the database")
+    );
+
+    assert_eq!(
+        db.run(&["apply", "--schema", SHOPPING_POINTS, "--auto-approve"])
+            .code,
+        0
+    );
+    let clean = drift(&db, "text");
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert!(clean.stdout.contains("No drift"));
+
+    db.exec(
+        "CREATE TABLE hand_made (id int);
+         ALTER TABLE users ADD COLUMN nickname text;
+         CREATE INDEX users_created_at_idx ON users (created_at);
+         ALTER TABLE coupons ADD CONSTRAINT coupons_value_check CHECK (value >= 0);
+         ALTER TABLE shops ALTER COLUMN name DROP NOT NULL;",
+    );
+    let drifted = drift(&db, "text");
+    assert_eq!(drifted.code, 2);
+    insta::assert_snapshot!("drift_text", db.scrub(&drifted.stdout));
+    let json = drift(&db, "json");
+    assert_eq!(json.code, 2);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["drifted"], true);
+    assert_eq!(v["items"].as_array().unwrap().len(), 5, "{}", json.stdout);
+}
+
+#[test]
+fn drift_reports_errors_with_exit_1() {
+    let r = run(&[
+        "drift",
+        "--schema",
+        SHOPPING_POINTS,
+        "--database-url",
+        "postgres://x@127.0.0.1:1/none",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: cannot connect"),
+        "{}",
+        r.stderr
+    );
+}
