@@ -90,7 +90,12 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
             }
         };
         let too_big = text.len() > MAX_FILE_BYTES;
-        let file = sources.add(path, if too_big { String::new() } else { text });
+        let shown = if too_big {
+            String::new()
+        } else {
+            printable(&text)
+        };
+        let file = sources.add(path, shown);
         let loc = |span| Loc { file, span };
         if too_big {
             problems.push(Diagnostic::new(
@@ -106,7 +111,7 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
             );
             continue;
         }
-        raw::read_file(file, &sources.files[file].1, &mut decls, &mut problems);
+        raw::read_file(file, &text, &mut decls, &mut problems);
     }
     let schema = resolve::resolve(&decls, &mut problems);
     if problems.list.is_empty() {
@@ -119,4 +124,18 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
             sources,
         })
     }
+}
+
+/// The text as it is shown in diagnostics: control characters (which would act on the terminal)
+/// become `?`, byte for byte, so that spans still point at the same places.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' && c != '\r' && c.len_utf8() == 1 {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
 }

@@ -162,7 +162,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
         for (name, body) in sections(&top, p, "enum", v) {
             let f = Fields::new(file, body, format!("enum `{}`", name.value), ENUM_KEYS);
             let values = f.strings(p, "values");
-            if values.is_none() {
+            if values.is_none() && body.get("values").is_none() {
                 p.push(
                     Diagnostic::new(
                         name.loc.clone(),
@@ -171,12 +171,15 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                     .label("missing `values = [...]`"),
                 );
             }
-            decls.enums.push(RawEnum {
-                schema: f.string(p, "schema"),
-                values: values.unwrap_or_default(),
-                name,
-            });
+            let schema = f.string(p, "schema");
             f.finish(p);
+            if let Some(values) = values {
+                decls.enums.push(RawEnum {
+                    schema,
+                    values,
+                    name,
+                });
+            }
         }
     }
     top.finish(p);
@@ -326,14 +329,22 @@ fn read_table(
     let foreign_keys = list(&f, p, "foreign_keys", "foreign key", read_fk);
     let checks = list(&f, p, "checks", "check", |f, p, t, _| {
         let c = Fields::new(f.file, t, "check", CHECK_KEYS);
-        let expression = required(&c, p, "expression", "check")?;
+        let expression = required(&c, p, "expression", "check");
         let name = c.string(p, "name");
         c.finish(p);
-        Some(RawCheck { name, expression })
+        Some(RawCheck {
+            name,
+            expression: expression?,
+        })
     });
     let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
         let i = Fields::new(f.file, t, "index", INDEX_KEYS);
         let columns = i.strings(p, "columns");
+        // Unknown keys are reported even when the index is unusable.
+        let i = {
+            i.finish_ref(p);
+            i
+        };
         if columns.is_none() && t.get("columns").is_none() {
             p.push(
                 Diagnostic::new(i.loc(span.clone()), "index has no `columns`")
@@ -342,13 +353,12 @@ fn read_table(
         }
         let idx = RawIndex {
             name: i.string(p, "name"),
-            columns: columns.unwrap_or_default(),
+            columns: columns?,
             unique: i.boolean(p, "unique"),
             predicate: i.string(p, "where"),
             method: i.string(p, "method"),
             loc: i.loc(span),
         };
-        i.finish(p);
         Some(idx)
     });
     let table = RawTable {

@@ -160,6 +160,11 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// Reports every key that is not one of `allowed`, with the closest allowed key as a hint.
     pub fn finish(self, p: &mut Problems) {
+        self.finish_ref(p);
+    }
+
+    /// [`Fields::finish`] without giving up the reader.
+    pub fn finish_ref(&self, p: &mut Problems) {
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();
             if self.allowed.contains(&name) {

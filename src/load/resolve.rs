@@ -155,6 +155,24 @@ fn qualify(p: &mut Problems, schema: &Option<Sp<String>>, name: &Sp<String>) -> 
     QualName::new(schema, name.value.clone())
 }
 
+/// Where a declared name clashed: with another constraint of the table, or with a relation
+/// (table, index, key constraint) of the schema; and where the first one was declared, if it was.
+struct Clash {
+    on_table: bool,
+    first: Option<Loc>,
+}
+
+/// What a declared name names, which decides where it must be unique.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    /// A plain index: a relation.
+    Index,
+    /// A primary key or unique constraint: a constraint and its index (a relation).
+    KeyConstraint,
+    /// A foreign key or check: a constraint only.
+    Constraint,
+}
+
 /// Hands out PostgreSQL's default names, avoiding names already taken in the same schema the way
 /// `ChooseRelationName` does (by appending a number to the label: `_key1`).
 #[derive(Default)]
@@ -162,6 +180,8 @@ struct Namer {
     /// Per schema: relation names (tables, sequences, indexes) and constraint names.
     relations: HashMap<String, BTreeSet<String>>,
     constraints: HashMap<String, BTreeSet<String>>,
+    /// Where each declared name was first written, by scope.
+    locs: HashMap<(String, String), Loc>,
 }
 
 impl Namer {
@@ -214,11 +234,52 @@ impl Namer {
         unreachable!()
     }
 
-    fn given(&mut self, schema: &str, name: &str, relation: bool) {
+    /// Records a declared name. Returns `Some(first place)` when it clashes: index, primary key
+    /// and unique constraint names share the schema's namespace with tables (they are relations),
+    /// and constraint names of every kind must be unique on their table.
+    fn given(
+        &mut self,
+        schema: &str,
+        table: &str,
+        name: &Sp<String>,
+        kind: NameKind,
+    ) -> Option<Clash> {
+        let relation = kind != NameKind::Constraint;
+        let constraint = kind != NameKind::Index;
+        let table_key = (format!("c:{schema}.{table}"), name.value.clone());
+        let schema_key = (format!("r:{schema}"), name.value.clone());
+        let clash_rel = relation
+            && self
+                .relations
+                .get(schema)
+                .is_some_and(|s| s.contains(&name.value));
+        let clash_con = constraint && self.locs.contains_key(&table_key);
+        let clash = if clash_con {
+            Some(Clash {
+                on_table: true,
+                first: self.locs.get(&table_key).cloned(),
+            })
+        } else if clash_rel {
+            Some(Clash {
+                on_table: false,
+                first: self.locs.get(&schema_key).cloned(),
+            })
+        } else {
+            None
+        };
         if relation {
-            self.relation(schema, name);
+            self.locs
+                .entry(schema_key)
+                .or_insert_with(|| name.loc.clone());
+            self.relation(schema, &name.value);
         }
-        self.constraint(schema, name);
+        if constraint {
+            self.locs
+                .entry(table_key)
+                .or_insert_with(|| name.loc.clone());
+        }
+        self.constraint(schema, &name.value);
+        clash
     }
 }
 
@@ -327,9 +388,14 @@ fn resolve_table(
                 col.nullable = false;
             }
         }
-        let pk_name = given_or(namer, ns, &tpk.name, true, |n| {
-            n.choose(ns, tname, None, "pkey", true)
-        });
+        let pk_name = given_or(
+            p,
+            namer,
+            (ns, tname),
+            &tpk.name,
+            NameKind::KeyConstraint,
+            |n| n.choose(ns, tname, None, "pkey", true),
+        );
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
             columns: cols,
@@ -373,9 +439,14 @@ fn resolve_table(
     for chk in &raw.checks {
         if let Some(expr) = expr_or_report(p, &chk.expression, "check expression") {
             let first_col = first_column_mentioned(&expr.sql, &table);
-            let n = given_or(namer, ns, &chk.name, false, |n| {
-                n.choose(ns, tname, first_col.as_deref(), "check", false)
-            });
+            let n = given_or(
+                p,
+                namer,
+                (ns, tname),
+                &chk.name,
+                NameKind::Constraint,
+                |n| n.choose(ns, tname, first_col.as_deref(), "check", false),
+            );
             table.checks.push(Check { name: n, expr });
         }
     }
@@ -422,20 +493,35 @@ fn resolve_table(
     table
 }
 
+/// The declared name, checked for clashes, or PostgreSQL's default name.
 fn given_or(
+    p: &mut Problems,
     namer: &mut Namer,
-    ns: &str,
+    (ns, table): (&str, &str),
     given: &Option<Sp<String>>,
-    relation: bool,
+    kind: NameKind,
     default: impl FnOnce(&mut Namer) -> String,
 ) -> String {
-    match given {
-        Some(n) => {
-            namer.given(ns, &n.value, relation);
-            n.value.clone()
+    let Some(n) = given else {
+        return default(namer);
+    };
+    check_ident(p, n, "constraint or index");
+    if let Some(Clash { on_table, first }) = namer.given(ns, table, n, kind) {
+        let what = if !on_table {
+            format!(
+                "the name `{}` is already taken in schema `{ns}` (by a table, index or constraint)",
+                n.value
+            )
+        } else {
+            format!("table `{table}` has two constraints named `{}`", n.value)
+        };
+        let mut d = Diagnostic::new(n.loc.clone(), what).label("used again here");
+        if let Some(f) = first {
+            d = d.related(f, "first used here");
         }
-        None => default(namer),
+        p.push(d);
     }
+    n.value.clone()
 }
 
 fn resolve_type(
@@ -548,7 +634,7 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
     }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
-    let name = given_or(namer, ns, &u.name, true, |n| {
+    let name = given_or(p, namer, (ns, t), &u.name, NameKind::KeyConstraint, |n| {
         n.choose(ns, t, Some(&names::column_addition(&refs)), "key", true)
     });
     Unique {
@@ -635,6 +721,9 @@ fn resolve_fk(
     fk: &RawForeignKey,
 ) -> Option<ForeignKey> {
     let cols = known_columns(p, table, &fk.columns, "foreign key");
+    if cols.len() != fk.columns.len() {
+        return None; // an unknown column is already reported
+    }
     if fk.columns.is_empty() {
         p.push(
             Diagnostic::new(fk.loc.clone(), "foreign key has no columns").label("empty `columns`"),
@@ -643,7 +732,7 @@ fn resolve_fk(
     let (ref_table, ref_columns) = parse_reference(p, &fk.references, &table.name.schema)?;
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
-    let name = given_or(namer, ns, &fk.name, false, |n| {
+    let name = given_or(p, namer, (ns, t), &fk.name, NameKind::Constraint, |n| {
         n.choose(ns, t, Some(&names::column_addition(&refs)), "fkey", false)
     });
     let initially_deferred = fk.initially_deferred.as_ref().is_some_and(|b| b.value);
@@ -852,7 +941,7 @@ fn resolve_index(
     };
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
-    let name = given_or(namer, ns, &idx.name, true, |n| {
+    let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Index, |n| {
         n.choose(ns, t, Some(&names::column_addition(&refs)), "idx", true)
     });
     Some(Index {
