@@ -16,7 +16,7 @@ use crate::plan::Plan;
 
 /// The advisory lock every tableform apply takes (the bytes of "tblform" as a number), so that
 /// two applies on one database never interleave.
-pub const LOCK_KEY: i64 = 0x7462_6c66_6f72_6d;
+pub const LOCK_KEY: i64 = 0x0074_626c_666f_726d;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {

@@ -285,10 +285,10 @@ fn read_table(
     match f.array(p, "columns") {
         Some(items) => {
             for item in items {
-                if let Some(t) = sub_table(&f, p, item, "column") {
-                    if let Some(c) = read_column(&f, p, t, item.span()) {
-                        columns.push(c);
-                    }
+                if let Some(t) = sub_table(&f, p, item, "column")
+                    && let Some(c) = read_column(&f, p, t, item.span())
+                {
+                    columns.push(c);
                 }
             }
             if items.is_empty() {

@@ -331,7 +331,7 @@ fn resolve_table(
             default = Some(ColumnDefault::Serial { sequence: None });
         }
         let pk = c.primary_key.as_ref().is_some_and(|b| b.value);
-        let nullable = c.nullable.as_ref().map_or(true, |b| b.value);
+        let nullable = c.nullable.as_ref().is_none_or(|b| b.value);
         if let (true, Some(n)) = (pk, &c.nullable)
             && n.value
         {
@@ -429,11 +429,11 @@ fn resolve_table(
         table.uniques.push(resolve_unique(p, namer, &table, u));
     }
     for c in &raw.columns {
-        if let Some(chk) = &c.check {
-            if let Some(expr) = expr_or_report(p, chk, "check expression") {
-                let n = namer.choose(ns, tname, Some(&c.name.value), "check", false);
-                table.checks.push(Check { name: n, expr });
-            }
+        if let Some(chk) = &c.check
+            && let Some(expr) = expr_or_report(p, chk, "check expression")
+        {
+            let n = namer.choose(ns, tname, Some(&c.name.value), "check", false);
+            table.checks.push(Check { name: n, expr });
         }
     }
     for chk in &raw.checks {
