@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
 use crate::inspect::{self, connect::reason};
-use crate::model::{self, Schema};
+use crate::model::{self, Schema, Scope};
 use crate::plan::Plan;
 
 /// The advisory lock every tableform apply takes (the bytes of "tblform" as a number), so that
@@ -76,7 +76,7 @@ impl From<inspect::InspectError> for ApplyError {
 pub async fn apply(
     client: &Client,
     plan: &Plan,
-    schemas: &std::collections::BTreeSet<String>,
+    scope: &Scope,
     opts: &ApplyOptions,
     mut on_step: impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
@@ -84,7 +84,7 @@ pub async fn apply(
         return Err(ApplyError::Refused);
     }
     client.batch_execute("BEGIN").await?;
-    let result = run(client, plan, schemas, opts, &mut on_step).await;
+    let result = run(client, plan, scope, opts, &mut on_step).await;
     match result {
         Ok(()) => {
             client.batch_execute("COMMIT").await?;
@@ -101,7 +101,7 @@ pub async fn apply(
 async fn run(
     client: &Client,
     plan: &Plan,
-    schemas: &std::collections::BTreeSet<String>,
+    scope: &Scope,
     opts: &ApplyOptions,
     on_step: &mut impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
@@ -113,7 +113,8 @@ async fn run(
             opts.statement_timeout.as_millis()
         ))
         .await?;
-    let live = inspect::inspect(client, schemas).await?;
+    let mut live = inspect::inspect(client, &scope.schemas).await?;
+    scope.hide(&mut live.schema);
     let found = model::fingerprint(&live.schema);
     if found != plan.live_fingerprint {
         return Err(ApplyError::Stale {

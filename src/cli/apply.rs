@@ -1,6 +1,5 @@
 //! `tableform apply`: plan, confirm, apply; or apply a reviewed plan file exactly.
 
-use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use tokio_postgres::Client;
 use super::plan::{self, connect, fail, make_plan, plan_options};
 use super::{ApplyArgs, Status, output};
 use crate::apply::{self, ApplyError, ApplyOptions};
+use crate::model::Scope;
 use crate::plan::file::PlanFile;
 use crate::plan::render;
 
@@ -50,7 +50,7 @@ async fn run_fresh(args: &ApplyArgs) -> Status {
         output::error("apply cancelled; nothing was changed");
         return Status::Error;
     }
-    execute(args, &planned.client, file, &planned.schemas).await
+    execute(args, &planned.client, file, &planned.scope).await
 }
 
 /// Applies a saved plan: no prompt (it was reviewed), but only if the database is still the one
@@ -82,28 +82,23 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         output::print("The saved plan has nothing to apply.\n");
         return Status::Ok;
     }
-    let schemas: BTreeSet<String> = file.schemas.iter().cloned().collect();
+    let scope = file.scope();
     output::print(&format!(
         "Applying {} ({} statements).\n",
         path.display(),
         file.plan.steps.len()
     ));
-    execute(args, &client, &file, &schemas).await
+    execute(args, &client, &file, &scope).await
 }
 
-async fn execute(
-    args: &ApplyArgs,
-    client: &Client,
-    file: &PlanFile,
-    schemas: &BTreeSet<String>,
-) -> Status {
+async fn execute(args: &ApplyArgs, client: &Client, file: &PlanFile, scope: &Scope) -> Status {
     let opts = ApplyOptions {
         lock_wait: seconds(args.lock_wait),
         lock_timeout: seconds(args.lock_timeout),
         statement_timeout: seconds(args.statement_timeout),
     };
     let cancel = client.cancel_token();
-    let work = apply::apply(client, &file.plan, schemas, &opts, |_, _| {});
+    let work = apply::apply(client, &file.plan, scope, &opts, |_, _| {});
     let result = tokio::select! {
         r = work => r,
         _ = interrupted() => {

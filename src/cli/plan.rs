@@ -7,7 +7,8 @@ use tokio_postgres::Client;
 use super::{ConnArgs, Format, PlanArgs, PlanOpts, SchemaArgs, Status, output, validate};
 use crate::diff::{self, Options};
 use crate::inspect::{self, Target};
-use crate::model;
+use crate::load::Settings;
+use crate::model::{self, Scope};
 use crate::plan::file::{PlanFile, PlanOptions};
 use crate::plan::{Plan, render};
 
@@ -15,7 +16,7 @@ use crate::plan::{Plan, render};
 pub struct Planned {
     pub file: PlanFile,
     pub client: Client,
-    pub schemas: BTreeSet<String>,
+    pub scope: Scope,
 }
 
 pub fn fail(e: impl std::fmt::Display) -> Status {
@@ -39,10 +40,13 @@ pub async fn make_plan(
     let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     let (target, mut client) = connect(conn).await?;
     let mut desired = loaded.schema;
+    let scope = scope(&desired, &loaded.settings);
+    scope.hide(&mut desired);
     let desired_fp = model::fingerprint(&desired);
-    let mut schemas = desired.schemas.clone();
-    schemas.insert("public".to_string());
-    let live = inspect::inspect(&client, &schemas).await.map_err(fail)?;
+    let mut live = inspect::inspect(&client, &scope.schemas)
+        .await
+        .map_err(fail)?;
+    scope.hide(&mut live.schema);
     inspect::reconcile(&mut client, &mut desired, &live.schema)
         .await
         .map_err(fail)?;
@@ -59,14 +63,28 @@ pub async fn make_plan(
         plan,
         live.server_version.clone(),
         target.describe(),
-        schemas.iter().cloned().collect(),
+        &scope,
         options,
     );
     Ok(Planned {
         file,
         client,
-        schemas,
+        scope,
     })
+}
+
+/// The managed schemas: those the settings list (or `public`), plus every schema the declaration
+/// uses; and the ignore patterns.
+fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
+    let mut schemas: BTreeSet<String> = match &settings.schemas {
+        Some(list) => list.iter().cloned().collect(),
+        None => BTreeSet::from(["public".to_string()]),
+    };
+    schemas.extend(desired.schemas.iter().cloned());
+    Scope {
+        schemas,
+        ignore: settings.ignore.clone(),
+    }
 }
 
 pub fn plan_options(opts: &PlanOpts) -> PlanOptions {

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Index, IndexPart, PrimaryKey,
-    QualName, Schema, Table, Unique,
+    Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Identity, Index, IndexPart,
+    PrimaryKey, QualName, Schema, Sequence, Table, Unique,
 };
 
 pub use verdict::{Facts, Options, Verdict, judge};
@@ -45,15 +45,40 @@ pub enum Change {
     DropTable { table: QualName },
     /// `ALTER TABLE t ADD COLUMN c ...`
     AddColumn { table: QualName, column: Column },
-    /// `ALTER TABLE t DROP COLUMN c`
-    DropColumn { table: QualName, column: String },
-    /// `ALTER TABLE t ALTER COLUMN c TYPE new`
+    /// `ALTER TABLE t DROP COLUMN c`; `protected` when the table has `prevent_destroy`.
+    DropColumn {
+        table: QualName,
+        column: String,
+        #[serde(default)]
+        protected: bool,
+    },
+    /// `ALTER TABLE t ALTER COLUMN c TYPE new`; `protected` when the table has `prevent_destroy`.
     AlterType {
         table: QualName,
         column: String,
         from: DataType,
         to: DataType,
+        #[serde(default)]
+        protected: bool,
     },
+    /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY` / `SET GENERATED ...` /
+    /// `DROP IDENTITY`
+    SetIdentity {
+        table: QualName,
+        column: String,
+        from: Option<Identity>,
+        to: Option<Identity>,
+    },
+    /// `CREATE SEQUENCE s AS t INCREMENT BY ... CACHE ... [NO] CYCLE`
+    CreateSequence { def: Sequence },
+    /// `ALTER SEQUENCE s ...` with every option (its current value is left alone)
+    AlterSequence { from: Sequence, to: Sequence },
+    /// `DROP SEQUENCE s` (only with `--prune`)
+    DropSequence { name: QualName },
+    /// `DROP TYPE t` (only with `--prune`)
+    DropEnum { name: QualName },
+    /// `DROP SCHEMA s` (only with `--prune`, for a managed schema that declares nothing)
+    DropSchema { schema: String },
     /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`
     SetDefault {
         table: QualName,
@@ -152,6 +177,7 @@ impl Constraint {
 pub enum ObjectKind {
     Schema,
     Enum,
+    Sequence,
     Table,
 }
 
@@ -160,7 +186,13 @@ impl Change {
     pub fn object(&self) -> (ObjectKind, QualName) {
         use Change::*;
         match self {
-            CreateSchema { schema } => (ObjectKind::Schema, QualName::new(schema.clone(), "")),
+            CreateSchema { schema } | DropSchema { schema } => {
+                (ObjectKind::Schema, QualName::new(schema.clone(), ""))
+            }
+            CreateSequence { def } => (ObjectKind::Sequence, def.name.clone()),
+            AlterSequence { to, .. } => (ObjectKind::Sequence, to.name.clone()),
+            DropSequence { name } => (ObjectKind::Sequence, name.clone()),
+            DropEnum { name } => (ObjectKind::Enum, name.clone()),
             CreateEnum { def } => (ObjectKind::Enum, def.name.clone()),
             AddEnumValue { name, .. } | ReshapeEnum { name, .. } => {
                 (ObjectKind::Enum, name.clone())
@@ -170,6 +202,7 @@ impl Change {
             | AddColumn { table, .. }
             | DropColumn { table, .. }
             | AlterType { table, .. }
+            | SetIdentity { table, .. }
             | SetDefault { table, .. }
             | SetNullable { table, .. }
             | SetColumnComment { table, .. }
@@ -223,7 +256,10 @@ impl Diff {
                 }
                 Change::AlterType { table, .. }
                 | Change::DropColumn { table, .. }
-                | Change::DropTable { table } => {
+                | Change::DropTable { table }
+                | Change::SetIdentity {
+                    table, from: None, ..
+                } => {
                     qs.insert(Question::Rows(table.clone()));
                 }
                 _ => {}
@@ -266,6 +302,18 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             }
         }
     }
+    for (name, want) in &desired.sequences {
+        match live.sequences.get(name) {
+            None => out
+                .changes
+                .push(Change::CreateSequence { def: want.clone() }),
+            Some(have) if have != want => out.changes.push(Change::AlterSequence {
+                from: have.clone(),
+                to: want.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
     for name in live.tables.keys() {
         if !desired.tables.contains_key(name) {
             if prune {
@@ -275,6 +323,31 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             } else {
                 out.unmanaged.push(name.clone());
             }
+        }
+    }
+    if prune {
+        for name in live
+            .sequences
+            .keys()
+            .filter(|n| !desired.sequences.contains_key(*n))
+        {
+            out.changes
+                .push(Change::DropSequence { name: name.clone() });
+        }
+        for name in live
+            .enums
+            .keys()
+            .filter(|n| !desired.enums.contains_key(*n))
+        {
+            out.changes.push(Change::DropEnum { name: name.clone() });
+        }
+        // `public` is where everything lands by default; it is never dropped.
+        for s in live
+            .schemas
+            .difference(&desired.schemas)
+            .filter(|s| *s != "public")
+        {
+            out.changes.push(Change::DropSchema { schema: s.clone() });
         }
     }
     out
@@ -321,7 +394,7 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
                 table: name.clone(),
                 column: c.clone(),
             }),
-            Some(h) => diff_column(out, name, c, h),
+            Some(h) => diff_column(out, want, c, h),
         }
     }
     for h in &have.columns {
@@ -329,6 +402,7 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
             out.push(Change::DropColumn {
                 table: name.clone(),
                 column: h.name.clone(),
+                protected: want.prevent_destroy,
             });
         }
     }
@@ -342,13 +416,15 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
     diff_indexes(out, name, &want.indexes, &have.indexes);
 }
 
-fn diff_column(out: &mut Vec<Change>, table: &QualName, want: &Column, have: &Column) {
+fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Column) {
+    let table = &owner.name;
     if want.ty != have.ty {
         out.push(Change::AlterType {
             table: table.clone(),
             column: want.name.clone(),
             from: have.ty.clone(),
             to: want.ty.clone(),
+            protected: owner.prevent_destroy,
         });
     }
     if !same_default(&want.default, &have.default, &want.ty) {
@@ -364,6 +440,15 @@ fn diff_column(out: &mut Vec<Change>, table: &QualName, want: &Column, have: &Co
             table: table.clone(),
             column: want.name.clone(),
             nullable: want.nullable,
+        });
+    }
+    // After SET NOT NULL: PostgreSQL only adds an identity to a NOT NULL column.
+    if want.identity != have.identity {
+        out.push(Change::SetIdentity {
+            table: table.clone(),
+            column: want.name.clone(),
+            from: have.identity,
+            to: want.identity,
         });
     }
     if want.comment != have.comment {

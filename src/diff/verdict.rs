@@ -70,7 +70,26 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
     let rows = |t| facts.get(&Question::Rows(t)).copied().unwrap_or(u64::MAX);
     let destructive = opts.allow_destructive;
     match change {
-        CreateSchema { .. } | CreateEnum { .. } | CreateTable { .. } => Verdict::Create,
+        CreateSchema { .. } | CreateEnum { .. } | CreateTable { .. } | CreateSequence { .. } => {
+            Verdict::Create
+        }
+        SetIdentity {
+            table,
+            column,
+            from: None,
+            ..
+        } => match rows(table.clone()) {
+            0 => Verdict::change(),
+            n => Verdict::refuse(format!(
+                "making existing column `{column}` an identity needs its sequence set past the {} already there; do it by hand",
+                count(n, "value")
+            )),
+        },
+        SetIdentity { .. }
+        | AlterSequence { .. }
+        | DropSequence { .. }
+        | DropEnum { .. }
+        | DropSchema { .. } => Verdict::change(),
         AddEnumValue { .. } => Verdict::change(),
         ReshapeEnum { from, to, .. } => Verdict::refuse(format!(
             "enum values cannot be removed or reordered in place (database has [{}], declared [{}])",
@@ -98,7 +117,23 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 )),
             }
         }
-        DropColumn { table, column } => {
+        DropColumn {
+            table,
+            column,
+            protected: true,
+        } => Verdict::refuse(format!(
+            "{table} has prevent_destroy: column `{column}` is not declared but will not be dropped; declare it, or lift prevent_destroy"
+        )),
+        AlterType {
+            table,
+            column,
+            from,
+            to,
+            protected: true,
+        } if !from.widens_to(to) || from.change_rewrites(to) => Verdict::refuse(format!(
+            "{table} has prevent_destroy: changing `{column}` from {from} to {to} would rewrite it"
+        )),
+        DropColumn { table, column, .. } => {
             let n = rows(table.clone());
             if destructive || n == 0 {
                 Verdict::note(format!(
@@ -117,6 +152,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             column,
             from,
             to,
+            ..
         } => {
             let n = rows(table.clone()).min(FACT_CAP + 1);
             if from.widens_to(to) {

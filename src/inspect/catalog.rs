@@ -7,8 +7,8 @@ use tokio_postgres::{Client, Row};
 
 use crate::model::types::TypeError;
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Index,
-    IndexKey, IndexPart, PrimaryKey, QualName, Schema, SqlExpr, Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
+    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table, Unique,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +94,16 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
                   AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, c.relname, i.relname";
 
+const SEQUENCES: &str = "
+SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))";
+
 const ENUMS: &str = "
 SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
@@ -117,7 +127,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums) = tokio::try_join!(
+    let (version, nsp, tables, columns, constraints, indexes, enums, sequences) = tokio::try_join!(
         client.query_one("SELECT current_setting('server_version')", &[]),
         client.query(NAMESPACES, &p),
         client.query(TABLES, &p),
@@ -125,9 +135,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(CONSTRAINTS, &p),
         client.query(INDEXES, &p),
         client.query(ENUMS, &p),
+        client.query(SEQUENCES, &p),
     )?;
     let mut live = Live {
-        queries: 7,
+        queries: 8,
         server_version: version.get(0),
         ..Live::default()
     };
@@ -137,6 +148,24 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let values = r.get(2);
         s.enums.insert(name.clone(), EnumType { name, values });
+    }
+    for r in &sequences {
+        let name = qual(r, 0);
+        let data_type =
+            DataType::parse(&r.get::<_, String>(2)).unwrap_or(DataType::new(BaseType::BigInt));
+        s.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                data_type,
+                start: r.get(3),
+                increment: r.get(4),
+                min_value: r.get(5),
+                max_value: r.get(6),
+                cache: r.get(7),
+                cycle: r.get(8),
+            },
+        );
     }
     for r in &tables {
         let name = qual(r, 0);
@@ -151,6 +180,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
                 checks: Vec::new(),
                 indexes: Vec::new(),
                 comment: r.get(2),
+                prevent_destroy: false,
             },
         );
     }
@@ -215,11 +245,17 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
         }
         _ => ColumnDefault::Expr(SqlExpr::raw(d)),
     });
+    let identity = match r.get::<_, String>(11).as_str() {
+        "a" => Some(Identity::Always),
+        "d" => Some(Identity::ByDefault),
+        _ => None,
+    };
     Ok(Column {
         name,
         ty,
         nullable: !r.get::<_, bool>(4),
         default,
+        identity,
         comment: r.get(6),
     })
 }

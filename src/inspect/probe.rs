@@ -74,7 +74,7 @@ pub async fn reconcile(
     }
     let tx = client.transaction().await?;
     let mut created = std::collections::BTreeSet::new();
-    for task in &tasks {
+    for (n, task) in tasks.iter().enumerate() {
         let ti = match task {
             Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
                 *table
@@ -89,7 +89,7 @@ pub async fn reconcile(
             .await?;
         }
         tx.batch_execute("SAVEPOINT tableform_probe").await?;
-        let outcome = run_task(&tx, task, &probe, &names[ti], desired).await;
+        let outcome = run_task(&tx, (n, task), &probe, &names[ti], desired).await;
         match outcome {
             Ok(Some(spelling)) => {
                 tx.batch_execute("RELEASE SAVEPOINT tableform_probe")
@@ -123,7 +123,7 @@ enum Spelling {
 
 async fn run_task(
     tx: &tokio_postgres::Transaction<'_>,
-    task: &Task,
+    (n, task): (usize, &Task),
     probe: &str,
     table: &crate::model::QualName,
     desired: &Schema,
@@ -145,7 +145,7 @@ async fn run_task(
                 .query_one(
                     "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a
                      ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-                     WHERE d.adrelid = $1::regclass AND a.attname = $2",
+                     WHERE d.adrelid = $1::text::regclass AND a.attname = $2",
                     &[&format!("pg_temp.{probe}"), column],
                 )
                 .await?;
@@ -155,16 +155,17 @@ async fn run_task(
             let Some(c) = t.checks.iter().find(|c| &c.name == name) else {
                 return Ok(None);
             };
+            let check_name = format!("tableform_probe_check_{n}");
             tx.batch_execute(&format!(
-                "ALTER TABLE {probe} ADD CONSTRAINT tableform_probe_check CHECK ({}) NOT VALID",
+                "ALTER TABLE {probe} ADD CONSTRAINT {check_name} CHECK ({}) NOT VALID",
                 c.expr.sql
             ))
             .await?;
             let row = tx
                 .query_one(
                     "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint
-                     WHERE conrelid = $1::regclass AND conname = 'tableform_probe_check'",
-                    &[&format!("pg_temp.{probe}")],
+                     WHERE conrelid = $1::text::regclass AND conname = $2",
+                    &[&format!("pg_temp.{probe}"), &check_name],
                 )
                 .await?;
             Ok(Some(Spelling::Expr(row.get(0))))
@@ -173,8 +174,9 @@ async fn run_task(
             let Some(i) = t.indexes.iter().find(|i| &i.name == name) else {
                 return Ok(None);
             };
+            let index_name = format!("tableform_probe_index_{n}");
             let probe_index = Index {
-                name: "tableform_probe_index".into(),
+                name: index_name.clone(),
                 ..i.clone()
             };
             let probe_table = crate::model::QualName::new("pg_temp", probe);
@@ -185,8 +187,8 @@ async fn run_task(
                     "SELECT ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true) END
                                   FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
                             pg_get_expr(x.indpred, x.indrelid)
-                     FROM pg_index x WHERE x.indexrelid = 'pg_temp.tableform_probe_index'::regclass",
-                    &[],
+                     FROM pg_index x WHERE x.indexrelid = $1::text::regclass",
+                    &[&format!("pg_temp.{index_name}")],
                 )
                 .await?;
             Ok(Some(Spelling::Index {

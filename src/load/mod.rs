@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Schema;
 pub use diag::{Diagnostic, Loc, Sources};
+pub use resolve::Settings;
 
 /// Schema files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
@@ -22,6 +23,7 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Loaded {
     pub schema: Schema,
+    pub settings: Settings,
     pub sources: Sources,
 }
 
@@ -113,9 +115,13 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
         }
         raw::read_file(file, &text, &mut decls, &mut problems);
     }
-    let schema = resolve::resolve(&decls, &mut problems);
+    let (schema, settings) = resolve::resolve(&decls, &mut problems);
     if problems.list.is_empty() {
-        Ok(Loaded { schema, sources })
+        Ok(Loaded {
+            schema,
+            settings,
+            sources,
+        })
     } else {
         let mut diagnostics = problems.list;
         diagnostics.sort_by_key(|d| (d.loc.file, d.loc.span.start));

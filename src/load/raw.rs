@@ -14,6 +14,28 @@ const MAX_NESTING: usize = 64;
 pub struct Decls {
     pub tables: Vec<RawTable>,
     pub enums: Vec<RawEnum>,
+    pub sequences: Vec<RawSequence>,
+    pub settings: Vec<RawSettings>,
+}
+
+#[derive(Debug)]
+pub struct RawSequence {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub data_type: Option<Sp<String>>,
+    pub start: Option<Sp<i64>>,
+    pub increment: Option<Sp<i64>>,
+    pub min_value: Option<Sp<i64>>,
+    pub max_value: Option<Sp<i64>>,
+    pub cache: Option<Sp<i64>>,
+    pub cycle: Option<Sp<bool>>,
+}
+
+#[derive(Debug)]
+pub struct RawSettings {
+    pub loc: Loc,
+    pub schemas: Option<Vec<Sp<String>>>,
+    pub ignore: Option<Vec<Sp<String>>>,
 }
 
 #[derive(Debug)]
@@ -27,6 +49,7 @@ pub struct RawTable {
     pub foreign_keys: Vec<RawForeignKey>,
     pub checks: Vec<RawCheck>,
     pub indexes: Vec<RawIndex>,
+    pub prevent_destroy: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -41,6 +64,7 @@ pub struct RawColumn {
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<String>>,
     pub check: Option<Sp<String>>,
+    pub identity: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
 }
 
@@ -87,7 +111,18 @@ pub struct RawEnum {
     pub values: Vec<Sp<String>>,
 }
 
-const TOP_KEYS: &[&str] = &["table", "enum"];
+const TOP_KEYS: &[&str] = &["table", "enum", "sequence", "settings"];
+const SEQUENCE_KEYS: &[&str] = &[
+    "schema",
+    "type",
+    "start",
+    "increment",
+    "min_value",
+    "max_value",
+    "cache",
+    "cycle",
+];
+const SETTINGS_KEYS: &[&str] = &["schemas", "ignore"];
 const TABLE_KEYS: &[&str] = &[
     "schema",
     "comment",
@@ -97,6 +132,7 @@ const TABLE_KEYS: &[&str] = &[
     "foreign_keys",
     "checks",
     "indexes",
+    "prevent_destroy",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "name",
@@ -109,6 +145,7 @@ const COLUMN_KEYS: &[&str] = &[
     "on_delete",
     "on_update",
     "check",
+    "identity",
     "comment",
 ];
 const COLUMNS_KEYS: &[&str] = &["name", "columns"];
@@ -180,6 +217,48 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                     name,
                 });
             }
+        }
+    }
+    if let Some(v) = top.raw("sequence") {
+        for (name, body) in sections(&top, p, "sequence", v) {
+            let f = Fields::new(
+                file,
+                body,
+                format!("sequence `{}`", name.value),
+                SEQUENCE_KEYS,
+            );
+            decls.sequences.push(RawSequence {
+                schema: f.string(p, "schema"),
+                data_type: f.string(p, "type"),
+                start: f.integer(p, "start"),
+                increment: f.integer(p, "increment"),
+                min_value: f.integer(p, "min_value"),
+                max_value: f.integer(p, "max_value"),
+                cache: f.integer(p, "cache"),
+                cycle: f.boolean(p, "cycle"),
+                name,
+            });
+            f.finish(p);
+        }
+    }
+    if let Some(v) = top.raw("settings") {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                let f = Fields::new(file, t, "settings", SETTINGS_KEYS);
+                decls.settings.push(RawSettings {
+                    loc: top.loc(v.span()),
+                    schemas: f.strings(p, "schemas"),
+                    ignore: f.strings(p, "ignore"),
+                });
+                f.finish(p);
+            }
+            other => p.push(
+                Diagnostic::new(
+                    top.loc(v.span()),
+                    format!("`settings` must be a table, not {}", type_name(other)),
+                )
+                .label("expected `[settings]`"),
+            ),
         }
     }
     top.finish(p);
@@ -371,6 +450,7 @@ fn read_table(
         foreign_keys,
         checks,
         indexes,
+        prevent_destroy: f.boolean(p, "prevent_destroy"),
     };
     f.finish(p);
     Some(table)
@@ -467,6 +547,7 @@ fn read_column(
         on_delete: c.string(p, "on_delete"),
         on_update: c.string(p, "on_update"),
         check: c.string(p, "check"),
+        identity: c.string(p, "identity"),
         comment: c.string(p, "comment"),
     };
     c.finish(p);

@@ -102,6 +102,33 @@ impl<'a, 'i> Fields<'a, 'i> {
         }
     }
 
+    pub fn integer(&self, p: &mut Problems, key: &str) -> Option<Sp<i64>> {
+        let v = self.get(key)?;
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => {
+                self.wrong_type(p, key, v, "an integer");
+                return None;
+            }
+        };
+        match parsed {
+            Some(value) => Some(Sp {
+                value,
+                loc: self.loc(v.span()),
+            }),
+            None => {
+                p.push(
+                    Diagnostic::new(
+                        self.loc(v.span()),
+                        format!("`{key}` of {} is out of range", self.what),
+                    )
+                    .label("not a 64-bit integer"),
+                );
+                None
+            }
+        }
+    }
+
     pub fn boolean(&self, p: &mut Problems, key: &str) -> Option<Sp<bool>> {
         let v = self.get(key)?;
         match v.get_ref() {

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::model::names::{self, MAX_IDENT};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Index,
-    IndexKey, IndexPart, PrimaryKey, QualName, Schema, SqlExpr, Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
+    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table, Unique,
 };
 
 use super::diag::{Diagnostic, Loc};
@@ -50,8 +50,197 @@ const BUILTIN_TYPES: &[&str] = &[
     "varbit",
 ];
 
-pub fn resolve(decls: &Decls, p: &mut Problems) -> Schema {
+/// Reads `identity = "always" | "by default"`, which needs an integer column without a default.
+fn identity(
+    p: &mut Problems,
+    i: &Sp<String>,
+    c: &super::raw::RawColumn,
+    ty: Option<&DataType>,
+    serial: bool,
+) -> Option<Identity> {
+    let kind = match i.value.trim().to_lowercase().replace('_', " ").as_str() {
+        "always" => Identity::Always,
+        "by default" => Identity::ByDefault,
+        _ => {
+            p.push(
+                Diagnostic::new(i.loc.clone(), format!("unknown identity `{}`", i.value))
+                    .label("expected \"always\" or \"by default\""),
+            );
+            return None;
+        }
+    };
+    let integer = ty.is_some_and(|t| {
+        !t.array
+            && matches!(
+                t.base,
+                BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+            )
+    });
+    if serial || c.default.is_some() {
+        p.push(
+            Diagnostic::new(
+                i.loc.clone(),
+                format!(
+                    "identity column `{}` cannot also have a default or be serial",
+                    c.name.value
+                ),
+            )
+            .label("an identity column's values come from its own sequence")
+            .hint("use type = \"integer\" (or bigint) with identity, and no default"),
+        );
+        return None;
+    }
+    if ty.is_some() && !integer {
+        p.push(
+            Diagnostic::new(
+                c.ty.loc.clone(),
+                format!(
+                    "identity column `{}` must be smallint, integer or bigint",
+                    c.name.value
+                ),
+            )
+            .label("not an integer type"),
+        );
+        return None;
+    }
+    Some(kind)
+}
+
+/// The `[settings]` of a schema, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The managed schemas, when declared.
+    pub schemas: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+}
+
+fn settings(decls: &Decls, p: &mut Problems) -> Settings {
+    let Some(first) = decls.settings.first() else {
+        return Settings::default();
+    };
+    for extra in &decls.settings[1..] {
+        p.push(duplicate(&extra.loc, &first.loc, "[settings]"));
+    }
+    let mut out = Settings {
+        schemas: first
+            .schemas
+            .as_ref()
+            .map(|s| s.iter().map(|x| x.value.clone()).collect()),
+        ignore: Vec::new(),
+    };
+    for s in first.schemas.iter().flatten() {
+        check_ident(p, s, "schema");
+    }
+    for pat in first.ignore.iter().flatten() {
+        match glob::Pattern::new(&pat.value) {
+            Ok(_) => out.ignore.push(pat.value.clone()),
+            Err(e) => p.push(
+                Diagnostic::new(pat.loc.clone(), "invalid ignore pattern").label(e.to_string()),
+            ),
+        }
+    }
+    out
+}
+
+fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
+    let name = qualify(p, &s.schema, &s.name);
+    let data_type = match &s.data_type {
+        Some(t) => match DataType::parse(&t.value) {
+            Ok(d)
+                if matches!(
+                    d.base,
+                    BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+                ) && !d.array =>
+            {
+                d
+            }
+            _ => {
+                p.push(
+                    Diagnostic::new(
+                        t.loc.clone(),
+                        format!(
+                            "sequence type `{}` is not smallint, integer or bigint",
+                            t.value
+                        ),
+                    )
+                    .label("not a sequence type"),
+                );
+                DataType::new(BaseType::BigInt)
+            }
+        },
+        None => DataType::new(BaseType::BigInt),
+    };
+    let (type_min, type_max) = match data_type.base {
+        BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let v = |o: &Option<Sp<i64>>| o.as_ref().map(|x| x.value);
+    let increment = v(&s.increment).unwrap_or(1);
+    if let Some(i) = &s.increment
+        && increment == 0
+    {
+        p.push(Diagnostic::new(i.loc.clone(), "sequence increment cannot be zero").label("zero"));
+    }
+    let ascending = increment >= 0;
+    let min_value = v(&s.min_value).unwrap_or(if ascending { 1 } else { type_min });
+    let max_value = v(&s.max_value).unwrap_or(if ascending { type_max } else { -1 });
+    let start = v(&s.start).unwrap_or(if ascending { min_value } else { max_value });
+    let cache = v(&s.cache).unwrap_or(1);
+    let loc = s
+        .min_value
+        .as_ref()
+        .or(s.max_value.as_ref())
+        .or(s.start.as_ref())
+        .map_or(s.name.loc.clone(), |x| x.loc.clone());
+    if min_value >= max_value
+        || start < min_value
+        || start > max_value
+        || min_value < type_min
+        || max_value > type_max
+    {
+        p.push(
+            Diagnostic::new(loc, format!("sequence {name} has inconsistent bounds")).label(format!(
+                "needs {type_min} <= min_value ({min_value}) < max_value ({max_value}) <= {type_max}, with start ({start}) between them"
+            )),
+        );
+    }
+    if let Some(c) = &s.cache
+        && cache < 1
+    {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "sequence cache must be at least 1").label("too small"),
+        );
+    }
+    Sequence {
+        name,
+        data_type,
+        start,
+        increment,
+        min_value,
+        max_value,
+        cache,
+        cycle: s.cycle.as_ref().is_some_and(|b| b.value),
+    }
+}
+
+pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
+    let settings = settings(decls, p);
     let mut schema = Schema::default();
+    let mut seq_locs: HashMap<QualName, Loc> = HashMap::new();
+    for s in &decls.sequences {
+        let seq = sequence(p, s);
+        if let Some(first) = seq_locs.get(&seq.name) {
+            p.push(duplicate(
+                &s.name.loc,
+                first,
+                &format!("sequence {}", seq.name),
+            ));
+            continue;
+        }
+        seq_locs.insert(seq.name.clone(), s.name.loc.clone());
+        schema.sequences.insert(seq.name.clone(), seq);
+    }
     let mut enum_locs: HashMap<QualName, Loc> = HashMap::new();
     for e in &decls.enums {
         let name = qualify(p, &e.schema, &e.name);
@@ -93,7 +282,7 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> Schema {
     }
 
     let mut namer = Namer::default();
-    for name in raw_by_name.keys() {
+    for name in raw_by_name.keys().chain(schema.sequences.keys()) {
         namer.relation(&name.schema, &name.name);
     }
     for (name, raw) in &raw_by_name {
@@ -108,9 +297,10 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> Schema {
         .tables
         .keys()
         .chain(schema.enums.keys())
+        .chain(schema.sequences.keys())
         .map(|q| q.schema.clone());
     schema.schemas = namespaces.collect();
-    schema
+    (schema, settings)
 }
 
 fn duplicate(loc: &Loc, first: &Loc, what: &str) -> Diagnostic {
@@ -344,12 +534,17 @@ fn resolve_table(
             );
         }
         let comment = c.comment.as_ref().map(|s| s.value.clone());
+        let identity = c
+            .identity
+            .as_ref()
+            .and_then(|i| identity(p, i, c, ty.as_ref(), serial));
         columns.push(Column {
             name: c.name.value.clone(),
             ty: ty.unwrap_or(DataType::new(BaseType::Text)),
-            // serial and primary key columns are NOT NULL in PostgreSQL whatever was written
-            nullable: nullable && !pk && !serial,
+            // serial, identity and primary key columns are NOT NULL whatever was written
+            nullable: nullable && !pk && !serial && identity.is_none(),
             default,
+            identity,
             comment,
         });
     }
@@ -362,6 +557,7 @@ fn resolve_table(
         checks: Vec::new(),
         indexes: Vec::new(),
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
+        prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
     };
 
     // Primary key: on columns, or at table level, not both.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Plan, Summary};
+use crate::model::Scope;
 
 /// Bumped when the document's structure changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,6 +29,9 @@ pub struct PlanFile {
     pub database: String,
     /// The schemas tableform manages (read again at apply time to check staleness).
     pub schemas: Vec<String>,
+    /// Ignore patterns from the schema's settings: objects hidden from the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
     pub options: PlanOptions,
     pub summary: Summary,
     #[serde(flatten)]
@@ -64,7 +68,7 @@ impl PlanFile {
         plan: Plan,
         server_version: String,
         database: String,
-        schemas: Vec<String>,
+        scope: &Scope,
         options: PlanOptions,
     ) -> Self {
         let mut file = PlanFile {
@@ -72,7 +76,8 @@ impl PlanFile {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             server_version,
             database,
-            schemas,
+            schemas: scope.schemas.iter().cloned().collect(),
+            ignore: scope.ignore.clone(),
             options,
             summary: plan.summary(),
             plan,
@@ -137,5 +142,13 @@ impl PlanFile {
         let bytes = std::fs::read(path)
             .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&bytes)
+    }
+
+    /// What the plan looked at, for re-reading the database at apply time.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            schemas: self.schemas.iter().cloned().collect(),
+            ignore: self.ignore.clone(),
+        }
     }
 }

@@ -48,6 +48,45 @@ pub fn summarise(change: &Change) -> String {
             format!("create table: {}", parts.join(", "))
         }
         DropTable { .. } => "drop table".into(),
+        SetIdentity { column, to, .. } => match to {
+            Some(i) => format!("column {}: {}", quote_ident(column), i.sql().to_lowercase()),
+            None => format!("column {}: drop identity", quote_ident(column)),
+        },
+        CreateSequence { def } => format!(
+            "create sequence ({}, start {}, increment {})",
+            def.data_type, def.start, def.increment
+        ),
+        AlterSequence { from, to } => {
+            let mut parts = Vec::new();
+            let mut field = |what: &str, a: String, b: String| {
+                if a != b {
+                    parts.push(format!("{what} {a} -> {b}"));
+                }
+            };
+            field("type", from.data_type.to_string(), to.data_type.to_string());
+            field(
+                "increment",
+                from.increment.to_string(),
+                to.increment.to_string(),
+            );
+            field(
+                "min_value",
+                from.min_value.to_string(),
+                to.min_value.to_string(),
+            );
+            field(
+                "max_value",
+                from.max_value.to_string(),
+                to.max_value.to_string(),
+            );
+            field("start", from.start.to_string(), to.start.to_string());
+            field("cache", from.cache.to_string(), to.cache.to_string());
+            field("cycle", from.cycle.to_string(), to.cycle.to_string());
+            format!("alter sequence: {}", parts.join(", "))
+        }
+        DropSequence { .. } => "drop sequence (not declared)".into(),
+        DropEnum { .. } => "drop enum type (not declared)".into(),
+        DropSchema { .. } => "drop schema (declares nothing)".into(),
         AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
         DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
         AlterType {
@@ -175,10 +214,15 @@ fn change_symbol(p: &Palette, c: &Change, v: &Verdict) -> String {
         | AddColumn { .. }
         | AddEnumValue { .. }
         | AddConstraint { .. }
-        | CreateIndex { .. } => p.paint(p.green, "+"),
-        DropTable { .. } | DropColumn { .. } | DropConstraint { .. } | DropIndex { .. } => {
-            p.paint(p.red, "-")
-        }
+        | CreateIndex { .. }
+        | CreateSequence { .. } => p.paint(p.green, "+"),
+        DropTable { .. }
+        | DropColumn { .. }
+        | DropConstraint { .. }
+        | DropIndex { .. }
+        | DropSequence { .. }
+        | DropEnum { .. }
+        | DropSchema { .. } => p.paint(p.red, "-"),
         _ => p.paint(p.yellow, "~"),
     }
 }
@@ -187,6 +231,7 @@ fn kind_word(k: ObjectKind) -> &'static str {
     match k {
         ObjectKind::Schema => "schema",
         ObjectKind::Enum => "enum",
+        ObjectKind::Sequence => "sequence",
         ObjectKind::Table => "table",
     }
 }
