@@ -217,6 +217,14 @@ impl Change {
     }
 }
 
+/// An object in a managed schema that the declaration does not mention: reported, never touched
+/// (unless `--prune`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unmanaged {
+    pub kind: ObjectKind,
+    pub name: QualName,
+}
+
 /// A fact about the data that a verdict depends on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Question {
@@ -231,42 +239,45 @@ pub enum Question {
 pub struct Diff {
     pub changes: Vec<Change>,
     /// Live tables in the managed schemas that the declaration does not mention.
-    pub unmanaged: Vec<QualName>,
-    /// Declared tables that exist and match exactly.
-    pub unchanged: Vec<QualName>,
+    pub unmanaged: Vec<Unmanaged>,
+    /// Declared objects that exist and match exactly.
+    pub unchanged: Vec<(ObjectKind, QualName)>,
 }
 
 impl Diff {
     /// The facts [`judge`] needs for these changes.
     pub fn questions(&self) -> Vec<Question> {
-        let mut qs = BTreeSet::new();
-        for c in &self.changes {
-            match c {
-                Change::AddColumn { table, column }
-                    if !column.nullable && column.default.is_none() =>
-                {
-                    qs.insert(Question::Rows(table.clone()));
-                }
-                Change::SetNullable {
-                    table,
-                    column,
-                    nullable: false,
-                } => {
-                    qs.insert(Question::Nulls(table.clone(), column.clone()));
-                }
-                Change::AlterType { table, .. }
-                | Change::DropColumn { table, .. }
-                | Change::DropTable { table }
-                | Change::SetIdentity {
-                    table, from: None, ..
-                } => {
-                    qs.insert(Question::Rows(table.clone()));
-                }
-                _ => {}
-            }
-        }
-        qs.into_iter().collect()
+        questions(&self.changes)
     }
+}
+
+/// The facts [`judge`] needs for `changes`.
+pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Question> {
+    let mut qs = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::AddColumn { table, column } if !column.nullable && column.default.is_none() => {
+                qs.insert(Question::Rows(table.clone()));
+            }
+            Change::SetNullable {
+                table,
+                column,
+                nullable: false,
+            } => {
+                qs.insert(Question::Nulls(table.clone(), column.clone()));
+            }
+            Change::AlterType { table, .. }
+            | Change::DropColumn { table, .. }
+            | Change::DropTable { table }
+            | Change::SetIdentity {
+                table, from: None, ..
+            } => {
+                qs.insert(Question::Rows(table.clone()));
+            }
+            _ => {}
+        }
+    }
+    qs.into_iter().collect()
 }
 
 /// Lists the changes that turn `live` into `desired`. With `prune`, live tables the declaration
@@ -279,7 +290,13 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     for (name, e) in &desired.enums {
         match live.enums.get(name) {
             None => out.changes.push(Change::CreateEnum { def: e.clone() }),
-            Some(l) => diff_enum(&mut out.changes, e, l),
+            Some(l) => {
+                let before = out.changes.len();
+                diff_enum(&mut out.changes, e, l);
+                if out.changes.len() == before {
+                    out.unchanged.push((ObjectKind::Enum, name.clone()));
+                }
+            }
         }
     }
     for (name, t) in &desired.tables {
@@ -297,7 +314,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 let before = out.changes.len();
                 diff_table(&mut out.changes, t, l);
                 if out.changes.len() == before {
-                    out.unchanged.push(name.clone());
+                    out.unchanged.push((ObjectKind::Table, name.clone()));
                 }
             }
         }
@@ -311,7 +328,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 from: have.clone(),
                 to: want.clone(),
             }),
-            Some(_) => {}
+            Some(_) => out.unchanged.push((ObjectKind::Sequence, name.clone())),
         }
     }
     for name in live.tables.keys() {
@@ -321,9 +338,30 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                     table: name.clone(),
                 });
             } else {
-                out.unmanaged.push(name.clone());
+                out.unmanaged.push(Unmanaged {
+                    kind: ObjectKind::Table,
+                    name: name.clone(),
+                });
             }
         }
+    }
+    if !prune {
+        let sequences = live
+            .sequences
+            .keys()
+            .filter(|n| !desired.sequences.contains_key(*n));
+        let enums = live
+            .enums
+            .keys()
+            .filter(|n| !desired.enums.contains_key(*n));
+        out.unmanaged.extend(sequences.map(|n| Unmanaged {
+            kind: ObjectKind::Sequence,
+            name: n.clone(),
+        }));
+        out.unmanaged.extend(enums.map(|n| Unmanaged {
+            kind: ObjectKind::Enum,
+            name: n.clone(),
+        }));
     }
     if prune {
         for name in live
@@ -545,7 +583,7 @@ pub fn same_index(a: &Index, b: &Index) -> bool {
                     _ => false,
                 }
         });
-    a.unique == b.unique && a.method == b.method && preds && keys
+    a.valid == b.valid && a.unique == b.unique && a.method == b.method && preds && keys
 }
 
 fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &[Index]) {

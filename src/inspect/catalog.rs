@@ -42,7 +42,8 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
        pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum),
        CASE WHEN et.typtype IN ('e', 'd', 'c') OR etn.nspname NOT IN ('pg_catalog', 'information_schema')
             THEN etn.nspname END,
-       et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text
+       et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text,
+       pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -51,7 +52,7 @@ JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THE
 JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN LATERAL (
-    SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    SELECT s.oid, s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
     WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
       AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
     LIMIT 1) seq ON true
@@ -114,8 +115,7 @@ GROUP BY n.nspname, t.typname";
 #[derive(Debug, Clone, Default)]
 pub struct Live {
     pub schema: Schema,
-    /// Invalid indexes (a failed `CREATE INDEX CONCURRENTLY`), by table.
-    pub invalid_indexes: Vec<(QualName, String)>,
+
     /// Catalog queries sent, for the performance report.
     pub queries: usize,
     /// The server's `server_version`.
@@ -198,10 +198,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     for r in &indexes {
         let table = qual(r, 0);
-        let valid: bool = r.get(9);
-        if !valid {
-            live.invalid_indexes.push((table.clone(), r.get(2)));
-        }
+
         if let Some(t) = live.schema.tables.get_mut(&table) {
             t.indexes.push(index(r));
         }
@@ -236,13 +233,14 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
         })?,
     };
     let default_sql: Option<String> = r.get(5);
+    // The server compares the default with nextval() of the column's own sequence, so quoting
+    // and schema qualification are spelled the way it spells them.
+    let nextval_of_own_sequence = r.get::<_, Option<bool>>(13).unwrap_or(false);
     let default = default_sql.map(|d| match &owned_seq {
         // A nextval() default on the column's own sequence is what serial creates.
-        Some(seq) if d.starts_with("nextval(") && d.contains(seq.as_str()) => {
-            ColumnDefault::Serial {
-                sequence: Some(seq.clone()),
-            }
-        }
+        Some(seq) if nextval_of_own_sequence => ColumnDefault::Serial {
+            sequence: Some(seq.clone()),
+        },
         _ => ColumnDefault::Expr(SqlExpr::raw(d)),
     });
     let identity = match r.get::<_, String>(11).as_str() {
@@ -319,6 +317,7 @@ fn index(r: &Row) -> Index {
         method: r.get(4),
         keys,
         predicate: r.get::<_, Option<String>>(8).map(SqlExpr::raw),
+        valid: r.get(9),
     }
 }
 

@@ -50,6 +50,9 @@ pub struct Step {
     pub phase: Phase,
     pub object: QualName,
     pub sql: String,
+    /// The index a `CREATE INDEX` step builds (apply may build it concurrently).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<QualName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,7 +63,7 @@ pub struct Plan {
     pub desired_fingerprint: String,
     pub objects: Vec<ObjectPlan>,
     /// Tables in the managed schemas the declaration does not mention; never touched.
-    pub unmanaged: Vec<QualName>,
+    pub unmanaged: Vec<crate::diff::Unmanaged>,
     /// Statements in the order they run. Empty when any change is refused.
     pub steps: Vec<Step>,
 }
@@ -109,9 +112,9 @@ impl Plan {
                 }),
             }
         }
-        for name in &diff.unchanged {
+        for (kind, name) in &diff.unchanged {
             objects.push(ObjectPlan {
-                kind: ObjectKind::Table,
+                kind: *kind,
                 name: name.clone(),
                 action: Action::Skip,
                 changes: Vec::new(),
@@ -179,6 +182,12 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     let mut steps: Vec<(Phase, usize, Step)> = Vec::new();
     for o in objects {
         for c in &o.changes {
+            let index = match &c.change {
+                Change::CreateIndex { table, index } => {
+                    Some(QualName::new(table.schema.clone(), index.name.clone()))
+                }
+                _ => None,
+            };
             for (phase, sql) in sql::statements(&c.change) {
                 let n = steps.len();
                 steps.push((
@@ -188,6 +197,7 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
                         phase,
                         object: o.name.clone(),
                         sql,
+                        index: index.clone(),
                     },
                 ));
             }

@@ -24,7 +24,8 @@ pub fn summarise(change: &Change) -> String {
             format!("values [{}] -> [{}]", from.join(", "), to.join(", "))
         }
         CreateTable { def } => {
-            let mut parts = vec![format!("{} columns", def.columns.len())];
+            let cols = def.columns.len();
+            let mut parts = vec![format!("{cols} column{}", if cols == 1 { "" } else { "s" })];
             if let Some(pk) = &def.primary_key {
                 parts.push(format!("primary key ({})", pk.columns.join(", ")));
             }
@@ -237,10 +238,24 @@ fn kind_word(k: ObjectKind) -> &'static str {
 }
 
 fn object_title(o: &ObjectPlan) -> String {
+    format!("{} {}", kind_word(o.kind), object_label(o))
+}
+
+/// The object's name as SQL; a schema is just its own name.
+fn object_label(o: &ObjectPlan) -> String {
     match o.kind {
-        ObjectKind::Schema => format!("schema {}", quote_ident(&o.name.schema)),
-        k => format!("{} {}", kind_word(k), o.name),
+        ObjectKind::Schema => quote_ident(&o.name.schema),
+        _ => o.name.to_string(),
     }
+}
+
+/// What apply did, in the past tense: `17 created, 2 changed`.
+pub fn done_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    format!(
+        "{} created, {} changed, {} unchanged",
+        s.create, s.change, s.unchanged
+    )
 }
 
 /// `Plan: N to create, N to change, N unchanged, N refused.`
@@ -312,8 +327,10 @@ pub fn text(file: &PlanFile, color: bool) -> String {
     for u in &plan.unmanaged {
         let _ = writeln!(
             out,
-            "  {} table {u} {}",
+            "  {} {} {} {}",
             p.paint(p.dim, "?"),
+            kind_word(u.kind),
+            u.name,
             p.paint(p.dim, "(unmanaged: not declared, left untouched)")
         );
     }
@@ -431,7 +448,7 @@ pub fn markdown(file: &PlanFile) -> String {
             let _ = writeln!(
                 out,
                 "| `{}` {} | {} | {} |",
-                o.name,
+                object_label(o),
                 kind_word(o.kind),
                 action_word(o.action),
                 if changes.is_empty() {
@@ -444,7 +461,9 @@ pub fn markdown(file: &PlanFile) -> String {
         for u in &plan.unmanaged {
             let _ = writeln!(
                 out,
-                "| `{u}` table | unmanaged | not declared, left untouched |"
+                "| `{}` {} | unmanaged | not declared, left untouched |",
+                u.name,
+                kind_word(u.kind)
             );
         }
         let _ = writeln!(out);
@@ -487,7 +506,7 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
                 _ => c.summary.clone(),
             };
             items.push(DriftItem {
-                object: o.name.to_string(),
+                object: object_label(o),
                 kind: kind_word(o.kind),
                 description,
             });
@@ -495,9 +514,9 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
     }
     for u in &plan.unmanaged {
         items.push(DriftItem {
-            object: u.to_string(),
-            kind: "table",
-            description: "table is not declared".into(),
+            object: u.name.to_string(),
+            kind: kind_word(u.kind),
+            description: format!("{} is not declared", kind_word(u.kind)),
         });
     }
     items

@@ -17,6 +17,9 @@ use crate::model::{
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// `ALTER TYPE ... ADD VALUE`: first, because PostgreSQL only lets later statements use a new
+    /// value once it is committed (apply commits early when they do).
+    EnumValues,
     DropForeignKeys,
     DropConstraints,
     CreateSchemas,
@@ -24,6 +27,9 @@ pub enum Phase {
     CreateTables,
     AlterColumns,
     Constraints,
+    /// New indexes on existing tables: with `--concurrent-indexes`, built after the commit.
+    /// Before foreign keys, which may rely on a new unique index.
+    Indexes,
     ForeignKeys,
     Comments,
     DropTables,
@@ -227,7 +233,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 .map(|b| format!(" BEFORE {}", quote_literal(b)))
                 .unwrap_or_default();
             one(
-                Phase::Types,
+                Phase::EnumValues,
                 format!(
                     "ALTER TYPE {} ADD VALUE {}{pos}",
                     name.sql(),
@@ -398,7 +404,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 quote_ident(to)
             ),
         ),
-        CreateIndex { table, index } => one(Phase::Constraints, create_index(table, index)),
+        CreateIndex { table, index } => one(Phase::Indexes, create_index(table, index)),
         DropIndex { table, index } => one(
             Phase::DropConstraints,
             format!(

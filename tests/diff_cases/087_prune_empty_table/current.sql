@@ -1,0 +1,11 @@
+CREATE TABLE users (
+    id serial PRIMARY KEY,
+    email varchar(255) NOT NULL UNIQUE
+);
+INSERT INTO users (email) VALUES ('ana@example.com');
+
+CREATE TABLE sessions_backup (
+    id bigint PRIMARY KEY,
+    user_id integer,
+    token text NOT NULL
+);
