@@ -91,9 +91,9 @@ fn a_saved_plan_applies_exactly_without_a_prompt() {
     let applied = db.run(&["apply", file.to_str().unwrap()]);
     assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
     assert!(
-        applied
-            .stdout
-            .contains("Apply complete: 48 statements committed."),
+        applied.stdout.contains(
+            "Apply complete: 48 statements committed (17 created, 0 changed, 0 unchanged)."
+        ),
         "{}",
         applied.stdout
     );

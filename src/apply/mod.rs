@@ -10,9 +10,14 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
 
+use tokio_postgres::error::SqlState;
+
+use crate::diff::{self, Change, Options, Verdict};
 use crate::inspect::{self, connect::reason};
+use crate::model::names::quote_literal;
 use crate::model::{self, Schema, Scope};
 use crate::plan::Plan;
+use crate::plan::{Phase, Step};
 
 /// The advisory lock every tableform apply takes (the bytes of "tblform" as a number), so that
 /// two applies on one database never interleave.
@@ -26,6 +31,10 @@ pub struct ApplyOptions {
     pub lock_timeout: Duration,
     /// `statement_timeout`; zero means none.
     pub statement_timeout: Duration,
+    /// How often a statement that hit `lock_timeout` is tried again.
+    pub lock_retries: u32,
+    /// Build new indexes on existing tables with `CREATE INDEX CONCURRENTLY`, after the commit.
+    pub concurrent_indexes: bool,
 }
 
 impl Default for ApplyOptions {
@@ -34,6 +43,8 @@ impl Default for ApplyOptions {
             lock_wait: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(5),
             statement_timeout: Duration::ZERO,
+            lock_retries: 3,
+            concurrent_indexes: false,
         }
     }
 }
@@ -48,12 +59,22 @@ pub enum ApplyError {
         "plan is stale: the database changed since the plan was made (expected {expected}, found {found}); nothing was applied, plan again"
     )]
     Stale { expected: String, found: String },
+    #[error(
+        "plan is stale: the data changed since the plan was made, and {object} would now be refused: {reason}; nothing was applied, plan again"
+    )]
+    DataChanged { object: String, reason: String },
     #[error("step {index} of {total} failed, everything was rolled back:\n  {sql}\n{message}")]
     Step {
         index: usize,
         total: usize,
         sql: String,
         message: String,
+    },
+    #[error("the transaction committed, but building an index concurrently failed:\n  {sql}\n{message}\n{}", if *dropped { "The invalid index it left was dropped; plan again to retry." } else { "Plan again to retry." })]
+    Concurrent {
+        sql: String,
+        message: String,
+        dropped: bool,
     },
     #[error("{0}")]
     Database(String),
@@ -71,40 +92,43 @@ impl From<inspect::InspectError> for ApplyError {
     }
 }
 
-/// Runs `plan` on `client`. `schemas` are the managed schemas, re-read under the lock to check
-/// the plan is not stale. `on_step` is told before each step starts (for progress output).
+/// Runs `plan` on `client`. `scope` is what the plan looked at, re-read under the lock to check
+/// the plan is not stale; `judging` are the options its verdicts were made with. `on_step` is told
+/// before each step starts (for progress output).
 pub async fn apply(
     client: &Client,
     plan: &Plan,
     scope: &Scope,
+    judging: &Options,
     opts: &ApplyOptions,
     mut on_step: impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
     if plan.has_refusals() {
         return Err(ApplyError::Refused);
     }
-    client.batch_execute("BEGIN").await?;
-    let result = run(client, plan, scope, opts, &mut on_step).await;
-    match result {
-        Ok(()) => {
-            client.batch_execute("COMMIT").await?;
-            Ok(())
-        }
-        Err(e) => {
-            // If the connection is gone, the server has rolled back already.
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(e)
-        }
+    // PostgreSQL 14+: notice a vanished client during a long statement instead of finishing it.
+    let _ = client
+        .batch_execute("SET client_connection_check_interval = '1s'")
+        .await;
+    let (in_tx, deferred): (Vec<&Step>, Vec<&Step>) = plan
+        .steps
+        .iter()
+        .partition(|s| !(opts.concurrent_indexes && s.phase == Phase::Indexes));
+    if let Err(e) = transaction(client, plan, (scope, judging), opts, &in_tx, &mut on_step).await {
+        // If the connection is gone, the server has rolled back already.
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(e);
     }
+    for (i, step) in deferred.iter().enumerate() {
+        on_step(in_tx.len() + i, &step.sql);
+        build_concurrently(client, step, opts).await?;
+    }
+    Ok(())
 }
 
-async fn run(
-    client: &Client,
-    plan: &Plan,
-    scope: &Scope,
-    opts: &ApplyOptions,
-    on_step: &mut impl FnMut(usize, &str),
-) -> Result<(), ApplyError> {
+/// `BEGIN`, the advisory lock, and the transaction's timeouts.
+async fn begin(client: &Client, opts: &ApplyOptions) -> Result<(), ApplyError> {
+    client.batch_execute("BEGIN").await?;
     take_lock(client, opts.lock_wait).await?;
     client
         .batch_execute(&format!(
@@ -113,6 +137,18 @@ async fn run(
             opts.statement_timeout.as_millis()
         ))
         .await?;
+    Ok(())
+}
+
+async fn transaction(
+    client: &Client,
+    plan: &Plan,
+    (scope, judging): (&Scope, &Options),
+    opts: &ApplyOptions,
+    steps: &[&Step],
+    on_step: &mut impl FnMut(usize, &str),
+) -> Result<(), ApplyError> {
+    begin(client, opts).await?;
     let mut live = inspect::inspect(client, &scope.schemas).await?;
     scope.hide(&mut live.schema);
     let found = model::fingerprint(&live.schema);
@@ -122,15 +158,160 @@ async fn run(
             found: short(&found),
         });
     }
-    let total = plan.steps.len();
-    for (i, step) in plan.steps.iter().enumerate() {
+    recheck_data(client, plan, judging).await?;
+    let commit_after = early_commit_point(plan, steps);
+    let total = steps.len();
+    for (i, step) in steps.iter().enumerate() {
         on_step(i, &step.sql);
-        if let Err(e) = client.batch_execute(&step.sql).await {
-            return Err(ApplyError::Step {
-                index: i + 1,
-                total,
-                sql: step.sql.clone(),
-                message: server_message(&e),
+        run_step(client, (i, total), step, opts).await?;
+        if commit_after == Some(i) {
+            client.batch_execute("COMMIT").await?;
+            begin(client, opts).await?;
+        }
+    }
+    client.batch_execute("COMMIT").await?;
+    Ok(())
+}
+
+/// PostgreSQL refuses to use an enum value added in the same transaction ("unsafe use of new
+/// value"). When a later step names a value the plan adds, the `ADD VALUE` steps (which come
+/// first) are committed on their own: the one place where a failed apply can leave something
+/// behind, and it is a declared enum value, harmless to keep.
+fn early_commit_point(plan: &Plan, steps: &[&Step]) -> Option<usize> {
+    let added: Vec<String> = plan
+        .objects
+        .iter()
+        .flat_map(|o| &o.changes)
+        .filter_map(|c| match &c.change {
+            Change::AddEnumValue { value, .. } => Some(quote_literal(value)),
+            _ => None,
+        })
+        .collect();
+    let last = steps.iter().rposition(|s| s.phase == Phase::EnumValues)?;
+    let used_later = steps[last + 1..]
+        .iter()
+        .any(|s| added.iter().any(|v| s.sql.contains(v.as_str())));
+    used_later.then_some(last)
+}
+
+/// One statement under a savepoint, so that a lock timeout can be retried (with backoff, a bounded
+/// number of times) without losing the steps before it.
+async fn run_step(
+    client: &Client,
+    (i, total): (usize, usize),
+    step: &Step,
+    opts: &ApplyOptions,
+) -> Result<(), ApplyError> {
+    let mut attempt = 0;
+    loop {
+        let sql = format!(
+            "SAVEPOINT tableform_step; {}; RELEASE SAVEPOINT tableform_step",
+            step.sql
+        );
+        let err = match client.batch_execute(&sql).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let lock_timeout = err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE);
+        if lock_timeout && attempt < opts.lock_retries {
+            client
+                .batch_execute("ROLLBACK TO SAVEPOINT tableform_step")
+                .await?;
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+            continue;
+        }
+        let mut message = server_message(&err);
+        if lock_timeout {
+            message.push_str(&format!(
+                "\n(a table lock was not granted within lock_timeout, {} times; another session holds it)",
+                attempt + 1
+            ));
+        }
+        return Err(ApplyError::Step {
+            index: i + 1,
+            total,
+            sql: step.sql.clone(),
+            message,
+        });
+    }
+}
+
+/// 0.5 s, 1 s, 2 s, ... capped at 8 s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(4)))
+}
+
+/// `CREATE INDEX CONCURRENTLY` after the commit. A failed build leaves an invalid index behind,
+/// which is dropped again so the next plan starts clean.
+async fn build_concurrently(
+    client: &Client,
+    step: &Step,
+    opts: &ApplyOptions,
+) -> Result<(), ApplyError> {
+    let sql = step
+        .sql
+        .replacen(
+            "CREATE UNIQUE INDEX ",
+            "CREATE UNIQUE INDEX CONCURRENTLY ",
+            1,
+        )
+        .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1);
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = {}",
+            opts.lock_timeout.as_millis()
+        ))
+        .await?;
+    let Err(e) = client.batch_execute(&sql).await else {
+        return Ok(());
+    };
+    let message = server_message(&e);
+    let dropped = match &step.index {
+        Some(name) => {
+            let invalid = client
+                .query_opt(
+                    "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid",
+                    &[&name.sql()],
+                )
+                .await?;
+            if invalid.is_some() {
+                client
+                    .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.sql()))
+                    .await?;
+            }
+            invalid.is_some()
+        }
+        None => false,
+    };
+    Err(ApplyError::Concurrent {
+        sql,
+        message,
+        dropped,
+    })
+}
+
+/// The verdicts may depend on the data ("the table is empty, so dropping the column loses
+/// nothing"). The structure is unchanged, but rows may have arrived since the plan was made: ask
+/// again, under the lock, and stop if any change would now be refused.
+async fn recheck_data(client: &Client, plan: &Plan, judging: &Options) -> Result<(), ApplyError> {
+    let changes = plan.objects.iter().flat_map(|o| o.changes.iter());
+    let questions = diff::questions(changes.clone().map(|c| &c.change));
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let facts = inspect::facts(client, &questions).await?;
+    for (o, c) in plan
+        .objects
+        .iter()
+        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
+    {
+        if let Verdict::Refuse { reason } = diff::judge(&c.change, &facts, judging)
+            && !c.verdict.is_refusal()
+        {
+            return Err(ApplyError::DataChanged {
+                object: o.name.to_string(),
+                reason,
             });
         }
     }

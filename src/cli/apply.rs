@@ -8,6 +8,8 @@ use tokio_postgres::Client;
 use super::plan::{self, connect, fail, make_plan, plan_options};
 use super::{ApplyArgs, Status, output};
 use crate::apply::{self, ApplyError, ApplyOptions};
+use crate::diff::Options;
+use crate::inspect::Target;
 use crate::model::Scope;
 use crate::plan::file::PlanFile;
 use crate::plan::render;
@@ -50,15 +52,21 @@ async fn run_fresh(args: &ApplyArgs) -> Status {
         output::error("apply cancelled; nothing was changed");
         return Status::Error;
     }
-    execute(args, &planned.client, file, &planned.scope).await
+    execute(
+        args,
+        (&planned.target, &planned.client),
+        file,
+        &planned.scope,
+    )
+    .await
 }
 
 /// Applies a saved plan: no prompt (it was reviewed), but only if the database is still the one
 /// the plan was made against.
 async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
-    if args.opts.schema.schema.is_some() {
+    if args.opts.schema.schema.is_some() || args.opts.prune || args.opts.allow_destructive {
         return fail(
-            "a saved plan carries its own schema: pass either PLAN_FILE or --schema, not both",
+            "a saved plan carries its own schema and options: pass PLAN_FILE alone, without --schema, --prune or --allow-destructive",
         );
     }
     let file = match PlanFile::read(path) {
@@ -74,7 +82,7 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         output::error("the saved plan holds refusals; nothing was applied");
         return Status::Refused;
     }
-    let (_, client) = match connect(&args.opts.conn).await {
+    let (target, client) = match connect(&args.opts.conn).await {
         Ok(c) => c,
         Err(s) => return s,
     };
@@ -88,22 +96,32 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         path.display(),
         file.plan.steps.len()
     ));
-    execute(args, &client, &file, &scope).await
+    execute(args, (&target, &client), &file, &scope).await
 }
 
-async fn execute(args: &ApplyArgs, client: &Client, file: &PlanFile, scope: &Scope) -> Status {
+async fn execute(
+    args: &ApplyArgs,
+    (target, client): (&Target, &Client),
+    file: &PlanFile,
+    scope: &Scope,
+) -> Status {
     let opts = ApplyOptions {
         lock_wait: seconds(args.lock_wait),
         lock_timeout: seconds(args.lock_timeout),
         statement_timeout: seconds(args.statement_timeout),
+        lock_retries: args.lock_retries.min(20),
+        concurrent_indexes: args.concurrent_indexes,
     };
     let cancel = client.cancel_token();
-    let work = apply::apply(client, &file.plan, scope, &opts, |_, _| {});
+    let judging = Options {
+        allow_destructive: file.options.allow_destructive,
+    };
+    let work = apply::apply(client, &file.plan, scope, &judging, &opts, |_, _| {});
     let result = tokio::select! {
         r = work => r,
         _ = interrupted() => {
             // Stop the running statement; the open transaction dies with the connection.
-            let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+            target.cancel(&cancel).await;
             output::error("interrupted: the transaction was rolled back; nothing was changed");
             return Status::Interrupted;
         }
@@ -112,14 +130,36 @@ async fn execute(args: &ApplyArgs, client: &Client, file: &PlanFile, scope: &Sco
         Ok(()) => {
             let n = file.plan.steps.len();
             output::print(&format!(
-                "\nApply complete: {n} statement{} committed. {}\n",
+                "\nApply complete: {n} statement{} committed ({}).\n",
                 if n == 1 { "" } else { "s" },
-                render::summary_line(&file.plan).replacen("Plan: ", "", 1)
+                render::done_line(&file.plan)
             ));
             Status::Ok
         }
         Err(ApplyError::Refused) => Status::Refused,
+        Err(e @ (ApplyError::Stale { .. } | ApplyError::DataChanged { .. }))
+            if args.file.is_none() =>
+        {
+            replan_after_stale(args, e).await
+        }
         Err(e) => fail(e),
+    }
+}
+
+/// Another apply (or a person) changed the database between our plan and our turn at the lock.
+/// If it made exactly the declared changes, there is nothing left to do; otherwise the user
+/// approved a plan that no longer holds, so stop.
+async fn replan_after_stale(args: &ApplyArgs, stale: ApplyError) -> Status {
+    let o = &args.opts;
+    match make_plan(&o.schema, &o.conn, plan_options(o)).await {
+        Ok(again) if !again.file.plan.has_changes() && !again.file.plan.has_refusals() => {
+            output::print(
+                "\nNothing to apply: the database changed meanwhile and already matches the declaration.\n",
+            );
+            Status::Ok
+        }
+        Ok(_) => fail(stale),
+        Err(s) => s,
     }
 }
 

@@ -163,11 +163,29 @@ pub struct ApplyArgs {
     /// Seconds each statement may run (PostgreSQL statement_timeout); 0 for no limit.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
     pub statement_timeout: f64,
+    /// How often to retry a statement that hit the lock timeout (with backoff) before giving up.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub lock_retries: u32,
+    /// Build new indexes on existing tables with CREATE INDEX CONCURRENTLY, after the transaction
+    /// commits (no long write lock; not rolled back with the rest if it fails).
+    #[arg(long)]
+    pub concurrent_indexes: bool,
 }
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits 2 on a usage error, which would read as "changes" or "drift" to a pipeline.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                Status::Error as u8
+            } else {
+                0
+            });
+        }
+    };
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Plan(a) => runtime(plan::run(&a)),

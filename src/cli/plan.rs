@@ -16,6 +16,7 @@ use crate::plan::{Plan, render};
 pub struct Planned {
     pub file: PlanFile,
     pub client: Client,
+    pub target: Target,
     pub scope: Scope,
 }
 
@@ -69,6 +70,7 @@ pub async fn make_plan(
     Ok(Planned {
         file,
         client,
+        target,
         scope,
     })
 }

@@ -135,11 +135,10 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
         )),
         DropColumn { table, column, .. } => {
             let n = rows(table.clone());
-            if destructive || n == 0 {
-                Verdict::note(format!(
-                    "drops the column's data ({})",
-                    count(n.min(FACT_CAP + 1), "row")
-                ))
+            if n == 0 {
+                Verdict::note("the table is empty")
+            } else if destructive {
+                Verdict::note(format!("drops the column's data ({})", count(n, "row")))
             } else {
                 Verdict::refuse(format!(
                     "dropping column `{column}` would lose its data ({}); pass --allow-destructive to allow it",

@@ -1146,6 +1146,7 @@ fn resolve_index(
         method,
         keys,
         predicate,
+        valid: true,
     })
 }
 

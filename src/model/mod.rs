@@ -136,6 +136,7 @@ impl Table {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
+    #[serde(rename = "type")]
     pub ty: DataType,
     pub nullable: bool,
     pub default: Option<ColumnDefault>,
@@ -164,6 +165,7 @@ impl Identity {
 /// A column default. `serial` columns are modelled as such (not as their `nextval()` expression) so
 /// that a declared `serial` matches a live column whatever its sequence is called.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnDefault {
     Expr(SqlExpr),
     /// `nextval()` of a sequence owned by this column, as `serial`/`bigserial` create it.
@@ -197,6 +199,7 @@ pub struct Unique {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
 pub enum FkAction {
     #[default]
     NoAction,
@@ -257,6 +260,18 @@ pub struct Index {
     /// Key parts: a column name, or an expression (kept in parentheses), with its options.
     pub keys: Vec<IndexKey>,
     pub predicate: Option<SqlExpr>,
+    /// False for an index a failed `CREATE INDEX CONCURRENTLY` left behind; such an index is
+    /// dropped and built again.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,6 +295,7 @@ impl IndexKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IndexPart {
     Column(String),
     Expr(SqlExpr),

@@ -36,7 +36,7 @@ pub struct PlanFile {
     pub summary: Summary,
     #[serde(flatten)]
     pub plan: Plan,
-    /// `sha256:` of this document without this field.
+    /// `sha256:` of this document's compact JSON with this field empty.
     pub checksum: String,
 }
 
@@ -61,6 +61,8 @@ pub enum PlanFileError {
     Version { found: u32 },
     #[error("the plan file was modified after it was written (checksum mismatch); make a new plan")]
     Tampered,
+    #[error("the plan was made by tableform {found}; this is tableform {}: make a new plan with this version", env!("CARGO_PKG_VERSION"))]
+    OtherTool { found: String },
 }
 
 impl PlanFile {
@@ -129,6 +131,12 @@ impl PlanFile {
             serde_json::from_value(probe).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
         if file.checksum != file.compute_checksum() {
             return Err(PlanFileError::Tampered);
+        }
+        // Fingerprints and SQL are only comparable within one version of tableform.
+        if file.tool_version != env!("CARGO_PKG_VERSION") {
+            return Err(PlanFileError::OtherTool {
+                found: file.tool_version,
+            });
         }
         Ok(file)
     }
