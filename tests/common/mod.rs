@@ -89,6 +89,16 @@ impl TestDb {
         }
     }
 
+    /// A second connection to the same database (for holding locks); does not drop it.
+    pub fn attach(other: &TestDb) -> Attached {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = connect(&rt, &other.url);
+        Attached { rt, client }
+    }
+
     pub fn exec(&self, sql: &str) {
         self.rt
             .block_on(self.client.batch_execute(sql))
@@ -190,6 +200,20 @@ impl Drop for TestDb {
             "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
             self.name
         )));
+    }
+}
+
+/// A second connection to a test database.
+pub struct Attached {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl Attached {
+    pub fn exec(&self, sql: &str) {
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .unwrap_or_else(|e| panic!("test SQL failed: {e:?}\n{sql}"));
     }
 }
 

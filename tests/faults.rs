@@ -1,0 +1,653 @@
+//! Apply under faults, concurrency and hostile input (issue: apply that survives). Every test
+//! compares the database before and after: all or nothing.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{SHOPPING_POINTS, TestDb, scratch_dir, write};
+
+/// The advisory lock tableform takes (see src/apply/mod.rs).
+const LOCK_KEY: i64 = tableform::apply::LOCK_KEY;
+
+fn spawn(db: &TestDb, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .current_dir(common::root())
+        .args(args)
+        .args(["--database-url", &db.url])
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tableform starts")
+}
+
+fn finish(child: Child) -> common::Run {
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Waits until `sql` (run on a separate connection) returns a non-empty first row.
+fn wait_for(db: &TestDb, sql: &str, what: &str) {
+    let start = Instant::now();
+    while db.strings(sql).first().is_none_or(|v| v == "0" || v == "f") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+fn schema_dir(tag: &str, toml: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(tag);
+    write(&dir, "schema.toml", toml);
+    dir
+}
+
+const USERS: &str = r#"
+[table.users]
+columns = [
+  { name = "id",    type = "serial", primary_key = true },
+  { name = "email", type = "text", nullable = false, unique = true },
+  { name = "note",  type = "text" },
+]
+"#;
+
+#[test]
+fn a_failing_statement_rolls_back_everything_and_names_the_step() {
+    let db = TestDb::new("inject");
+    db.exec(
+        "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);
+         INSERT INTO users (email) VALUES ('a@x'), ('a@x'), ('b@x');",
+    );
+    let (dump, rows) = (db.dump(), db.all_rows());
+    let dir = schema_dir("inject", USERS);
+    let r = db.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    // The column is added first; the unique constraint over duplicate rows then fails.
+    assert!(
+        r.stderr
+            .contains("error: step 2 of 2 failed, everything was rolled back:"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE (email)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("ERROR:  could not create unique index \"users_email_key\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("DETAIL:  Key (email)=(a@x) is duplicated."),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), dump, "the added column survived the rollback");
+    assert_eq!(db.all_rows(), rows);
+}
+
+#[test]
+fn two_concurrent_applies_apply_once_and_the_second_finds_nothing_to_do() {
+    let db = TestDb::new("race");
+    // Hold the lock so that both applies plan, then queue behind it; releasing it starts the race.
+    db.exec(&format!("SELECT pg_advisory_lock({LOCK_KEY})"));
+    let a = spawn(
+        &db,
+        &["apply", "--schema", SHOPPING_POINTS, "--auto-approve"],
+    );
+    let b = spawn(
+        &db,
+        &["apply", "--schema", SHOPPING_POINTS, "--auto-approve"],
+    );
+    wait_for(
+        &db,
+        "SELECT count(*) >= 2 FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%pg_try_advisory_xact_lock%'",
+        "both applies to wait for the lock",
+    );
+    db.exec(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"));
+    let (a, b) = (finish(a), finish(b));
+    assert_eq!(
+        (a.code, b.code),
+        (0, 0),
+        "a: {}{}\nb: {}{}",
+        a.stdout,
+        a.stderr,
+        b.stdout,
+        b.stderr
+    );
+    let applied = [&a, &b]
+        .iter()
+        .filter(|r| r.stdout.contains("Apply complete: 48 statements committed"))
+        .count();
+    let nothing = [&a, &b]
+        .iter()
+        .filter(|r| {
+            r.stdout
+                .contains("Nothing to apply: the database changed meanwhile")
+        })
+        .count();
+    assert_eq!(
+        (applied, nothing),
+        (1, 1),
+        "a: {}\nb: {}",
+        a.stdout,
+        b.stdout
+    );
+    let again = db.run(&["plan", "--schema", SHOPPING_POINTS, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0);
+}
+
+#[test]
+fn a_held_lock_makes_apply_give_up_after_lock_wait() {
+    let db = TestDb::new("lockwait");
+    db.exec(&format!("SELECT pg_advisory_lock({LOCK_KEY})"));
+    let before = db.dump();
+    let start = Instant::now();
+    let r = db.run(&[
+        "apply",
+        "--schema",
+        SHOPPING_POINTS,
+        "--auto-approve",
+        "--lock-wait",
+        "1",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert!(
+        r.stderr.contains(
+            "error: another tableform apply holds the lock on this database; gave up after 1s"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn a_lock_timeout_is_retried_then_fails_cleanly() {
+    let db = TestDb::new("locktimeout");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE)");
+    let before = db.dump();
+    let blocker = TestDb::attach(&db);
+    blocker.exec("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE");
+    let dir = schema_dir("locktimeout", USERS);
+    let r = db.run(&[
+        "apply",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--auto-approve",
+        "--lock-timeout",
+        "0.2",
+        "--lock-retries",
+        "2",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("ERROR:  canceling statement due to lock timeout"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("not granted within lock_timeout, 3 times"),
+        "{}",
+        r.stderr
+    );
+    blocker.exec("ROLLBACK");
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn a_lock_released_during_the_retries_lets_apply_finish() {
+    let db = TestDb::new("lockretry");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE)");
+    let blocker = TestDb::attach(&db);
+    blocker.exec("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE");
+    let dir = schema_dir("lockretry", USERS);
+    let child = spawn(
+        &db,
+        &[
+            "apply",
+            "--schema",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+            "--lock-timeout",
+            "0.2",
+            "--lock-retries",
+            "6",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(1200));
+    blocker.exec("COMMIT");
+    let r = finish(child);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(db.strings("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'note'"), vec!["1"]);
+}
+
+fn interrupt_with(sig: &str) {
+    let db = TestDb::new("signal");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE)");
+    let before = db.dump();
+    let blocker = TestDb::attach(&db);
+    blocker.exec("BEGIN; LOCK TABLE users IN ACCESS SHARE MODE");
+    let dir = schema_dir("signal", USERS);
+    let child = spawn(
+        &db,
+        &[
+            "apply",
+            "--schema",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+            "--lock-timeout",
+            "60",
+        ],
+    );
+    wait_for(
+        &db,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND wait_event_type = 'Lock'",
+        "apply to block on the table lock",
+    );
+    signal(&child, sig);
+    let r = finish(child);
+    assert_eq!(r.code, 130, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: interrupted: the transaction was rolled back; nothing was changed"),
+        "{}",
+        r.stderr
+    );
+    blocker.exec("ROLLBACK");
+    wait_for(
+        &db,
+        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+        "the server to end the session",
+    );
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn sigint_during_apply_rolls_back_and_exits_130() {
+    interrupt_with("-INT");
+}
+
+#[test]
+fn sigterm_during_apply_rolls_back_and_exits_130() {
+    interrupt_with("-TERM");
+}
+
+const BIG: &str = r#"
+[table.events]
+columns = [
+  { name = "id",      type = "bigint", primary_key = true },
+  { name = "payload", type = "text", nullable = false },
+]
+indexes = [ { name = "events_payload_hash_idx", columns = ["(md5(md5(md5(payload))))"] } ]
+"#;
+
+fn big_table(db: &TestDb) {
+    db.exec(
+        "CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL);
+         INSERT INTO events SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 1500000) g;",
+    );
+}
+
+fn kill_during_index_build(concurrent: bool) -> TestDb {
+    let db = TestDb::new(if concurrent { "killconc" } else { "kill" });
+    big_table(&db);
+    let dir = schema_dir("kill", BIG);
+    let mut args = vec!["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"];
+    if concurrent {
+        args.push("--concurrent-indexes");
+    }
+    let child = spawn(&db, &args);
+    wait_for(
+        &db,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%CREATE INDEX%' AND state = 'active'",
+        "the index build to start",
+    );
+    signal(&child, "-KILL");
+    let _ = finish(child);
+    // client_connection_check_interval makes the server notice the vanished client.
+    wait_for(
+        &db,
+        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+        "the server to end the session",
+    );
+    db
+}
+
+#[test]
+fn kill_9_during_an_index_build_leaves_no_index_at_all() {
+    let db = kill_during_index_build(false);
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_payload_hash_idx'"),
+        vec!["0"]
+    );
+    assert_eq!(db.count("events"), 1_500_000);
+}
+
+#[test]
+fn a_killed_concurrent_build_leaves_an_invalid_index_that_the_next_apply_rebuilds() {
+    let db = kill_during_index_build(true);
+    let invalid = "SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('events_payload_hash_idx') AND NOT indisvalid";
+    assert_eq!(
+        db.strings(invalid),
+        vec!["1"],
+        "a killed CONCURRENTLY build leaves an invalid index"
+    );
+    let dir = schema_dir("killrebuild", BIG);
+    let plan = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+    assert!(
+        plan.stdout.contains("drop index events_payload_hash_idx"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("CREATE INDEX events_payload_hash_idx"),
+        "{}",
+        plan.stdout
+    );
+    let r = db.run(&[
+        "apply",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--auto-approve",
+        "--concurrent-indexes",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(db.strings(invalid), vec!["0"]);
+    let again = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+#[test]
+fn a_failed_concurrent_build_drops_its_invalid_index() {
+    let db = TestDb::new("concfail");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL); INSERT INTO users (email) VALUES ('a'), ('a');");
+    let dir = schema_dir(
+        "concfail",
+        r#"
+[table.users]
+columns = [
+  { name = "id",    type = "serial", primary_key = true },
+  { name = "email", type = "text", nullable = false },
+]
+indexes = [ { name = "users_email_uidx", columns = ["email"], unique = true } ]
+"#,
+    );
+    let r = db.run(&[
+        "apply",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--auto-approve",
+        "--concurrent-indexes",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("building an index concurrently failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("CREATE UNIQUE INDEX CONCURRENTLY users_email_uidx"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("The invalid index it left was dropped"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_class WHERE relname = 'users_email_uidx'"),
+        vec!["0"]
+    );
+}
+
+#[test]
+fn a_saved_plan_whose_verdict_depended_on_an_empty_table_goes_stale_when_rows_arrive() {
+    let db = TestDb::new("datastale");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, legacy text, note text)");
+    let dir = schema_dir("datastale", USERS);
+    let file = dir.join("plan.json");
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        plan.code, 0,
+        "dropping a column of an empty table is a change:\n{}",
+        plan.stdout
+    );
+    db.exec("INSERT INTO users (email, legacy) VALUES ('a@x', 'precious')");
+    let r = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("plan is stale: the data changed since the plan was made"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.strings("SELECT legacy FROM users"), vec!["precious"]);
+}
+
+#[test]
+fn passwords_never_appear_in_output_errors_or_plan_files() {
+    let db = TestDb::new("secret");
+    let with_pw = db
+        .url
+        .replacen("://postgres@", "://postgres:Sup3r-S3cret@", 1);
+    assert_ne!(with_pw, db.url, "test URL has the expected shape");
+    let dir = scratch_dir("secret");
+    let file = dir.join("plan.json");
+    let runs = [
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw,
+            "--out",
+            file.to_str().unwrap(),
+        ]),
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw,
+            "--format",
+            "json",
+        ]),
+        common::run(&[
+            "drift",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw,
+        ]),
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw.replace(&db.name, "nope"),
+        ]),
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw.replace(":5432", ":1"),
+        ]),
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &with_pw.replace(":5432", ":99999"),
+        ]),
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &format!("{with_pw}?sslmode=bogus"),
+        ]),
+    ];
+    for r in &runs {
+        assert!(
+            !r.stdout.contains("Sup3r-S3cret") && !r.stderr.contains("Sup3r-S3cret"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    assert!(runs[3].code == 1 && runs[4].code == 1 && runs[5].code == 1 && runs[6].code == 1);
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("Sup3r-S3cret")
+    );
+}
+
+#[test]
+fn tls_modes_follow_libpq() {
+    let db = TestDb::new("tls");
+    let ssl_on = db.strings("SHOW ssl") == vec!["on"];
+    let with = |mode: &str| {
+        common::run(&[
+            "plan",
+            "--schema",
+            SHOPPING_POINTS,
+            "--database-url",
+            &format!("{}?sslmode={mode}", db.url),
+        ])
+    };
+    assert_eq!(with("disable").code, 0);
+    assert_eq!(with("prefer").code, 0);
+    let require = with("require");
+    if ssl_on {
+        assert_eq!(require.code, 0, "{}", require.stderr);
+        // Without a trusted CA the server's certificate cannot be verified.
+        let full = with("verify-full");
+        assert_eq!(full.code, 1);
+        assert!(
+            full.stderr
+                .starts_with("error: cannot connect to PostgreSQL at"),
+            "{}",
+            full.stderr
+        );
+        assert!(full.stderr.contains("certificate"), "{}", full.stderr);
+        // The connection really is encrypted.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let env = |_: &str| None;
+        let target =
+            tableform::inspect::Target::resolve(Some(&format!("{}?sslmode=require", db.url)), &env)
+                .unwrap();
+        let encrypted: bool = rt.block_on(async {
+            let c = target.connect().await.unwrap();
+            c.query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+        });
+        assert!(encrypted);
+    } else {
+        assert_eq!(require.code, 1);
+        assert!(
+            require.stderr.contains("error: cannot connect"),
+            "{}",
+            require.stderr
+        );
+    }
+    let bogus = with("sometimes");
+    assert_eq!(bogus.code, 1);
+    assert!(
+        bogus
+            .stderr
+            .contains("sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
+    );
+}
+
+#[test]
+fn hostile_names_are_just_strange_names() {
+    let db = TestDb::new("hostile");
+    db.exec("CREATE TABLE users (id int); INSERT INTO users VALUES (1);");
+    let dir = schema_dir(
+        "hostile",
+        r#"
+[table.'x"; DROP TABLE users; --']
+comment = "it's a trap'; DROP TABLE users; --"
+columns = [
+  { name = "id",                  type = "integer", primary_key = true },
+  { name = "'); DROP TABLE users;", type = "text", default = "'''; DROP TABLE users; --'", comment = "\\'" },
+]
+indexes = [ { name = "idx\"; DROP TABLE users; --", columns = ["'); DROP TABLE users;"] } ]
+"#,
+    );
+    let r = db.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        db.strings("SELECT count(*) FROM users"),
+        vec!["1"],
+        "users survived"
+    );
+    assert_eq!(
+        db.strings(
+            r#"SELECT count(*) FROM pg_tables WHERE tablename = 'x"; DROP TABLE users; --'"#
+        ),
+        vec!["1"]
+    );
+    db.exec(r#"INSERT INTO "x""; DROP TABLE users; --" (id) VALUES (1)"#);
+    assert_eq!(
+        db.strings(r#"SELECT "'); DROP TABLE users;" FROM "x""; DROP TABLE users; --""#),
+        vec!["'; DROP TABLE users; --"]
+    );
+    let again = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
