@@ -152,7 +152,7 @@ fn corrupted_or_edited_plan_files_are_rejected() {
         ),
         (
             "future.json",
-            good.replacen("\"format_version\": 1", "\"format_version\": 99", 1),
+            good.replacen("\"format_version\": 2", "\"format_version\": 99", 1),
             "format version 99",
         ),
         (

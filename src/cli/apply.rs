@@ -91,10 +91,11 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         return Status::Ok;
     }
     let scope = file.scope();
+    let n = file.plan.steps.len();
     output::print(&format!(
-        "Applying {} ({} statements).\n",
+        "Applying {} ({n} statement{}).\n",
         path.display(),
-        file.plan.steps.len()
+        if n == 1 { "" } else { "s" }
     ));
     execute(args, (&target, &client), &file, &scope).await
 }

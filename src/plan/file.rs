@@ -13,7 +13,7 @@ use super::{Plan, Summary};
 use crate::model::Scope;
 
 /// Bumped when the document's structure changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Plan files larger than this are refused before parsing.
 pub const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;

@@ -499,7 +499,9 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
             let description = match &c.change {
                 Change::CreateTable { .. } => "declared but missing from the database".to_string(),
                 Change::CreateEnum { .. } => "declared but missing from the database".to_string(),
-                Change::CreateSchema { .. } => "declared but missing from the database".to_string(),
+                Change::CreateSchema { .. } | Change::CreateSequence { .. } => {
+                    "declared but missing from the database".to_string()
+                }
                 Change::DropColumn { column, .. } => {
                     format!("column {} is not declared", quote_ident(column))
                 }
