@@ -48,13 +48,17 @@ pub async fn make_plan(
         .await
         .map_err(fail)?;
     scope.hide(&mut live.schema);
-    inspect::reconcile(&mut client, &mut desired, &live.schema)
+    let probed = inspect::reconcile(&mut client, &mut desired, &live.schema)
         .await
         .map_err(fail)?;
     let d = diff::diff(&desired, &live.schema, options.prune);
-    let facts = inspect::facts(&client, &d.questions())
-        .await
-        .map_err(fail)?;
+    let questions = d.questions();
+    let facts = inspect::facts(&client, &questions).await.map_err(fail)?;
+    if std::env::var_os("TABLEFORM_STATS").is_some() {
+        // For the benchmark: round trips that read the catalog or the data.
+        let queries = live.queries + usize::from(!questions.is_empty()) + probed;
+        output::eprint(&format!("stats: catalog_queries={queries}\n"));
+    }
     let judge = Options {
         allow_destructive: options.allow_destructive,
     };

@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 use super::catalog::InspectError;
 use crate::model::names::quote_ident;
-use crate::model::{ColumnDefault, Index, IndexPart, Schema, SqlExpr};
+use crate::model::{ColumnDefault, Index, IndexPart, QualName, Schema, SqlExpr};
 
 enum Task {
     Default { table: usize, column: String },
@@ -21,7 +21,7 @@ enum Task {
 }
 
 /// Rewrites declared expressions into the live spelling where PostgreSQL says they are the same.
-/// Returns how many expressions were asked about.
+/// Returns how many round trips that took (0 when nothing needed asking).
 pub async fn reconcile(
     client: &mut Client,
     desired: &mut Schema,
@@ -73,39 +73,179 @@ pub async fn reconcile(
         return Ok(0);
     }
     let tx = client.transaction().await?;
+    // First all probes at once: a constant number of round trips, whatever the schema's size.
+    let mut script = Vec::new();
     let mut created = std::collections::BTreeSet::new();
     for (n, task) in tasks.iter().enumerate() {
-        let ti = match task {
-            Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
-                *table
-            }
-        };
-        let probe = format!("tableform_probe_{ti}");
+        let ti = task.table();
         if created.insert(ti) {
-            tx.batch_execute(&format!(
-                "CREATE TEMP TABLE {probe} (LIKE {}) ON COMMIT DROP",
-                names[ti].sql()
-            ))
-            .await?;
+            script.push(create_probe_table(ti, &names[ti]));
         }
+        script.extend(task_statement(n, task, &names[ti], desired));
+    }
+    if tx.batch_execute(&script.join(";\n")).await.is_ok() {
+        let spellings = read_back(&tx, &tasks).await?;
+        tx.rollback().await?;
+        for (n, spelling) in spellings {
+            let ti = tasks[n].table();
+            adopt(&tasks[n], &names[ti], spelling, desired, live);
+        }
+        return Ok(PROBE_ROUND_TRIPS);
+    }
+    // A declared expression the server rejects spoils the batch: probe one by one, each under a
+    // savepoint, so the others still get their answer.
+    tx.rollback().await?;
+    let tx = client.transaction().await?;
+    let mut created = std::collections::BTreeSet::new();
+    for (n, task) in tasks.iter().enumerate() {
+        let ti = task.table();
+        if created.insert(ti) {
+            tx.batch_execute(&create_probe_table(ti, &names[ti]))
+                .await?;
+        }
+        let Some(statement) = task_statement(n, task, &names[ti], desired) else {
+            continue;
+        };
         tx.batch_execute("SAVEPOINT tableform_probe").await?;
-        let outcome = run_task(&tx, (n, task), &probe, &names[ti], desired).await;
-        match outcome {
-            Ok(Some(spelling)) => {
+        match tx.batch_execute(&statement).await {
+            Ok(()) => {
                 tx.batch_execute("RELEASE SAVEPOINT tableform_probe")
                     .await?;
-                adopt(task, &names[ti], spelling, desired, live);
             }
             // The server rejected the declared expression; the diff shows it and apply will
             // report the server's message against the step.
-            Ok(None) | Err(_) => {
+            Err(_) => {
                 tx.batch_execute("ROLLBACK TO SAVEPOINT tableform_probe")
-                    .await?
+                    .await?;
             }
         }
     }
+    let spellings = read_back(&tx, &tasks).await?;
     tx.rollback().await?;
-    Ok(tasks.len())
+    for (n, spelling) in spellings {
+        let ti = tasks[n].table();
+        adopt(&tasks[n], &names[ti], spelling, desired, live);
+    }
+    Ok(PROBE_ROUND_TRIPS + 3 * tasks.len())
+}
+
+/// BEGIN, the batch, three read-backs, ROLLBACK.
+const PROBE_ROUND_TRIPS: usize = 6;
+
+impl Task {
+    fn table(&self) -> usize {
+        match self {
+            Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
+                *table
+            }
+        }
+    }
+}
+
+fn probe_name(ti: usize) -> String {
+    format!("tableform_probe_{ti}")
+}
+
+fn create_probe_table(ti: usize, table: &QualName) -> String {
+    format!(
+        "CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP",
+        probe_name(ti),
+        table.sql()
+    )
+}
+
+/// The statement that attaches the declared expression of task `n` to its probe table.
+fn task_statement(n: usize, task: &Task, table: &QualName, desired: &Schema) -> Option<String> {
+    let t = &desired.tables[table];
+    let probe = probe_name(task.table());
+    match task {
+        Task::Default { column, .. } => match t.column(column).and_then(|c| c.default.as_ref()) {
+            Some(ColumnDefault::Expr(e)) => Some(format!(
+                "ALTER TABLE {probe} ALTER COLUMN {} SET DEFAULT {}",
+                quote_ident(column),
+                e.sql
+            )),
+            _ => None,
+        },
+        Task::Check { name, .. } => t.checks.iter().find(|c| &c.name == name).map(|c| {
+            format!(
+                "ALTER TABLE {probe} ADD CONSTRAINT tableform_probe_check_{n} CHECK ({}) NOT VALID",
+                c.expr.sql
+            )
+        }),
+        Task::Index { name, .. } => t.indexes.iter().find(|i| &i.name == name).map(|i| {
+            let probe_index = Index {
+                name: format!("tableform_probe_index_{n}"),
+                ..i.clone()
+            };
+            crate::plan::sql::create_index(&QualName::new("pg_temp", probe), &probe_index)
+        }),
+    }
+}
+
+/// How the server spelled every probe, by task number.
+async fn read_back(
+    tx: &tokio_postgres::Transaction<'_>,
+    tasks: &[Task],
+) -> Result<Vec<(usize, Spelling)>, tokio_postgres::Error> {
+    let defaults = tx
+        .query(
+            "SELECT c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid)
+             FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_%'",
+            &[],
+        )
+        .await?;
+    let checks = tx
+        .query(
+            "SELECT conname::text, pg_get_expr(conbin, conrelid) FROM pg_constraint
+             WHERE connamespace = pg_my_temp_schema() AND conname LIKE 'tableform_probe_check_%'",
+            &[],
+        )
+        .await?;
+    let indexes = tx
+        .query(
+            "SELECT c.relname::text,
+                    ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true) END
+                          FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
+                    pg_get_expr(x.indpred, x.indrelid)
+             FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_index_%'",
+            &[],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for (n, task) in tasks.iter().enumerate() {
+        let spelling = match task {
+            Task::Default { column, table } => {
+                let probe = probe_name(*table);
+                defaults
+                    .iter()
+                    .find(|r| r.get::<_, String>(0) == probe && &r.get::<_, String>(1) == column)
+                    .map(|r| Spelling::Expr(r.get(2)))
+            }
+            Task::Check { .. } => {
+                let name = format!("tableform_probe_check_{n}");
+                checks
+                    .iter()
+                    .find(|r| r.get::<_, String>(0) == name)
+                    .map(|r| Spelling::Expr(r.get(1)))
+            }
+            Task::Index { .. } => {
+                let name = format!("tableform_probe_index_{n}");
+                indexes
+                    .iter()
+                    .find(|r| r.get::<_, String>(0) == name)
+                    .map(|r| Spelling::Index {
+                        keys: r.get(1),
+                        predicate: r.get(2),
+                    })
+            }
+        };
+        out.extend(spelling.map(|s| (n, s)));
+    }
+    Ok(out)
 }
 
 fn has_expressions(i: &Index) -> bool {
@@ -119,84 +259,6 @@ enum Spelling {
         keys: Vec<Option<String>>,
         predicate: Option<String>,
     },
-}
-
-async fn run_task(
-    tx: &tokio_postgres::Transaction<'_>,
-    (n, task): (usize, &Task),
-    probe: &str,
-    table: &crate::model::QualName,
-    desired: &Schema,
-) -> Result<Option<Spelling>, tokio_postgres::Error> {
-    let t = &desired.tables[table];
-    match task {
-        Task::Default { column, .. } => {
-            let Some(ColumnDefault::Expr(e)) = t.column(column).and_then(|c| c.default.as_ref())
-            else {
-                return Ok(None);
-            };
-            tx.batch_execute(&format!(
-                "ALTER TABLE {probe} ALTER COLUMN {} SET DEFAULT {}",
-                quote_ident(column),
-                e.sql
-            ))
-            .await?;
-            let row = tx
-                .query_one(
-                    "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a
-                     ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-                     WHERE d.adrelid = $1::text::regclass AND a.attname = $2",
-                    &[&format!("pg_temp.{probe}"), column],
-                )
-                .await?;
-            Ok(Some(Spelling::Expr(row.get(0))))
-        }
-        Task::Check { name, .. } => {
-            let Some(c) = t.checks.iter().find(|c| &c.name == name) else {
-                return Ok(None);
-            };
-            let check_name = format!("tableform_probe_check_{n}");
-            tx.batch_execute(&format!(
-                "ALTER TABLE {probe} ADD CONSTRAINT {check_name} CHECK ({}) NOT VALID",
-                c.expr.sql
-            ))
-            .await?;
-            let row = tx
-                .query_one(
-                    "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint
-                     WHERE conrelid = $1::text::regclass AND conname = $2",
-                    &[&format!("pg_temp.{probe}"), &check_name],
-                )
-                .await?;
-            Ok(Some(Spelling::Expr(row.get(0))))
-        }
-        Task::Index { name, .. } => {
-            let Some(i) = t.indexes.iter().find(|i| &i.name == name) else {
-                return Ok(None);
-            };
-            let index_name = format!("tableform_probe_index_{n}");
-            let probe_index = Index {
-                name: index_name.clone(),
-                ..i.clone()
-            };
-            let probe_table = crate::model::QualName::new("pg_temp", probe);
-            tx.batch_execute(&crate::plan::sql::create_index(&probe_table, &probe_index))
-                .await?;
-            let row = tx
-                .query_one(
-                    "SELECT ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true) END
-                                  FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
-                            pg_get_expr(x.indpred, x.indrelid)
-                     FROM pg_index x WHERE x.indexrelid = $1::text::regclass",
-                    &[&format!("pg_temp.{index_name}")],
-                )
-                .await?;
-            Ok(Some(Spelling::Index {
-                keys: row.get(0),
-                predicate: row.get(1),
-            }))
-        }
-    }
 }
 
 /// Takes the live spelling for the declared expression when the server spells both the same.
