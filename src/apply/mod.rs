@@ -202,6 +202,17 @@ async fn run_step(
     step: &Step,
     opts: &ApplyOptions,
 ) -> Result<(), ApplyError> {
+    if !step.contended {
+        return client
+            .batch_execute(&step.sql)
+            .await
+            .map_err(|e| ApplyError::Step {
+                index: i + 1,
+                total,
+                sql: step.sql.clone(),
+                message: server_message(&e),
+            });
+    }
     let mut attempt = 0;
     loop {
         let sql = format!(

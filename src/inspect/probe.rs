@@ -2,23 +2,51 @@
 //!
 //! PostgreSQL stores an expression in its own spelling (`vote IN (-1, 1)` becomes
 //! `(vote = ANY (ARRAY['-1'::integer, 1]))`). Rather than imitate its deparser, we let it deparse
-//! the declared expression: in a transaction that is always rolled back, a `TEMP` table `LIKE`
-//! the live one receives the declared default, check or index, and the catalog tells how
-//! PostgreSQL spells it. When that spelling equals the live one, the declared expression takes the
-//! live spelling, so the diff sees no difference. Temporary tables need no privilege on the real
-//! tables, and nothing outlives the transaction.
+//! the declared expression: in a transaction that is always rolled back, a `TEMP` table with the
+//! columns the expression mentions (with their live types) receives the declared default, check
+//! or index, and the catalog tells how PostgreSQL spells it. When that spelling equals the live
+//! one, the declared expression takes the live spelling, so the diff sees no difference.
+//!
+//! How PostgreSQL spells an expression depends only on the expression and the types of the
+//! columns it mentions, so identical probes (the same check on many tables) are asked once. All
+//! probes go in one batch and are read back in three queries: a constant number of round trips
+//! whatever the schema's size. Temporary tables need no privilege on the real tables, and nothing
+//! outlives the transaction.
+
+use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
 use super::catalog::InspectError;
 use crate::model::names::quote_ident;
-use crate::model::{ColumnDefault, Index, IndexPart, QualName, Schema, SqlExpr};
+use crate::model::{ColumnDefault, Index, IndexPart, QualName, Schema, SqlExpr, Table};
 
 enum Task {
     Default { table: usize, column: String },
     Check { table: usize, name: String },
     Index { table: usize, name: String },
 }
+
+impl Task {
+    fn table(&self) -> usize {
+        match self {
+            Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
+                *table
+            }
+        }
+    }
+}
+
+/// What one probe needs: a table with these columns, and the statement attaching the expression
+/// (with `{probe}`, `{check}` and `{index}` standing for the probe's object names).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Spec {
+    columns: Vec<(String, String)>,
+    attach: String,
+}
+
+/// BEGIN, the batch, three read-backs, ROLLBACK.
+const PROBE_ROUND_TRIPS: usize = 6;
 
 /// Rewrites declared expressions into the live spelling where PostgreSQL says they are the same.
 /// Returns how many round trips that took (0 when nothing needed asking).
@@ -27,12 +55,77 @@ pub async fn reconcile(
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<usize, InspectError> {
-    let names: Vec<_> = desired
+    let names: Vec<QualName> = desired
         .tables
         .keys()
         .filter(|n| live.tables.contains_key(*n))
         .cloned()
         .collect();
+    let tasks = tasks(&names, desired, live);
+    if tasks.is_empty() {
+        return Ok(0);
+    }
+    // One probe per distinct spec; each task points at its probe.
+    let mut probes: BTreeMap<Spec, usize> = BTreeMap::new();
+    let mut task_probe = Vec::new();
+    for task in &tasks {
+        let ti = task.table();
+        let spec = spec(task, &desired.tables[&names[ti]], &live.tables[&names[ti]]);
+        let next = probes.len();
+        task_probe.push(spec.map(|s| *probes.entry(s).or_insert(next)));
+    }
+    let mut specs: Vec<(usize, Spec)> = probes.into_iter().map(|(s, k)| (k, s)).collect();
+    specs.sort();
+
+    let tx = client.transaction().await?;
+    let script: Vec<String> = specs
+        .iter()
+        .flat_map(|(k, s)| [create_table(*k, s), attach(*k, s)])
+        .collect();
+    if tx.batch_execute(&script.join(";\n")).await.is_err() {
+        // A declared expression the server rejects spoils the batch: probe one by one, each under
+        // a savepoint, so the others still get their answer.
+        tx.rollback().await?;
+        return one_by_one(client, (&names, &tasks, &task_probe), &specs, desired, live).await;
+    }
+    let spellings = read_back(&tx).await?;
+    tx.rollback().await?;
+    apply_spellings((&names, &tasks, &task_probe), &spellings, desired, live);
+    Ok(PROBE_ROUND_TRIPS)
+}
+
+async fn one_by_one(
+    client: &mut Client,
+    (names, tasks, task_probe): (&[QualName], &[Task], &[Option<usize>]),
+    specs: &[(usize, Spec)],
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<usize, InspectError> {
+    let tx = client.transaction().await?;
+    for (k, s) in specs {
+        tx.batch_execute(&create_table(*k, s)).await?;
+        tx.batch_execute("SAVEPOINT tableform_probe").await?;
+        match tx.batch_execute(&attach(*k, s)).await {
+            Ok(()) => {
+                tx.batch_execute("RELEASE SAVEPOINT tableform_probe")
+                    .await?
+            }
+            // Rejected by the server: the diff shows the difference, and apply will report the
+            // server's message against the step.
+            Err(_) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT tableform_probe")
+                    .await?
+            }
+        }
+    }
+    let spellings = read_back(&tx).await?;
+    tx.rollback().await?;
+    apply_spellings((names, tasks, task_probe), &spellings, desired, live);
+    Ok(PROBE_ROUND_TRIPS + 4 * specs.len())
+}
+
+/// Expressions that still differ after the offline canonicalisation, on tables on both sides.
+fn tasks(names: &[QualName], desired: &Schema, live: &Schema) -> Vec<Task> {
     let mut tasks = Vec::new();
     for (ti, name) in names.iter().enumerate() {
         let (want, have) = (&desired.tables[name], &live.tables[name]);
@@ -69,130 +162,147 @@ pub async fn reconcile(
             }
         }
     }
-    if tasks.is_empty() {
-        return Ok(0);
-    }
-    let tx = client.transaction().await?;
-    // First all probes at once: a constant number of round trips, whatever the schema's size.
-    let mut script = Vec::new();
-    let mut created = std::collections::BTreeSet::new();
-    for (n, task) in tasks.iter().enumerate() {
-        let ti = task.table();
-        if created.insert(ti) {
-            script.push(create_probe_table(ti, &names[ti]));
-        }
-        script.extend(task_statement(n, task, &names[ti], desired));
-    }
-    if tx.batch_execute(&script.join(";\n")).await.is_ok() {
-        let spellings = read_back(&tx, &tasks).await?;
-        tx.rollback().await?;
-        for (n, spelling) in spellings {
-            let ti = tasks[n].table();
-            adopt(&tasks[n], &names[ti], spelling, desired, live);
-        }
-        return Ok(PROBE_ROUND_TRIPS);
-    }
-    // A declared expression the server rejects spoils the batch: probe one by one, each under a
-    // savepoint, so the others still get their answer.
-    tx.rollback().await?;
-    let tx = client.transaction().await?;
-    let mut created = std::collections::BTreeSet::new();
-    for (n, task) in tasks.iter().enumerate() {
-        let ti = task.table();
-        if created.insert(ti) {
-            tx.batch_execute(&create_probe_table(ti, &names[ti]))
-                .await?;
-        }
-        let Some(statement) = task_statement(n, task, &names[ti], desired) else {
+    tasks
+}
+
+/// The columns of `want` that `sql` mentions, with the type they have in the database.
+fn mentioned(sqls: &[&str], want: &Table, have: &Table) -> Vec<(String, String)> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut out = std::collections::BTreeMap::new();
+    for sql in sqls {
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+            // Unreadable: give it every column.
+            for c in &want.columns {
+                out.insert(c.name.clone(), column_type(&c.name, want, have));
+            }
             continue;
         };
-        tx.batch_execute("SAVEPOINT tableform_probe").await?;
-        match tx.batch_execute(&statement).await {
-            Ok(()) => {
-                tx.batch_execute("RELEASE SAVEPOINT tableform_probe")
-                    .await?;
-            }
-            // The server rejected the declared expression; the diff shows it and apply will
-            // report the server's message against the step.
-            Err(_) => {
-                tx.batch_execute("ROLLBACK TO SAVEPOINT tableform_probe")
-                    .await?;
-            }
-        }
-    }
-    let spellings = read_back(&tx, &tasks).await?;
-    tx.rollback().await?;
-    for (n, spelling) in spellings {
-        let ti = tasks[n].table();
-        adopt(&tasks[n], &names[ti], spelling, desired, live);
-    }
-    Ok(PROBE_ROUND_TRIPS + 3 * tasks.len())
-}
-
-/// BEGIN, the batch, three read-backs, ROLLBACK.
-const PROBE_ROUND_TRIPS: usize = 6;
-
-impl Task {
-    fn table(&self) -> usize {
-        match self {
-            Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
-                *table
+        for t in tokens {
+            if let Token::Word(w) = t {
+                let name = if w.quote_style.is_some() {
+                    w.value
+                } else {
+                    w.value.to_lowercase()
+                };
+                if want.column(&name).is_some() {
+                    let ty = column_type(&name, want, have);
+                    out.insert(name, ty);
+                }
             }
         }
     }
+    out.into_iter().collect()
 }
 
-fn probe_name(ti: usize) -> String {
-    format!("tableform_probe_{ti}")
+/// The live column's type (what the expression is deparsed against), else the declared one.
+fn column_type(name: &str, want: &Table, have: &Table) -> String {
+    have.column(name)
+        .or(want.column(name))
+        .map(|c| c.ty.to_string())
+        .unwrap_or_default()
 }
 
-fn create_probe_table(ti: usize, table: &QualName) -> String {
+fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
+    match task {
+        Task::Default { column, .. } => {
+            let Some(ColumnDefault::Expr(e)) = want.column(column).and_then(|c| c.default.as_ref())
+            else {
+                return None;
+            };
+            Some(Spec {
+                columns: vec![(column.clone(), column_type(column, want, have))],
+                attach: format!(
+                    "ALTER TABLE {{probe}} ALTER COLUMN {} SET DEFAULT {}",
+                    quote_ident(column),
+                    e.sql
+                ),
+            })
+        }
+        Task::Check { name, .. } => {
+            let c = want.checks.iter().find(|c| &c.name == name)?;
+            Some(Spec {
+                columns: mentioned(&[&c.expr.sql], want, have),
+                attach: format!(
+                    "ALTER TABLE {{probe}} ADD CONSTRAINT {{check}} CHECK ({}) NOT VALID",
+                    c.expr.sql
+                ),
+            })
+        }
+        Task::Index { name, .. } => {
+            let i = want.indexes.iter().find(|i| &i.name == name)?;
+            let mut sqls: Vec<&str> = i
+                .keys
+                .iter()
+                .map(|k| match &k.part {
+                    IndexPart::Column(c) => c.as_str(),
+                    IndexPart::Expr(e) => e.sql.as_str(),
+                })
+                .collect();
+            if let Some(p) = &i.predicate {
+                sqls.push(&p.sql);
+            }
+            let mut columns = mentioned(&sqls, want, have);
+            for k in &i.keys {
+                if let IndexPart::Column(c) = &k.part
+                    && !columns.iter().any(|(n, _)| n == c)
+                {
+                    columns.push((c.clone(), column_type(c, want, have)));
+                }
+            }
+            columns.sort();
+            let probe_index = Index {
+                name: "{index}".into(),
+                ..i.clone()
+            };
+            let sql =
+                crate::plan::sql::create_index(&QualName::new("pg_temp", "{probe}"), &probe_index);
+            // create_index quoted the placeholders as identifiers; unquote them.
+            let attach = sql
+                .replace("\"{index}\"", "{index}")
+                .replace("\"{probe}\"", "{probe}");
+            Some(Spec { columns, attach })
+        }
+    }
+}
+
+fn create_table(k: usize, s: &Spec) -> String {
+    let cols: Vec<String> = s
+        .columns
+        .iter()
+        .map(|(n, t)| format!("{} {t}", quote_ident(n)))
+        .collect();
     format!(
-        "CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP",
-        probe_name(ti),
-        table.sql()
+        "CREATE TEMP TABLE tableform_probe_{k} ({}) ON COMMIT DROP",
+        cols.join(", ")
     )
 }
 
-/// The statement that attaches the declared expression of task `n` to its probe table.
-fn task_statement(n: usize, task: &Task, table: &QualName, desired: &Schema) -> Option<String> {
-    let t = &desired.tables[table];
-    let probe = probe_name(task.table());
-    match task {
-        Task::Default { column, .. } => match t.column(column).and_then(|c| c.default.as_ref()) {
-            Some(ColumnDefault::Expr(e)) => Some(format!(
-                "ALTER TABLE {probe} ALTER COLUMN {} SET DEFAULT {}",
-                quote_ident(column),
-                e.sql
-            )),
-            _ => None,
-        },
-        Task::Check { name, .. } => t.checks.iter().find(|c| &c.name == name).map(|c| {
-            format!(
-                "ALTER TABLE {probe} ADD CONSTRAINT tableform_probe_check_{n} CHECK ({}) NOT VALID",
-                c.expr.sql
-            )
-        }),
-        Task::Index { name, .. } => t.indexes.iter().find(|i| &i.name == name).map(|i| {
-            let probe_index = Index {
-                name: format!("tableform_probe_index_{n}"),
-                ..i.clone()
-            };
-            crate::plan::sql::create_index(&QualName::new("pg_temp", probe), &probe_index)
-        }),
-    }
+fn attach(k: usize, s: &Spec) -> String {
+    s.attach
+        .replace("{probe}", &format!("tableform_probe_{k}"))
+        .replace("{check}", &format!("tableform_probe_check_{k}"))
+        .replace("{index}", &format!("tableform_probe_index_{k}"))
 }
 
-/// How the server spelled every probe, by task number.
+/// The server's spelling of every probe, by probe number.
+struct Spellings {
+    defaults: BTreeMap<usize, String>,
+    checks: BTreeMap<usize, String>,
+    indexes: BTreeMap<usize, (Vec<Option<String>>, Option<String>)>,
+}
+
+fn probe_number(name: &str, prefix: &str) -> Option<usize> {
+    name.strip_prefix(prefix)?.parse().ok()
+}
+
 async fn read_back(
     tx: &tokio_postgres::Transaction<'_>,
-    tasks: &[Task],
-) -> Result<Vec<(usize, Spelling)>, tokio_postgres::Error> {
+) -> Result<Spellings, tokio_postgres::Error> {
     let defaults = tx
         .query(
-            "SELECT c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid)
+            "SELECT c.relname::text, pg_get_expr(d.adbin, d.adrelid)
              FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
-             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
              WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_%'",
             &[],
         )
@@ -215,37 +325,58 @@ async fn read_back(
             &[],
         )
         .await?;
-    let mut out = Vec::new();
-    for (n, task) in tasks.iter().enumerate() {
+    Ok(Spellings {
+        defaults: defaults
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_")?,
+                    r.get(1),
+                ))
+            })
+            .collect(),
+        checks: checks
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_check_")?,
+                    r.get(1),
+                ))
+            })
+            .collect(),
+        indexes: indexes
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_index_")?,
+                    (r.get(1), r.get(2)),
+                ))
+            })
+            .collect(),
+    })
+}
+
+fn apply_spellings(
+    (names, tasks, task_probe): (&[QualName], &[Task], &[Option<usize>]),
+    spellings: &Spellings,
+    desired: &mut Schema,
+    live: &Schema,
+) {
+    for (task, k) in tasks.iter().zip(task_probe) {
+        let Some(k) = k else { continue };
         let spelling = match task {
-            Task::Default { column, table } => {
-                let probe = probe_name(*table);
-                defaults
-                    .iter()
-                    .find(|r| r.get::<_, String>(0) == probe && &r.get::<_, String>(1) == column)
-                    .map(|r| Spelling::Expr(r.get(2)))
-            }
-            Task::Check { .. } => {
-                let name = format!("tableform_probe_check_{n}");
-                checks
-                    .iter()
-                    .find(|r| r.get::<_, String>(0) == name)
-                    .map(|r| Spelling::Expr(r.get(1)))
-            }
-            Task::Index { .. } => {
-                let name = format!("tableform_probe_index_{n}");
-                indexes
-                    .iter()
-                    .find(|r| r.get::<_, String>(0) == name)
-                    .map(|r| Spelling::Index {
-                        keys: r.get(1),
-                        predicate: r.get(2),
-                    })
-            }
+            Task::Default { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
+            Task::Check { .. } => spellings.checks.get(k).cloned().map(Spelling::Expr),
+            Task::Index { .. } => spellings
+                .indexes
+                .get(k)
+                .cloned()
+                .map(|(keys, predicate)| Spelling::Index { keys, predicate }),
         };
-        out.extend(spelling.map(|s| (n, s)));
+        if let Some(s) = spelling {
+            adopt(task, &names[task.table()], s, desired, live);
+        }
     }
-    Ok(out)
 }
 
 fn has_expressions(i: &Index) -> bool {

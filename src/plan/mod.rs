@@ -53,6 +53,11 @@ pub struct Step {
     /// The index a `CREATE INDEX` step builds (apply may build it concurrently).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<QualName>,
+    /// Whether the step touches objects that existed before the plan, whose locks other sessions
+    /// may hold: apply runs such a step under a savepoint so a lock timeout can be retried. Steps
+    /// on objects the plan itself creates cannot wait for anyone and skip that cost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +184,11 @@ fn object_action(changes: &[PlannedChange]) -> Action {
 
 /// Statements sorted by phase; within a phase, in object order and then in change order.
 fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
+    let created: std::collections::BTreeSet<&QualName> = objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::Table && o.action == Action::Create)
+        .map(|o| &o.name)
+        .collect();
     let mut steps: Vec<(Phase, usize, Step)> = Vec::new();
     for o in objects {
         for c in &o.changes {
@@ -198,6 +208,7 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
                         object: o.name.clone(),
                         sql,
                         index: index.clone(),
+                        contended: contended(&c.change, &created),
                     },
                 ));
             }
@@ -205,6 +216,23 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     }
     steps.sort_by_key(|(phase, n, _)| (*phase, *n));
     steps.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// Whether a change may have to wait for a lock someone else holds: anything but creating new
+/// objects, and foreign keys between tables this plan creates.
+fn contended(change: &Change, created: &std::collections::BTreeSet<&QualName>) -> bool {
+    use crate::diff::Constraint;
+    match change {
+        Change::CreateSchema { .. }
+        | Change::CreateEnum { .. }
+        | Change::CreateSequence { .. }
+        | Change::CreateTable { .. } => false,
+        Change::AddConstraint {
+            table,
+            constraint: Constraint::ForeignKey(fk),
+        } => !(created.contains(table) && created.contains(&fk.ref_table)),
+        _ => true,
+    }
 }
 
 /// The table as lines: columns, then constraints, then indexes.

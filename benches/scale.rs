@@ -1,0 +1,351 @@
+//! The scale benchmark (issue: fast at any size). `cargo bench --bench scale [-- SIZES...]`
+//!
+//! For each size (default 17, 500, 2000, 10000 tables) it writes a synthetic schema (varied column
+//! types, a foreign key per table, an expression index, a partial unique index, a check), and
+//! measures with the release binary: `validate`, `plan` from empty, `apply` from empty, and a
+//! no-change `plan` (median of 3), each with its wall time and peak memory; the number of catalog
+//! queries of the no-change plan; and, on the same server, `pg_dump --schema-only` of the applied
+//! database (median of 3) and `psql -1 -f` of the equivalent DDL. Results print as a markdown
+//! table; docs/performance.md keeps a run with the machine it came from.
+//!
+//! The server is TABLEFORM_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+//! Creating thousands of tables in one transaction needs max_locks_per_transaction raised (see
+//! docs/performance.md); the benchmark says so when it is too low.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Measured {
+    wall: Duration,
+    max_rss_kib: i64,
+    code: i32,
+    stderr: String,
+}
+
+/// Runs the command and reports its wall time and peak resident memory (from wait4's rusage).
+// The child is reaped by wait4 (std's wait cannot return its rusage).
+#[allow(clippy::zombie_processes)]
+fn measure(cmd: &mut Command) -> Measured {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("command starts");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut stderr);
+    }
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, whose pid we own; status and usage outlive the call.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    let wall = start.elapsed();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
+        code,
+        stderr,
+    }
+}
+
+fn median(mut runs: Vec<Measured>) -> Measured {
+    runs.sort_by_key(|m| m.wall);
+    runs.swap_remove(runs.len() / 2)
+}
+
+fn base_url() -> String {
+    std::env::var("TABLEFORM_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn url_for(db: &str) -> String {
+    let base = base_url();
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h.to_string(), format!("?{q}")),
+        None => (base.clone(), String::new()),
+    };
+    let cut = head
+        .rfind('/')
+        .filter(|&i| i > head.find("://").map_or(0, |j| j + 2))
+        .unwrap_or(head.len());
+    format!("{}/{db}{query}", &head[..cut])
+}
+
+fn psql(args: &[&str]) -> String {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args(args)
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn recreate(db: &str) {
+    psql(&[
+        "-d",
+        &base_url(),
+        "-c",
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+    ]);
+    psql(&["-d", &base_url(), "-c", &format!("CREATE DATABASE {db}")]);
+}
+
+fn drop_db(db: &str) {
+    psql(&[
+        "-d",
+        &base_url(),
+        "-c",
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+    ]);
+}
+
+/// The synthetic schema as TOML files and as equivalent DDL.
+fn generate(n: usize, dir: &Path) -> PathBuf {
+    let schema = dir.join("schema");
+    let _ = std::fs::remove_dir_all(&schema);
+    std::fs::create_dir_all(&schema).unwrap();
+    let mut ddl = String::new();
+    for i in 0..n {
+        let t = format!("t{i:05}");
+        let fk_sql = if i > 0 {
+            format!(" REFERENCES t{:05}(id)", i - 1)
+        } else {
+            String::new()
+        };
+        let fk_toml = if i > 0 {
+            format!(", references = \"t{:05}(id)\"", i - 1)
+        } else {
+            String::new()
+        };
+        ddl.push_str(&format!(
+            "CREATE TABLE {t} (
+  id bigserial PRIMARY KEY,
+  name varchar(100) NOT NULL,
+  amount numeric(12,2) DEFAULT 0 NOT NULL,
+  created_at timestamptz DEFAULT now() NOT NULL,
+  flags jsonb DEFAULT '{{}}'::jsonb,
+  parent_id bigint{fk_sql},
+  code text,
+  active boolean DEFAULT true NOT NULL,
+  CONSTRAINT {t}_amount_check CHECK (amount >= 0)
+);
+CREATE INDEX {t}_lower_name_idx ON {t} (lower(name));
+CREATE UNIQUE INDEX {t}_code_uidx ON {t} (code) WHERE code IS NOT NULL;
+"
+        ));
+        let toml = format!(
+            r#"[table.{t}]
+columns = [
+  {{ name = "id",         type = "bigserial", primary_key = true }},
+  {{ name = "name",       type = "varchar(100)", nullable = false }},
+  {{ name = "amount",     type = "numeric(12,2)", nullable = false, default = "0" }},
+  {{ name = "created_at", type = "timestamptz", nullable = false, default = "now()" }},
+  {{ name = "flags",      type = "jsonb", default = "'{{}}'::jsonb" }},
+  {{ name = "parent_id",  type = "bigint"{fk_toml} }},
+  {{ name = "code",       type = "text" }},
+  {{ name = "active",     type = "boolean", nullable = false, default = "true" }},
+]
+checks = [ {{ name = "{t}_amount_check", expression = "amount >= 0" }} ]
+indexes = [
+  {{ name = "{t}_lower_name_idx", columns = ["(lower(name))"] }},
+  {{ name = "{t}_code_uidx",      columns = ["code"], unique = true, where = "code IS NOT NULL" }},
+]
+"#
+        );
+        std::fs::write(schema.join(format!("{t}.toml")), toml).unwrap();
+    }
+    std::fs::write(dir.join("ddl.sql"), ddl).unwrap();
+    schema
+}
+
+struct Row {
+    n: usize,
+    validate: Measured,
+    plan_empty: Measured,
+    apply_empty: Measured,
+    psql: Measured,
+    plan_same: Measured,
+    pg_dump: Measured,
+    queries: String,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+fn mib(kib: i64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+fn ratio(a: Duration, b: Duration) -> String {
+    format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64().max(1e-9))
+}
+
+fn run_size(bin: &str, n: usize, work: &Path) -> Row {
+    let dir = work.join(format!("n{n}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = generate(n, &dir);
+    let schema = schema.to_str().unwrap();
+    let (ours, theirs) = (format!("tf_bench_{n}_ours"), format!("tf_bench_{n}_psql"));
+    recreate(&ours);
+    recreate(&theirs);
+    let tf = |args: &[&str]| {
+        let mut c = Command::new(bin);
+        c.args(args).env("TABLEFORM_STATS", "1");
+        c
+    };
+    let url = url_for(&ours);
+    let validate = measure(&mut tf(&["validate", "--schema", schema]));
+    assert_eq!(validate.code, 0, "validate failed: {}", validate.stderr);
+    let plan_empty = measure(&mut tf(&[
+        "plan",
+        "--schema",
+        schema,
+        "--database-url",
+        &url,
+        "--format",
+        "sql",
+    ]));
+    assert_eq!(plan_empty.code, 0, "plan failed: {}", plan_empty.stderr);
+    let apply_empty = measure(&mut tf(&[
+        "apply",
+        "--schema",
+        schema,
+        "--database-url",
+        &url,
+        "--auto-approve",
+    ]));
+    if apply_empty.code != 0 {
+        panic!(
+            "apply of {n} tables failed (one transaction needs max_locks_per_transaction raised, see docs/performance.md): {}",
+            apply_empty.stderr
+        );
+    }
+    let psql_run = measure(
+        Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-1",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &url_for(&theirs),
+                "-f",
+            ])
+            .arg(dir.join("ddl.sql")),
+    );
+    assert_eq!(psql_run.code, 0, "psql -1 -f failed: {}", psql_run.stderr);
+    let plan_same = median(
+        (0..3)
+            .map(|_| {
+                measure(&mut tf(&[
+                    "plan",
+                    "--schema",
+                    schema,
+                    "--database-url",
+                    &url,
+                    "--detailed-exitcode",
+                ]))
+            })
+            .collect(),
+    );
+    assert_eq!(
+        plan_same.code, 0,
+        "the no-change plan is not empty: {}",
+        plan_same.stderr
+    );
+    let queries = plan_same
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("stats: catalog_queries="))
+        .unwrap_or("?")
+        .to_string();
+    let pg_dump = median(
+        (0..3)
+            .map(|_| measure(Command::new("pg_dump").args(["--schema-only", "-d", &url])))
+            .collect(),
+    );
+    drop_db(&ours);
+    drop_db(&theirs);
+    Row {
+        n,
+        validate,
+        plan_empty,
+        apply_empty,
+        psql: psql_run,
+        plan_same,
+        pg_dump,
+        queries,
+    }
+}
+
+fn main() {
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        sizes = vec![17, 500, 2000, 10000];
+    }
+    let bin = env!("CARGO_BIN_EXE_tableform");
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scale-bench");
+    std::fs::create_dir_all(&work).unwrap();
+    let locks: usize = psql(&["-d", &base_url(), "-c", "SHOW max_locks_per_transaction"])
+        .parse()
+        .unwrap_or(64);
+    let conns: usize = psql(&["-d", &base_url(), "-c", "SHOW max_connections"])
+        .parse()
+        .unwrap_or(100);
+    let version = psql(&["-d", &base_url(), "-c", "SHOW server_version"]);
+    println!("PostgreSQL {version}; max_locks_per_transaction={locks}, max_connections={conns}");
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        // Each table takes about 8 locks (table, sequence, 3 indexes, toast, fk target).
+        if 8 * n > locks * conns {
+            eprintln!(
+                "skipping {n} tables: one transaction needs about {} lock slots; raise max_locks_per_transaction to {}",
+                8 * n,
+                8 * n / conns + 1
+            );
+            continue;
+        }
+        eprintln!("measuring {n} tables ...");
+        rows.push(run_size(bin, n, &work));
+    }
+    println!(
+        "\n| tables | validate s | plan from empty s | apply from empty s | psql -1 -f s | apply / psql | no-change plan s | pg_dump -s s | plan / pg_dump | peak MiB (no-change plan) | peak MiB (apply) | catalog queries |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.n,
+            secs(r.validate.wall),
+            secs(r.plan_empty.wall),
+            secs(r.apply_empty.wall),
+            secs(r.psql.wall),
+            ratio(r.apply_empty.wall, r.psql.wall),
+            secs(r.plan_same.wall),
+            secs(r.pg_dump.wall),
+            ratio(r.plan_same.wall, r.pg_dump.wall),
+            mib(r.plan_same.max_rss_kib),
+            mib(r.apply_empty.max_rss_kib),
+            r.queries,
+        );
+    }
+}
