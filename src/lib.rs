@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod cli;
 pub mod diff;
+pub mod import;
 pub mod inspect;
 pub mod load;
 pub mod model;

@@ -3,8 +3,10 @@
 
 mod apply;
 mod drift;
+mod import;
 mod output;
 mod plan;
+pub mod reference;
 mod show;
 mod validate;
 
@@ -51,6 +53,15 @@ pub enum Command {
     Show(ShowArgs),
     /// Check whether the database still matches the declaration (exit 2 when it drifted).
     Drift(DriftArgs),
+    /// Write the TOML declaration of an existing database.
+    Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `tableform man > /usr/local/share/man/man1/tableform.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +144,21 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Directory to write the .toml files to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite files that already exist in DIR.
+    #[arg(long)]
+    pub force: bool,
+    /// PostgreSQL schema to import; repeat for several (default: every schema but the system ones).
+    #[arg(long = "schema-name", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct DriftArgs {
     #[command(flatten)]
     pub schema: SchemaArgs,
@@ -192,6 +218,27 @@ pub fn main() -> ExitCode {
         Command::Apply(a) => runtime(apply::run(&a)),
         Command::Show(a) => show::run(&a),
         Command::Drift(a) => runtime(drift::run(&a)),
+        Command::Import(a) => runtime(import::run(&a)),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "tableform", &mut out);
+            output::print(&String::from_utf8_lossy(&out));
+            Status::Ok
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    output::print(&String::from_utf8_lossy(&out));
+                    Status::Ok
+                }
+                Err(e) => {
+                    output::error(&format!("cannot render the manual page: {e}"));
+                    Status::Error
+                }
+            }
+        }
     };
     ExitCode::from(status as u8)
 }

@@ -118,12 +118,19 @@ pub async fn run(args: &PlanArgs) -> Status {
     };
     let file = &planned.file;
     if let Some(path) = &args.out
-        && let Err(e) = std::fs::write(path, file.to_json())
+        && let Err(e) = write_plan(path, &file.to_json())
     {
         return fail(format!("cannot write the plan to {}: {e}", path.display()));
     }
     output::print(&render(file, args.format, o.schema.no_color));
-    if let (Some(path), Format::Text) = (&args.out, args.format) {
+    if let (Some(path), Format::Text) = (&args.out, args.format)
+        && file.plan.steps.is_empty()
+    {
+        output::print(&format!(
+            "\nSaved the plan to {} (it has nothing to apply).\n",
+            path.display()
+        ));
+    } else if let (Some(path), Format::Text) = (&args.out, args.format) {
         output::print(&format!(
             "\nSaved the plan to {}. Apply exactly these steps with: tableform apply {}\n",
             path.display(),
@@ -137,4 +144,12 @@ pub async fn run(args: &PlanArgs) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// Writes a plan file, creating its directory (`plans/` in a fresh checkout).
+fn write_plan(path: &std::path::Path, json: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, json)
 }

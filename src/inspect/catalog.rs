@@ -359,3 +359,43 @@ pub async fn facts(
 
 pub use crate::diff::Question;
 use crate::diff::verdict::FACT_CAP;
+
+/// Every schema that is not PostgreSQL's own.
+pub async fn user_schemas(client: &Client) -> Result<BTreeSet<String>, InspectError> {
+    let rows = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace
+             WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// How many objects of the kinds tableform does not manage the schemas hold, in one query.
+pub async fn unmanaged_counts(
+    client: &Client,
+    schemas: &BTreeSet<String>,
+) -> Result<Vec<(String, i64)>, InspectError> {
+    let names: Vec<String> = schemas.iter().cloned().collect();
+    let rows = client
+        .query(
+            "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1)),
+                  ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
+             SELECT 'views', count(*) FROM pg_class WHERE relkind = 'v' AND relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'materialized views', count(*) FROM pg_class WHERE relkind = 'm' AND relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'partitions', count(*) FROM pg_class WHERE relispartition AND relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'functions', count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'policies', count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'domains', count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'exclusion constraints', count(*) FROM pg_constraint WHERE contype = 'x' AND connamespace IN (SELECT oid FROM ns)",
+            &[&names],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+        .collect())
+}

@@ -505,7 +505,53 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
                 Change::DropColumn { column, .. } => {
                     format!("column {} is not declared", quote_ident(column))
                 }
-                _ => c.summary.clone(),
+                Change::DropIndex { index, .. } => {
+                    format!("index {} is not declared", quote_ident(&index.name))
+                }
+                Change::DropConstraint { constraint, .. } => {
+                    format!(
+                        "constraint {} is not declared",
+                        quote_ident(constraint.name())
+                    )
+                }
+                Change::AddColumn { column, .. } => {
+                    format!(
+                        "column {} is declared but missing",
+                        quote_ident(&column.name)
+                    )
+                }
+                Change::CreateIndex { index, .. } => {
+                    format!("index {} is declared but missing", quote_ident(&index.name))
+                }
+                Change::AddConstraint { constraint, .. } => {
+                    format!(
+                        "constraint {} is declared but missing",
+                        quote_ident(constraint.name())
+                    )
+                }
+                Change::AlterType {
+                    column, from, to, ..
+                } => format!(
+                    "column {} is {from} in the database, {to} in the declaration",
+                    quote_ident(column)
+                ),
+                Change::SetNullable {
+                    column, nullable, ..
+                } => format!(
+                    "column {} is {} in the database, {} in the declaration",
+                    quote_ident(column),
+                    if *nullable { "NOT NULL" } else { "nullable" },
+                    if *nullable { "nullable" } else { "NOT NULL" }
+                ),
+                Change::SetDefault {
+                    column, from, to, ..
+                } => format!(
+                    "column {} has default {} in the database, {} in the declaration",
+                    quote_ident(column),
+                    from.as_ref().map_or("none".to_string(), |d| d.describe()),
+                    to.as_ref().map_or("none".to_string(), |d| d.describe())
+                ),
+                _ => format!("differs: {}", c.summary),
             };
             items.push(DriftItem {
                 object: object_label(o),

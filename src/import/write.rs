@@ -1,0 +1,458 @@
+//! Model -> TOML text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::model::names::{self, quote_ident};
+use crate::model::types::Serial;
+use crate::model::{
+    ColumnDefault, EnumType, FkAction, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
+    Sequence, SqlExpr, Table,
+};
+
+/// Every file of the declaration, by file name: one per table, one for the enum types and one
+/// for the sequences of each PostgreSQL schema.
+pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for t in schema.tables.values() {
+        files.insert(file_name(&t.name), table(t));
+    }
+    let mut enums: BTreeMap<&str, Vec<&EnumType>> = BTreeMap::new();
+    for e in schema.enums.values() {
+        enums.entry(&e.name.schema).or_default().push(e);
+    }
+    for (ns, list) in enums {
+        let name = if ns == "public" {
+            "_enums.toml".to_string()
+        } else {
+            format!("{}._enums.toml", file_part(ns))
+        };
+        files.insert(
+            name,
+            list.iter()
+                .map(|e| enum_type(e))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    let mut seqs: BTreeMap<&str, Vec<&Sequence>> = BTreeMap::new();
+    for s in schema.sequences.values() {
+        seqs.entry(&s.name.schema).or_default().push(s);
+    }
+    for (ns, list) in seqs {
+        let name = if ns == "public" {
+            "_sequences.toml".to_string()
+        } else {
+            format!("{}._sequences.toml", file_part(ns))
+        };
+        files.insert(
+            name,
+            list.iter()
+                .map(|s| sequence(s))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    files
+}
+
+/// `users.toml`, `billing.invoices.toml`; characters unsafe in file names become `_`.
+pub fn file_name(t: &QualName) -> String {
+    if t.schema == "public" {
+        format!("{}.toml", file_part(&t.name))
+    } else {
+        format!("{}.{}.toml", file_part(&t.schema), file_part(&t.name))
+    }
+}
+
+fn file_part(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "_".into()
+    } else {
+        cleaned
+    }
+}
+
+/// A TOML basic string.
+fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_string()
+    } else {
+        string(s)
+    }
+}
+
+fn strings(list: &[String]) -> String {
+    format!(
+        "[{}]",
+        list.iter()
+            .map(|s| string(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A default in the spelling a person would write: `'active'` rather than
+/// `'active'::character varying` when the cast only restates the column's type.
+fn natural(e: &SqlExpr, ty: &crate::model::DataType) -> String {
+    for candidate in literal_forms(&e.sql) {
+        if SqlExpr::raw(candidate.clone()).equivalent(e, Some(ty)) {
+            return candidate;
+        }
+    }
+    e.sql.clone()
+}
+
+/// `'x'::t` -> `'x'`, `'-1'::integer` -> `-1`: shorter spellings worth trying.
+fn literal_forms(sql: &str) -> Vec<String> {
+    let Some((lit, _cast)) = sql.rsplit_once("::") else {
+        return Vec::new();
+    };
+    let lit = lit.trim();
+    let mut out = vec![lit.to_string()];
+    if let Some(inner) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\''))
+        && inner.parse::<f64>().is_ok()
+    {
+        out.push(inner.to_string());
+    }
+    out
+}
+
+/// The spelling people write for a type (`varchar(36)`, `timestamp`, `timestamptz`); it parses
+/// back to the same type as PostgreSQL's own spelling.
+fn familiar(ty: &crate::model::DataType) -> String {
+    let s = ty.to_string();
+    let replacements = [
+        ("character varying", "varchar"),
+        ("timestamp without time zone", "timestamp"),
+        ("timestamp with time zone", "timestamptz"),
+        ("time without time zone", "time"),
+        ("time with time zone", "timetz"),
+    ];
+    for (long, short) in replacements {
+        if let Some(rest) = s.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    s
+}
+
+fn action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "no action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+    }
+}
+
+/// `users(id)` or `billing.customers(id)`, relative to `from`'s schema.
+fn reference(from: &QualName, fk: &ForeignKey) -> String {
+    let target = if fk.ref_table.schema == from.schema {
+        fk.ref_table.name.clone()
+    } else {
+        format!("{}.{}", fk.ref_table.schema, fk.ref_table.name)
+    };
+    format!("{target}({})", fk.ref_columns.join(", "))
+}
+
+/// Whether the reference can be written in the `table(col, ...)` form and read back the same.
+fn simple_reference(fk: &ForeignKey) -> bool {
+    let plain = |s: &str| !s.is_empty() && !s.contains(['.', '(', ')', ',']) && s.trim() == s;
+    plain(&fk.ref_table.schema)
+        && plain(&fk.ref_table.name)
+        && fk.ref_columns.iter().all(|c| plain(c))
+}
+
+fn table(t: &Table) -> String {
+    let tname = t.name.name.as_str();
+    let mut out = String::new();
+    let _ = writeln!(out, "[table.{}]", key(tname));
+    if t.name.schema != "public" {
+        let _ = writeln!(out, "schema = {}", string(&t.name.schema));
+    }
+    if let Some(c) = &t.comment {
+        let _ = writeln!(out, "comment = {}", string(c));
+    }
+    // Single-column constraints with PostgreSQL's default names are written on their column.
+    let column_pk = t
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key_name(tname));
+    let column_unique = |c: &str| {
+        t.uniques
+            .iter()
+            .any(|u| u.columns == [c.to_string()] && u.name == names::unique_name(tname, &[c]))
+    };
+    let column_fk = |c: &str| {
+        t.foreign_keys.iter().find(|f| {
+            f.columns == [c.to_string()]
+                && f.name == names::foreign_key_name(tname, &[c])
+                && !f.deferrable
+                && simple_reference(f)
+        })
+    };
+    let rows: Vec<Vec<String>> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let mut fields = vec![format!("name = {},", string(&c.name))];
+            let serial = match (&c.default, Serial::keyword(&c.ty.base)) {
+                (Some(ColumnDefault::Serial { .. }), Some(kw)) if !c.ty.array => Some(kw),
+                _ => None,
+            };
+            fields.push(format!(
+                "type = {},",
+                string(serial.unwrap_or(&familiar(&c.ty)))
+            ));
+            let is_pk = column_pk.is_some_and(|pk| pk.columns[0] == c.name);
+            let mut extra = Vec::new();
+            if is_pk {
+                extra.push("primary_key = true".to_string());
+            } else if !c.nullable && serial.is_none() && c.identity.is_none() {
+                extra.push("nullable = false".to_string());
+            }
+            if let (Some(ColumnDefault::Expr(e)), None) = (&c.default, serial) {
+                extra.push(format!("default = {}", string(&natural(e, &c.ty))));
+            }
+            match c.identity {
+                Some(Identity::Always) => extra.push("identity = \"always\"".into()),
+                Some(Identity::ByDefault) => extra.push("identity = \"by default\"".into()),
+                None => {}
+            }
+            if column_unique(&c.name) {
+                extra.push("unique = true".into());
+            }
+            if let Some(fk) = column_fk(&c.name) {
+                extra.push(format!("references = {}", string(&reference(&t.name, fk))));
+                if fk.on_delete != FkAction::NoAction {
+                    extra.push(format!("on_delete = {}", string(action(fk.on_delete))));
+                }
+                if fk.on_update != FkAction::NoAction {
+                    extra.push(format!("on_update = {}", string(action(fk.on_update))));
+                }
+            }
+            if let Some(cm) = &c.comment {
+                extra.push(format!("comment = {}", string(cm)));
+            }
+            fields.push(extra.join(", "));
+            fields
+        })
+        .collect();
+    // Align `name` and `type` so a column reads as a row.
+    let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0);
+    let _ = writeln!(out, "columns = [");
+    for r in &rows {
+        let line = if r[2].is_empty() {
+            format!("{:w0$} {}", r[0], r[1].trim_end_matches(','))
+        } else {
+            format!("{:w0$} {:w1$} {}", r[0], r[1], r[2])
+        };
+        let _ = writeln!(out, "  {{ {} }},", line.trim_end());
+    }
+    let _ = writeln!(out, "]");
+    if let (Some(pk), None) = (&t.primary_key, column_pk) {
+        let _ = writeln!(
+            out,
+            "primary_key = {{ name = {}, columns = {} }}",
+            string(&pk.name),
+            strings(&pk.columns)
+        );
+    }
+    let uniques: Vec<String> = t
+        .uniques
+        .iter()
+        .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
+        .map(|u| {
+            format!(
+                "{{ name = {}, columns = {} }}",
+                string(&u.name),
+                strings(&u.columns)
+            )
+        })
+        .collect();
+    list(&mut out, "unique", &uniques);
+    let fks: Vec<String> = t
+        .foreign_keys
+        .iter()
+        .filter(|f| {
+            !(f.columns.len() == 1 && column_fk(&f.columns[0]).is_some_and(|c| c.name == f.name))
+        })
+        .map(|f| foreign_key(&t.name, f))
+        .collect();
+    list(&mut out, "foreign_keys", &fks);
+    let checks: Vec<String> = t
+        .checks
+        .iter()
+        .map(|c| {
+            format!(
+                "{{ name = {}, expression = {} }}",
+                string(&c.name),
+                string(&strip_outer_parens(&c.expr.sql))
+            )
+        })
+        .collect();
+    list(&mut out, "checks", &checks);
+    let indexes: Vec<String> = t.indexes.iter().map(index).collect();
+    list(&mut out, "indexes", &indexes);
+    out
+}
+
+/// `(a > 0)` -> `a > 0`, only when the outer parentheses enclose the whole expression.
+fn strip_outer_parens(sql: &str) -> String {
+    let s = sql.trim();
+    if !(s.starts_with('(') && s.ends_with(')')) {
+        return s.to_string();
+    }
+    let inner = &s[1..s.len() - 1];
+    let mut depth = 0i32;
+    let mut quote = false;
+    for c in inner.chars() {
+        match c {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => {
+                depth -= 1;
+                if depth < 0 {
+                    return s.to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    inner.to_string()
+}
+
+fn list(out: &mut String, name: &str, items: &[String]) {
+    match items.len() {
+        0 => {}
+        1 => {
+            let _ = writeln!(out, "{name} = [ {} ]", items[0]);
+        }
+        _ => {
+            let _ = writeln!(out, "{name} = [");
+            for i in items {
+                let _ = writeln!(out, "  {i},");
+            }
+            let _ = writeln!(out, "]");
+        }
+    }
+}
+
+fn foreign_key(from: &QualName, f: &ForeignKey) -> String {
+    let mut parts = vec![
+        format!("name = {}", string(&f.name)),
+        format!("columns = {}", strings(&f.columns)),
+        format!("references = {}", string(&reference(from, f))),
+    ];
+    if f.on_delete != FkAction::NoAction {
+        parts.push(format!("on_delete = {}", string(action(f.on_delete))));
+    }
+    if f.on_update != FkAction::NoAction {
+        parts.push(format!("on_update = {}", string(action(f.on_update))));
+    }
+    if f.initially_deferred {
+        parts.push("initially_deferred = true".into());
+    } else if f.deferrable {
+        parts.push("deferrable = true".into());
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
+fn index(i: &Index) -> String {
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .map(|k| {
+            let mut s = match &k.part {
+                IndexPart::Column(c) if !k.descending && k.nulls_first.is_none() => {
+                    return c.clone();
+                }
+                IndexPart::Column(c) => quote_ident(c),
+                IndexPart::Expr(e) => format!("({})", e.sql),
+            };
+            if k.descending {
+                s.push_str(" DESC");
+            }
+            match k.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let mut parts = vec![
+        format!("name = {}", string(&i.name)),
+        format!("columns = {}", strings(&keys)),
+    ];
+    if i.unique {
+        parts.push("unique = true".into());
+    }
+    if let Some(p) = &i.predicate {
+        parts.push(format!("where = {}", string(&strip_outer_parens(&p.sql))));
+    }
+    if i.method != "btree" {
+        parts.push(format!("method = {}", string(&i.method)));
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
+fn enum_type(e: &EnumType) -> String {
+    let mut out = format!("[enum.{}]\n", key(&e.name.name));
+    if e.name.schema != "public" {
+        let _ = writeln!(out, "schema = {}", string(&e.name.schema));
+    }
+    let _ = writeln!(out, "values = {}", strings(&e.values));
+    out
+}
+
+fn sequence(s: &Sequence) -> String {
+    let mut out = format!("[sequence.{}]\n", key(&s.name.name));
+    if s.name.schema != "public" {
+        let _ = writeln!(out, "schema = {}", string(&s.name.schema));
+    }
+    let _ = writeln!(out, "type = {}", string(&s.data_type.to_string()));
+    let _ = writeln!(out, "start = {}", s.start);
+    let _ = writeln!(out, "increment = {}", s.increment);
+    let _ = writeln!(out, "min_value = {}", s.min_value);
+    let _ = writeln!(out, "max_value = {}", s.max_value);
+    let _ = writeln!(out, "cache = {}", s.cache);
+    let _ = writeln!(out, "cycle = {}", s.cycle);
+    out
+}

@@ -1,0 +1,171 @@
+//! `tableform import` (issue: adopt an existing database): the round trip must hold. Importing
+//! a database and planning the result against it finds nothing to do; applying the result to an
+//! empty database rebuilds the same catalog.
+
+mod common;
+
+use std::path::Path;
+
+use common::{TestDb, fixture, scratch_dir};
+
+fn import_live(db: &TestDb, out: &Path) -> common::Run {
+    db.run(&["import", "--out", out.to_str().unwrap()])
+}
+
+/// Imports `db`, then checks both directions of the round trip.
+fn round_trip(db: &TestDb, tag: &str) -> String {
+    let out = scratch_dir(tag).join("schema");
+    let r = import_live(db, &out);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        out.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        plan.code, 0,
+        "the imported declaration plans changes against its own database:\n{}{}",
+        plan.stdout, plan.stderr
+    );
+    let fresh = TestDb::new(&format!("{tag}fresh"));
+    let apply = fresh.run(&["apply", "--schema", out.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        fresh.dump().replace(&fresh.name, "DB"),
+        db.dump().replace(&db.name, "DB"),
+        "the rebuilt catalog differs"
+    );
+    r.stdout
+}
+
+#[test]
+fn the_reference_schema_round_trips_through_import() {
+    let db = TestDb::new("impref");
+    db.exec(&fixture("shopping_points_v0_2.sql"));
+    let out = round_trip(&db, "impref");
+    assert!(
+        out.starts_with("Imported 17 tables, 0 enum types and 0 sequences into "),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_imported_reference_reads_like_the_hand_written_schema() {
+    let db = TestDb::new("impread");
+    db.exec(&fixture("shopping_points_v0_2.sql"));
+    let out = scratch_dir("impread").join("schema");
+    assert_eq!(import_live(&db, &out).code, 0);
+    let users = std::fs::read_to_string(out.join("users.toml")).unwrap();
+    insta::assert_snapshot!("imported_users_toml", users);
+    let jobs = std::fs::read_to_string(out.join("scheduled_jobs.toml")).unwrap();
+    insta::assert_snapshot!("imported_scheduled_jobs_toml", jobs);
+}
+
+#[test]
+fn the_older_production_database_round_trips() {
+    let db = TestDb::new("impold");
+    db.exec(&fixture("older_production.sql"));
+    let out = round_trip(&db, "impold");
+    assert!(out.starts_with("Imported 7 tables"), "{out}");
+}
+
+#[test]
+fn what_the_model_does_not_manage_is_counted_not_dropped() {
+    let db = TestDb::new("impextra");
+    db.exec(&fixture("older_production.sql"));
+    db.exec(
+        "CREATE VIEW active_users AS SELECT * FROM users;
+         CREATE VIEW admins AS SELECT * FROM users WHERE role = 'admin';
+         CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    );
+    let out = scratch_dir("impextra").join("schema");
+    let r = import_live(&db, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Not managed (left out of the declaration): 2 views, 1 function."),
+        "{}",
+        r.stdout
+    );
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        out.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+}
+
+#[test]
+fn every_diff_case_round_trips_through_import() {
+    let root = common::root().join("tests/diff_cases");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let current = std::fs::read_to_string(dir.join("current.sql")).unwrap_or_default();
+        if current.trim().is_empty() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let db = TestDb::new("impcase");
+        db.exec(&current);
+        let out = scratch_dir("impcase").join("schema");
+        let r = import_live(&db, &out);
+        if r.code != 0 {
+            failures.push(format!("{name}: import failed: {}", r.stderr));
+            continue;
+        }
+        let plan = db.run(&[
+            "plan",
+            "--schema",
+            out.to_str().unwrap(),
+            "--detailed-exitcode",
+        ]);
+        if plan.code != 0 {
+            failures.push(format!(
+                "{name}: plan after import exited {}:\n{}{}",
+                plan.code, plan.stdout, plan.stderr
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn import_never_overwrites_without_force() {
+    let db = TestDb::new("impforce");
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY)");
+    let out = scratch_dir("impforce").join("schema");
+    assert_eq!(import_live(&db, &out).code, 0);
+    std::fs::write(out.join("users.toml"), "# edited by hand\n").unwrap();
+    let again = import_live(&db, &out);
+    assert_eq!(again.code, 1);
+    assert!(
+        again
+            .stderr
+            .contains("already exists (1 file would be overwritten); pass --force to overwrite"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("users.toml")).unwrap(),
+        "# edited by hand\n"
+    );
+    let forced = db.run(&["import", "--out", out.to_str().unwrap(), "--force"]);
+    assert_eq!(forced.code, 0);
+    assert!(
+        std::fs::read_to_string(out.join("users.toml"))
+            .unwrap()
+            .starts_with("[table.users]")
+    );
+}
