@@ -10,6 +10,7 @@ pub mod diag;
 mod raw;
 mod read;
 mod resolve;
+pub mod spec;
 
 use std::path::{Path, PathBuf};
 

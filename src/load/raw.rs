@@ -111,56 +111,7 @@ pub struct RawEnum {
     pub values: Vec<Sp<String>>,
 }
 
-const TOP_KEYS: &[&str] = &["table", "enum", "sequence", "settings"];
-const SEQUENCE_KEYS: &[&str] = &[
-    "schema",
-    "type",
-    "start",
-    "increment",
-    "min_value",
-    "max_value",
-    "cache",
-    "cycle",
-];
-const SETTINGS_KEYS: &[&str] = &["schemas", "ignore"];
-const TABLE_KEYS: &[&str] = &[
-    "schema",
-    "comment",
-    "columns",
-    "primary_key",
-    "unique",
-    "foreign_keys",
-    "checks",
-    "indexes",
-    "prevent_destroy",
-];
-const COLUMN_KEYS: &[&str] = &[
-    "name",
-    "type",
-    "nullable",
-    "default",
-    "primary_key",
-    "unique",
-    "references",
-    "on_delete",
-    "on_update",
-    "check",
-    "identity",
-    "comment",
-];
-const COLUMNS_KEYS: &[&str] = &["name", "columns"];
-const FK_KEYS: &[&str] = &[
-    "name",
-    "columns",
-    "references",
-    "on_delete",
-    "on_update",
-    "deferrable",
-    "initially_deferred",
-];
-const CHECK_KEYS: &[&str] = &["name", "expression"];
-const INDEX_KEYS: &[&str] = &["name", "columns", "unique", "where", "method"];
-const ENUM_KEYS: &[&str] = &["schema", "values"];
+use super::spec;
 
 pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
     if let Some(at) = too_deep(text) {
@@ -187,7 +138,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
             return;
         }
     };
-    let top = Fields::new(file, root.get_ref(), "a schema file", TOP_KEYS);
+    let top = Fields::new(file, root.get_ref(), "a schema file", spec::TOP);
     if let Some(v) = top.raw("table") {
         for (name, body) in sections(&top, p, "table", v) {
             if let Some(t) = read_table(&top, p, name, body) {
@@ -197,7 +148,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
     }
     if let Some(v) = top.raw("enum") {
         for (name, body) in sections(&top, p, "enum", v) {
-            let f = Fields::new(file, body, format!("enum `{}`", name.value), ENUM_KEYS);
+            let f = Fields::new(file, body, format!("enum `{}`", name.value), spec::ENUM);
             let values = f.strings(p, "values");
             if values.is_none() && body.get("values").is_none() {
                 p.push(
@@ -225,7 +176,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                 file,
                 body,
                 format!("sequence `{}`", name.value),
-                SEQUENCE_KEYS,
+                spec::SEQUENCE,
             );
             decls.sequences.push(RawSequence {
                 schema: f.string(p, "schema"),
@@ -244,7 +195,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
     if let Some(v) = top.raw("settings") {
         match v.get_ref() {
             DeValue::Table(t) => {
-                let f = Fields::new(file, t, "settings", SETTINGS_KEYS);
+                let f = Fields::new(file, t, "settings", spec::SETTINGS);
                 decls.settings.push(RawSettings {
                     loc: top.loc(v.span()),
                     schemas: f.strings(p, "schemas"),
@@ -359,7 +310,7 @@ fn read_table(
     body: &DeTable<'_>,
 ) -> Option<RawTable> {
     let what = format!("table `{}`", name.value);
-    let f = Fields::new(top.file, body, what.clone(), TABLE_KEYS);
+    let f = Fields::new(top.file, body, what.clone(), spec::TABLE);
     let mut columns = Vec::new();
     match f.array(p, "columns") {
         Some(items) => {
@@ -407,7 +358,7 @@ fn read_table(
     });
     let foreign_keys = list(&f, p, "foreign_keys", "foreign key", read_fk);
     let checks = list(&f, p, "checks", "check", |f, p, t, _| {
-        let c = Fields::new(f.file, t, "check", CHECK_KEYS);
+        let c = Fields::new(f.file, t, "check", spec::CHECK);
         let expression = required(&c, p, "expression", "check");
         let name = c.string(p, "name");
         c.finish(p);
@@ -417,7 +368,7 @@ fn read_table(
         })
     });
     let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
-        let i = Fields::new(f.file, t, "index", INDEX_KEYS);
+        let i = Fields::new(f.file, t, "index", spec::INDEX);
         let columns = i.strings(p, "columns");
         // Unknown keys are reported even when the index is unusable.
         let i = {
@@ -520,7 +471,7 @@ fn read_column(
     t: &DeTable<'_>,
     span: std::ops::Range<usize>,
 ) -> Option<RawColumn> {
-    let c = Fields::new(f.file, t, "column", COLUMN_KEYS);
+    let c = Fields::new(f.file, t, "column", spec::COLUMN);
     let name = c.string(p, "name");
     let ty = c.string(p, "type");
     if name.is_none() && t.get("name").is_none() {
@@ -561,7 +512,7 @@ fn read_columns(
     span: std::ops::Range<usize>,
     what: &str,
 ) -> Option<RawColumns> {
-    let c = Fields::new(f.file, t, what, COLUMNS_KEYS);
+    let c = Fields::new(f.file, t, what, spec::NAMED_COLUMNS);
     let columns = c.strings(p, "columns");
     if columns.is_none() && t.get("columns").is_none() {
         p.push(
@@ -584,7 +535,7 @@ fn read_fk(
     t: &DeTable<'_>,
     span: std::ops::Range<usize>,
 ) -> Option<RawForeignKey> {
-    let c = Fields::new(f.file, t, "foreign key", FK_KEYS);
+    let c = Fields::new(f.file, t, "foreign key", spec::FOREIGN_KEY);
     let columns = c.strings(p, "columns");
     if columns.is_none() && t.get("columns").is_none() {
         p.push(

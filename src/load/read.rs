@@ -44,7 +44,7 @@ pub struct Fields<'a, 'i> {
     table: &'a DeTable<'i>,
     /// What this table is, for messages: "column", "table `users`".
     what: String,
-    allowed: &'static [&'static str],
+    allowed: Vec<&'static str>,
 }
 
 impl<'a, 'i> Fields<'a, 'i> {
@@ -52,13 +52,13 @@ impl<'a, 'i> Fields<'a, 'i> {
         file: usize,
         table: &'a DeTable<'i>,
         what: impl Into<String>,
-        allowed: &'static [&'static str],
+        allowed: &'static [super::spec::Field],
     ) -> Self {
         Self {
             file,
             table,
             what: what.into(),
-            allowed,
+            allowed: super::spec::names(allowed),
         }
     }
 
@@ -202,7 +202,7 @@ impl<'a, 'i> Fields<'a, 'i> {
                 format!("unknown key `{name}` in {}", self.what),
             )
             .label("not a key tableform knows");
-            d = match closest(name, self.allowed) {
+            d = match closest(name, &self.allowed) {
                 Some(best) => d.hint(format!("did you mean `{best}`?")),
                 None => d.hint(format!(
                     "the keys of {} are: {}",

@@ -14,7 +14,6 @@ use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
 const DEFAULT_SCHEMA: &str = "public";
-const INDEX_METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
 const BUILTIN_TYPES: &[&str] = &[
     "smallint",
     "integer",
@@ -844,19 +843,13 @@ fn action(p: &mut Problems, a: &Option<Sp<String>>) -> FkAction {
         return FkAction::NoAction;
     };
     FkAction::parse(&a.value).unwrap_or_else(|| {
-        let opts = [
-            "no action",
-            "restrict",
-            "cascade",
-            "set null",
-            "set default",
-        ];
+        let opts = super::spec::ACTIONS;
         let mut d = Diagnostic::new(
             a.loc.clone(),
             format!("unknown referential action `{}`", a.value),
         )
         .label("not an ON DELETE/ON UPDATE action");
-        d = match closest(&a.value.to_lowercase(), &opts) {
+        d = match closest(&a.value.to_lowercase(), opts) {
             Some(best) => d.hint(format!("did you mean `{best}`?")),
             None => d.hint(format!("one of: {}", opts.join(", "))),
         };
@@ -1122,11 +1115,11 @@ fn resolve_index(
     let method = match &idx.method {
         Some(m) => {
             let lower = m.value.to_lowercase();
-            if !INDEX_METHODS.contains(&lower.as_str()) {
+            if !super::spec::METHODS.contains(&lower.as_str()) {
                 let mut d =
                     Diagnostic::new(m.loc.clone(), format!("unknown index method `{}`", m.value))
                         .label("not a built-in index access method");
-                if let Some(best) = closest(&lower, INDEX_METHODS) {
+                if let Some(best) = closest(&lower, super::spec::METHODS) {
                     d = d.hint(format!("did you mean `{best}`?"));
                 }
                 p.push(d);

@@ -1,0 +1,298 @@
+//! The keys of the schema format: what each section accepts, of which kind, and what it means.
+//!
+//! The loader reads exactly these keys (anything else is reported as unknown, with the closest
+//! one as a hint), and [`json_schema`] turns the same tables into the JSON Schema that editors use
+//! to complete and check schema files (`tableform.schema.json`).
+
+use serde_json::{Value, json};
+
+/// What a key holds.
+pub enum Kind {
+    Str,
+    Bool,
+    Int,
+    /// A string from a fixed set (matched case-insensitively by the loader).
+    OneOf(&'static [&'static str]),
+    Strings,
+    /// An inline table with these keys.
+    Table(&'static [Field]),
+    /// An array of inline tables with these keys.
+    Tables(&'static [Field]),
+    /// `[key.NAME]` sections, each a table with these keys.
+    Sections(&'static [Field]),
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+const fn f(name: &'static str, kind: Kind, doc: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        doc,
+    }
+}
+
+const fn req(name: &'static str, kind: Kind, doc: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+        doc,
+    }
+}
+
+pub const ACTIONS: &[&str] = &[
+    "no action",
+    "restrict",
+    "cascade",
+    "set null",
+    "set default",
+];
+pub const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
+
+pub const COLUMN: &[Field] = &[
+    req("name", Kind::Str, "Column name."),
+    req(
+        "type",
+        Kind::Str,
+        "PostgreSQL type: integer, bigint, serial, varchar(36), text, numeric(10,2), timestamptz, jsonb, text[], an enum declared in the schema...",
+    ),
+    f(
+        "nullable",
+        Kind::Bool,
+        "false adds NOT NULL (default true; primary-key, serial and identity columns are NOT NULL).",
+    ),
+    f(
+        "default",
+        Kind::Str,
+        "A SQL expression, as after DEFAULT: \"'viewer'\", \"0\", \"now()\".",
+    ),
+    f(
+        "primary_key",
+        Kind::Bool,
+        "Single-column primary key, named <table>_pkey.",
+    ),
+    f(
+        "unique",
+        Kind::Bool,
+        "Single-column unique constraint, named <table>_<column>_key.",
+    ),
+    f(
+        "references",
+        Kind::Str,
+        "Foreign key: \"table(column)\" or \"schema.table(column)\".",
+    ),
+    f(
+        "on_delete",
+        Kind::OneOf(ACTIONS),
+        "ON DELETE action of `references`.",
+    ),
+    f(
+        "on_update",
+        Kind::OneOf(ACTIONS),
+        "ON UPDATE action of `references`.",
+    ),
+    f(
+        "check",
+        Kind::Str,
+        "A check constraint on this column, named <table>_<column>_check.",
+    ),
+    f(
+        "identity",
+        Kind::OneOf(&["always", "by default"]),
+        "GENERATED ALWAYS|BY DEFAULT AS IDENTITY (an integer column, no default).",
+    ),
+    f("comment", Kind::Str, "Column comment."),
+];
+
+pub const NAMED_COLUMNS: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Constraint name (default: PostgreSQL's).",
+    ),
+    req("columns", Kind::Strings, "Columns, in order."),
+];
+
+pub const FOREIGN_KEY: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Constraint name (default <table>_<columns>_fkey).",
+    ),
+    req("columns", Kind::Strings, "Referencing columns."),
+    req(
+        "references",
+        Kind::Str,
+        "\"table(col, ...)\" or \"schema.table(col, ...)\".",
+    ),
+    f("on_delete", Kind::OneOf(ACTIONS), "ON DELETE action."),
+    f("on_update", Kind::OneOf(ACTIONS), "ON UPDATE action."),
+    f("deferrable", Kind::Bool, "DEFERRABLE."),
+    f(
+        "initially_deferred",
+        Kind::Bool,
+        "INITIALLY DEFERRED (implies deferrable).",
+    ),
+];
+
+pub const CHECK: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Constraint name (default: PostgreSQL's).",
+    ),
+    req("expression", Kind::Str, "A SQL boolean expression."),
+];
+
+pub const INDEX: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Index name (default <table>_<columns>_idx).",
+    ),
+    req(
+        "columns",
+        Kind::Strings,
+        "Key columns; an entry may be \"(expression)\" and end in DESC / NULLS FIRST|LAST.",
+    ),
+    f("unique", Kind::Bool, "CREATE UNIQUE INDEX."),
+    f("where", Kind::Str, "Partial index predicate."),
+    f(
+        "method",
+        Kind::OneOf(METHODS),
+        "Index access method (default btree).",
+    ),
+];
+
+pub const TABLE: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f("comment", Kind::Str, "Table comment."),
+    req(
+        "columns",
+        Kind::Tables(COLUMN),
+        "The columns, in table order.",
+    ),
+    f(
+        "primary_key",
+        Kind::Table(NAMED_COLUMNS),
+        "Table-level (composite) primary key.",
+    ),
+    f("unique", Kind::Tables(NAMED_COLUMNS), "Unique constraints."),
+    f("foreign_keys", Kind::Tables(FOREIGN_KEY), "Foreign keys."),
+    f("checks", Kind::Tables(CHECK), "Check constraints."),
+    f(
+        "indexes",
+        Kind::Tables(INDEX),
+        "Indexes that are not constraints.",
+    ),
+    f(
+        "prevent_destroy",
+        Kind::Bool,
+        "Never drop or rewrite this table or its columns, whatever the flags.",
+    ),
+];
+
+pub const ENUM: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    req("values", Kind::Strings, "The values, in order."),
+];
+
+pub const SEQUENCE: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f(
+        "type",
+        Kind::OneOf(&["smallint", "integer", "bigint"]),
+        "Sequence type (default bigint).",
+    ),
+    f("start", Kind::Int, "START WITH."),
+    f("increment", Kind::Int, "INCREMENT BY (default 1)."),
+    f("min_value", Kind::Int, "MINVALUE."),
+    f("max_value", Kind::Int, "MAXVALUE."),
+    f("cache", Kind::Int, "CACHE (default 1)."),
+    f("cycle", Kind::Bool, "CYCLE (default false)."),
+];
+
+pub const SETTINGS: &[Field] = &[
+    f(
+        "schemas",
+        Kind::Strings,
+        "The PostgreSQL schemas tableform manages (default: those the declaration uses, plus public).",
+    ),
+    f(
+        "ignore",
+        Kind::Strings,
+        "Name patterns (`*` wildcard; `schema.name` or `name`) of objects to hide completely.",
+    ),
+];
+
+pub const TOP: &[Field] = &[
+    f("table", Kind::Sections(TABLE), "Tables, as [table.NAME]."),
+    f("enum", Kind::Sections(ENUM), "Enum types, as [enum.NAME]."),
+    f(
+        "sequence",
+        Kind::Sections(SEQUENCE),
+        "Standalone sequences, as [sequence.NAME].",
+    ),
+    f(
+        "settings",
+        Kind::Table(SETTINGS),
+        "Settings of the whole schema (in one file only).",
+    ),
+];
+
+/// The key names of a section.
+pub fn names(fields: &'static [Field]) -> Vec<&'static str> {
+    fields.iter().map(|f| f.name).collect()
+}
+
+fn object(fields: &[Field]) -> Value {
+    let properties: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.name.to_string(), field(f)))
+        .collect();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect();
+    let mut o =
+        json!({ "type": "object", "properties": properties, "additionalProperties": false });
+    if !required.is_empty() {
+        o["required"] = json!(required);
+    }
+    o
+}
+
+fn field(f: &Field) -> Value {
+    let mut v = match &f.kind {
+        Kind::Str => json!({ "type": "string" }),
+        Kind::Bool => json!({ "type": "boolean" }),
+        Kind::Int => json!({ "type": "integer" }),
+        Kind::OneOf(values) => json!({ "type": "string", "enum": values }),
+        Kind::Strings => json!({ "type": "array", "items": { "type": "string" } }),
+        Kind::Table(fields) => object(fields),
+        Kind::Tables(fields) => json!({ "type": "array", "items": object(fields) }),
+        Kind::Sections(fields) => {
+            json!({ "type": "object", "additionalProperties": object(fields) })
+        }
+    };
+    v["description"] = json!(f.doc);
+    v
+}
+
+/// The JSON Schema (draft 07, which TOML language servers read) of a schema file.
+pub fn json_schema() -> Value {
+    let mut root = object(TOP);
+    root["$schema"] = json!("http://json-schema.org/draft-07/schema#");
+    root["title"] = json!("tableform schema file");
+    root["description"] =
+        json!("Tables, enum types and sequences declared for tableform (docs/format.md).");
+    root
+}
