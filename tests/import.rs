@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{TestDb, fixture, scratch_dir};
+use common::{TestDb, fixture, run, scratch_dir};
 
 fn import_live(db: &TestDb, out: &Path) -> common::Run {
     db.run(&["import", "--out", out.to_str().unwrap()])
@@ -142,6 +142,111 @@ fn every_diff_case_round_trips_through_import() {
 }
 
 #[test]
+fn a_pg_dump_of_the_reference_round_trips_through_the_sql_importer() {
+    let db = TestDb::new("impsql");
+    db.exec(&fixture("shopping_points_v0_2.sql"));
+    let dir = scratch_dir("impsql");
+    let dump = dir.join("dump.sql");
+    std::fs::write(&dump, db.dump()).unwrap();
+    let out = dir.join("schema");
+    let r = run(&[
+        "import",
+        "--from-sql",
+        dump.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("Imported 17 tables"), "{}", r.stdout);
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        out.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let fresh = TestDb::new("impsqlfresh");
+    assert_eq!(
+        fresh
+            .run(&["apply", "--schema", out.to_str().unwrap(), "--auto-approve"])
+            .code,
+        0
+    );
+    assert_eq!(
+        fresh.dump().replace(&fresh.name, "DB"),
+        db.dump().replace(&db.name, "DB")
+    );
+}
+
+#[test]
+fn a_pg_dump_of_the_older_production_database_round_trips_through_the_sql_importer() {
+    let db = TestDb::new("impsqlold");
+    db.exec(&fixture("older_production.sql"));
+    let dir = scratch_dir("impsqlold");
+    let dump = dir.join("dump.sql");
+    std::fs::write(&dump, db.dump()).unwrap();
+    let out = dir.join("schema");
+    let r = run(&[
+        "import",
+        "--from-sql",
+        dump.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        out.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+}
+
+#[test]
+fn skipped_statements_are_listed_with_their_lines_and_strict_refuses_them() {
+    let dir = scratch_dir("impskip");
+    let sql = dir.join("schema.sql");
+    std::fs::write(
+        &sql,
+        "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n\
+         CREATE VIEW v AS SELECT 1;\n\
+         \n\
+         CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+    )
+    .unwrap();
+    let out = dir.join("schema");
+    let r = run(&[
+        "import",
+        "--from-sql",
+        sql.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("Not managed (2 notes: statements skipped or parts left out):"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("schema.sql:2: "), "{}", r.stdout);
+    assert!(r.stdout.contains("schema.sql:4: "), "{}", r.stdout);
+    let strict_out = dir.join("strict");
+    let r = run(&[
+        "import",
+        "--from-sql",
+        sql.to_str().unwrap(),
+        "--out",
+        strict_out.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--strict"), "{}", r.stderr);
+    assert!(!strict_out.exists(), "--strict wrote files");
+}
+
+#[test]
 fn import_never_overwrites_without_force() {
     let db = TestDb::new("impforce");
     db.exec("CREATE TABLE users (id serial PRIMARY KEY)");
@@ -167,5 +272,61 @@ fn import_never_overwrites_without_force() {
         std::fs::read_to_string(out.join("users.toml"))
             .unwrap()
             .starts_with("[table.users]")
+    );
+}
+
+#[test]
+fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
+    let root = common::root().join("tests/diff_cases");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let current = std::fs::read_to_string(dir.join("current.sql")).unwrap_or_default();
+        if current.trim().is_empty() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let db = TestDb::new("impsqlcase");
+        db.exec(&current);
+        let work = scratch_dir("impsqlcase");
+        let dump = work.join("dump.sql");
+        std::fs::write(&dump, db.dump()).unwrap();
+        let out = work.join("schema");
+        let r = run(&[
+            "import",
+            "--from-sql",
+            dump.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        if r.code != 0 {
+            failures.push(format!(
+                "{name}: import --from-sql failed: {}{}",
+                r.stdout, r.stderr
+            ));
+            continue;
+        }
+        let plan = db.run(&[
+            "plan",
+            "--schema",
+            out.to_str().unwrap(),
+            "--detailed-exitcode",
+        ]);
+        if plan.code != 0 {
+            failures.push(format!(
+                "{name}: plan after SQL import exited {}:\n{}{}",
+                plan.code, plan.stdout, plan.stderr
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }

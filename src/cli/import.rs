@@ -1,18 +1,24 @@
-//! `tableform import`: write the TOML declaration of a live database.
+//! `tableform import`: write the TOML declaration of a live database or of a SQL DDL file.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::plan::{connect, fail};
 use super::{ImportArgs, Status, output};
-use crate::import;
+use crate::import::{self, sql};
 use crate::inspect;
 use crate::model::Schema;
 
 pub async fn run(args: &ImportArgs) -> Status {
-    let (schema, notes) = match from_database(args).await {
-        Ok(s) => s,
-        Err(status) => return status,
+    let (schema, notes) = match &args.from_sql {
+        Some(path) => match from_sql(args, path) {
+            Ok(s) => s,
+            Err(status) => return status,
+        },
+        None => match from_database(args).await {
+            Ok(s) => s,
+            Err(status) => return status,
+        },
     };
     let files = import::render_files(&schema);
     if let Err(e) = write_files(&args.out, &files, args.force) {
@@ -44,6 +50,36 @@ fn singular(what: &str) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), Status> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+    let imported = sql::from_sql(&text).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let mut notes = String::new();
+    if !imported.skipped.is_empty() {
+        notes.push_str(&format!(
+            "Not managed ({} note{}: statements skipped or parts left out):\n",
+            imported.skipped.len(),
+            plural(imported.skipped.len())
+        ));
+        for s in &imported.skipped {
+            notes.push_str(&format!(
+                "  {}:{}: {} ({})\n",
+                path.display(),
+                s.line,
+                s.statement,
+                s.reason
+            ));
+        }
+        if args.strict {
+            output::eprint(&notes);
+            return Err(fail(
+                "--strict: the SQL file holds statements tableform does not manage; nothing was written",
+            ));
+        }
+    }
+    Ok((imported.schema, notes))
 }
 
 async fn from_database(args: &ImportArgs) -> Result<(Schema, String), Status> {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod drift;
+mod fmt;
 mod import;
 mod output;
 mod plan;
@@ -53,8 +54,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Check whether the database still matches the declaration (exit 2 when it drifted).
     Drift(DriftArgs),
-    /// Write the TOML declaration of an existing database.
+    /// Write the TOML declaration of an existing database, or of a SQL DDL file.
     Import(ImportArgs),
+    /// Rewrite schema files in canonical layout, keeping comments (`--check`: only report).
+    Fmt(FmtArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell to complete for.
@@ -144,15 +147,31 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FmtArgs {
+    #[command(flatten)]
+    pub schema: SchemaArgs,
+    /// Change nothing; exit 1 when a file is not in canonical layout (for CI).
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Read the declaration from a SQL DDL file (pg_dump --schema-only, migration SQL) instead
+    /// of a live database.
+    #[arg(long, value_name = "FILE")]
+    pub from_sql: Option<PathBuf>,
     /// Directory to write the .toml files to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Overwrite files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
+    /// With --from-sql: fail, writing nothing, when a statement is skipped (views, functions...).
+    #[arg(long)]
+    pub strict: bool,
     /// PostgreSQL schema to import; repeat for several (default: every schema but the system ones).
     #[arg(long = "schema-name", value_name = "NAME")]
     pub schemas: Vec<String>,
@@ -219,6 +238,7 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(&a),
         Command::Drift(a) => runtime(drift::run(&a)),
         Command::Import(a) => runtime(import::run(&a)),
+        Command::Fmt(a) => fmt::run(&a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

@@ -767,7 +767,10 @@ fn index_column_names(words: Vec<String>) -> Vec<String> {
 /// An expression as the model keeps it: its SQL text, without outer parentheses, with built-in
 /// type names of casts in lower case (`'x'::character varying`, as PostgreSQL prints them).
 fn sql_expr(e: &Expr) -> SqlExpr {
-    let mut e = strip_parens(e).clone();
+    render(strip_parens(e).clone())
+}
+
+fn render(mut e: Expr) -> SqlExpr {
     let _ = ast::visit_expressions_mut(&mut e, |x| {
         if let Expr::Cast { data_type, .. } = x {
             lower_type(data_type);
@@ -779,7 +782,7 @@ fn sql_expr(e: &Expr) -> SqlExpr {
 
 fn lower_type(t: &mut ast::DataType) {
     let custom = |t: &ast::DataType| matches!(t, ast::DataType::Custom(..));
-    let keep = match t {
+    let keep = match &*t {
         ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => custom(inner),
         other => custom(other),
     };
@@ -834,8 +837,7 @@ fn nextval_target(e: &Expr) -> Option<Vec<String>> {
     let ast::FunctionArguments::List(list) = &f.args else {
         return None;
     };
-    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = list.args.as_slice()
-    else {
+    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = list.args.as_slice() else {
         return None;
     };
     let lit = match strip_parens(arg) {
@@ -929,7 +931,7 @@ enum Con {
     },
     Check {
         name: Option<String>,
-        expr: Expr,
+        expr: Box<Expr>,
     },
     Fk(FkDecl),
 }
@@ -1006,10 +1008,10 @@ fn build_sequence(name: QualName, o: &SeqOpts, old: Option<&Sequence>) -> Sequen
             _ => default_max,
         },
     };
-    let start = o
-        .start
-        .or(old.map(|s| s.start))
-        .unwrap_or(if ascending { min_value } else { max_value });
+    let start =
+        o.start
+            .or(old.map(|s| s.start))
+            .unwrap_or(if ascending { min_value } else { max_value });
     Sequence {
         name,
         data_type,
@@ -1024,7 +1026,10 @@ fn build_sequence(name: QualName, o: &SeqOpts, old: Option<&Sequence>) -> Sequen
 
 /// What `CREATE`/`ALTER`/`COMMENT ON` of an object kind the model does not manage means.
 const UNMANAGED: &[(&[&str], &str)] = &[
-    (&["MATERIALIZED", "VIEW"], "materialized views are not managed"),
+    (
+        &["MATERIALIZED", "VIEW"],
+        "materialized views are not managed",
+    ),
     (&["RECURSIVE", "VIEW"], "views are not managed"),
     (&["VIEW"], "views are not managed"),
     (&["FUNCTION"], "functions are not managed"),
@@ -1066,10 +1071,7 @@ const UNMANAGED: &[(&[&str], &str)] = &[
     (&["TRANSFORM"], "transforms are not managed"),
     (&["LARGE", "OBJECT"], "large objects are not managed"),
     (&["SYSTEM"], "server settings are not managed"),
-    (
-        &["DEFAULT", "PRIVILEGES"],
-        "privileges are not managed",
-    ),
+    (&["DEFAULT", "PRIVILEGES"], "privileges are not managed"),
 ];
 
 fn unmanaged(words: &[String]) -> Option<&'static str> {
@@ -1190,12 +1192,12 @@ impl Importer {
                 self.select(st);
                 Ok(())
             }
-            "RESET" | "BEGIN" | "COMMIT" | "END" | "START" | "ROLLBACK" | "ABORT"
-            | "SAVEPOINT" | "RELEASE" | "LOCK" | "ANALYZE" | "ANALYSE" | "VACUUM" | "CLUSTER"
-            | "CHECKPOINT" | "DISCARD" | "LISTEN" | "NOTIFY" | "UNLISTEN" | "SHOW" | "INSERT"
-            | "UPDATE" | "DELETE" | "COPY" | "TRUNCATE" | "MERGE" | "VALUES" | "WITH"
-            | "EXPLAIN" | "PREPARE" | "EXECUTE" | "DEALLOCATE" | "FETCH" | "DECLARE"
-            | "CLOSE" | "MOVE" | "REINDEX" | "LOAD" | "REFRESH" | "TABLE" => Ok(()),
+            "RESET" | "BEGIN" | "COMMIT" | "END" | "START" | "ROLLBACK" | "ABORT" | "SAVEPOINT"
+            | "RELEASE" | "LOCK" | "ANALYZE" | "ANALYSE" | "VACUUM" | "CLUSTER" | "CHECKPOINT"
+            | "DISCARD" | "LISTEN" | "NOTIFY" | "UNLISTEN" | "SHOW" | "INSERT" | "UPDATE"
+            | "DELETE" | "COPY" | "TRUNCATE" | "MERGE" | "VALUES" | "WITH" | "EXPLAIN"
+            | "PREPARE" | "EXECUTE" | "DEALLOCATE" | "FETCH" | "DECLARE" | "CLOSE" | "MOVE"
+            | "REINDEX" | "LOAD" | "REFRESH" | "TABLE" => Ok(()),
             "GRANT" | "REVOKE" => {
                 self.note("privileges are not managed");
                 Ok(())
@@ -1251,7 +1253,9 @@ impl Importer {
         let mut items = Vec::new();
         for t in &st.toks[i.min(st.toks.len())..] {
             match &t.token {
-                Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("DEFAULT") => {
+                Token::Word(w)
+                    if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("DEFAULT") =>
+                {
                     items = vec!["$user".into(), "public".into()];
                 }
                 Token::Word(w) => items.push(fold_word(w)),
@@ -1272,9 +1276,9 @@ impl Importer {
                 _ => None,
             })
             .collect();
-        let is_set_config = st.toks.iter().any(|t| {
-            matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("set_config"))
-        });
+        let is_set_config = st.toks.iter().any(
+            |t| matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("set_config")),
+        );
         if is_set_config && strings.first() == Some(&"search_path") {
             let value = strings.get(1).copied().unwrap_or("");
             let items = value
@@ -1324,7 +1328,7 @@ impl Importer {
                 Ok(())
             }
             Some("TABLE") => {
-                let toks = strip_identity_options(st, &st.toks, &mut Vec::new());
+                let toks = strip_identity_options(&st.toks, &mut Vec::new());
                 for s in st.parse(toks)? {
                     match s {
                         Statement::CreateTable(ct) => self.create_table(ct),
@@ -1336,9 +1340,9 @@ impl Importer {
             Some("INDEX") => {
                 // `ON ONLY` (pg_dump, partitioned tables) is not in sqlparser's grammar.
                 let mut toks = st.toks.clone();
-                if let Some(p) = (0..toks.len().saturating_sub(1))
-                    .find(|&j| st.kw(j).as_deref() == Some("ON") && st.kw(j + 1).as_deref() == Some("ONLY"))
-                {
+                if let Some(p) = (0..toks.len().saturating_sub(1)).find(|&j| {
+                    st.kw(j).as_deref() == Some("ON") && st.kw(j + 1).as_deref() == Some("ONLY")
+                }) {
                     toks.remove(p + 1);
                 }
                 for s in st.parse(toks)? {
@@ -1405,12 +1409,16 @@ impl Importer {
             Some(R::Enum { labels }) => {
                 let q = self.new_name(&name_parts(name));
                 if self.schema.enums.contains_key(&q) {
-                    self.note(format!("type {q} is created twice; the first definition is kept"));
+                    self.note(format!(
+                        "type {q} is created twice; the first definition is kept"
+                    ));
                     return;
                 }
                 let values = labels.iter().map(|l| l.value.clone()).collect();
                 self.names.relation(&q.schema, &q.name);
-                self.schema.enums.insert(q.clone(), EnumType { name: q, values });
+                self.schema
+                    .enums
+                    .insert(q.clone(), EnumType { name: q, values });
             }
             Some(R::Composite { .. }) => self.note("composite types are not managed"),
             Some(R::Range { .. }) => self.note("range types are not managed"),
@@ -1461,6 +1469,7 @@ impl Importer {
         };
         let mut cons = Vec::new();
         let mut defaults = Vec::new();
+        let notes_before = self.skipped.len();
         for def in &ct.columns {
             if table.column(&fold(&def.name)).is_some() {
                 self.note(format!(
@@ -1475,6 +1484,8 @@ impl Importer {
                     table.columns.push(c);
                 }
                 Err(reason) => {
+                    // What was noted about the table's other columns no longer matters.
+                    self.skipped.truncate(notes_before);
                     self.note(format!("{reason}; table {name} is not imported"));
                     return;
                 }
@@ -1517,8 +1528,13 @@ impl Importer {
         if serial {
             col.default = Some(ColumnDefault::Serial { sequence: None });
             col.nullable = false;
-            self.names
-                .choose(&table.schema, &table.name, Some(&name), "seq", NameKind::Relation);
+            self.names.choose(
+                &table.schema,
+                &table.name,
+                Some(&name),
+                "seq",
+                NameKind::Relation,
+            );
         }
         for opt in &def.options {
             let cname = opt.name.as_ref().map(fold);
@@ -1560,7 +1576,7 @@ impl Importer {
                 }
                 ColumnOption::Check(ck) => cons.push(Con::Check {
                     name: cname.or(ck.name.as_ref().map(fold)),
-                    expr: (*ck.expr).clone(),
+                    expr: ck.expr.clone(),
                 }),
                 ColumnOption::Generated {
                     generated_as: kind @ (GeneratedAs::Always | GeneratedAs::ByDefault),
@@ -1624,7 +1640,11 @@ impl Importer {
                     return Ok((named, false));
                 }
                 let builtin = parts.len() == 1 || parts[0] == "pg_catalog";
-                if builtin && parts.last().is_some_and(|n| UNSUPPORTED_TYPES.contains(&n.as_str())) {
+                if builtin
+                    && parts
+                        .last()
+                        .is_some_and(|n| UNSUPPORTED_TYPES.contains(&n.as_str()))
+                {
                     return Err(format!(
                         "column `{column}` has type `{text}`, which tableform does not support"
                     ));
@@ -1726,7 +1746,7 @@ impl Importer {
             TableConstraint::ForeignKey(fk) => Some(Con::Fk(self.fk_decl(fk))),
             TableConstraint::Check(ck) => Some(Con::Check {
                 name: ck.name.as_ref().map(fold),
-                expr: (*ck.expr).clone(),
+                expr: ck.expr.clone(),
             }),
             TableConstraint::Exclude(_) => {
                 self.note("exclusion constraints are not managed");
@@ -1758,7 +1778,8 @@ impl Importer {
                             // exactly one (AddRelationNewConstraints).
                             let cols = columns_mentioned(&expr, table);
                             let col = (cols.len() == 1).then(|| cols[0].as_str());
-                            self.names.choose(&ns, &t, col, "check", NameKind::Constraint)
+                            self.names
+                                .choose(&ns, &t, col, "check", NameKind::Constraint)
                         }
                     };
                     table.checks.push(Check {
@@ -1796,7 +1817,9 @@ impl Importer {
                     self.names.given(&ns, &n, NameKind::KeyConstraint);
                     n
                 }
-                None if is_pk => self.names.choose(&ns, &t, None, "pkey", NameKind::KeyConstraint),
+                None if is_pk => self
+                    .names
+                    .choose(&ns, &t, None, "pkey", NameKind::KeyConstraint),
                 None => {
                     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
                     let add = column_addition(&refs);
@@ -1822,6 +1845,12 @@ impl Importer {
             }
         }
         for fk in fks {
+            if fk.target != table.name && !self.schema.tables.contains_key(&fk.target) {
+                self.note(format!(
+                    "a foreign key of {} references {}, which is not created before it in this file",
+                    table.name, fk.target
+                ));
+            }
             if let Some(bad) = fk.cols.iter().find(|c| table.column(c).is_none()) {
                 self.note(format!(
                     "a foreign key of {} names column `{bad}`, which the table does not have; it is not imported",
@@ -1886,7 +1915,11 @@ impl Importer {
                     "operator classes are not managed: the index was imported without `{oc}`"
                 ));
             }
-            keys.push(IndexKey::new(part, descending, ic.column.options.nulls_first));
+            keys.push(IndexKey::new(
+                part,
+                descending,
+                ic.column.options.nulls_first,
+            ));
         }
         words.extend(ci.include.iter().map(fold));
         if !ci.include.is_empty() {
@@ -1920,10 +1953,10 @@ impl Importer {
                     .choose(&ns, &tq.name, Some(&add), "idx", NameKind::Relation)
             }
         };
-        let method = ci
-            .using
-            .as_ref()
-            .map_or_else(|| "btree".to_string(), |u| u.to_string().to_ascii_lowercase());
+        let method = ci.using.as_ref().map_or_else(
+            || "btree".to_string(),
+            |u| u.to_string().to_ascii_lowercase(),
+        );
         let index = Index {
             name,
             unique: ci.unique,
@@ -1984,9 +2017,7 @@ impl Importer {
         if rest.first().is_some_and(|w| w == "OWNER") {
             return Ok(());
         }
-        if rest.first().is_some_and(|w| w == "SET")
-            && rest.get(1).is_some_and(|w| w == "SCHEMA")
-        {
+        if rest.first().is_some_and(|w| w == "SET") && rest.get(1).is_some_and(|w| w == "SCHEMA") {
             self.note("moving sequences between schemas is not supported");
             return Ok(());
         }
@@ -2126,7 +2157,11 @@ impl Importer {
                 }
             }
             ["ATTACH", "PARTITION", ..] => self.note("partitions are not managed"),
-            ["SET", ..] | ["RESET", ..] | ["ALTER", ..] | ["OWNER", ..] | ["DEPENDS", ..]
+            ["SET", ..]
+            | ["RESET", ..]
+            | ["ALTER", ..]
+            | ["OWNER", ..]
+            | ["DEPENDS", ..]
             | ["NO", "DEPENDS", ..] => {}
             _ => self.note("this kind of ALTER INDEX is not supported"),
         }
@@ -2172,7 +2207,7 @@ impl Importer {
         if st.kw(2).as_deref() == Some("ALL") {
             return Ok(()); // ALTER TABLE ALL IN TABLESPACE
         }
-        c.eat_all(&["IF", "EXISTS"]);
+        let if_exists = c.eat_all(&["IF", "EXISTS"]);
         c.eat("ONLY");
         let parts = c.name().ok_or_else(|| c.fail("a table name"))?;
         let head_end = c.i;
@@ -2199,7 +2234,8 @@ impl Importer {
             return Err(c.fail("an action"));
         }
         let tq = self.lookup_table(&parts);
-        let mut missing_noted = false;
+        // `ALTER TABLE IF EXISTS` of a table that is not there does nothing.
+        let mut missing_noted = if_exists;
         for a in actions {
             let toks = &st.toks[a.clone()];
             let w = shapes(toks);
@@ -2230,9 +2266,7 @@ impl Importer {
                 ["ENABLE" | "DISABLE", ..] if has("TRIGGER") => Some("triggers are not managed"),
                 ["ENABLE" | "DISABLE", ..] if has("RULE") => Some("rules are not managed"),
                 ["ATTACH" | "DETACH", "PARTITION", ..] => Some("partitions are not managed"),
-                ["INHERIT", ..] | ["NO", "INHERIT", ..] => {
-                    Some("table inheritance is not managed")
-                }
+                ["INHERIT", ..] | ["NO", "INHERIT", ..] => Some("table inheritance is not managed"),
                 ["OF", ..] | ["NOT", "OF", ..] => Some("typed tables are not managed"),
                 ["SET", "SCHEMA", ..] => Some("moving tables between schemas is not supported"),
                 _ => None,
@@ -2260,8 +2294,11 @@ impl Importer {
                     ["SET", "STATISTICS" | "STORAGE" | "COMPRESSION" | "(", ..]
                     | ["RESET", ..]
                     | ["RESTART", ..]
-                    | ["SET", "INCREMENT" | "START" | "MINVALUE" | "MAXVALUE" | "NO" | "CACHE"
-                        | "CYCLE", ..]
+                    | [
+                        "SET",
+                        "INCREMENT" | "START" | "MINVALUE" | "MAXVALUE" | "NO" | "CACHE" | "CYCLE",
+                        ..,
+                    ]
                     | ["DROP", "EXPRESSION", ..] => continue,
                     ["SET", "GENERATED", kind, ..] => {
                         let id = if *kind == "ALWAYS" {
@@ -2284,7 +2321,7 @@ impl Importer {
                 }
             }
             let mut seq_names = Vec::new();
-            let action = strip_identity_options(st, toks, &mut seq_names);
+            let action = strip_identity_options(toks, &mut seq_names);
             for n in seq_names {
                 let q = self.new_name(&n);
                 self.names.relation(&q.schema, &q.name);
@@ -2365,7 +2402,9 @@ impl Importer {
                     Err(reason) => self.note(format!("{reason}; the column is not imported")),
                 }
             }
-            AlterTableOperation::DropConstraint { if_exists, name, .. } => {
+            AlterTableOperation::DropConstraint {
+                if_exists, name, ..
+            } => {
                 let name = fold(&name);
                 let ns = tq.schema.clone();
                 let mut found = false;
@@ -2544,9 +2583,19 @@ impl Importer {
         if t.primary_key.as_ref().is_some_and(|p| has(&p.columns)) {
             gone.push(t.primary_key.take().map(|p| p.name).unwrap_or_default());
         }
-        gone.extend(t.uniques.iter().filter(|u| has(&u.columns)).map(|u| u.name.clone()));
+        gone.extend(
+            t.uniques
+                .iter()
+                .filter(|u| has(&u.columns))
+                .map(|u| u.name.clone()),
+        );
         t.uniques.retain(|u| !has(&u.columns));
-        gone.extend(t.foreign_keys.iter().filter(|f| has(&f.columns)).map(|f| f.name.clone()));
+        gone.extend(
+            t.foreign_keys
+                .iter()
+                .filter(|f| has(&f.columns))
+                .map(|f| f.name.clone()),
+        );
         t.foreign_keys.retain(|f| !has(&f.columns));
         let mentions = |sql: &str, t: &Table| {
             let dialect = PostgreSqlDialect {};
@@ -2572,7 +2621,10 @@ impl Importer {
                 i.keys.iter().any(|k| match &k.part {
                     IndexPart::Column(c) => c == col,
                     IndexPart::Expr(e) => mentions(&e.sql, &snapshot),
-                }) || i.predicate.as_ref().is_some_and(|p| mentions(&p.sql, &snapshot))
+                }) || i
+                    .predicate
+                    .as_ref()
+                    .is_some_and(|p| mentions(&p.sql, &snapshot))
             })
             .map(|i| i.name.clone())
             .collect();
@@ -2718,10 +2770,7 @@ impl Importer {
                     _ => true,
                 };
                 if !found && !if_exists {
-                    self.note(format!(
-                        "{} is not created in this file",
-                        parts.join(".")
-                    ));
+                    self.note(format!("{} is not created in this file", parts.join(".")));
                 }
             }
         }
@@ -2880,7 +2929,11 @@ impl Importer {
             .schema
             .tables
             .iter()
-            .filter_map(|(q, t)| t.primary_key.as_ref().map(|p| (q.clone(), p.columns.clone())))
+            .filter_map(|(q, t)| {
+                t.primary_key
+                    .as_ref()
+                    .map(|p| (q.clone(), p.columns.clone()))
+            })
             .collect();
         for t in self.schema.tables.values_mut() {
             for fk in &mut t.foreign_keys {
@@ -2930,22 +2983,16 @@ fn rename_in_expr(e: &SqlExpr, old: &str, new: &str) -> SqlExpr {
         }
         ControlFlow::<()>::Continue(())
     });
-    if changed {
-        SqlExpr::raw(ast.to_string())
-    } else {
-        e.clone()
-    }
+    if changed { render(ast) } else { e.clone() }
 }
 
 /// `IDENTITY ( sequence options )` is not in sqlparser's grammar in the order pg_dump writes
 /// it; the model does not keep those options, so they are dropped. The `SEQUENCE NAME`s found
 /// are returned in `seq_names`.
 fn strip_identity_options(
-    st: &Stmt,
     toks: &[TokenWithSpan],
     seq_names: &mut Vec<Vec<String>>,
 ) -> Vec<TokenWithSpan> {
-    let _ = st;
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -2971,7 +3018,10 @@ fn strip_identity_options(
             }
             let inner = &toks[start..i];
             let sh = shapes(inner);
-            if let Some(p) = sh.windows(2).position(|w| w[0] == "SEQUENCE" && w[1] == "NAME") {
+            if let Some(p) = sh
+                .windows(2)
+                .position(|w| w[0] == "SEQUENCE" && w[1] == "NAME")
+            {
                 let mut parts = Vec::new();
                 let mut j = start + p + 2;
                 while let Some(Token::Word(w)) = toks.get(j).map(|t| &t.token) {
@@ -3098,8 +3148,12 @@ fn seq_options(c: &mut Cursor) -> Result<SeqOpts, Fail> {
             let parts = c.name().ok_or_else(|| c.fail("a type"))?;
             let text = parts.join(".");
             match DataType::parse(&text) {
-                Ok(t) if !t.array
-                    && matches!(t.base, BaseType::SmallInt | BaseType::Integer | BaseType::BigInt) =>
+                Ok(t)
+                    if !t.array
+                        && matches!(
+                            t.base,
+                            BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+                        ) =>
                 {
                     o.data_type = Some(t)
                 }
@@ -3130,7 +3184,12 @@ fn seq_options(c: &mut Cursor) -> Result<SeqOpts, Fail> {
             o.start = Some(c.number()?);
         } else if c.eat("RESTART") {
             // Where the sequence is now is data, not schema.
-            if c.eat("WITH") || matches!(c.token(), Some(Token::Number(..) | Token::Minus | Token::Plus)) {
+            if c.eat("WITH")
+                || matches!(
+                    c.token(),
+                    Some(Token::Number(..) | Token::Minus | Token::Plus)
+                )
+            {
                 c.number()?;
             }
         } else if c.eat("CACHE") {

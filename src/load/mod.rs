@@ -7,6 +7,7 @@
 //! `validate` run shows them all, each at `file:line:col`.
 
 pub mod diag;
+pub mod fmt;
 mod raw;
 mod read;
 mod resolve;

@@ -1,0 +1,95 @@
+//! `tableform fmt`: canonical layout that never changes what a schema means.
+
+mod common;
+
+use common::{SHOPPING_POINTS, run, scratch_dir, write};
+
+#[test]
+fn the_shipped_schema_is_in_canonical_layout() {
+    let r = run(&["fmt", "--schema", SHOPPING_POINTS, "--check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn fmt_rewrites_check_reports_and_the_meaning_stays() {
+    let dir = scratch_dir("fmt");
+    let messy = "# people\n[table.users]\nindexes=[{columns=[\"email\"],name=\"ix_email\"}]\ncolumns=[\n{type=\"serial\",name=\"id\",primary_key=true}, # the key\n{name=\"email\",type=\"text\",nullable=false,unique=true}]\n";
+    write(&dir, "users.toml", messy);
+    let before = tableform::load::load_dir(&dir).unwrap().schema;
+
+    let check = run(&["fmt", "--schema", dir.to_str().unwrap(), "--check"]);
+    assert_eq!(check.code, 1);
+    assert_eq!(
+        check.stdout,
+        format!("would reformat {}\n", dir.join("users.toml").display())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("users.toml")).unwrap(),
+        messy,
+        "--check changed the file"
+    );
+
+    let r = run(&["fmt", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tidy = std::fs::read_to_string(dir.join("users.toml")).unwrap();
+    insta::assert_snapshot!("fmt_users", tidy);
+    assert!(tidy.contains("# the key"), "a comment was lost");
+    assert_eq!(
+        tableform::load::load_dir(&dir).unwrap().schema,
+        before,
+        "formatting changed the schema"
+    );
+    assert_eq!(
+        run(&["fmt", "--schema", dir.to_str().unwrap(), "--check"]).code,
+        0
+    );
+}
+
+#[test]
+fn formatting_every_diff_case_keeps_its_meaning() {
+    let root = common::root().join("tests/diff_cases");
+    for case in std::fs::read_dir(&root).unwrap().filter_map(|e| e.ok()) {
+        let desired = case.path().join("desired");
+        let Ok(files) = std::fs::read_dir(&desired) else {
+            continue;
+        };
+        let before = tableform::load::load_dir(&desired).unwrap().schema;
+        let copy = scratch_dir("fmtcase");
+        for f in files.filter_map(|e| e.ok()) {
+            std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+        }
+        let r = run(&["fmt", "--schema", copy.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}: {}", case.path().display(), r.stderr);
+        assert_eq!(
+            tableform::load::load_dir(&copy).unwrap().schema,
+            before,
+            "{}",
+            case.path().display()
+        );
+        assert_eq!(
+            run(&["fmt", "--schema", copy.to_str().unwrap(), "--check"]).code,
+            0,
+            "not idempotent: {}",
+            case.path().display()
+        );
+    }
+}
+
+#[test]
+fn invalid_toml_is_left_alone_with_a_clear_error() {
+    let dir = scratch_dir("fmtbad");
+    write(&dir, "broken.toml", "[table.users\n");
+    let r = run(&["fmt", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("broken.toml: not valid TOML, left as it is"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("broken.toml")).unwrap(),
+        "[table.users\n"
+    );
+}
