@@ -232,7 +232,10 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
             },
         })?,
     };
-    let default_sql: Option<String> = r.get(5);
+    // A generated column's expression is stored like a default but is not one: tableform does
+    // not model generated columns, and must never plan `SET/DROP DEFAULT` on one.
+    let generated = r.get::<_, String>(12) == "s";
+    let default_sql: Option<String> = if generated { None } else { r.get(5) };
     // The server compares the default with nextval() of the column's own sequence, so quoting
     // and schema qualification are spelled the way it spells them.
     let nextval_of_own_sequence = r.get::<_, Option<bool>>(13).unwrap_or(false);

@@ -317,7 +317,9 @@ async fn read_back(
     let indexes = tx
         .query(
             "SELECT c.relname::text,
-                    ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true) END
+                    ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true)
+                                 ELSE '=' || (SELECT attname FROM pg_attribute
+                                              WHERE attrelid = x.indrelid AND attnum = x.indkey[k - 1]) END
                           FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
                     pg_get_expr(x.indpred, x.indrelid)
              FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
@@ -434,12 +436,19 @@ fn adopt(
             if predicate.as_deref() == l.predicate.as_ref().map(|p| p.sql.as_str()) {
                 w.predicate = l.predicate.clone();
             }
+            // A key spelled `=name` is a plain column: PostgreSQL reduced the declared expression
+            // to one (`(email::text)` on a text column is just `email`).
             for ((wk, lk), spelled) in w.keys.iter_mut().zip(&l.keys).zip(keys) {
-                if let (IndexPart::Expr(_), IndexPart::Expr(le), Some(s)) =
-                    (&wk.part, &lk.part, spelled)
-                    && le.sql == s
-                {
-                    wk.part = IndexPart::Expr(SqlExpr::raw(s));
+                match (&wk.part, &lk.part, spelled) {
+                    (IndexPart::Expr(_), IndexPart::Expr(le), Some(s)) if le.sql == s => {
+                        wk.part = IndexPart::Expr(SqlExpr::raw(s));
+                    }
+                    (IndexPart::Expr(_), IndexPart::Column(lc), Some(s))
+                        if s.strip_prefix('=') == Some(lc.as_str()) =>
+                    {
+                        wk.part = IndexPart::Column(lc.clone());
+                    }
+                    _ => {}
                 }
             }
         }

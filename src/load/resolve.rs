@@ -290,7 +290,13 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     }
     // Foreign keys need every table, so they are checked once all are resolved.
     for (name, raw) in &raw_by_name {
-        check_foreign_keys(p, &schema, name, raw);
+        // `references = "users"` means users' primary key: fill its columns in.
+        let filled = check_foreign_keys(p, &schema, name, raw);
+        if let Some(t) = schema.tables.get_mut(name) {
+            for (i, cols) in filled {
+                t.foreign_keys[i].ref_columns = cols;
+            }
+        }
     }
     let namespaces = schema
         .tables
@@ -627,13 +633,15 @@ fn resolve_table(
         if let Some(chk) = &c.check
             && let Some(expr) = expr_or_report(p, chk, "check expression")
         {
-            let n = namer.choose(ns, tname, Some(&c.name.value), "check", false);
+            // Named by the expression, not by the column it is written on (as PostgreSQL does).
+            let only = only_column_mentioned(&expr.sql, &table);
+            let n = namer.choose(ns, tname, only.as_deref(), "check", false);
             table.checks.push(Check { name: n, expr });
         }
     }
     for chk in &raw.checks {
         if let Some(expr) = expr_or_report(p, &chk.expression, "check expression") {
-            let first_col = first_column_mentioned(&expr.sql, &table);
+            let first_col = only_column_mentioned(&expr.sql, &table);
             let n = given_or(
                 p,
                 namer,
@@ -946,15 +954,23 @@ fn fk_locations(raw: &RawTable) -> Vec<Loc> {
         .collect()
 }
 
-fn check_foreign_keys(p: &mut Problems, schema: &Schema, name: &QualName, raw: &RawTable) {
+/// Checks every foreign key of a table against its target; returns the referenced columns of
+/// those written without them (`references = "users"`), by foreign key index.
+fn check_foreign_keys(
+    p: &mut Problems,
+    schema: &Schema,
+    name: &QualName,
+    raw: &RawTable,
+) -> Vec<(usize, Vec<String>)> {
+    let mut filled = Vec::new();
     let Some(table) = schema.tables.get(name) else {
-        return;
+        return filled;
     };
     let locs = fk_locations(raw);
     if locs.len() != table.foreign_keys.len() {
-        return; // a reference could not be read; that is already reported
+        return filled; // a reference could not be read; that is already reported
     }
-    for (fk, loc) in table.foreign_keys.iter().zip(locs) {
+    for (fk_index, (fk, loc)) in table.foreign_keys.iter().zip(locs).enumerate() {
         let Some(target) = schema.tables.get(&fk.ref_table) else {
             let names: Vec<String> = schema.tables.keys().map(|q| q.name.clone()).collect();
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -974,7 +990,10 @@ fn check_foreign_keys(p: &mut Problems, schema: &Schema, name: &QualName, raw: &
         };
         let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
             match &target.primary_key {
-                Some(pk) => pk.columns.clone(),
+                Some(pk) => {
+                    filled.push((fk_index, pk.columns.clone()));
+                    pk.columns.clone()
+                }
                 None => {
                     p.push(
                         Diagnostic::new(
@@ -1041,6 +1060,7 @@ fn check_foreign_keys(p: &mut Problems, schema: &Schema, name: &QualName, raw: &
             );
         }
     }
+    filled
 }
 
 /// Whether `cols` (in any order) are exactly the primary key or a unique constraint or a
@@ -1102,7 +1122,7 @@ fn resolve_index(
                     ));
                     continue;
                 }
-                name_parts.push(label);
+                name_parts.push(unique_label(&name_parts, label));
                 keys.push(key);
             }
             Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
@@ -1179,26 +1199,80 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
         }
         other => (
             IndexPart::Expr(SqlExpr::raw(other.to_string())),
-            "expr".to_string(),
+            figure_name(other),
         ),
     };
     Ok((IndexKey::new(part, descending, nulls_first), label))
 }
 
-/// The first column a check expression mentions, which PostgreSQL uses in its default name.
-fn first_column_mentioned(sql: &str, table: &Table) -> Option<String> {
+/// The name PostgreSQL gives an index expression in a default index name (`FigureIndexColname`):
+/// a function's name, a column's name (through casts), `case`, or else `expr`.
+fn figure_name(e: &sqlparser::ast::Expr) -> String {
+    use sqlparser::ast::Expr;
+    let fold = |id: &sqlparser::ast::Ident| {
+        if id.quote_style.is_some() {
+            id.value.clone()
+        } else {
+            id.value.to_lowercase()
+        }
+    };
+    match e {
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map_or("expr".into(), fold),
+        Expr::Identifier(id) => fold(id),
+        Expr::CompoundIdentifier(ids) => ids.last().map_or("expr".into(), fold),
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => figure_name(expr),
+        Expr::Case { .. } => "case".into(),
+        _ => "expr".into(),
+    }
+}
+
+/// PostgreSQL numbers repeated names within one index: `lower`, `lower1`, `lower2`.
+fn unique_label(taken: &[String], label: String) -> String {
+    if !taken.contains(&label) {
+        return label;
+    }
+    (1..)
+        .map(|i| format!("{label}{i}"))
+        .find(|l| !taken.contains(l))
+        .unwrap_or(label)
+}
+
+/// The column a check expression mentions, when it mentions exactly one (PostgreSQL then names
+/// the check `<table>_<column>_check`; otherwise `<table>_check`).
+fn only_column_mentioned(sql: &str, table: &Table) -> Option<String> {
+    let mentioned = columns_mentioned(sql, table);
+    match mentioned.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// The distinct columns of `table` an expression mentions, in order of first mention.
+fn columns_mentioned(sql: &str, table: &Table) -> Vec<String> {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    tokens.into_iter().find_map(|t| match t {
-        Token::Word(w) => {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens {
+        if let Token::Word(w) = t {
             let name = if w.quote_style.is_some() {
                 w.value
             } else {
                 w.value.to_lowercase()
             };
-            table.column(&name).map(|c| c.name.clone())
+            if let Some(c) = table.column(&name)
+                && !out.contains(&c.name)
+            {
+                out.push(c.name.clone());
+            }
         }
-        _ => None,
-    })
+    }
+    out
 }

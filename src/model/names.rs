@@ -274,7 +274,8 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
     make_object_name(table, Some(&column_addition(columns)), Some("fkey"))
 }
 
-/// `<table>_<col>_check`, or `<table>_check` for a check that mentions no column.
+/// `<table>_<col>_check` for a check that mentions exactly one distinct column, else
+/// `<table>_check` (`AddRelationNewConstraints`; the column it is written on does not count).
 pub fn check_name(table: &str, first_column: Option<&str>) -> String {
     make_object_name(table, first_column, Some("check"))
 }
