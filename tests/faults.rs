@@ -651,3 +651,38 @@ indexes = [ { name = "idx\"; DROP TABLE users; --", columns = ["'); DROP TABLE u
     ]);
     assert_eq!(again.code, 0, "{}", again.stdout);
 }
+
+#[test]
+fn apply_shows_progress_on_a_terminal_and_nothing_extra_otherwise() {
+    let db = TestDb::new("progress");
+    let dir = schema_dir("progress", USERS);
+    // `script` gives the process a terminal.
+    let cmd = format!(
+        "{} apply --schema {} --database-url '{}' --auto-approve",
+        env!("CARGO_BIN_EXE_tableform"),
+        dir.display(),
+        db.url
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("[1/1 "),
+        "no progress on a terminal:\n{shown}"
+    );
+    assert!(shown.contains("CREATE TABLE public.users"), "{shown}");
+
+    let piped = TestDb::new("progresspipe");
+    let r = piped.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        !r.stderr.contains("[1/"),
+        "progress when not a terminal: {}",
+        r.stderr
+    );
+    assert_eq!(r.stderr, "");
+}
