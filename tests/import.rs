@@ -97,8 +97,9 @@ fn what_the_model_does_not_manage_is_counted_not_dropped() {
     assert_eq!(plan.code, 0, "{}", plan.stdout);
 }
 
-#[test]
-fn every_diff_case_round_trips_through_import() {
+/// For every diff case with a current state: load it, import it with `import` (into the given
+/// directory), and require that a plan of the result against the same database is empty.
+fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
     let root = common::root().join("tests/diff_cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -114,12 +115,13 @@ fn every_diff_case_round_trips_through_import() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let db = TestDb::new("impcase");
         db.exec(&current);
-        let out = scratch_dir("impcase").join("schema");
-        let r = import_live(&db, &out);
+        let work = scratch_dir("impcase");
+        let r = import(&db, &work);
         if r.code != 0 {
-            failures.push(format!("{name}: import failed: {}", r.stderr));
+            failures.push(format!("{name}: import failed: {}{}", r.stdout, r.stderr));
             continue;
         }
+        let out = work.join("schema");
         let plan = db.run(&[
             "plan",
             "--schema",
@@ -139,6 +141,11 @@ fn every_diff_case_round_trips_through_import() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn every_diff_case_round_trips_through_import() {
+    every_case_round_trips(|db, work| import_live(db, &work.join("schema")));
 }
 
 #[test]
@@ -277,56 +284,16 @@ fn import_never_overwrites_without_force() {
 
 #[test]
 fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
-    let root = common::root().join("tests/diff_cases");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    dirs.sort();
-    let mut failures = Vec::new();
-    for dir in dirs {
-        let current = std::fs::read_to_string(dir.join("current.sql")).unwrap_or_default();
-        if current.trim().is_empty() {
-            continue;
-        }
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let db = TestDb::new("impsqlcase");
-        db.exec(&current);
-        let work = scratch_dir("impsqlcase");
+    every_case_round_trips(|db, work| {
         let dump = work.join("dump.sql");
         std::fs::write(&dump, db.dump()).unwrap();
         let out = work.join("schema");
-        let r = run(&[
+        run(&[
             "import",
             "--from-sql",
             dump.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
-        ]);
-        if r.code != 0 {
-            failures.push(format!(
-                "{name}: import --from-sql failed: {}{}",
-                r.stdout, r.stderr
-            ));
-            continue;
-        }
-        let plan = db.run(&[
-            "plan",
-            "--schema",
-            out.to_str().unwrap(),
-            "--detailed-exitcode",
-        ]);
-        if plan.code != 0 {
-            failures.push(format!(
-                "{name}: plan after SQL import exited {}:\n{}{}",
-                plan.code, plan.stdout, plan.stderr
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+        ])
+    });
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::names::{self, quote_ident};
+use crate::model::names;
 use crate::model::types::Serial;
 use crate::model::{
     ColumnDefault, EnumType, FkAction, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
@@ -398,23 +398,10 @@ fn index(i: &Index) -> String {
     let keys: Vec<String> = i
         .keys
         .iter()
-        .map(|k| {
-            let mut s = match &k.part {
-                IndexPart::Column(c) if !k.descending && k.nulls_first.is_none() => {
-                    return c.clone();
-                }
-                IndexPart::Column(c) => quote_ident(c),
-                IndexPart::Expr(e) => format!("({})", e.sql),
-            };
-            if k.descending {
-                s.push_str(" DESC");
-            }
-            match k.nulls_first {
-                Some(true) => s.push_str(" NULLS FIRST"),
-                Some(false) => s.push_str(" NULLS LAST"),
-                None => {}
-            }
-            s
+        .map(|k| match &k.part {
+            // A bare column name is read back literally, whatever characters it holds.
+            IndexPart::Column(c) if !k.descending && k.nulls_first.is_none() => c.clone(),
+            _ => crate::plan::sql::index_key(k),
         })
         .collect();
     let mut parts = vec![

@@ -6,8 +6,8 @@ use crate::diff::{Change, Constraint};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
-    Column, ColumnDefault, FkAction, ForeignKey, Identity, Index, IndexPart, QualName, Sequence,
-    Table,
+    Column, ColumnDefault, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart, QualName,
+    Sequence, Table,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -128,26 +128,25 @@ pub fn constraint_def(c: &Constraint) -> String {
     format!("CONSTRAINT {} {body}", quote_ident(c.name()))
 }
 
+/// One index key as SQL: `email`, `"Order" DESC`, `(lower(email)) NULLS FIRST`.
+pub fn index_key(k: &IndexKey) -> String {
+    let mut s = match &k.part {
+        IndexPart::Column(c) => quote_ident(c),
+        IndexPart::Expr(e) => format!("({})", e.sql),
+    };
+    if k.descending {
+        s.push_str(" DESC");
+    }
+    match k.nulls_first {
+        Some(true) => s.push_str(" NULLS FIRST"),
+        Some(false) => s.push_str(" NULLS LAST"),
+        None => {}
+    }
+    s
+}
+
 pub fn create_index(table: &QualName, i: &Index) -> String {
-    let keys: Vec<String> = i
-        .keys
-        .iter()
-        .map(|k| {
-            let mut s = match &k.part {
-                IndexPart::Column(c) => quote_ident(c),
-                IndexPart::Expr(e) => format!("({})", e.sql),
-            };
-            if k.descending {
-                s.push_str(" DESC");
-            }
-            match k.nulls_first {
-                Some(true) => s.push_str(" NULLS FIRST"),
-                Some(false) => s.push_str(" NULLS LAST"),
-                None => {}
-            }
-            s
-        })
-        .collect();
+    let keys: Vec<String> = i.keys.iter().map(index_key).collect();
     let mut s = format!(
         "CREATE {}INDEX {} ON {}",
         if i.unique { "UNIQUE " } else { "" },
