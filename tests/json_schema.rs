@@ -25,8 +25,19 @@ fn the_committed_json_schema_is_current() {
 }
 
 /// The JSON Schema keywords the generated schema uses: type, properties, additionalProperties,
-/// required, items, enum.
+/// required, items, enum, anyOf.
 fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+    if let Some(alternatives) = schema.get("anyOf").and_then(Value::as_array) {
+        let fits = alternatives.iter().any(|alt| {
+            let mut e = Vec::new();
+            validate(alt, value, path, &mut e);
+            e.is_empty()
+        });
+        if !fits {
+            errors.push(format!("{path}: matches none of the allowed forms"));
+        }
+        return;
+    }
     if let Some(t) = schema.get("type").and_then(Value::as_str) {
         let ok = match t {
             "object" => value.is_object(),

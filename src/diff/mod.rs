@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Identity, Index, IndexPart,
-    PrimaryKey, QualName, Schema, Sequence, Table, Unique,
+    PrimaryKey, QualName, Schema, Sequence, SequenceOptions, Table, Unique,
 };
 
 pub use verdict::{Facts, Options, Verdict, judge};
@@ -68,6 +68,16 @@ pub enum Change {
         column: String,
         from: Option<Identity>,
         to: Option<Identity>,
+        /// When adding an identity: its sequence options that differ from the defaults.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        options: Vec<String>,
+    },
+    /// `ALTER TABLE t ALTER COLUMN c SET START WITH ... SET INCREMENT BY ...` (identity sequence)
+    AlterIdentity {
+        table: QualName,
+        column: String,
+        from: SequenceOptions,
+        to: SequenceOptions,
     },
     /// `CREATE SEQUENCE s AS t INCREMENT BY ... CACHE ... [NO] CYCLE`
     CreateSequence { def: Sequence },
@@ -203,6 +213,7 @@ impl Change {
             | DropColumn { table, .. }
             | AlterType { table, .. }
             | SetIdentity { table, .. }
+            | AlterIdentity { table, .. }
             | SetDefault { table, .. }
             | SetNullable { table, .. }
             | SetColumnComment { table, .. }
@@ -482,11 +493,37 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
     }
     // After SET NOT NULL: PostgreSQL only adds an identity to a NOT NULL column.
     if want.identity != have.identity {
+        let options = match (have.identity, want.identity_options()) {
+            (None, Some(o)) => {
+                let mut clauses =
+                    o.sql_differences(&SequenceOptions::defaults(&want.ty.base, o.increment));
+                if o.increment != 1 {
+                    clauses.insert(0, format!("INCREMENT BY {}", o.increment));
+                }
+                clauses
+            }
+            _ => Vec::new(),
+        };
         out.push(Change::SetIdentity {
             table: table.clone(),
             column: want.name.clone(),
             from: have.identity,
             to: want.identity,
+            options,
+        });
+    }
+    if let (Some(_), Some(_), Some(w), Some(h)) = (
+        want.identity,
+        have.identity,
+        want.identity_options(),
+        have.identity_options(),
+    ) && w != h
+    {
+        out.push(Change::AlterIdentity {
+            table: table.clone(),
+            column: want.name.clone(),
+            from: h,
+            to: w,
         });
     }
     if want.comment != have.comment {

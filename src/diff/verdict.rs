@@ -86,6 +86,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             )),
         },
         SetIdentity { .. }
+        | AlterIdentity { .. }
         | AlterSequence { .. }
         | DropSequence { .. }
         | DropEnum { .. }

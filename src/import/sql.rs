@@ -1097,6 +1097,9 @@ struct Importer {
     nextvals: HashMap<(QualName, String), QualName>,
     /// The statement being read (line, preview), for notes.
     current: (usize, String),
+    /// Identity sequence options found in the statement being read, in order of appearance;
+    /// each identity column takes the next one.
+    identity_opts: std::collections::VecDeque<SeqOpts>,
 }
 
 impl Default for Importer {
@@ -1111,6 +1114,7 @@ impl Default for Importer {
             owned: HashMap::new(),
             nextvals: HashMap::new(),
             current: (0, String::new()),
+            identity_opts: std::collections::VecDeque::new(),
         }
     }
 }
@@ -1328,7 +1332,8 @@ impl Importer {
                 Ok(())
             }
             Some("TABLE") => {
-                let toks = strip_identity_options(&st.toks, &mut Vec::new());
+                let (toks, opts) = strip_identity_options(&st.toks, &mut Vec::new());
+                self.identity_opts = opts.into();
                 for s in st.parse(toks)? {
                     match s {
                         Statement::CreateTable(ct) => self.create_table(ct),
@@ -1522,6 +1527,7 @@ impl Importer {
             nullable: true,
             default: None,
             identity: None,
+            identity_sequence: None,
             comment: None,
         };
         let mut nextval = None;
@@ -1589,6 +1595,8 @@ impl Importer {
                         Identity::ByDefault
                     });
                     col.nullable = false;
+                    let opts = self.identity_opts.pop_front().unwrap_or_default();
+                    col.identity_sequence = identity_sequence(&opts, &col.ty);
                     self.names
                         .choose(&table.schema, &table.name, Some(&name), "seq", NameKind::Relation);
                 }
@@ -2321,7 +2329,8 @@ impl Importer {
                 }
             }
             let mut seq_names = Vec::new();
-            let action = strip_identity_options(toks, &mut seq_names);
+            let (action, opts) = strip_identity_options(toks, &mut seq_names);
+            self.identity_opts = opts.into();
             for n in seq_names {
                 let q = self.new_name(&n);
                 self.names.relation(&q.schema, &q.name);
@@ -2510,9 +2519,11 @@ impl Importer {
                     Some(GeneratedAs::Always) => Identity::Always,
                     _ => Identity::ByDefault,
                 };
+                let opts = self.identity_opts.pop_front().unwrap_or_default();
                 self.with_column(tq, col, |c| {
                     c.identity = Some(id);
                     c.nullable = false;
+                    c.identity_sequence = identity_sequence(&opts, &c.ty);
                 });
                 self.names
                     .choose(&tq.schema, &tq.name, Some(col), "seq", NameKind::Relation);
@@ -2987,19 +2998,25 @@ fn rename_in_expr(e: &SqlExpr, old: &str, new: &str) -> SqlExpr {
 }
 
 /// `IDENTITY ( sequence options )` is not in sqlparser's grammar in the order pg_dump writes
-/// it; the model does not keep those options, so they are dropped. The `SEQUENCE NAME`s found
-/// are returned in `seq_names`.
+/// it, so the options are taken out of the statement and returned, one set per identity in
+/// order of appearance (an identity without options gets the defaults). The `SEQUENCE NAME`s
+/// found are returned in `seq_names`.
 fn strip_identity_options(
     toks: &[TokenWithSpan],
     seq_names: &mut Vec<Vec<String>>,
-) -> Vec<TokenWithSpan> {
+) -> (Vec<TokenWithSpan>, Vec<SeqOpts>) {
+    let mut opts = Vec::new();
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
         let is_identity = matches!(&toks[i].token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("IDENTITY"));
         out.push(toks[i].clone());
         i += 1;
-        if is_identity && matches!(toks.get(i).map(|t| &t.token), Some(Token::LParen)) {
+        let with_options = matches!(toks.get(i).map(|t| &t.token), Some(Token::LParen));
+        if is_identity && !with_options {
+            opts.push(SeqOpts::default());
+        }
+        if is_identity && with_options {
             let mut depth = 0usize;
             let start = i;
             while i < toks.len() {
@@ -3017,6 +3034,7 @@ fn strip_identity_options(
                 i += 1;
             }
             let inner = &toks[start..i];
+            opts.push(identity_seq_opts(inner));
             let sh = shapes(inner);
             if let Some(p) = sh
                 .windows(2)
@@ -3038,7 +3056,87 @@ fn strip_identity_options(
             }
         }
     }
-    out
+    (out, opts)
+}
+
+/// The options inside an identity's parentheses: `START WITH n`, `INCREMENT BY n`, `[NO]
+/// MINVALUE n`, `[NO] MAXVALUE n`, `CACHE n`, `[NO] CYCLE` (`SEQUENCE NAME x` and `AS type` are
+/// read elsewhere or implied by the column).
+fn identity_seq_opts(inner: &[TokenWithSpan]) -> SeqOpts {
+    let words: Vec<String> = shapes(inner);
+    let number = |from: usize| -> Option<(i64, usize)> {
+        let mut k = from;
+        let mut sign = 1i64;
+        if words.get(k).map(String::as_str) == Some("-") {
+            sign = -1;
+            k += 1;
+        }
+        let n: i64 = words.get(k)?.parse().ok()?;
+        Some((sign * n, k + 1))
+    };
+    let mut o = SeqOpts::default();
+    let mut k = 0;
+    while k < words.len() {
+        let w = words[k].as_str();
+        let next = words.get(k + 1).map(String::as_str);
+        match (w, next) {
+            ("START", _) | ("INCREMENT", _) => {
+                let skip = if matches!(next, Some("WITH" | "BY")) {
+                    2
+                } else {
+                    1
+                };
+                if let Some((n, end)) = number(k + skip) {
+                    if w == "START" {
+                        o.start = Some(n);
+                    } else {
+                        o.increment = Some(n);
+                    }
+                    k = end;
+                    continue;
+                }
+            }
+            ("MINVALUE", _) | ("MAXVALUE", _) | ("CACHE", _) => {
+                if let Some((n, end)) = number(k + 1) {
+                    match w {
+                        "MINVALUE" => o.min = Some(Some(n)),
+                        "MAXVALUE" => o.max = Some(Some(n)),
+                        _ => o.cache = Some(n),
+                    }
+                    k = end;
+                    continue;
+                }
+            }
+            ("NO", Some("MINVALUE")) => o.min = Some(None),
+            ("NO", Some("MAXVALUE")) => o.max = Some(None),
+            ("NO", Some("CYCLE")) => o.cycle = Some(false),
+            ("CYCLE", _) if k == 0 || words[k - 1] != "NO" => o.cycle = Some(true),
+            _ => {}
+        }
+        k += 1;
+    }
+    o
+}
+
+/// The model's identity options for options as written: the column type's defaults with the
+/// written ones over them; `None` when that is just the defaults.
+fn identity_sequence(o: &SeqOpts, ty: &DataType) -> Option<crate::model::SequenceOptions> {
+    use crate::model::SequenceOptions;
+    let increment = o.increment.unwrap_or(1);
+    let d = SequenceOptions::defaults(&ty.base, increment);
+    let min_value = o.min.flatten().unwrap_or(d.min_value);
+    let max_value = o.max.flatten().unwrap_or(d.max_value);
+    let opts = SequenceOptions {
+        start: o
+            .start
+            .unwrap_or(if increment >= 0 { min_value } else { max_value }),
+        increment,
+        min_value,
+        max_value,
+        cache: o.cache.unwrap_or(1),
+        cycle: o.cycle.unwrap_or(false),
+    };
+    Some(opts).filter(|x| *x != SequenceOptions::defaults(&ty.base, 1))
 }
 
 // ---------------------------------------------------------------------------------------------

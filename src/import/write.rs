@@ -170,6 +170,32 @@ fn familiar(ty: &crate::model::DataType) -> String {
     s
 }
 
+/// `, start = 1000, increment = 5`: the options that differ from the type's defaults.
+fn identity_options(o: &crate::model::SequenceOptions, ty: &crate::model::DataType) -> String {
+    let d = crate::model::SequenceOptions::defaults(&ty.base, o.increment);
+    let mut out = String::new();
+    let mut put = |key: &str, value: String, default: String| {
+        if value != default {
+            out.push_str(&format!(", {key} = {value}"));
+        }
+    };
+    put("start", o.start.to_string(), d.start.to_string());
+    put("increment", o.increment.to_string(), "1".to_string());
+    put(
+        "min_value",
+        o.min_value.to_string(),
+        d.min_value.to_string(),
+    );
+    put(
+        "max_value",
+        o.max_value.to_string(),
+        d.max_value.to_string(),
+    );
+    put("cache", o.cache.to_string(), d.cache.to_string());
+    put("cycle", o.cycle.to_string(), d.cycle.to_string());
+    out
+}
+
 fn action(a: FkAction) -> &'static str {
     match a {
         FkAction::NoAction => "no action",
@@ -249,10 +275,18 @@ fn table(t: &Table) -> String {
             if let (Some(ColumnDefault::Expr(e)), None) = (&c.default, serial) {
                 extra.push(format!("default = {}", string(&natural(e, &c.ty))));
             }
-            match c.identity {
-                Some(Identity::Always) => extra.push("identity = \"always\"".into()),
-                Some(Identity::ByDefault) => extra.push("identity = \"by default\"".into()),
-                None => {}
+            if let Some(kind) = c.identity {
+                let generated = match kind {
+                    Identity::Always => "\"always\"",
+                    Identity::ByDefault => "\"by default\"",
+                };
+                match c.identity_sequence {
+                    None => extra.push(format!("identity = {generated}")),
+                    Some(o) => extra.push(format!(
+                        "identity = {{ generated = {generated}{} }}",
+                        identity_options(&o, &c.ty)
+                    )),
+                }
             }
             if column_unique(&c.name) {
                 extra.push("unique = true".into());

@@ -8,7 +8,8 @@ use tokio_postgres::{Client, Row};
 use crate::model::types::TypeError;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table, Unique,
+    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
+    Table, Unique,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +44,8 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
        CASE WHEN et.typtype IN ('e', 'd', 'c') OR etn.nspname NOT IN ('pg_catalog', 'information_schema')
             THEN etn.nspname END,
        et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text,
-       pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text)
+       pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
+       seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -52,7 +54,9 @@ JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THE
 JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN LATERAL (
-    SELECT s.oid, s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    SELECT s.oid, s.relname, ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
+    FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    JOIN pg_sequence ps ON ps.seqrelid = s.oid
     WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
       AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
     LIMIT 1) seq ON true
@@ -251,12 +255,25 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
+    let identity_sequence = match (identity, r.get::<_, Option<i64>>(14)) {
+        (Some(_), Some(start)) => Some(SequenceOptions {
+            start,
+            increment: r.get(15),
+            min_value: r.get(16),
+            max_value: r.get(17),
+            cache: r.get(18),
+            cycle: r.get(19),
+        })
+        .filter(|o| *o != SequenceOptions::defaults(&ty.base, o.increment) || o.increment != 1),
+        _ => None,
+    };
     Ok(Column {
         name,
         ty,
         nullable: !r.get::<_, bool>(4),
         default,
         identity,
+        identity_sequence,
         comment: r.get(6),
     })
 }

@@ -64,8 +64,72 @@ pub struct RawColumn {
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<String>>,
     pub check: Option<Sp<String>>,
-    pub identity: Option<Sp<String>>,
+    pub identity: Option<RawIdentity>,
     pub comment: Option<Sp<String>>,
+}
+
+/// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
+#[derive(Debug)]
+pub struct RawIdentity {
+    pub generated: Sp<String>,
+    pub start: Option<Sp<i64>>,
+    pub increment: Option<Sp<i64>>,
+    pub min_value: Option<Sp<i64>>,
+    pub max_value: Option<Sp<i64>>,
+    pub cache: Option<Sp<i64>>,
+    pub cycle: Option<Sp<bool>>,
+}
+
+fn read_identity(c: &Fields<'_, '_>, p: &mut Problems) -> Option<RawIdentity> {
+    let v = c.raw("identity")?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(RawIdentity {
+            generated: Sp {
+                value: s.to_string(),
+                loc: c.loc(v.span()),
+            },
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: None,
+        }),
+        DeValue::Table(t) => {
+            let f = Fields::new(c.file, t, "identity", spec::IDENTITY);
+            let generated = f.string(p, "generated");
+            if generated.is_none() && t.get("generated").is_none() {
+                p.push(
+                    Diagnostic::new(c.loc(v.span()), "identity has no `generated`")
+                        .label("missing `generated = \"always\"` or \"by default\""),
+                );
+            }
+            let out = RawIdentity {
+                start: f.integer(p, "start"),
+                increment: f.integer(p, "increment"),
+                min_value: f.integer(p, "min_value"),
+                max_value: f.integer(p, "max_value"),
+                cache: f.integer(p, "cache"),
+                cycle: f.boolean(p, "cycle"),
+                generated: generated?,
+            };
+            f.finish(p);
+            Some(out)
+        }
+        other => {
+            p.push(
+                Diagnostic::new(
+                    c.loc(v.span()),
+                    format!(
+                        "`identity` of column must be a string or a table, not {}",
+                        type_name(other)
+                    ),
+                )
+                .label("expected \"always\", \"by default\" or { generated = ..., start = ... }"),
+            );
+            None
+        }
+    }
 }
 
 /// A named list of columns: a primary key or a unique constraint.
@@ -498,7 +562,7 @@ fn read_column(
         on_delete: c.string(p, "on_delete"),
         on_update: c.string(p, "on_update"),
         check: c.string(p, "check"),
-        identity: c.string(p, "identity"),
+        identity: read_identity(&c, p),
         comment: c.string(p, "comment"),
     };
     c.finish(p);

@@ -6,7 +6,8 @@ use crate::model::names::{self, MAX_IDENT};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table, Unique,
+    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
+    Table, Unique,
 };
 
 use super::diag::{Diagnostic, Loc};
@@ -52,18 +53,28 @@ const BUILTIN_TYPES: &[&str] = &[
 /// Reads `identity = "always" | "by default"`, which needs an integer column without a default.
 fn identity(
     p: &mut Problems,
-    i: &Sp<String>,
+    i: &super::raw::RawIdentity,
     c: &super::raw::RawColumn,
     ty: Option<&DataType>,
     serial: bool,
-) -> Option<Identity> {
-    let kind = match i.value.trim().to_lowercase().replace('_', " ").as_str() {
+) -> Option<(Identity, Option<SequenceOptions>)> {
+    let kind = match i
+        .generated
+        .value
+        .trim()
+        .to_lowercase()
+        .replace('_', " ")
+        .as_str()
+    {
         "always" => Identity::Always,
         "by default" => Identity::ByDefault,
         _ => {
             p.push(
-                Diagnostic::new(i.loc.clone(), format!("unknown identity `{}`", i.value))
-                    .label("expected \"always\" or \"by default\""),
+                Diagnostic::new(
+                    i.generated.loc.clone(),
+                    format!("unknown identity `{}`", i.generated.value),
+                )
+                .label("expected \"always\" or \"by default\""),
             );
             return None;
         }
@@ -78,7 +89,7 @@ fn identity(
     if serial || c.default.is_some() {
         p.push(
             Diagnostic::new(
-                i.loc.clone(),
+                i.generated.loc.clone(),
                 format!(
                     "identity column `{}` cannot also have a default or be serial",
                     c.name.value
@@ -102,7 +113,89 @@ fn identity(
         );
         return None;
     }
-    Some(kind)
+    let base = ty.map_or(BaseType::BigInt, |t| t.base.clone());
+    let given = (
+        &i.start,
+        &i.increment,
+        &i.min_value,
+        &i.max_value,
+        &i.cache,
+        &i.cycle,
+    );
+    let opts = sequence_options(
+        p,
+        &base,
+        given,
+        &format!("identity of column `{}`", c.name.value),
+        &i.generated.loc,
+    );
+    // The defaults are not written down, as the catalog side does not either.
+    let opts = Some(opts).filter(|o| *o != SequenceOptions::defaults(&base, 1));
+    Some((kind, opts))
+}
+
+type GivenOptions<'a> = (
+    &'a Option<Sp<i64>>,
+    &'a Option<Sp<i64>>,
+    &'a Option<Sp<i64>>,
+    &'a Option<Sp<i64>>,
+    &'a Option<Sp<i64>>,
+    &'a Option<Sp<bool>>,
+);
+
+/// A sequence's options: the declared ones over PostgreSQL's defaults for the type, checked the
+/// way `CREATE SEQUENCE` checks them.
+fn sequence_options(
+    p: &mut Problems,
+    base: &BaseType,
+    given: GivenOptions<'_>,
+    what: &str,
+    at: &Loc,
+) -> SequenceOptions {
+    let (start, increment, min_value, max_value, cache, cycle) = given;
+    let v = |o: &Option<Sp<i64>>| o.as_ref().map(|x| x.value);
+    let inc = v(increment).unwrap_or(1);
+    if let Some(i) = increment
+        && inc == 0
+    {
+        p.push(Diagnostic::new(i.loc.clone(), "sequence increment cannot be zero").label("zero"));
+    }
+    let d = SequenceOptions::defaults(base, inc);
+    let min = v(min_value).unwrap_or(d.min_value);
+    let max = v(max_value).unwrap_or(d.max_value);
+    let opts = SequenceOptions {
+        start: v(start).unwrap_or(if inc >= 0 { min } else { max }),
+        increment: inc,
+        min_value: min,
+        max_value: max,
+        cache: v(cache).unwrap_or(1),
+        cycle: cycle.as_ref().is_some_and(|b| b.value),
+    };
+    let (type_min, type_max) = crate::model::integer_range(base);
+    let loc = min_value
+        .as_ref()
+        .or(max_value.as_ref())
+        .or(start.as_ref())
+        .map_or(at.clone(), |x| x.loc.clone());
+    if opts.min_value >= opts.max_value
+        || opts.start < opts.min_value
+        || opts.start > opts.max_value
+        || opts.min_value < type_min
+        || opts.max_value > type_max
+    {
+        p.push(Diagnostic::new(loc, format!("{what} has inconsistent bounds")).label(format!(
+            "needs {type_min} <= min_value ({}) < max_value ({}) <= {type_max}, with start ({}) between them",
+            opts.min_value, opts.max_value, opts.start
+        )));
+    }
+    if let Some(c) = cache
+        && opts.cache < 1
+    {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "sequence cache must be at least 1").label("too small"),
+        );
+    }
+    opts
 }
 
 /// The `[settings]` of a schema, if any.
@@ -169,57 +262,30 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
         },
         None => DataType::new(BaseType::BigInt),
     };
-    let (type_min, type_max) = match data_type.base {
-        BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    };
-    let v = |o: &Option<Sp<i64>>| o.as_ref().map(|x| x.value);
-    let increment = v(&s.increment).unwrap_or(1);
-    if let Some(i) = &s.increment
-        && increment == 0
-    {
-        p.push(Diagnostic::new(i.loc.clone(), "sequence increment cannot be zero").label("zero"));
-    }
-    let ascending = increment >= 0;
-    let min_value = v(&s.min_value).unwrap_or(if ascending { 1 } else { type_min });
-    let max_value = v(&s.max_value).unwrap_or(if ascending { type_max } else { -1 });
-    let start = v(&s.start).unwrap_or(if ascending { min_value } else { max_value });
-    let cache = v(&s.cache).unwrap_or(1);
-    let loc = s
-        .min_value
-        .as_ref()
-        .or(s.max_value.as_ref())
-        .or(s.start.as_ref())
-        .map_or(s.name.loc.clone(), |x| x.loc.clone());
-    if min_value >= max_value
-        || start < min_value
-        || start > max_value
-        || min_value < type_min
-        || max_value > type_max
-    {
-        p.push(
-            Diagnostic::new(loc, format!("sequence {name} has inconsistent bounds")).label(format!(
-                "needs {type_min} <= min_value ({min_value}) < max_value ({max_value}) <= {type_max}, with start ({start}) between them"
-            )),
-        );
-    }
-    if let Some(c) = &s.cache
-        && cache < 1
-    {
-        p.push(
-            Diagnostic::new(c.loc.clone(), "sequence cache must be at least 1").label("too small"),
-        );
-    }
+    let given = (
+        &s.start,
+        &s.increment,
+        &s.min_value,
+        &s.max_value,
+        &s.cache,
+        &s.cycle,
+    );
+    let o = sequence_options(
+        p,
+        &data_type.base,
+        given,
+        &format!("sequence {name}"),
+        &s.name.loc,
+    );
     Sequence {
         name,
         data_type,
-        start,
-        increment,
-        min_value,
-        max_value,
-        cache,
-        cycle: s.cycle.as_ref().is_some_and(|b| b.value),
+        start: o.start,
+        increment: o.increment,
+        min_value: o.min_value,
+        max_value: o.max_value,
+        cache: o.cache,
+        cycle: o.cycle,
     }
 }
 
@@ -539,10 +605,11 @@ fn resolve_table(
             );
         }
         let comment = c.comment.as_ref().map(|s| s.value.clone());
-        let identity = c
+        let (identity, identity_sequence) = c
             .identity
             .as_ref()
-            .and_then(|i| identity(p, i, c, ty.as_ref(), serial));
+            .and_then(|i| identity(p, i, c, ty.as_ref(), serial))
+            .map_or((None, None), |(k, o)| (Some(k), o));
         columns.push(Column {
             name: c.name.value.clone(),
             ty: ty.unwrap_or(DataType::new(BaseType::Text)),
@@ -550,6 +617,7 @@ fn resolve_table(
             nullable: nullable && !pk && !serial && identity.is_none(),
             default,
             identity,
+            identity_sequence,
             comment,
         });
     }

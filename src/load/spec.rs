@@ -20,6 +20,8 @@ pub enum Kind {
     Tables(&'static [Field]),
     /// `[key.NAME]` sections, each a table with these keys.
     Sections(&'static [Field]),
+    /// Either a string from a fixed set, or an inline table with these keys.
+    OneOfOrTable(&'static [&'static str], &'static [Field]),
 }
 
 pub struct Field {
@@ -105,10 +107,26 @@ pub const COLUMN: &[Field] = &[
     ),
     f(
         "identity",
-        Kind::OneOf(&["always", "by default"]),
-        "GENERATED ALWAYS|BY DEFAULT AS IDENTITY (an integer column, no default).",
+        Kind::OneOfOrTable(GENERATED, IDENTITY),
+        "GENERATED ALWAYS|BY DEFAULT AS IDENTITY (an integer column, no default); a table to set its sequence's options.",
     ),
     f("comment", Kind::Str, "Column comment."),
+];
+
+pub const GENERATED: &[&str] = &["always", "by default"];
+
+pub const IDENTITY: &[Field] = &[
+    req(
+        "generated",
+        Kind::OneOf(GENERATED),
+        "\"always\" or \"by default\".",
+    ),
+    f("start", Kind::Int, "START WITH."),
+    f("increment", Kind::Int, "INCREMENT BY (default 1)."),
+    f("min_value", Kind::Int, "MINVALUE."),
+    f("max_value", Kind::Int, "MAXVALUE."),
+    f("cache", Kind::Int, "CACHE (default 1)."),
+    f("cycle", Kind::Bool, "CYCLE (default false)."),
 ];
 
 pub const NAMED_COLUMNS: &[Field] = &[
@@ -279,6 +297,9 @@ fn field(f: &Field) -> Value {
         Kind::Strings => json!({ "type": "array", "items": { "type": "string" } }),
         Kind::Table(fields) => object(fields),
         Kind::Tables(fields) => json!({ "type": "array", "items": object(fields) }),
+        Kind::OneOfOrTable(values, fields) => {
+            json!({ "anyOf": [{ "type": "string", "enum": values }, object(fields)] })
+        }
         Kind::Sections(fields) => {
             json!({ "type": "object", "additionalProperties": object(fields) })
         }

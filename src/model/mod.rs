@@ -143,6 +143,9 @@ pub struct Column {
     /// `GENERATED ALWAYS|BY DEFAULT AS IDENTITY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The options of the identity's sequence; `None` means the defaults for the column's type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_sequence: Option<SequenceOptions>,
     pub comment: Option<String>,
 }
 
@@ -151,6 +154,103 @@ pub struct Column {
 pub enum Identity {
     Always,
     ByDefault,
+}
+
+/// The options of a sequence (an identity column's, or a standalone one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+impl SequenceOptions {
+    /// PostgreSQL's defaults for a sequence of this integer type with this increment: ascending
+    /// ones count from 1 to the type's maximum, descending ones from -1 down to its minimum.
+    pub fn defaults(base: &BaseType, increment: i64) -> Self {
+        let (type_min, type_max) = integer_range(base);
+        let ascending = increment >= 0;
+        let (min_value, max_value) = if ascending {
+            (1, type_max)
+        } else {
+            (type_min, -1)
+        };
+        Self {
+            start: if ascending { min_value } else { max_value },
+            increment,
+            min_value,
+            max_value,
+            cache: 1,
+            cycle: false,
+        }
+    }
+
+    /// The options that differ from `defaults`, as `CREATE SEQUENCE` options.
+    pub fn sql_differences(&self, defaults: &SequenceOptions) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.start != defaults.start {
+            out.push(format!("START WITH {}", self.start));
+        }
+        if self.increment != defaults.increment {
+            out.push(format!("INCREMENT BY {}", self.increment));
+        }
+        if self.min_value != defaults.min_value {
+            out.push(format!("MINVALUE {}", self.min_value));
+        }
+        if self.max_value != defaults.max_value {
+            out.push(format!("MAXVALUE {}", self.max_value));
+        }
+        if self.cache != defaults.cache {
+            out.push(format!("CACHE {}", self.cache));
+        }
+        if self.cycle != defaults.cycle {
+            out.push(if self.cycle {
+                "CYCLE".into()
+            } else {
+                "NO CYCLE".into()
+            });
+        }
+        out
+    }
+}
+
+/// The range of smallint, integer or bigint (bigint's for anything else).
+pub fn integer_range(base: &BaseType) -> (i64, i64) {
+    match base {
+        BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    }
+}
+
+impl Column {
+    /// The identity's sequence options, with the type's defaults filled in.
+    pub fn identity_options(&self) -> Option<SequenceOptions> {
+        self.identity?;
+        Some(
+            self.identity_sequence
+                .unwrap_or_else(|| SequenceOptions::defaults(&self.ty.base, 1)),
+        )
+    }
+
+    /// `GENERATED ... AS IDENTITY [ (options that differ from the defaults) ]`.
+    pub fn identity_sql(&self) -> Option<String> {
+        let kind = self.identity?;
+        let opts = self.identity_options()?;
+        let diff = opts.sql_differences(&SequenceOptions::defaults(&self.ty.base, opts.increment));
+        let mut diff = diff;
+        if opts.increment != 1 {
+            diff.insert(0, format!("INCREMENT BY {}", opts.increment));
+        }
+        Some(if diff.is_empty() {
+            kind.sql().to_string()
+        } else {
+            format!("{} ({})", kind.sql(), diff.join(" "))
+        })
+    }
 }
 
 impl Identity {

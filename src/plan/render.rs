@@ -53,6 +53,15 @@ pub fn summarise(change: &Change) -> String {
             Some(i) => format!("column {}: {}", quote_ident(column), i.sql().to_lowercase()),
             None => format!("column {}: drop identity", quote_ident(column)),
         },
+        AlterIdentity {
+            column, from, to, ..
+        } => {
+            format!(
+                "column {}: identity {}",
+                quote_ident(column),
+                to.sql_differences(from).join(", ")
+            )
+        }
         CreateSequence { def } => format!(
             "create sequence ({}, start {}, increment {})",
             def.data_type, def.start, def.increment
