@@ -279,3 +279,36 @@ fn drift_reports_errors_with_exit_1() {
         r.stderr
     );
 }
+
+#[test]
+fn colour_on_a_terminal_unless_no_color_or_the_flag() {
+    let db = TestDb::new("colour");
+    let on_terminal = |extra: &str, no_color_env: bool| {
+        let cmd = format!(
+            "{} plan --schema {} --database-url '{}' {extra}",
+            env!("CARGO_BIN_EXE_tableform"),
+            common::root().join(SHOPPING_POINTS).display(),
+            db.url
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+        if no_color_env {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(
+        on_terminal("", false).contains("\u{1b}[32m+"),
+        "no colour on a terminal"
+    );
+    assert!(
+        !on_terminal("", true).contains('\u{1b}'),
+        "colour despite NO_COLOR"
+    );
+    assert!(
+        !on_terminal("--no-color", false).contains('\u{1b}'),
+        "colour despite --no-color"
+    );
+    let piped = db.run(&["plan", "--schema", SHOPPING_POINTS]);
+    assert!(!piped.stdout.contains('\u{1b}'), "colour in a pipe");
+}
