@@ -23,12 +23,31 @@ pub struct RawSequence {
     pub name: Sp<String>,
     pub schema: Option<Sp<String>>,
     pub data_type: Option<Sp<String>>,
+    pub options: RawSeqOptions,
+}
+
+/// The options a sequence (standalone, or an identity's) may declare.
+#[derive(Debug, Default)]
+pub struct RawSeqOptions {
     pub start: Option<Sp<i64>>,
     pub increment: Option<Sp<i64>>,
     pub min_value: Option<Sp<i64>>,
     pub max_value: Option<Sp<i64>>,
     pub cache: Option<Sp<i64>>,
     pub cycle: Option<Sp<bool>>,
+}
+
+impl RawSeqOptions {
+    fn read(f: &Fields<'_, '_>, p: &mut Problems) -> Self {
+        Self {
+            start: f.integer(p, "start"),
+            increment: f.integer(p, "increment"),
+            min_value: f.integer(p, "min_value"),
+            max_value: f.integer(p, "max_value"),
+            cache: f.integer(p, "cache"),
+            cycle: f.boolean(p, "cycle"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -72,12 +91,7 @@ pub struct RawColumn {
 #[derive(Debug)]
 pub struct RawIdentity {
     pub generated: Sp<String>,
-    pub start: Option<Sp<i64>>,
-    pub increment: Option<Sp<i64>>,
-    pub min_value: Option<Sp<i64>>,
-    pub max_value: Option<Sp<i64>>,
-    pub cache: Option<Sp<i64>>,
-    pub cycle: Option<Sp<bool>>,
+    pub options: RawSeqOptions,
 }
 
 fn read_identity(c: &Fields<'_, '_>, p: &mut Problems) -> Option<RawIdentity> {
@@ -88,12 +102,7 @@ fn read_identity(c: &Fields<'_, '_>, p: &mut Problems) -> Option<RawIdentity> {
                 value: s.to_string(),
                 loc: c.loc(v.span()),
             },
-            start: None,
-            increment: None,
-            min_value: None,
-            max_value: None,
-            cache: None,
-            cycle: None,
+            options: RawSeqOptions::default(),
         }),
         DeValue::Table(t) => {
             let f = Fields::new(c.file, t, "identity", spec::IDENTITY);
@@ -105,12 +114,7 @@ fn read_identity(c: &Fields<'_, '_>, p: &mut Problems) -> Option<RawIdentity> {
                 );
             }
             let out = RawIdentity {
-                start: f.integer(p, "start"),
-                increment: f.integer(p, "increment"),
-                min_value: f.integer(p, "min_value"),
-                max_value: f.integer(p, "max_value"),
-                cache: f.integer(p, "cache"),
-                cycle: f.boolean(p, "cycle"),
+                options: RawSeqOptions::read(&f, p),
                 generated: generated?,
             };
             f.finish(p);
@@ -245,12 +249,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
             decls.sequences.push(RawSequence {
                 schema: f.string(p, "schema"),
                 data_type: f.string(p, "type"),
-                start: f.integer(p, "start"),
-                increment: f.integer(p, "increment"),
-                min_value: f.integer(p, "min_value"),
-                max_value: f.integer(p, "max_value"),
-                cache: f.integer(p, "cache"),
-                cycle: f.boolean(p, "cycle"),
+                options: RawSeqOptions::read(&f, p),
                 name,
             });
             f.finish(p);

@@ -114,14 +114,7 @@ fn identity(
         return None;
     }
     let base = ty.map_or(BaseType::BigInt, |t| t.base.clone());
-    let given = (
-        &i.start,
-        &i.increment,
-        &i.min_value,
-        &i.max_value,
-        &i.cache,
-        &i.cycle,
-    );
+    let given = &i.options;
     let opts = sequence_options(
         p,
         &base,
@@ -134,25 +127,23 @@ fn identity(
     Some((kind, opts))
 }
 
-type GivenOptions<'a> = (
-    &'a Option<Sp<i64>>,
-    &'a Option<Sp<i64>>,
-    &'a Option<Sp<i64>>,
-    &'a Option<Sp<i64>>,
-    &'a Option<Sp<i64>>,
-    &'a Option<Sp<bool>>,
-);
-
 /// A sequence's options: the declared ones over PostgreSQL's defaults for the type, checked the
 /// way `CREATE SEQUENCE` checks them.
 fn sequence_options(
     p: &mut Problems,
     base: &BaseType,
-    given: GivenOptions<'_>,
+    given: &super::raw::RawSeqOptions,
     what: &str,
     at: &Loc,
 ) -> SequenceOptions {
-    let (start, increment, min_value, max_value, cache, cycle) = given;
+    let super::raw::RawSeqOptions {
+        start,
+        increment,
+        min_value,
+        max_value,
+        cache,
+        cycle,
+    } = given;
     let v = |o: &Option<Sp<i64>>| o.as_ref().map(|x| x.value);
     let inc = v(increment).unwrap_or(1);
     if let Some(i) = increment
@@ -262,14 +253,7 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
         },
         None => DataType::new(BaseType::BigInt),
     };
-    let given = (
-        &s.start,
-        &s.increment,
-        &s.min_value,
-        &s.max_value,
-        &s.cache,
-        &s.cycle,
-    );
+    let given = &s.options;
     let o = sequence_options(
         p,
         &data_type.base,
