@@ -686,3 +686,43 @@ fn apply_shows_progress_on_a_terminal_and_nothing_extra_otherwise() {
     );
     assert_eq!(r.stderr, "");
 }
+
+#[test]
+fn a_failure_inside_a_batch_of_new_objects_still_names_its_step() {
+    let db = TestDb::new("batchfail");
+    let dir = schema_dir(
+        "batchfail",
+        r#"
+[table.a]
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+
+[table.b]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "a_id", type = "integer", references = "a(id)" },
+  { name = "x", type = "integer", check = "no_such_function(x) > 0" },
+]
+
+[table.c]
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+"#,
+    );
+    let before = db.dump();
+    let r = db.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    // Steps on new objects go to the server in one batch; the failure is still attributed.
+    assert!(
+        r.stderr
+            .contains("error: step 2 of 4 failed, everything was rolled back:"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("CREATE TABLE public.b ("), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("ERROR:  function no_such_function(integer) does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), before, "a failed batch left something behind");
+}

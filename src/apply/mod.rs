@@ -76,6 +76,9 @@ pub enum ApplyError {
         message: String,
         dropped: bool,
     },
+    /// A batch of steps failed; the caller re-runs them one by one to name the failing step.
+    #[error("a batch of steps failed")]
+    BatchFailed,
     #[error("{0}")]
     Database(String),
 }
@@ -114,7 +117,31 @@ pub async fn apply(
         .steps
         .iter()
         .partition(|s| !(opts.concurrent_indexes && s.phase == Phase::Indexes));
-    if let Err(e) = transaction(client, plan, (scope, judging), opts, &in_tx, &mut on_step).await {
+    let batched = early_commit_point(plan, &in_tx).is_none();
+    let mut outcome = transaction(
+        client,
+        plan,
+        (scope, judging),
+        (opts, batched),
+        &in_tx,
+        &mut on_step,
+    )
+    .await;
+    if matches!(outcome, Err(ApplyError::BatchFailed)) {
+        // A batch does not say which of its statements failed: roll back and run the same steps
+        // one at a time, which stops at the failing one with its SQL and the server's message.
+        let _ = client.batch_execute("ROLLBACK").await;
+        outcome = transaction(
+            client,
+            plan,
+            (scope, judging),
+            (opts, false),
+            &in_tx,
+            &mut on_step,
+        )
+        .await;
+    }
+    if let Err(e) = outcome {
         // If the connection is gone, the server has rolled back already.
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(e);
@@ -140,11 +167,13 @@ async fn begin(client: &Client, opts: &ApplyOptions) -> Result<(), ApplyError> {
     Ok(())
 }
 
+/// `batched`: send runs of steps that only touch objects the plan creates in one round trip (a
+/// failure then comes back as [`ApplyError::BatchFailed`], for the caller to retry step by step).
 async fn transaction(
     client: &Client,
     plan: &Plan,
     (scope, judging): (&Scope, &Options),
-    opts: &ApplyOptions,
+    (opts, batched): (&ApplyOptions, bool),
     steps: &[&Step],
     on_step: &mut impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
@@ -161,16 +190,37 @@ async fn transaction(
     recheck_data(client, plan, judging).await?;
     let commit_after = early_commit_point(plan, steps);
     let total = steps.len();
-    for (i, step) in steps.iter().enumerate() {
-        on_step(i, &step.sql);
-        run_step(client, (i, total), step, opts).await?;
+    let mut i = 0;
+    while i < steps.len() {
+        on_step(i, &steps[i].sql);
+        let run = if batched {
+            uncontended_run(&steps[i..])
+        } else {
+            0
+        };
+        if run > 1 {
+            let sql: Vec<&str> = steps[i..i + run].iter().map(|s| s.sql.as_str()).collect();
+            if client.batch_execute(&sql.join(";\n")).await.is_err() {
+                return Err(ApplyError::BatchFailed);
+            }
+            i += run;
+            continue;
+        }
+        run_step(client, (i, total), steps[i], opts).await?;
         if commit_after == Some(i) {
             client.batch_execute("COMMIT").await?;
             begin(client, opts).await?;
         }
+        i += 1;
     }
     client.batch_execute("COMMIT").await?;
     Ok(())
+}
+
+/// How many steps from the start of `steps` only touch objects the plan creates (they cannot wait
+/// for another session's lock, so they need no savepoint and can share a round trip).
+fn uncontended_run(steps: &[&Step]) -> usize {
+    steps.iter().take_while(|s| !s.contended).count()
 }
 
 /// PostgreSQL refuses to use an enum value added in the same transaction ("unsafe use of new

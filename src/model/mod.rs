@@ -412,8 +412,24 @@ pub fn fingerprint(schema: &Schema) -> String {
         schema.enums.values().collect::<Vec<_>>(),
         schema.sequences.values().collect::<Vec<_>>(),
     );
-    let json = serde_json::to_vec(&canonical).expect("the schema model always serialises");
-    format!("sha256:{}", hex::encode(Sha256::digest(&json)))
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &canonical).expect("the schema model always serialises");
+    format!("sha256:{}", hex::encode(hasher.0.finalize()))
+}
+
+/// Feeds serialised bytes straight into a hash, so that hashing a large schema or plan needs no
+/// buffer the size of its JSON.
+pub struct HashWriter(pub sha2::Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -89,13 +89,14 @@ impl PlanFile {
         file
     }
 
-    fn compute_checksum(&self) -> String {
-        let unsigned = PlanFile {
-            checksum: String::new(),
-            ..self.clone()
-        };
-        let bytes = serde_json::to_vec(&unsigned).unwrap_or_default();
-        format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+    /// The checksum of the document with an empty `checksum`, streamed into the hash (a plan of
+    /// thousands of tables is neither cloned nor held as one JSON string).
+    fn compute_checksum(&mut self) -> String {
+        let saved = std::mem::take(&mut self.checksum);
+        let mut hasher = crate::model::HashWriter(Sha256::new());
+        let _ = serde_json::to_writer(&mut hasher, &*self);
+        self.checksum = saved;
+        format!("sha256:{}", hex::encode(hasher.0.finalize()))
     }
 
     /// The document as written to disk: pretty JSON with a final newline.
@@ -112,11 +113,17 @@ impl PlanFile {
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|e| PlanFileError::Malformed(format!("not UTF-8 text ({e})")))?;
-        // Read the version first, so an old or new file gets the right message.
-        let probe: serde_json::Value =
+        // Read the version first, so an old or new file gets the right message (without holding
+        // the whole document as a JSON value).
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<serde_json::Value>,
+        }
+        let version: Version =
             serde_json::from_str(text).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
-        match probe
-            .get("format_version")
+        match version
+            .format_version
+            .as_ref()
             .and_then(serde_json::Value::as_u64)
         {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
@@ -127,9 +134,10 @@ impl PlanFile {
             }
             None => return Err(PlanFileError::Malformed("no `format_version`".into())),
         }
-        let file: PlanFile =
-            serde_json::from_value(probe).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
-        if file.checksum != file.compute_checksum() {
+        let mut file: PlanFile =
+            serde_json::from_str(text).map_err(|e| PlanFileError::Malformed(e.to_string()))?;
+        let expected = file.compute_checksum();
+        if file.checksum != expected {
             return Err(PlanFileError::Tampered);
         }
         // Fingerprints and SQL are only comparable within one version of tableform.
