@@ -15,7 +15,7 @@ use tokio_postgres::error::SqlState;
 use crate::diff::{self, Change, Options, Verdict};
 use crate::inspect::{self, connect::reason};
 use crate::model::names::quote_literal;
-use crate::model::{self, Schema, Scope};
+use crate::model::{self, Scope};
 use crate::plan::Plan;
 use crate::plan::{Phase, Step};
 
@@ -415,9 +415,4 @@ async fn take_lock(client: &Client, wait: Duration) -> Result<(), ApplyError> {
         tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(start.elapsed())))
             .await;
     }
-}
-
-/// The live schema's fingerprint as `apply` will compute it.
-pub fn live_fingerprint(live: &Schema) -> String {
-    model::fingerprint(live)
 }

@@ -24,7 +24,7 @@
 //!   extensions...) are listed in `skipped` with their line and the reason, as are parts of a
 //!   statement that were left out (a column's collation, an operator class...).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -35,7 +35,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
 
-use crate::model::names::{self, column_addition, make_object_name};
+use crate::model::names::{self, NameKind, Namer, column_addition};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
@@ -510,11 +510,7 @@ fn shapes(toks: &[TokenWithSpan]) -> Vec<String> {
 /// An identifier as PostgreSQL stores it: quoted ones as written, others folded to lower case,
 /// both cut to 63 bytes.
 fn fold(id: &ast::Ident) -> String {
-    if id.quote_style.is_some() {
-        names::truncate_ident(&id.value)
-    } else {
-        names::truncate_ident(&id.value.to_ascii_lowercase())
-    }
+    names::fold_ident(id)
 }
 
 fn fold_word(w: &Word) -> String {
@@ -574,170 +570,6 @@ fn parse_name_text(text: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL's default names
-
-/// Hands out the names PostgreSQL gives unnamed objects, avoiding names already taken in the
-/// schema the way it does: `ChooseRelationName` for indexes and the indexes of primary keys and
-/// unique constraints (a relation name; constraints also avoid constraint names),
-/// `ChooseConstraintName` for checks and foreign keys (constraint names only).
-#[derive(Default)]
-struct Namer {
-    relations: HashMap<String, HashSet<String>>,
-    constraints: HashMap<String, HashSet<String>>,
-}
-
-impl Namer {
-    fn relation(&mut self, ns: &str, name: &str) {
-        self.relations
-            .entry(ns.to_string())
-            .or_default()
-            .insert(name.to_string());
-    }
-
-    fn constraint(&mut self, ns: &str, name: &str) {
-        self.constraints
-            .entry(ns.to_string())
-            .or_default()
-            .insert(name.to_string());
-    }
-
-    fn forget(&mut self, ns: &str, name: &str) {
-        if let Some(s) = self.relations.get_mut(ns) {
-            s.remove(name);
-        }
-        if let Some(s) = self.constraints.get_mut(ns) {
-            s.remove(name);
-        }
-    }
-
-    fn has_relation(&self, ns: &str, name: &str) -> bool {
-        self.relations.get(ns).is_some_and(|s| s.contains(name))
-    }
-
-    fn has_constraint(&self, ns: &str, name: &str) -> bool {
-        self.constraints.get(ns).is_some_and(|s| s.contains(name))
-    }
-
-    fn choose(
-        &mut self,
-        ns: &str,
-        n1: &str,
-        n2: Option<&str>,
-        label: &str,
-        kind: NameKind,
-    ) -> String {
-        for pass in 0usize.. {
-            let l = if pass == 0 {
-                label.to_string()
-            } else {
-                format!("{label}{pass}")
-            };
-            let name = make_object_name(n1, n2, Some(&l));
-            let taken = match kind {
-                NameKind::Relation => self.has_relation(ns, &name),
-                NameKind::KeyConstraint => {
-                    self.has_relation(ns, &name) || self.has_constraint(ns, &name)
-                }
-                NameKind::Constraint => self.has_constraint(ns, &name),
-            };
-            if !taken {
-                self.given(ns, &name, kind);
-                return name;
-            }
-        }
-        unreachable!("some numbered name is always free")
-    }
-
-    fn given(&mut self, ns: &str, name: &str, kind: NameKind) {
-        if kind != NameKind::Constraint {
-            self.relation(ns, name);
-        }
-        if kind != NameKind::Relation {
-            self.constraint(ns, name);
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum NameKind {
-    /// An index, a sequence.
-    Relation,
-    /// A primary key or unique constraint: a constraint and its index.
-    KeyConstraint,
-    /// A check or foreign key.
-    Constraint,
-}
-
-/// `FigureIndexColname`: the word PostgreSQL uses for an index expression in a default index
-/// name (a function's name, a column's name, the type of a cast...), with its "strength".
-fn figure_colname(e: &Expr) -> Option<(String, u8)> {
-    match e {
-        Expr::Identifier(id) => Some((fold(id), 2)),
-        Expr::CompoundIdentifier(ids) => ids.last().map(|id| (fold(id), 2)),
-        Expr::Nested(inner) => figure_colname(inner),
-        Expr::Function(f) => f.name.0.last().map(|p| {
-            let n = match p {
-                ObjectNamePart::Identifier(id) => fold(id),
-                other => other.to_string(),
-            };
-            (n, 2)
-        }),
-        Expr::Cast {
-            expr, data_type, ..
-        } => match figure_colname(expr) {
-            Some((n, s)) if s > 1 => Some((n, s)),
-            _ => Some((cast_type_word(data_type), 1)),
-        },
-        Expr::Collate { expr, .. } => figure_colname(expr),
-        Expr::Case { .. } => Some(("case".into(), 1)),
-        Expr::Array(_) => Some(("array".into(), 2)),
-        Expr::Exists { .. } => Some(("exists".into(), 2)),
-        Expr::Extract { .. } => Some(("extract".into(), 2)),
-        Expr::Substring { .. } => Some(("substring".into(), 2)),
-        Expr::Position { .. } => Some(("position".into(), 2)),
-        Expr::Overlay { .. } => Some(("overlay".into(), 2)),
-        Expr::Ceil { .. } => Some(("ceil".into(), 2)),
-        Expr::Floor { .. } => Some(("floor".into(), 2)),
-        Expr::AtTimeZone { .. } => Some(("timezone".into(), 2)),
-        _ => None,
-    }
-}
-
-/// The last word of a cast's type name as PostgreSQL's grammar records it (`varchar` for
-/// `character varying`, `int4` for `integer`).
-fn cast_type_word(t: &ast::DataType) -> String {
-    let base = match t {
-        ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => inner.as_ref(),
-        other => other,
-    };
-    match DataType::from_sqlparser(base).map(|d| d.base) {
-        Ok(BaseType::SmallInt) => "int2".into(),
-        Ok(BaseType::Integer) => "int4".into(),
-        Ok(BaseType::BigInt) => "int8".into(),
-        Ok(BaseType::Real) => "float4".into(),
-        Ok(BaseType::Double) => "float8".into(),
-        Ok(BaseType::Varchar(_)) => "varchar".into(),
-        Ok(BaseType::Char(_)) => "bpchar".into(),
-        Ok(BaseType::Boolean) => "bool".into(),
-        Ok(BaseType::Timestamp { tz: true, .. }) => "timestamptz".into(),
-        Ok(BaseType::Time { tz: true, .. }) => "timetz".into(),
-        Ok(BaseType::VarBit(_)) => "varbit".into(),
-        Ok(BaseType::Numeric(_)) => "numeric".into(),
-        _ => match base {
-            ast::DataType::Custom(name, _) => name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .map_or_else(|| "expr".into(), fold),
-            other => other
-                .to_string()
-                .to_ascii_lowercase()
-                .split(['(', ' '])
-                .next()
-                .unwrap_or("expr")
-                .to_string(),
-        },
-    }
-}
 
 /// `ChooseIndexColumnNames`: one name per key (and INCLUDE) column, made unique by appending a
 /// number.
@@ -1917,7 +1749,7 @@ impl Importer {
                 }
                 other => IndexPart::Expr(sql_expr(other)),
             };
-            words.push(figure_colname(expr).map_or_else(|| "expr".to_string(), |(n, _)| n));
+            words.push(names::figure_index_colname(expr));
             if let Some(oc) = &ic.operator_class {
                 problems.push(format!(
                     "operator classes are not managed: the index was imported without `{oc}`"

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::names::{self, MAX_IDENT};
+use crate::model::names::{self, MAX_IDENT, NameKind};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
@@ -407,76 +407,29 @@ struct Clash {
     first: Option<Loc>,
 }
 
-/// What a declared name names, which decides where it must be unique.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum NameKind {
-    /// A plain index: a relation.
-    Index,
-    /// A primary key or unique constraint: a constraint and its index (a relation).
-    KeyConstraint,
-    /// A foreign key or check: a constraint only.
-    Constraint,
-}
-
-/// Hands out PostgreSQL's default names, avoiding names already taken in the same schema the way
-/// `ChooseRelationName` does (by appending a number to the label: `_key1`).
+/// PostgreSQL's default names ([`names::Namer`]), plus where each declared name was first
+/// written, to point at both places when two clash.
 #[derive(Default)]
 struct Namer {
-    /// Per schema: relation names (tables, sequences, indexes) and constraint names.
-    relations: HashMap<String, BTreeSet<String>>,
-    constraints: HashMap<String, BTreeSet<String>>,
+    names: names::Namer,
     /// Where each declared name was first written, by scope.
     locs: HashMap<(String, String), Loc>,
 }
 
 impl Namer {
     fn relation(&mut self, schema: &str, name: &str) {
-        self.relations
-            .entry(schema.into())
-            .or_default()
-            .insert(name.into());
+        self.names.relation(schema, name);
     }
 
-    fn constraint(&mut self, schema: &str, name: &str) {
-        self.constraints
-            .entry(schema.into())
-            .or_default()
-            .insert(name.into());
-    }
-
-    /// `relation` is true for names that are also relations (indexes, pkey/unique constraints).
     fn choose(
         &mut self,
         schema: &str,
         n1: &str,
         n2: Option<&str>,
         label: &str,
-        relation: bool,
+        kind: NameKind,
     ) -> String {
-        for pass in 0.. {
-            let l = if pass == 0 {
-                label.to_string()
-            } else {
-                format!("{label}{pass}")
-            };
-            let name = names::make_object_name(n1, n2, Some(&l));
-            let taken = self
-                .relations
-                .get(schema)
-                .is_some_and(|s| s.contains(&name))
-                || self
-                    .constraints
-                    .get(schema)
-                    .is_some_and(|s| s.contains(&name));
-            if !taken {
-                if relation {
-                    self.relation(schema, &name);
-                }
-                self.constraint(schema, &name);
-                return name;
-            }
-        }
-        unreachable!()
+        self.names.choose(schema, n1, n2, label, kind)
     }
 
     /// Records a declared name. Returns `Some(first place)` when it clashes: index, primary key
@@ -490,14 +443,10 @@ impl Namer {
         kind: NameKind,
     ) -> Option<Clash> {
         let relation = kind != NameKind::Constraint;
-        let constraint = kind != NameKind::Index;
+        let constraint = kind != NameKind::Relation;
         let table_key = (format!("c:{schema}.{table}"), name.value.clone());
         let schema_key = (format!("r:{schema}"), name.value.clone());
-        let clash_rel = relation
-            && self
-                .relations
-                .get(schema)
-                .is_some_and(|s| s.contains(&name.value));
+        let clash_rel = relation && self.names.has_relation(schema, &name.value);
         let clash_con = constraint && self.locs.contains_key(&table_key);
         let clash = if clash_con {
             Some(Clash {
@@ -516,14 +465,13 @@ impl Namer {
             self.locs
                 .entry(schema_key)
                 .or_insert_with(|| name.loc.clone());
-            self.relation(schema, &name.value);
         }
         if constraint {
             self.locs
                 .entry(table_key)
                 .or_insert_with(|| name.loc.clone());
         }
-        self.constraint(schema, &name.value);
+        self.names.given(schema, &name.value, kind);
         clash
     }
 }
@@ -647,7 +595,7 @@ fn resolve_table(
             (ns, tname),
             &tpk.name,
             NameKind::KeyConstraint,
-            |n| n.choose(ns, tname, None, "pkey", true),
+            |n| n.choose(ns, tname, None, "pkey", NameKind::KeyConstraint),
         );
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
@@ -660,7 +608,7 @@ fn resolve_table(
                 .hint("declare a composite key at table level: primary_key = { columns = [\"a\", \"b\"] }"),
         );
     } else if let Some(c) = pk_cols.first() {
-        let pk_name = namer.choose(ns, tname, None, "pkey", true);
+        let pk_name = namer.choose(ns, tname, None, "pkey", NameKind::KeyConstraint);
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
             columns: vec![c.value.clone()],
@@ -671,7 +619,13 @@ fn resolve_table(
     // creates them in that order (which decides the numbering of clashing default names).
     for c in &raw.columns {
         if c.unique.as_ref().is_some_and(|b| b.value) {
-            let n = namer.choose(ns, tname, Some(&c.name.value), "key", true);
+            let n = namer.choose(
+                ns,
+                tname,
+                Some(&c.name.value),
+                "key",
+                NameKind::KeyConstraint,
+            );
             table.uniques.push(Unique {
                 name: n,
                 columns: vec![c.name.value.clone()],
@@ -687,7 +641,7 @@ fn resolve_table(
         {
             // Named by the expression, not by the column it is written on (as PostgreSQL does).
             let only = only_column_mentioned(&expr.sql, &table);
-            let n = namer.choose(ns, tname, only.as_deref(), "check", false);
+            let n = namer.choose(ns, tname, only.as_deref(), "check", NameKind::Constraint);
             table.checks.push(Check { name: n, expr });
         }
     }
@@ -700,7 +654,15 @@ fn resolve_table(
                 (ns, tname),
                 &chk.name,
                 NameKind::Constraint,
-                |n| n.choose(ns, tname, first_col.as_deref(), "check", false),
+                |n| {
+                    n.choose(
+                        ns,
+                        tname,
+                        first_col.as_deref(),
+                        "check",
+                        NameKind::Constraint,
+                    )
+                },
             );
             table.checks.push(Check { name: n, expr });
         }
@@ -715,7 +677,7 @@ fn resolve_table(
         if let Some(r) = &c.references {
             let (on_delete, on_update) = (action(p, &c.on_delete), action(p, &c.on_update));
             if let Some((ref_table, ref_columns)) = parse_reference(p, r, ns) {
-                let n = namer.choose(ns, tname, Some(&c.name.value), "fkey", false);
+                let n = namer.choose(ns, tname, Some(&c.name.value), "fkey", NameKind::Constraint);
                 table.foreign_keys.push(ForeignKey {
                     name: n,
                     columns: vec![c.name.value.clone()],
@@ -890,7 +852,13 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &u.name, NameKind::KeyConstraint, |n| {
-        n.choose(ns, t, Some(&names::column_addition(&refs)), "key", true)
+        n.choose(
+            ns,
+            t,
+            Some(&names::column_addition(&refs)),
+            "key",
+            NameKind::KeyConstraint,
+        )
     });
     Unique {
         name,
@@ -982,7 +950,13 @@ fn resolve_fk(
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &fk.name, NameKind::Constraint, |n| {
-        n.choose(ns, t, Some(&names::column_addition(&refs)), "fkey", false)
+        n.choose(
+            ns,
+            t,
+            Some(&names::column_addition(&refs)),
+            "fkey",
+            NameKind::Constraint,
+        )
     });
     let initially_deferred = fk.initially_deferred.as_ref().is_some_and(|b| b.value);
     Some(ForeignKey {
@@ -1202,8 +1176,14 @@ fn resolve_index(
     };
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
-    let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Index, |n| {
-        n.choose(ns, t, Some(&names::column_addition(&refs)), "idx", true)
+    let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Relation, |n| {
+        n.choose(
+            ns,
+            t,
+            Some(&names::column_addition(&refs)),
+            "idx",
+            NameKind::Relation,
+        )
     });
     Some(Index {
         name,
@@ -1251,36 +1231,10 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
         }
         other => (
             IndexPart::Expr(SqlExpr::raw(other.to_string())),
-            figure_name(other),
+            names::figure_index_colname(other),
         ),
     };
     Ok((IndexKey::new(part, descending, nulls_first), label))
-}
-
-/// The name PostgreSQL gives an index expression in a default index name (`FigureIndexColname`):
-/// a function's name, a column's name (through casts), `case`, or else `expr`.
-fn figure_name(e: &sqlparser::ast::Expr) -> String {
-    use sqlparser::ast::Expr;
-    let fold = |id: &sqlparser::ast::Ident| {
-        if id.quote_style.is_some() {
-            id.value.clone()
-        } else {
-            id.value.to_lowercase()
-        }
-    };
-    match e {
-        Expr::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .map_or("expr".into(), fold),
-        Expr::Identifier(id) => fold(id),
-        Expr::CompoundIdentifier(ids) => ids.last().map_or("expr".into(), fold),
-        Expr::Cast { expr, .. } | Expr::Nested(expr) => figure_name(expr),
-        Expr::Case { .. } => "case".into(),
-        _ => "expr".into(),
-    }
 }
 
 /// PostgreSQL numbers repeated names within one index: `lower`, `lower1`, `lower2`.

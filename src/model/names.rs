@@ -274,20 +274,195 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
     make_object_name(table, Some(&column_addition(columns)), Some("fkey"))
 }
 
-/// `<table>_<col>_check` for a check that mentions exactly one distinct column, else
-/// `<table>_check` (`AddRelationNewConstraints`; the column it is written on does not count).
-pub fn check_name(table: &str, first_column: Option<&str>) -> String {
-    make_object_name(table, first_column, Some("check"))
-}
-
-/// `<table>_<cols>_idx` (expressions count as `expr`).
-pub fn index_name(table: &str, columns: &[&str]) -> String {
-    make_object_name(table, Some(&column_addition(columns)), Some("idx"))
-}
-
 /// `<table>_<col>_seq`, the sequence `serial` creates.
 pub fn serial_sequence_name(table: &str, column: &str) -> String {
     make_object_name(table, Some(column), Some("seq"))
+}
+
+/// An identifier as PostgreSQL stores it: quoted ones as written, others folded to lower case;
+/// both cut to 63 bytes.
+pub fn fold_ident(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() {
+        truncate_ident(&id.value)
+    } else {
+        truncate_ident(&id.value.to_ascii_lowercase())
+    }
+}
+
+/// The word PostgreSQL uses for an index key expression in a default index name
+/// (`FigureIndexColname` in parse_target.c): a function's or column's name, `case`, the type of
+/// a cast of something nameless, ... and `expr` when there is none.
+pub fn figure_index_colname(e: &sqlparser::ast::Expr) -> String {
+    figure(e).map_or_else(|| "expr".to_string(), |(name, _)| name)
+}
+
+/// The name and its strength (2: a real name, 1: a fallback such as a cast's type), as
+/// `FigureColnameInternal` ranks them.
+fn figure(e: &sqlparser::ast::Expr) -> Option<(String, u8)> {
+    use sqlparser::ast::{Expr, ObjectNamePart};
+    match e {
+        Expr::Identifier(id) => Some((fold_ident(id), 2)),
+        Expr::CompoundIdentifier(ids) => ids.last().map(|id| (fold_ident(id), 2)),
+        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure(inner),
+        Expr::Function(f) => f.name.0.last().map(|p| {
+            let n = match p {
+                ObjectNamePart::Identifier(id) => fold_ident(id),
+                other => other.to_string(),
+            };
+            (n, 2)
+        }),
+        Expr::Cast {
+            expr, data_type, ..
+        } => match figure(expr) {
+            Some((n, s)) if s > 1 => Some((n, s)),
+            _ => Some((cast_type_word(data_type), 1)),
+        },
+        Expr::Case { .. } => Some(("case".into(), 1)),
+        Expr::Array(_) => Some(("array".into(), 2)),
+        Expr::Exists { .. } => Some(("exists".into(), 2)),
+        Expr::Extract { .. } => Some(("extract".into(), 2)),
+        Expr::Substring { .. } => Some(("substring".into(), 2)),
+        Expr::Position { .. } => Some(("position".into(), 2)),
+        Expr::Overlay { .. } => Some(("overlay".into(), 2)),
+        Expr::Ceil { .. } => Some(("ceil".into(), 2)),
+        Expr::Floor { .. } => Some(("floor".into(), 2)),
+        Expr::AtTimeZone { .. } => Some(("timezone".into(), 2)),
+        _ => None,
+    }
+}
+
+/// The internal name of a cast's target type, which PostgreSQL falls back to (`int4`, `varchar`).
+fn cast_type_word(t: &sqlparser::ast::DataType) -> String {
+    use super::BaseType;
+    use sqlparser::ast;
+    let base = match t {
+        ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => inner.as_ref(),
+        other => other,
+    };
+    match super::DataType::from_sqlparser(base).map(|d| d.base) {
+        Ok(BaseType::SmallInt) => "int2".into(),
+        Ok(BaseType::Integer) => "int4".into(),
+        Ok(BaseType::BigInt) => "int8".into(),
+        Ok(BaseType::Real) => "float4".into(),
+        Ok(BaseType::Double) => "float8".into(),
+        Ok(BaseType::Varchar(_)) => "varchar".into(),
+        Ok(BaseType::Char(_)) => "bpchar".into(),
+        Ok(BaseType::Boolean) => "bool".into(),
+        Ok(BaseType::Timestamp { tz: true, .. }) => "timestamptz".into(),
+        Ok(BaseType::Time { tz: true, .. }) => "timetz".into(),
+        Ok(BaseType::VarBit(_)) => "varbit".into(),
+        Ok(BaseType::Numeric(_)) => "numeric".into(),
+        _ => match base {
+            ast::DataType::Custom(name, _) => name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map_or_else(|| "expr".into(), fold_ident),
+            other => other
+                .to_string()
+                .to_ascii_lowercase()
+                .split(['(', ' '])
+                .next()
+                .unwrap_or("expr")
+                .to_string(),
+        },
+    }
+}
+
+/// Which namespace a name lives in, which decides what it may not clash with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// An index or a sequence: a relation.
+    Relation,
+    /// A primary key or unique constraint: a constraint and its index.
+    KeyConstraint,
+    /// A check or foreign key: a constraint only.
+    Constraint,
+}
+
+/// The names taken in each schema, and PostgreSQL's way of choosing a default one that is free:
+/// `ChooseRelationName` for indexes and sequences (relations only), the same plus constraints for
+/// primary keys and unique constraints, `ChooseConstraintName` for checks and foreign keys
+/// (constraints only). A clash is resolved by numbering the label: `_key1`, `_key2`.
+#[derive(Debug, Default)]
+pub struct Namer {
+    relations: std::collections::HashMap<String, std::collections::HashSet<String>>,
+    constraints: std::collections::HashMap<String, std::collections::HashSet<String>>,
+}
+
+impl Namer {
+    pub fn relation(&mut self, ns: &str, name: &str) {
+        self.relations
+            .entry(ns.to_string())
+            .or_default()
+            .insert(name.to_string());
+    }
+
+    pub fn constraint(&mut self, ns: &str, name: &str) {
+        self.constraints
+            .entry(ns.to_string())
+            .or_default()
+            .insert(name.to_string());
+    }
+
+    /// Frees a name (the object was dropped or renamed).
+    pub fn forget(&mut self, ns: &str, name: &str) {
+        if let Some(s) = self.relations.get_mut(ns) {
+            s.remove(name);
+        }
+        if let Some(s) = self.constraints.get_mut(ns) {
+            s.remove(name);
+        }
+    }
+
+    pub fn has_relation(&self, ns: &str, name: &str) -> bool {
+        self.relations.get(ns).is_some_and(|s| s.contains(name))
+    }
+
+    pub fn has_constraint(&self, ns: &str, name: &str) -> bool {
+        self.constraints.get(ns).is_some_and(|s| s.contains(name))
+    }
+
+    /// The default name `makeObjectName(n1, n2, label)`, numbered until it is free, and taken.
+    pub fn choose(
+        &mut self,
+        ns: &str,
+        n1: &str,
+        n2: Option<&str>,
+        label: &str,
+        kind: NameKind,
+    ) -> String {
+        for pass in 0usize.. {
+            let l = if pass == 0 {
+                label.to_string()
+            } else {
+                format!("{label}{pass}")
+            };
+            let name = make_object_name(n1, n2, Some(&l));
+            let taken = match kind {
+                NameKind::Relation => self.has_relation(ns, &name),
+                NameKind::KeyConstraint => {
+                    self.has_relation(ns, &name) || self.has_constraint(ns, &name)
+                }
+                NameKind::Constraint => self.has_constraint(ns, &name),
+            };
+            if !taken {
+                self.given(ns, &name, kind);
+                return name;
+            }
+        }
+        unreachable!("some numbered name is always free")
+    }
+
+    /// Takes a name given explicitly.
+    pub fn given(&mut self, ns: &str, name: &str, kind: NameKind) {
+        if kind != NameKind::Constraint {
+            self.relation(ns, name);
+        }
+        if kind != NameKind::Relation {
+            self.constraint(ns, name);
+        }
+    }
 }
 
 #[cfg(test)]
