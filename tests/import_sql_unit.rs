@@ -5,7 +5,7 @@ use std::path::Path;
 use tableform::import::sql::{SqlImport, SqlImportError, from_sql};
 use tableform::model::{
     BaseType, ColumnDefault, DataType, FkAction, Identity, IndexPart, QualName, Schema, Sequence,
-    Table,
+    SequenceOptions, Table,
 };
 
 fn q(name: &str) -> QualName {
@@ -444,12 +444,14 @@ fn pg_dump_output_gives_serial_columns_and_no_owned_sequences() {
         Sequence {
             name: q("invoice_numbers"),
             data_type: ty("bigint"),
-            start: 1000,
-            increment: 10,
-            min_value: 1,
-            max_value: 999999,
-            cache: 5,
-            cycle: false,
+            options: SequenceOptions {
+                start: 1000,
+                increment: 10,
+                min_value: 1,
+                max_value: 999999,
+                cache: 5,
+                cycle: false,
+            },
         }
     );
     assert_eq!(s.enums[&q("mood")].values, ["sad", "ok", "happy"]);
@@ -502,12 +504,14 @@ fn enums_and_standalone_sequences() {
         Sequence {
             name: q("billing.invoice_no"),
             data_type: ty("bigint"),
-            start: 1,
-            increment: 1,
-            min_value: 1,
-            max_value: i64::MAX,
-            cache: 1,
-            cycle: false,
+            options: SequenceOptions {
+                start: 1,
+                increment: 1,
+                min_value: 1,
+                max_value: i64::MAX,
+                cache: 1,
+                cycle: false,
+            },
         }
     );
     assert_eq!(
@@ -515,17 +519,24 @@ fn enums_and_standalone_sequences() {
         Sequence {
             name: q("countdown"),
             data_type: ty("integer"),
-            start: -1,
-            increment: -1,
-            min_value: i64::from(i32::MIN),
-            max_value: -1,
-            cache: 1,
-            cycle: true,
+            options: SequenceOptions {
+                start: -1,
+                increment: -1,
+                min_value: i64::from(i32::MIN),
+                max_value: -1,
+                cache: 1,
+                cycle: true,
+            },
         }
     );
     let tiny = &s.sequences[&q("tiny")];
     assert_eq!(
-        (tiny.start, tiny.min_value, tiny.max_value, tiny.cache),
+        (
+            tiny.options.start,
+            tiny.options.min_value,
+            tiny.options.max_value,
+            tiny.options.cache
+        ),
         (5, 5, 100, 10)
     );
     assert_eq!(tiny.data_type, ty("smallint"));

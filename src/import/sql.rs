@@ -794,65 +794,51 @@ struct SeqOpts {
     rename: Option<String>,
 }
 
-fn type_bounds(t: &DataType) -> (i64, i64) {
-    match t.base {
-        BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    }
-}
-
 /// A sequence with every option filled in with PostgreSQL's defaults, as the loader does.
 fn build_sequence(name: QualName, o: &SeqOpts, old: Option<&Sequence>) -> Sequence {
+    use crate::model::SequenceOptions;
     let data_type = o
         .data_type
         .clone()
         .or_else(|| old.map(|s| s.data_type.clone()))
         .unwrap_or(DataType::new(BaseType::BigInt));
-    let (type_min, type_max) = type_bounds(&data_type);
-    let increment = o.increment.or(old.map(|s| s.increment)).unwrap_or(1);
-    let ascending = increment >= 0;
-    let default_min = if ascending { 1 } else { type_min };
-    let default_max = if ascending { type_max } else { -1 };
+    let prev = old.map(|s| &s.options);
+    let increment = o.increment.or(prev.map(|p| p.increment)).unwrap_or(1);
+    let d = SequenceOptions::defaults(&data_type.base, increment);
     // An old bound that was the old type's default follows a type change.
-    let old_default = |s: &Sequence, min: bool| {
-        let (lo, hi) = type_bounds(&s.data_type);
-        let asc = s.increment >= 0;
-        if min {
-            s.min_value == if asc { 1 } else { lo }
-        } else {
-            s.max_value == if asc { hi } else { -1 }
-        }
+    let old_defaults =
+        old.map(|s| SequenceOptions::defaults(&s.data_type.base, s.options.increment));
+    // The old sequence's bound, unless it was only that sequence's default.
+    let inherited = |old_value: Option<i64>, old_default: Option<i64>| {
+        old_value.filter(|v| Some(*v) != old_default)
     };
     let min_value = match o.min {
         Some(Some(v)) => v,
-        Some(None) => default_min,
-        None => match old {
-            Some(s) if !old_default(s, true) => s.min_value,
-            _ => default_min,
-        },
+        Some(None) => d.min_value,
+        None => inherited(prev.map(|p| p.min_value), old_defaults.map(|x| x.min_value))
+            .unwrap_or(d.min_value),
     };
     let max_value = match o.max {
         Some(Some(v)) => v,
-        Some(None) => default_max,
-        None => match old {
-            Some(s) if !old_default(s, false) => s.max_value,
-            _ => default_max,
-        },
+        Some(None) => d.max_value,
+        None => inherited(prev.map(|p| p.max_value), old_defaults.map(|x| x.max_value))
+            .unwrap_or(d.max_value),
     };
-    let start =
-        o.start
-            .or(old.map(|s| s.start))
-            .unwrap_or(if ascending { min_value } else { max_value });
+    let start = o
+        .start
+        .or(prev.map(|p| p.start))
+        .unwrap_or(if increment >= 0 { min_value } else { max_value });
     Sequence {
         name,
         data_type,
-        start,
-        increment,
-        min_value,
-        max_value,
-        cache: o.cache.or(old.map(|s| s.cache)).unwrap_or(1),
-        cycle: o.cycle.or(old.map(|s| s.cycle)).unwrap_or(false),
+        options: SequenceOptions {
+            start,
+            increment,
+            min_value,
+            max_value,
+            cache: o.cache.or(prev.map(|p| p.cache)).unwrap_or(1),
+            cycle: o.cycle.or(prev.map(|p| p.cycle)).unwrap_or(false),
+        },
     }
 }
 

@@ -170,29 +170,29 @@ fn familiar(ty: &crate::model::DataType) -> String {
     s
 }
 
-/// `, start = 1000, increment = 5`: the options that differ from the type's defaults.
-fn identity_options(o: &crate::model::SequenceOptions, ty: &crate::model::DataType) -> String {
+/// `start = 1000`, `increment = 5`...: the options that differ from the type's defaults (the
+/// loader fills those in again).
+fn option_keys(o: &crate::model::SequenceOptions, ty: &crate::model::DataType) -> Vec<String> {
     let d = crate::model::SequenceOptions::defaults(&ty.base, o.increment);
-    let mut out = String::new();
-    let mut put = |key: &str, value: String, default: String| {
-        if value != default {
-            out.push_str(&format!(", {key} = {value}"));
-        }
-    };
-    put("start", o.start.to_string(), d.start.to_string());
-    put("increment", o.increment.to_string(), "1".to_string());
-    put(
-        "min_value",
-        o.min_value.to_string(),
-        d.min_value.to_string(),
-    );
-    put(
-        "max_value",
-        o.max_value.to_string(),
-        d.max_value.to_string(),
-    );
-    put("cache", o.cache.to_string(), d.cache.to_string());
-    put("cycle", o.cycle.to_string(), d.cycle.to_string());
+    let mut out = Vec::new();
+    if o.start != d.start {
+        out.push(format!("start = {}", o.start));
+    }
+    if o.increment != 1 {
+        out.push(format!("increment = {}", o.increment));
+    }
+    if o.min_value != d.min_value {
+        out.push(format!("min_value = {}", o.min_value));
+    }
+    if o.max_value != d.max_value {
+        out.push(format!("max_value = {}", o.max_value));
+    }
+    if o.cache != d.cache {
+        out.push(format!("cache = {}", o.cache));
+    }
+    if o.cycle != d.cycle {
+        out.push(format!("cycle = {}", o.cycle));
+    }
     out
 }
 
@@ -282,10 +282,12 @@ fn table(t: &Table) -> String {
                 };
                 match c.identity_sequence {
                     None => extra.push(format!("identity = {generated}")),
-                    Some(o) => extra.push(format!(
-                        "identity = {{ generated = {generated}{} }}",
-                        identity_options(&o, &c.ty)
-                    )),
+                    Some(o) => {
+                        let keys: Vec<String> = std::iter::once(format!("generated = {generated}"))
+                            .chain(option_keys(&o, &c.ty))
+                            .collect();
+                        extra.push(format!("identity = {{ {} }}", keys.join(", ")));
+                    }
                 }
             }
             if column_unique(&c.name) {
@@ -469,11 +471,8 @@ fn sequence(s: &Sequence) -> String {
         let _ = writeln!(out, "schema = {}", string(&s.name.schema));
     }
     let _ = writeln!(out, "type = {}", string(&s.data_type.to_string()));
-    let _ = writeln!(out, "start = {}", s.start);
-    let _ = writeln!(out, "increment = {}", s.increment);
-    let _ = writeln!(out, "min_value = {}", s.min_value);
-    let _ = writeln!(out, "max_value = {}", s.max_value);
-    let _ = writeln!(out, "cache = {}", s.cache);
-    let _ = writeln!(out, "cycle = {}", s.cycle);
+    for key in option_keys(&s.options, &s.data_type) {
+        let _ = writeln!(out, "{key}");
+    }
     out
 }

@@ -162,12 +162,14 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
             Sequence {
                 name,
                 data_type,
-                start: r.get(3),
-                increment: r.get(4),
-                min_value: r.get(5),
-                max_value: r.get(6),
-                cache: r.get(7),
-                cycle: r.get(8),
+                options: SequenceOptions {
+                    start: r.get(3),
+                    increment: r.get(4),
+                    min_value: r.get(5),
+                    max_value: r.get(6),
+                    cache: r.get(7),
+                    cycle: r.get(8),
+                },
             },
         );
     }

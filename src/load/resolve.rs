@@ -264,12 +264,7 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
     Sequence {
         name,
         data_type,
-        start: o.start,
-        increment: o.increment,
-        min_value: o.min_value,
-        max_value: o.max_value,
-        cache: o.cache,
-        cycle: o.cycle,
+        options: o,
     }
 }
 

@@ -65,12 +65,8 @@ pub struct Schema {
 pub struct Sequence {
     pub name: QualName,
     pub data_type: DataType,
-    pub start: i64,
-    pub increment: i64,
-    pub min_value: i64,
-    pub max_value: i64,
-    pub cache: i64,
-    pub cycle: bool,
+    #[serde(flatten)]
+    pub options: SequenceOptions,
 }
 
 /// What tableform looks at: the managed PostgreSQL schemas, minus objects hidden by `ignore`
@@ -186,6 +182,35 @@ impl SequenceOptions {
             cache: 1,
             cycle: false,
         }
+    }
+
+    /// What differs from `self` to `to`, for people: `increment 1 -> 10`, `cache 1 -> 5`.
+    pub fn changes_to(&self, to: &SequenceOptions) -> Vec<String> {
+        let pairs = [
+            (
+                "increment",
+                self.increment.to_string(),
+                to.increment.to_string(),
+            ),
+            (
+                "min_value",
+                self.min_value.to_string(),
+                to.min_value.to_string(),
+            ),
+            (
+                "max_value",
+                self.max_value.to_string(),
+                to.max_value.to_string(),
+            ),
+            ("start", self.start.to_string(), to.start.to_string()),
+            ("cache", self.cache.to_string(), to.cache.to_string()),
+            ("cycle", self.cycle.to_string(), to.cycle.to_string()),
+        ];
+        pairs
+            .into_iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(what, a, b)| format!("{what} {a} -> {b}"))
+            .collect()
     }
 
     /// The options that differ from `defaults`, as `CREATE SEQUENCE` options.

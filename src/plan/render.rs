@@ -59,39 +59,19 @@ pub fn summarise(change: &Change) -> String {
             format!(
                 "column {}: identity {}",
                 quote_ident(column),
-                to.sql_differences(from).join(", ")
+                from.changes_to(to).join(", ")
             )
         }
         CreateSequence { def } => format!(
             "create sequence ({}, start {}, increment {})",
-            def.data_type, def.start, def.increment
+            def.data_type, def.options.start, def.options.increment
         ),
         AlterSequence { from, to } => {
             let mut parts = Vec::new();
-            let mut field = |what: &str, a: String, b: String| {
-                if a != b {
-                    parts.push(format!("{what} {a} -> {b}"));
-                }
-            };
-            field("type", from.data_type.to_string(), to.data_type.to_string());
-            field(
-                "increment",
-                from.increment.to_string(),
-                to.increment.to_string(),
-            );
-            field(
-                "min_value",
-                from.min_value.to_string(),
-                to.min_value.to_string(),
-            );
-            field(
-                "max_value",
-                from.max_value.to_string(),
-                to.max_value.to_string(),
-            );
-            field("start", from.start.to_string(), to.start.to_string());
-            field("cache", from.cache.to_string(), to.cache.to_string());
-            field("cycle", from.cycle.to_string(), to.cycle.to_string());
+            if from.data_type != to.data_type {
+                parts.push(format!("type {} -> {}", from.data_type, to.data_type));
+            }
+            parts.extend(from.options.changes_to(&to.options));
             format!("alter sequence: {}", parts.join(", "))
         }
         DropSequence { .. } => "drop sequence (not declared)".into(),

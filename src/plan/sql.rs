@@ -79,15 +79,16 @@ pub fn column_def(c: &Column) -> String {
 
 /// The options of `CREATE SEQUENCE` / `ALTER SEQUENCE`, all spelled out.
 fn sequence_options(s: &Sequence) -> String {
+    let o = &s.options;
     format!(
         "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         s.data_type,
-        s.increment,
-        s.min_value,
-        s.max_value,
-        s.start,
-        s.cache,
-        if s.cycle { "CYCLE" } else { "NO CYCLE" }
+        o.increment,
+        o.min_value,
+        o.max_value,
+        o.start,
+        o.cache,
+        if o.cycle { "CYCLE" } else { "NO CYCLE" }
     )
 }
 
