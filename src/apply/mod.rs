@@ -310,14 +310,16 @@ async fn build_concurrently(
     step: &Step,
     opts: &ApplyOptions,
 ) -> Result<(), ApplyError> {
-    let sql = step
-        .sql
-        .replacen(
-            "CREATE UNIQUE INDEX ",
-            "CREATE UNIQUE INDEX CONCURRENTLY ",
-            1,
-        )
-        .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1);
+    // Index steps are `CREATE [UNIQUE] INDEX name ON ...` (plan::sql::create_index): the keyword
+    // goes right after that prefix, nowhere else.
+    let sql = ["CREATE UNIQUE INDEX ", "CREATE INDEX "]
+        .iter()
+        .find_map(|p| {
+            step.sql
+                .strip_prefix(p)
+                .map(|rest| format!("{p}CONCURRENTLY {rest}"))
+        })
+        .unwrap_or_else(|| step.sql.clone());
     client
         .batch_execute(&format!(
             "SET lock_timeout = {}",

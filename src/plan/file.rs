@@ -168,3 +168,60 @@ impl PlanFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Diff, Facts, Options};
+    use crate::model::Schema;
+
+    fn file() -> PlanFile {
+        let empty = Schema::default();
+        let plan = Plan::build(
+            (&empty, &empty),
+            &Diff::default(),
+            &Facts::new(),
+            &Options::default(),
+            ("a".into(), "b".into()),
+        );
+        PlanFile::new(
+            plan,
+            "15".into(),
+            "db".into(),
+            &Scope::default(),
+            PlanOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_plan_from_another_tableform_is_refused_even_with_a_valid_checksum() {
+        let mut f = file();
+        f.tool_version = "0.0.1".into();
+        f.checksum = f.compute_checksum();
+        let err = PlanFile::parse(f.to_json().as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            PlanFileError::OtherTool {
+                found: "0.0.1".into()
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("the plan was made by tableform 0.0.1; this is tableform ")
+        );
+        assert_eq!(
+            PlanFile::parse(file().to_json().as_bytes()).map(|p| p.tool_version),
+            Ok(env!("CARGO_PKG_VERSION").into())
+        );
+    }
+
+    #[test]
+    fn an_oversized_plan_is_refused_before_parsing() {
+        let big = vec![b' '; MAX_PLAN_BYTES + 1];
+        assert_eq!(PlanFile::parse(&big), Err(PlanFileError::TooLarge));
+        assert_eq!(
+            PlanFileError::TooLarge.to_string(),
+            "the plan file is larger than 64 MiB"
+        );
+    }
+}
