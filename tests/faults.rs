@@ -3,62 +3,13 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{SHOPPING_POINTS, TestDb, scratch_dir, write};
+use common::{SHOPPING_POINTS, TestDb, finish, schema_dir, scratch_dir, signal, spawn, wait_for};
 
 /// The advisory lock tableform takes (see src/apply/mod.rs).
 const LOCK_KEY: i64 = tableform::apply::LOCK_KEY;
-
-fn spawn(db: &TestDb, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tableform"))
-        .current_dir(common::root())
-        .args(args)
-        .args(["--database-url", &db.url])
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tableform starts")
-}
-
-fn finish(child: Child) -> common::Run {
-    let out = child.wait_with_output().unwrap();
-    common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Waits until `sql` (run on a separate connection) returns a non-empty first row.
-fn wait_for(db: &TestDb, sql: &str, what: &str) {
-    let start = Instant::now();
-    while db.strings(sql).first().is_none_or(|v| v == "0" || v == "f") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-}
-
-fn schema_dir(tag: &str, toml: &str) -> std::path::PathBuf {
-    let dir = scratch_dir(tag);
-    write(&dir, "schema.toml", toml);
-    dir
-}
 
 const USERS: &str = r#"
 [table.users]

@@ -1,11 +1,17 @@
 //! Running a plan: all of it in one transaction, or none of it.
 //!
 //! Order of events: `BEGIN`; take the tableform advisory lock (waiting at most `lock_wait`); set
-//! `lock_timeout` and `statement_timeout` for the transaction; read the catalog again and stop if
-//! it no longer matches the fingerprint the plan was computed against (someone changed the
-//! database since); run every step; `COMMIT`. Any failure rolls everything back and names the
-//! step, its SQL and the server's message.
+//! `lock_timeout` and `statement_timeout` for the transaction; lock every table whose verdict
+//! rests on its data (`ACCESS EXCLUSIVE`, as the steps will, under the lock timeout and its
+//! retries); read the catalog again and stop if it no longer matches the fingerprint the plan
+//! was computed against; only then ask the data questions again (no writer can add a row any
+//! more) and stop if an answer the plan relied on changed; run every step; `COMMIT`. Any failure
+//! rolls everything back and names the step, its SQL and the server's message.
+//!
+//! Every step goes to the server in a Parse message of its own ([`session::run`]): no text in a
+//! plan can make the server run a statement the plan does not show.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
@@ -13,7 +19,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 use crate::diff::{self, Change, Options, Verdict};
-use crate::inspect::{self, connect::reason};
+use crate::inspect::{self, connect::reason, session};
 use crate::model::names::quote_literal;
 use crate::model::{self, Scope};
 use crate::plan::Plan;
@@ -63,12 +69,14 @@ pub enum ApplyError {
         "plan is stale: the data changed since the plan was made, and {object} would now be refused: {reason}; nothing was applied, plan again"
     )]
     DataChanged { object: String, reason: String },
-    #[error("step {index} of {total} failed, everything was rolled back:\n  {sql}\n{message}")]
+    #[error("step {index} of {total} failed, {}:\n  {sql}\n{message}", rollback_scope(*committed_early))]
     Step {
         index: usize,
         total: usize,
         sql: String,
         message: String,
+        /// Whether enum values had been committed before this step (see [`early_commit_point`]).
+        committed_early: bool,
     },
     #[error("the transaction committed, but building an index concurrently failed:\n  {sql}\n{message}\n{}", if *dropped { "The invalid index it left was dropped; plan again to retry." } else { "Plan again to retry." })]
     Concurrent {
@@ -76,11 +84,57 @@ pub enum ApplyError {
         message: String,
         dropped: bool,
     },
+    #[error(
+        "could not lock {table} to check its data again before changing it; everything was rolled back:\n{message}"
+    )]
+    LockTable { table: String, message: String },
+    #[error("COMMIT failed, {}:\n{message}", rollback_scope(*committed_early))]
+    CommitFailed {
+        message: String,
+        committed_early: bool,
+    },
+    /// The connection failed while `COMMIT` was in flight: only the server knows the outcome.
+    #[error(
+        "the connection failed while the transaction was committing ({reason}): the changes may or may not have been committed; run `tableform plan` to see where the database stands"
+    )]
+    CommitUnknown { reason: String },
     /// A batch of steps failed; the caller re-runs them one by one to name the failing step.
     #[error("a batch of steps failed")]
     BatchFailed,
+    /// The running statement was cancelled (`pg_cancel_backend`, `statement_timeout`, a signal)
+    /// or the server is shutting down: the apply stops, whatever the step.
+    #[error("{message}; {}", rollback_scope(*committed_early))]
+    Cancelled {
+        message: String,
+        committed_early: bool,
+    },
     #[error("{0}")]
     Database(String),
+    /// Any other failure after enum values were committed early.
+    #[error("{0}; the enum values added before it had been committed already and stay")]
+    PartlyCommitted(Box<ApplyError>),
+}
+
+fn rollback_scope(committed_early: bool) -> &'static str {
+    if committed_early {
+        "the enum values added before it had been committed already and stay; everything after them was rolled back"
+    } else {
+        "everything was rolled back"
+    }
+}
+
+/// Whether an error means "stop now" rather than "this statement failed": the statement was
+/// cancelled, the server is going away, or the connection is gone.
+fn is_cancel(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        Some(c) => {
+            *c == SqlState::QUERY_CANCELED
+                || *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+        }
+        None => e.is_closed(),
+    }
 }
 
 impl From<tokio_postgres::Error> for ApplyError {
@@ -104,6 +158,7 @@ pub async fn apply(
     scope: &Scope,
     judging: &Options,
     opts: &ApplyOptions,
+    stop: &AtomicBool,
     mut on_step: impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
     if plan.has_refusals() {
@@ -122,7 +177,7 @@ pub async fn apply(
         client,
         plan,
         (scope, judging),
-        (opts, batched),
+        (opts, batched, stop),
         &in_tx,
         &mut on_step,
     )
@@ -135,7 +190,7 @@ pub async fn apply(
             client,
             plan,
             (scope, judging),
-            (opts, false),
+            (opts, false, stop),
             &in_tx,
             &mut on_step,
         )
@@ -147,6 +202,13 @@ pub async fn apply(
         return Err(e);
     }
     for (i, step) in deferred.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            return Err(ApplyError::Concurrent {
+                sql: step.sql.clone(),
+                message: "interrupted before this index build started".into(),
+                dropped: false,
+            });
+        }
         on_step(in_tx.len() + i, &step.sql);
         build_concurrently(client, step, opts).await?;
     }
@@ -154,9 +216,11 @@ pub async fn apply(
 }
 
 /// `BEGIN`, the advisory lock, and the transaction's timeouts.
-async fn begin(client: &Client, opts: &ApplyOptions) -> Result<(), ApplyError> {
-    client.batch_execute("BEGIN").await?;
-    take_lock(client, opts.lock_wait).await?;
+async fn begin(client: &Client, opts: &ApplyOptions, stop: &AtomicBool) -> Result<(), ApplyError> {
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        .await?;
+    take_lock(client, opts.lock_wait, stop).await?;
     client
         .batch_execute(&format!(
             "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
@@ -173,11 +237,12 @@ async fn transaction(
     client: &Client,
     plan: &Plan,
     (scope, judging): (&Scope, &Options),
-    (opts, batched): (&ApplyOptions, bool),
+    (opts, batched, stop): (&ApplyOptions, bool, &AtomicBool),
     steps: &[&Step],
     on_step: &mut impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
-    begin(client, opts).await?;
+    begin(client, opts, stop).await?;
+    lock_data_tables(client, plan, opts).await?;
     let mut live = inspect::inspect(client, &scope.schemas).await?;
     scope.hide(&mut live.schema);
     let found = model::fingerprint(&live.schema);
@@ -189,9 +254,11 @@ async fn transaction(
     }
     recheck_data(client, plan, judging).await?;
     let commit_after = early_commit_point(plan, steps);
+    let mut committed_early = false;
     let total = steps.len();
     let mut i = 0;
     while i < steps.len() {
+        stopped(stop, committed_early)?;
         on_step(i, &steps[i].sql);
         let run = if batched {
             uncontended_run(&steps[i..])
@@ -200,20 +267,146 @@ async fn transaction(
         };
         if run > 1 {
             let sql: Vec<&str> = steps[i..i + run].iter().map(|s| s.sql.as_str()).collect();
-            if client.batch_execute(&sql.join(";\n")).await.is_err() {
+            if let Err(e) = session::pipeline(client, &sql).await {
+                if is_cancel(&e) {
+                    return Err(ApplyError::Cancelled {
+                        message: server_message(&e),
+                        committed_early,
+                    });
+                }
                 return Err(ApplyError::BatchFailed);
             }
             i += run;
             continue;
         }
-        run_step(client, (i, total), steps[i], opts).await?;
+        run_step(client, (i, total), steps[i], opts)
+            .await
+            .map_err(|e| e.committed_early(committed_early))?;
         if commit_after == Some(i) {
-            client.batch_execute("COMMIT").await?;
-            begin(client, opts).await?;
+            commit(client).await?;
+            committed_early = true;
+            begin(client, opts, stop)
+                .await
+                .map_err(|e| e.committed_early(true))?;
         }
         i += 1;
     }
-    client.batch_execute("COMMIT").await?;
+    stopped(stop, committed_early)?;
+    commit(client)
+        .await
+        .map_err(|e| e.committed_early(committed_early))
+}
+
+/// An interrupt between statements stops the apply before the next one (or before `COMMIT`).
+fn stopped(stop: &AtomicBool, committed_early: bool) -> Result<(), ApplyError> {
+    if stop.load(Ordering::SeqCst) {
+        return Err(ApplyError::Cancelled {
+            message: "interrupted".into(),
+            committed_early,
+        });
+    }
+    Ok(())
+}
+
+/// `COMMIT`. An error the server sent means it rolled back; a connection that failed on the way
+/// leaves the outcome unknown, and the message says so.
+async fn commit(client: &Client) -> Result<(), ApplyError> {
+    match client.batch_execute("COMMIT").await {
+        Ok(()) => Ok(()),
+        Err(e) if e.as_db_error().is_some() => Err(ApplyError::CommitFailed {
+            message: server_message(&e),
+            committed_early: false,
+        }),
+        Err(e) => Err(ApplyError::CommitUnknown { reason: reason(&e) }),
+    }
+}
+
+impl ApplyError {
+    fn committed_early(self, early: bool) -> Self {
+        match self {
+            ApplyError::Step {
+                index,
+                total,
+                sql,
+                message,
+                ..
+            } => ApplyError::Step {
+                index,
+                total,
+                sql,
+                message,
+                committed_early: early,
+            },
+            ApplyError::Cancelled { message, .. } => ApplyError::Cancelled {
+                message,
+                committed_early: early,
+            },
+            ApplyError::CommitFailed { message, .. } => ApplyError::CommitFailed {
+                message,
+                committed_early: early,
+            },
+            other if early => ApplyError::PartlyCommitted(Box::new(other)),
+            other => other,
+        }
+    }
+
+    /// Whether enum values this apply added were committed before the failure.
+    pub fn kept_early_commit(&self) -> bool {
+        match self {
+            ApplyError::Step {
+                committed_early, ..
+            }
+            | ApplyError::Cancelled {
+                committed_early, ..
+            }
+            | ApplyError::CommitFailed {
+                committed_early, ..
+            } => *committed_early,
+            ApplyError::PartlyCommitted(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Locks every table a data-dependent verdict is about, in the mode its steps take anyway, so
+/// that no writer can commit a row between the re-check and the step. A writer's open
+/// transaction makes this wait (under `lock_timeout`, retried like any step).
+async fn lock_data_tables(
+    client: &Client,
+    plan: &Plan,
+    opts: &ApplyOptions,
+) -> Result<(), ApplyError> {
+    let tables: std::collections::BTreeSet<&model::QualName> = plan
+        .facts
+        .iter()
+        .filter_map(|f| f.question.table())
+        .collect();
+    for t in tables {
+        let sql = format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", t.sql());
+        match with_retries(client, &sql, opts).await {
+            Ok(()) => {}
+            Err((e, _)) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+                return Err(ApplyError::Stale {
+                    expected: short(&plan.live_fingerprint),
+                    found: format!("{t} no longer exists"),
+                });
+            }
+            Err((e, _)) if is_cancel(&e) => return Err(step_error(&e, 0, (0, 0), &sql)),
+            Err((e, attempts)) => {
+                let mut message = server_message(&e);
+                if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                    message.push_str(&format!(
+                        "\n(the lock was not granted within lock_timeout, {} times; another session holds it)",
+                        attempts + 1
+                    ));
+                }
+                return Err(ApplyError::LockTable {
+                    table: t.to_string(),
+                    message,
+                });
+            }
+        }
+    }
     Ok(())
 }
 
@@ -244,57 +437,85 @@ fn early_commit_point(plan: &Plan, steps: &[&Step]) -> Option<usize> {
     used_later.then_some(last)
 }
 
-/// One statement under a savepoint, so that a lock timeout can be retried (with backoff, a bounded
-/// number of times) without losing the steps before it.
+/// One statement; a step on an object others may hold locks on runs under a savepoint, so that a
+/// lock timeout can be retried (with backoff, a bounded number of times) without losing the
+/// steps before it.
 async fn run_step(
     client: &Client,
     (i, total): (usize, usize),
     step: &Step,
     opts: &ApplyOptions,
 ) -> Result<(), ApplyError> {
-    if !step.contended {
-        return client
-            .batch_execute(&step.sql)
-            .await
-            .map_err(|e| ApplyError::Step {
-                index: i + 1,
-                total,
-                sql: step.sql.clone(),
-                message: server_message(&e),
-            });
-    }
+    let outcome = if step.contended {
+        with_retries(client, &step.sql, opts).await
+    } else {
+        session::run(client, &step.sql).await.map_err(|e| (e, 0))
+    };
+    outcome.map_err(|(e, attempts)| step_error(&e, attempts, (i + 1, total), &step.sql))
+}
+
+/// Runs `sql` under a savepoint, trying again after a lock timeout. The error carries how many
+/// attempts were retried.
+async fn with_retries(
+    client: &Client,
+    sql: &str,
+    opts: &ApplyOptions,
+) -> Result<(), (tokio_postgres::Error, u32)> {
     let mut attempt = 0;
     loop {
-        let sql = format!(
-            "SAVEPOINT tableform_step; {}; RELEASE SAVEPOINT tableform_step",
-            step.sql
-        );
-        let err = match client.batch_execute(&sql).await {
+        let outcome = session::pipeline(
+            client,
+            &[
+                "SAVEPOINT tableform_step",
+                sql,
+                "RELEASE SAVEPOINT tableform_step",
+            ],
+        )
+        .await;
+        let err = match outcome {
             Ok(()) => return Ok(()),
             Err(e) => e,
         };
         let lock_timeout = err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE);
         if lock_timeout && attempt < opts.lock_retries {
-            client
-                .batch_execute("ROLLBACK TO SAVEPOINT tableform_step")
-                .await?;
+            session::run(client, "ROLLBACK TO SAVEPOINT tableform_step")
+                .await
+                .map_err(|e| (e, attempt))?;
             tokio::time::sleep(backoff(attempt)).await;
             attempt += 1;
             continue;
         }
-        let mut message = server_message(&err);
-        if lock_timeout {
-            message.push_str(&format!(
-                "\n(a table lock was not granted within lock_timeout, {} times; another session holds it)",
-                attempt + 1
-            ));
-        }
-        return Err(ApplyError::Step {
-            index: i + 1,
-            total,
-            sql: step.sql.clone(),
-            message,
-        });
+        return Err((err, attempt));
+    }
+}
+
+/// The error for a failed statement: a cancel stops the apply; a lock that was never granted
+/// says how often it was tried.
+fn step_error(
+    err: &tokio_postgres::Error,
+    attempts: u32,
+    (index, total): (usize, usize),
+    sql: &str,
+) -> ApplyError {
+    let mut message = server_message(err);
+    if is_cancel(err) {
+        return ApplyError::Cancelled {
+            message: format!("{message}\n(while running: {sql})"),
+            committed_early: false,
+        };
+    }
+    if err.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        message.push_str(&format!(
+            "\n(a table lock was not granted within lock_timeout, {} times; another session holds it)",
+            attempts + 1
+        ));
+    }
+    ApplyError::Step {
+        index,
+        total,
+        sql: sql.to_string(),
+        message,
+        committed_early: false,
     }
 }
 
@@ -326,7 +547,7 @@ async fn build_concurrently(
             opts.lock_timeout.as_millis()
         ))
         .await?;
-    let Err(e) = client.batch_execute(&sql).await else {
+    let Err(e) = session::run(client, &sql).await else {
         return Ok(());
     };
     let message = server_message(&e);
@@ -339,9 +560,11 @@ async fn build_concurrently(
                 )
                 .await?;
             if invalid.is_some() {
-                client
-                    .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.sql()))
-                    .await?;
+                session::run(
+                    client,
+                    &format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.sql()),
+                )
+                .await?;
             }
             invalid.is_some()
         }
@@ -355,8 +578,9 @@ async fn build_concurrently(
 }
 
 /// The verdicts may depend on the data ("the table is empty, so dropping the column loses
-/// nothing"). The structure is unchanged, but rows may have arrived since the plan was made: ask
-/// again, under the lock, and stop if any change would now be refused.
+/// nothing"). Rows may have arrived since the plan was made: with the tables locked, ask again,
+/// and stop if an answer the plan relied on is no longer true (a count that was zero is not) or
+/// if any change would now be refused.
 async fn recheck_data(client: &Client, plan: &Plan, judging: &Options) -> Result<(), ApplyError> {
     let changes = plan.objects.iter().flat_map(|o| o.changes.iter());
     let questions = diff::questions(changes.clone().map(|c| &c.change));
@@ -364,6 +588,15 @@ async fn recheck_data(client: &Client, plan: &Plan, judging: &Options) -> Result
         return Ok(());
     }
     let facts = inspect::facts(client, &questions).await?;
+    for f in &plan.facts {
+        let now = facts.get(&f.question).copied().unwrap_or(u64::MAX);
+        if f.count == 0 && now > 0 {
+            return Err(ApplyError::DataChanged {
+                object: f.question.subject(),
+                reason: f.question.no_longer_zero(now),
+            });
+        }
+    }
     for (o, c) in plan
         .objects
         .iter()
@@ -402,9 +635,10 @@ fn server_message(e: &tokio_postgres::Error) -> String {
     }
 }
 
-async fn take_lock(client: &Client, wait: Duration) -> Result<(), ApplyError> {
+async fn take_lock(client: &Client, wait: Duration, stop: &AtomicBool) -> Result<(), ApplyError> {
     let start = Instant::now();
     loop {
+        stopped(stop, false)?;
         let row = client
             .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
             .await?;

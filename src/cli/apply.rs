@@ -112,15 +112,26 @@ async fn execute(
         allow_destructive: file.options.allow_destructive,
     };
     let progress = Progress::new(file.plan.steps.len());
-    let work = apply::apply(client, &file.plan, scope, &judging, &opts, |i, sql| {
-        progress.step(i, sql)
-    });
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let work = apply::apply(
+        client,
+        &file.plan,
+        scope,
+        &judging,
+        &opts,
+        &stop,
+        |i, sql| progress.step(i, sql),
+    );
+    tokio::pin!(work);
     let result = tokio::select! {
-        r = work => r,
+        r = &mut work => r,
         _ = interrupted() => {
-            // Stop the running statement; the open transaction dies with the connection.
+            // Stop the running statement and start no other, then find out what that did
+            // before saying so.
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
             target.cancel(&cancel).await;
-            output::error("interrupted: the transaction was rolled back; nothing was changed");
+            progress.done();
+            output::error(&after_interrupt(&mut work).await);
             return Status::Interrupted;
         }
     };
@@ -142,6 +153,37 @@ async fn execute(
             replan_after_stale(args, e).await
         }
         Err(e) => fail(e),
+    }
+}
+
+/// How long an interrupted apply waits for the server to answer the cancel.
+const SETTLE: Duration = Duration::from_secs(15);
+
+/// What an interrupt left behind, told truthfully: the cancel may come too late (the transaction
+/// committed, or `COMMIT` was waiting for a synchronous standby after the local commit), or hit a
+/// concurrent index build after the main transaction committed. When the server does not answer
+/// in time, or a second signal arrives, the outcome is unknown and the message says so.
+async fn after_interrupt(
+    work: &mut std::pin::Pin<&mut impl std::future::Future<Output = Result<(), ApplyError>>>,
+) -> String {
+    let settled = tokio::select! {
+        r = tokio::time::timeout(SETTLE, work.as_mut()) => r.ok(),
+        _ = interrupted() => None,
+    };
+    match settled {
+        Some(Ok(())) => "interrupted too late: the transaction had already been committed on the server (a synchronous standby may not have confirmed it yet), so the plan is applied".into(),
+        Some(Err(ApplyError::Concurrent { dropped, .. })) => format!(
+            "interrupted during a concurrent index build, after the transaction had been committed: the plan's other changes are applied; {}",
+            if dropped {
+                "the invalid index the build left was dropped, and the next plan creates it again"
+            } else {
+                "the next plan drops the unfinished index and builds it again"
+            }
+        ),
+        Some(Err(e @ ApplyError::CommitUnknown { .. })) => format!("interrupted: {e}"),
+        Some(Err(e)) if e.kept_early_commit() => "interrupted: the transaction was rolled back; the enum values committed before it stay, nothing else was changed".into(),
+        Some(Err(_)) => "interrupted: the transaction was rolled back; nothing was changed".into(),
+        None => "interrupted: the server did not confirm the cancel, so whether the transaction committed is unknown (a COMMIT may have been in flight); run `tableform plan` to see where the database stands".into(),
     }
 }
 

@@ -202,11 +202,12 @@ pub struct ApplyArgs {
     /// Seconds to wait for another tableform apply on the same database.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub lock_wait: f64,
-    /// Seconds each statement may wait for a table lock (PostgreSQL lock_timeout).
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    /// Seconds each statement may wait for a table lock (PostgreSQL lock_timeout); at least
+    /// 0.001 (PostgreSQL would read 0 as "wait forever").
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = lock_timeout_seconds)]
     pub lock_timeout: f64,
     /// Seconds each statement may run (PostgreSQL statement_timeout); 0 for no limit.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = timeout_seconds)]
     pub statement_timeout: f64,
     /// How often to retry a statement that hit the lock timeout (with backoff) before giving up.
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -274,4 +275,33 @@ fn runtime(fut: impl std::future::Future<Output = Status>) -> Status {
             Status::Error
         }
     }
+}
+
+/// A number of seconds, 0 to one day; PostgreSQL counts timeouts in whole milliseconds.
+fn timeout_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || !(0.0..=86_400.0).contains(&v) {
+        return Err("must be between 0 and 86400 seconds".into());
+    }
+    if v > 0.0 && v < 0.001 {
+        return Err(
+            "PostgreSQL counts in milliseconds: use at least 0.001, or 0 for no limit".into(),
+        );
+    }
+    Ok(v)
+}
+
+/// Like [`timeout_seconds`], but 0 is refused: a `lock_timeout` of 0 means "wait forever",
+/// the opposite of what `--lock-timeout 0` reads like.
+fn lock_timeout_seconds(s: &str) -> Result<f64, String> {
+    let v = timeout_seconds(s)?;
+    if v < 0.001 {
+        return Err(
+            "must be at least 0.001 seconds (PostgreSQL reads a lock_timeout of 0 as \"wait forever\")"
+                .into(),
+        );
+    }
+    Ok(v)
 }

@@ -234,15 +234,65 @@ impl Change {
 pub struct Unmanaged {
     pub kind: ObjectKind,
     pub name: QualName,
+    /// Why it is kept although `--prune` is on: a schema holding objects tableform does not
+    /// manage ("holds 2 views").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<String>,
 }
 
 /// A fact about the data that a verdict depends on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Question {
     /// How many rows the table has.
     Rows(QualName),
     /// How many rows have NULL in the column.
     Nulls(QualName, String),
+    /// Whether the sequence has handed out a value (1) or not (0): its position is data.
+    SequenceUsed(QualName),
+}
+
+impl Question {
+    /// The table apply locks before asking again (a sequence cannot be locked).
+    pub fn table(&self) -> Option<&QualName> {
+        match self {
+            Question::Rows(t) | Question::Nulls(t, _) => Some(t),
+            Question::SequenceUsed(_) => None,
+        }
+    }
+
+    /// What the question is about, for messages: `public.users`, `public.users.email`.
+    pub fn subject(&self) -> String {
+        match self {
+            Question::Rows(t) | Question::SequenceUsed(t) => t.to_string(),
+            Question::Nulls(t, c) => format!("{t}.{c}"),
+        }
+    }
+
+    /// Why a plan that relied on a zero answer no longer holds.
+    pub fn no_longer_zero(&self, now: u64) -> String {
+        match self {
+            Question::Rows(t) => format!(
+                "the plan relied on {t} being empty, and it now has {}",
+                verdict::count(now, "row")
+            ),
+            Question::Nulls(t, c) => format!(
+                "the plan relied on `{c}` of {t} holding no NULL, and it now is NULL in {}",
+                verdict::count(now, "row")
+            ),
+            Question::SequenceUsed(t) => {
+                format!("the plan relied on sequence {t} never having been used, and it has been")
+            }
+        }
+    }
+}
+
+/// The answer to a [`Question`] when the plan was made (saved with the plan, so apply can tell
+/// whether what the verdicts relied on still holds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    pub question: Question,
+    pub count: u64,
 }
 
 /// Everything that differs, plus what the database has that the declaration does not manage.
@@ -276,6 +326,9 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
                 nullable: false,
             } => {
                 qs.insert(Question::Nulls(table.clone(), column.clone()));
+            }
+            Change::DropSequence { name } => {
+                qs.insert(Question::SequenceUsed(name.clone()));
             }
             Change::AlterType { table, .. }
             | Change::DropColumn { table, .. }
@@ -352,6 +405,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 out.unmanaged.push(Unmanaged {
                     kind: ObjectKind::Table,
                     name: name.clone(),
+                    kept: None,
                 });
             }
         }
@@ -368,10 +422,12 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         out.unmanaged.extend(sequences.map(|n| Unmanaged {
             kind: ObjectKind::Sequence,
             name: n.clone(),
+            kept: None,
         }));
         out.unmanaged.extend(enums.map(|n| Unmanaged {
             kind: ObjectKind::Enum,
             name: n.clone(),
+            kept: None,
         }));
     }
     if prune {
@@ -396,7 +452,19 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             .difference(&desired.schemas)
             .filter(|s| *s != "public")
         {
-            out.changes.push(Change::DropSchema { schema: s.clone() });
+            // DROP SCHEMA (without CASCADE) would fail on what tableform cannot see; say why
+            // the schema stays instead of planning a drop that cannot run.
+            match live.unmodelled.get(s) {
+                Some(held) => out.unmanaged.push(Unmanaged {
+                    kind: ObjectKind::Schema,
+                    name: QualName::new(s.clone(), ""),
+                    kept: Some(format!(
+                        "holds {} that tableform does not manage",
+                        held.join(", ")
+                    )),
+                }),
+                None => out.changes.push(Change::DropSchema { schema: s.clone() }),
+            }
         }
     }
     out

@@ -85,10 +85,18 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 count(n, "value")
             )),
         },
+        DropSequence { name } => match facts.get(&Question::SequenceUsed(name.clone())).copied() {
+            Some(0) => Verdict::note("the sequence never handed out a value"),
+            _ if destructive => {
+                Verdict::note("the sequence has handed out values: its position is lost")
+            }
+            _ => Verdict::refuse(format!(
+                "sequence {name} has handed out values: dropping it loses its position, and a sequence created again would repeat them; pass --allow-destructive to allow it"
+            )),
+        },
         SetIdentity { .. }
         | AlterIdentity { .. }
         | AlterSequence { .. }
-        | DropSequence { .. }
         | DropEnum { .. }
         | DropSchema { .. } => Verdict::change(),
         AddEnumValue { .. } => Verdict::change(),

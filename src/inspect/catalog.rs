@@ -127,11 +127,39 @@ pub struct Live {
 }
 
 /// Reads every table, column, constraint, index and enum type of `schemas`.
+/// Per managed schema, the objects of kinds tableform does not model (they keep the schema from
+/// being dropped). Members of extensions count as their extension.
+const UNMODELLED: &str = "
+WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
+     ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
+     counted AS (
+  SELECT relnamespace AS ns, CASE relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized views'
+           WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
+           ELSE 'partitioned tables' END AS kind
+    FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c', 'p')
+      AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
+    WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT typnamespace, CASE typtype WHEN 'd' THEN 'domains' WHEN 'r' THEN 'range types'
+           ELSE 'base types' END FROM pg_type
+    WHERE typtype IN ('d', 'r', 'b') AND typelem = 0 AND typrelid = 0
+      AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+      AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog')
+  UNION ALL SELECT extnamespace, 'extensions' FROM pg_extension
+  UNION ALL SELECT collnamespace, 'collations' FROM pg_collation
+    WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT oprnamespace, 'operators' FROM pg_operator
+    WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT connamespace, 'exclusion constraints' FROM pg_constraint WHERE contype = 'x'
+)
+SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.ns
+GROUP BY 1, 2 ORDER BY 1, 2";
+
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums, sequences) = tokio::try_join!(
+    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled) = tokio::try_join!(
         client.query_one("SELECT current_setting('server_version')", &[]),
         client.query(NAMESPACES, &p),
         client.query(TABLES, &p),
@@ -140,14 +168,27 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(INDEXES, &p),
         client.query(ENUMS, &p),
         client.query(SEQUENCES, &p),
+        client.query(UNMODELLED, &p),
     )?;
     let mut live = Live {
-        queries: 8,
+        queries: 9,
         server_version: version.get(0),
         ..Live::default()
     };
     let s = &mut live.schema;
     s.schemas = nsp.iter().map(|r| r.get::<_, String>(0)).collect();
+    for r in &unmodelled {
+        let (kind, n): (String, i64) = (r.get(1), r.get(2));
+        let what = format!(
+            "{n} {}",
+            if n == 1 {
+                kind.trim_end_matches('s')
+            } else {
+                &kind
+            }
+        );
+        s.unmodelled.entry(r.get(0)).or_default().push(what);
+    }
     for r in &enums {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let values = r.get(2);
@@ -365,6 +406,10 @@ pub async fn facts(
                 t.sql(),
                 crate::model::names::quote_ident(c),
                 FACT_CAP + 1
+            ),
+            Question::SequenceUsed(s) => format!(
+                "SELECT {i}, CASE WHEN is_called THEN 1::bigint ELSE 0::bigint END FROM {}",
+                s.sql()
             ),
         })
         .collect();

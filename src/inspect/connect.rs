@@ -133,6 +133,7 @@ impl Target {
                 // Errors surface on the next query through the client.
                 let _ = connection.await;
             });
+            super::session::pin(&client).await.map_err(fail)?;
             return Ok(client);
         }
         let tls = tls::connector(self.ssl, self.root_cert.as_deref()).map_err(fail)?;
@@ -144,6 +145,7 @@ impl Target {
         tokio::spawn(async move {
             let _ = connection.await;
         });
+        super::session::pin(&client).await.map_err(fail)?;
         Ok(client)
     }
 

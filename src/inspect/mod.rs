@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod connect;
 mod probe;
+pub mod session;
 
 pub use catalog::{InspectError, Live, facts, inspect};
 pub use connect::{ConnectError, Target};

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 
 use super::catalog::InspectError;
+use super::session;
 use crate::model::names::quote_ident;
 use crate::model::{ColumnDefault, Index, IndexPart, QualName, Schema, SqlExpr, Table};
 
@@ -37,12 +38,27 @@ impl Task {
     }
 }
 
-/// What one probe needs: a table with these columns, and the statement attaching the expression
-/// (with `{probe}`, `{check}` and `{index}` standing for the probe's object names).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// What one probe needs: a table with these columns, and the expression to attach to it.
+#[derive(Debug, Clone)]
 struct Spec {
     columns: Vec<(String, String)>,
-    attach: String,
+    attach: Attach,
+}
+
+#[derive(Debug, Clone)]
+enum Attach {
+    Default { column: String, expr: String },
+    Check { expr: String },
+    Index(Box<Index>),
+}
+
+impl Spec {
+    /// Identical probes (same columns, same statement) are asked once. The statement is written
+    /// with the probe's object names, never by substituting placeholders into text that holds a
+    /// declared expression.
+    fn key(&self) -> (Vec<(String, String)>, String) {
+        (self.columns.clone(), attach(None, self))
+    }
 }
 
 /// BEGIN, the batch, three read-backs, ROLLBACK.
@@ -66,23 +82,29 @@ pub async fn reconcile(
         return Ok(0);
     }
     // One probe per distinct spec; each task points at its probe.
-    let mut probes: BTreeMap<Spec, usize> = BTreeMap::new();
+    let mut probes: BTreeMap<(Vec<(String, String)>, String), usize> = BTreeMap::new();
+    let mut specs: Vec<(usize, Spec)> = Vec::new();
     let mut task_probe = Vec::new();
     for task in &tasks {
         let ti = task.table();
         let spec = spec(task, &desired.tables[&names[ti]], &live.tables[&names[ti]]);
-        let next = probes.len();
-        task_probe.push(spec.map(|s| *probes.entry(s).or_insert(next)));
+        task_probe.push(spec.map(|s| {
+            let next = probes.len();
+            let k = *probes.entry(s.key()).or_insert(next);
+            if k == next {
+                specs.push((k, s));
+            }
+            k
+        }));
     }
-    let mut specs: Vec<(usize, Spec)> = probes.into_iter().map(|(s, k)| (k, s)).collect();
-    specs.sort();
 
     let tx = client.transaction().await?;
     let script: Vec<String> = specs
         .iter()
-        .flat_map(|(k, s)| [create_table(*k, s), attach(*k, s)])
+        .flat_map(|(k, s)| [create_table(*k, s), attach(Some(*k), s)])
         .collect();
-    if tx.batch_execute(&script.join(";\n")).await.is_err() {
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    if session::pipeline(tx.client(), &script).await.is_err() {
         // A declared expression the server rejects spoils the batch: probe one by one, each under
         // a savepoint, so the others still get their answer.
         tx.rollback().await?;
@@ -103,19 +125,16 @@ async fn one_by_one(
 ) -> Result<usize, InspectError> {
     let tx = client.transaction().await?;
     for (k, s) in specs {
-        tx.batch_execute(&create_table(*k, s)).await?;
-        tx.batch_execute("SAVEPOINT tableform_probe").await?;
-        match tx.batch_execute(&attach(*k, s)).await {
-            Ok(()) => {
-                tx.batch_execute("RELEASE SAVEPOINT tableform_probe")
-                    .await?
-            }
+        session::pipeline(
+            tx.client(),
+            &[&create_table(*k, s), "SAVEPOINT tableform_probe"],
+        )
+        .await?;
+        match session::run(tx.client(), &attach(Some(*k), s)).await {
+            Ok(()) => session::run(tx.client(), "RELEASE SAVEPOINT tableform_probe").await?,
             // Rejected by the server: the diff shows the difference, and apply will report the
             // server's message against the step.
-            Err(_) => {
-                tx.batch_execute("ROLLBACK TO SAVEPOINT tableform_probe")
-                    .await?
-            }
+            Err(_) => session::run(tx.client(), "ROLLBACK TO SAVEPOINT tableform_probe").await?,
         }
     }
     let spellings = read_back(&tx).await?;
@@ -212,21 +231,19 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
             };
             Some(Spec {
                 columns: vec![(column.clone(), column_type(column, want, have))],
-                attach: format!(
-                    "ALTER TABLE {{probe}} ALTER COLUMN {} SET DEFAULT {}",
-                    quote_ident(column),
-                    e.sql
-                ),
+                attach: Attach::Default {
+                    column: column.clone(),
+                    expr: e.sql.clone(),
+                },
             })
         }
         Task::Check { name, .. } => {
             let c = want.checks.iter().find(|c| &c.name == name)?;
             Some(Spec {
                 columns: mentioned(&[&c.expr.sql], want, have),
-                attach: format!(
-                    "ALTER TABLE {{probe}} ADD CONSTRAINT {{check}} CHECK ({}) NOT VALID",
-                    c.expr.sql
-                ),
+                attach: Attach::Check {
+                    expr: c.expr.sql.clone(),
+                },
             })
         }
         Task::Index { name, .. } => {
@@ -251,18 +268,19 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
                 }
             }
             columns.sort();
-            let probe_index = Index {
-                name: "{index}".into(),
-                ..i.clone()
-            };
-            let sql =
-                crate::plan::sql::create_index(&QualName::new("pg_temp", "{probe}"), &probe_index);
-            // create_index quoted the placeholders as identifiers; unquote them.
-            let attach = sql
-                .replace("\"{index}\"", "{index}")
-                .replace("\"{probe}\"", "{probe}");
-            Some(Spec { columns, attach })
+            Some(Spec {
+                columns,
+                attach: Attach::Index(Box::new(i.clone())),
+            })
         }
+    }
+}
+
+/// `tableform_probe_{k}`; without `k`, the name used only inside dedup keys.
+fn probe_name(prefix: &str, k: Option<usize>) -> String {
+    match k {
+        Some(k) => format!("{prefix}{k}"),
+        None => prefix.to_string(),
     }
 }
 
@@ -273,16 +291,33 @@ fn create_table(k: usize, s: &Spec) -> String {
         .map(|(n, t)| format!("{} {t}", quote_ident(n)))
         .collect();
     format!(
-        "CREATE TEMP TABLE tableform_probe_{k} ({}) ON COMMIT DROP",
+        "CREATE TEMP TABLE {} ({}) ON COMMIT DROP",
+        probe_name("tableform_probe_", Some(k)),
         cols.join(", ")
     )
 }
 
-fn attach(k: usize, s: &Spec) -> String {
-    s.attach
-        .replace("{probe}", &format!("tableform_probe_{k}"))
-        .replace("{check}", &format!("tableform_probe_check_{k}"))
-        .replace("{index}", &format!("tableform_probe_index_{k}"))
+/// The statement that attaches the probe's expression to its table (one statement: it goes out
+/// in a Parse message of its own).
+fn attach(k: Option<usize>, s: &Spec) -> String {
+    let table = probe_name("tableform_probe_", k);
+    match &s.attach {
+        Attach::Default { column, expr } => format!(
+            "ALTER TABLE pg_temp.{table} ALTER COLUMN {} SET DEFAULT {expr}",
+            quote_ident(column)
+        ),
+        Attach::Check { expr } => format!(
+            "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
+            probe_name("tableform_probe_check_", k)
+        ),
+        Attach::Index(i) => {
+            let probe_index = Index {
+                name: probe_name("tableform_probe_index_", k),
+                ..(**i).clone()
+            };
+            crate::plan::sql::create_index(&QualName::new("pg_temp", table), &probe_index)
+        }
+    }
 }
 
 /// The server's spelling of every probe, by probe number.

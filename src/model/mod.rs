@@ -58,6 +58,11 @@ pub struct Schema {
     /// Standalone sequences (not the ones serial and identity columns own).
     #[serde(default)]
     pub sequences: BTreeMap<QualName, Sequence>,
+    /// Live side only: per schema, what it holds that the model does not carry or the scope
+    /// hides ("2 views", "1 ignored table"). Such a schema is never dropped. Not part of the
+    /// fingerprint.
+    #[serde(skip)]
+    pub unmodelled: BTreeMap<String, Vec<String>>,
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).
@@ -95,6 +100,21 @@ impl Scope {
     pub fn hide(&self, schema: &mut Schema) {
         if self.ignore.is_empty() {
             return;
+        }
+        let mut hidden: BTreeMap<&str, usize> = BTreeMap::new();
+        let names = (schema.tables.keys())
+            .chain(schema.enums.keys())
+            .chain(schema.sequences.keys());
+        for n in names.filter(|n| self.ignores(n)) {
+            *hidden.entry(n.schema.as_str()).or_default() += 1;
+        }
+        for (s, n) in hidden {
+            let what = format!("{n} ignored object{}", if n == 1 { "" } else { "s" });
+            schema
+                .unmodelled
+                .entry(s.to_string())
+                .or_default()
+                .push(what);
         }
         schema.tables.retain(|n, _| !self.ignores(n));
         schema.enums.retain(|n, _| !self.ignores(n));

@@ -71,6 +71,9 @@ pub struct Plan {
     pub unmanaged: Vec<crate::diff::Unmanaged>,
     /// Statements in the order they run. Empty when any change is refused.
     pub steps: Vec<Step>,
+    /// The answers about the data that the verdicts rest on, as they were when the plan was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<crate::diff::Fact>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +145,14 @@ impl Plan {
             objects,
             unmanaged: diff.unmanaged.clone(),
             steps,
+            facts: diff
+                .questions()
+                .into_iter()
+                .map(|q| crate::diff::Fact {
+                    count: facts.get(&q).copied().unwrap_or(u64::MAX),
+                    question: q,
+                })
+                .collect(),
         }
     }
 

@@ -231,6 +231,13 @@ fn object_title(o: &ObjectPlan) -> String {
 }
 
 /// The object's name as SQL; a schema is just its own name.
+fn unmanaged_label(u: &crate::diff::Unmanaged) -> String {
+    match u.kind {
+        ObjectKind::Schema => quote_ident(&u.name.schema),
+        _ => u.name.to_string(),
+    }
+}
+
 fn object_label(o: &ObjectPlan) -> String {
     match o.kind {
         ObjectKind::Schema => quote_ident(&o.name.schema),
@@ -314,13 +321,17 @@ pub fn text(file: &PlanFile, color: bool) -> String {
         }
     }
     for u in &plan.unmanaged {
+        let why = match &u.kept {
+            Some(why) => format!("(not declared, but kept: it {why})"),
+            None => "(unmanaged: not declared, left untouched)".into(),
+        };
         let _ = writeln!(
             out,
             "  {} {} {} {}",
             p.paint(p.dim, "?"),
             kind_word(u.kind),
-            u.name,
-            p.paint(p.dim, "(unmanaged: not declared, left untouched)")
+            unmanaged_label(u),
+            p.paint(p.dim, &why)
         );
     }
     if plan.objects.is_empty() && plan.unmanaged.is_empty() {
@@ -448,10 +459,14 @@ pub fn markdown(file: &PlanFile) -> String {
             );
         }
         for u in &plan.unmanaged {
+            let why = match &u.kept {
+                Some(why) => format!("not declared, but kept: it {why}"),
+                None => "not declared, left untouched".into(),
+            };
             let _ = writeln!(
                 out,
-                "| `{}` {} | unmanaged | not declared, left untouched |",
-                u.name,
+                "| `{}` {} | unmanaged | {why} |",
+                unmanaged_label(u),
                 kind_word(u.kind)
             );
         }
@@ -550,10 +565,14 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
         }
     }
     for u in &plan.unmanaged {
+        let mut description = format!("{} is not declared", kind_word(u.kind));
+        if let Some(why) = &u.kept {
+            description.push_str(&format!(" (kept: it {why})"));
+        }
         items.push(DriftItem {
-            object: u.name.to_string(),
+            object: unmanaged_label(u),
             kind: kind_word(u.kind),
-            description: format!("{} is not declared", kind_word(u.kind)),
+            description,
         });
     }
     items

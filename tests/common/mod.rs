@@ -2,9 +2,10 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Command, Output, Stdio};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, Config, NoTls};
 
@@ -167,6 +168,17 @@ impl TestDb {
             .join("\n")
     }
 
+    /// This database's URL for another role, with its password.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        let config = Config::from_str(&self.url).unwrap();
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".into(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        format!("postgres://{user}:{password}@{host}:{port}/{}", self.name)
+    }
+
     /// Runs tableform with `--database-url` of this database appended.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut all: Vec<&str> = args.to_vec();
@@ -265,4 +277,54 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
 
 pub fn write(dir: &Path, file: &str, text: &str) {
     std::fs::write(dir.join(file), text).unwrap();
+}
+
+/// Starts the binary on `db` without waiting for it.
+pub fn spawn(db: &TestDb, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .current_dir(root())
+        .args(args)
+        .args(["--database-url", &db.url])
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tableform starts")
+}
+
+pub fn finish(child: Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Waits until `sql` (run on a separate connection) returns a non-empty first row.
+pub fn wait_for(db: &TestDb, sql: &str, what: &str) {
+    let start = Instant::now();
+    while db.strings(sql).first().is_none_or(|v| v == "0" || v == "f") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+pub fn schema_dir(tag: &str, toml: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(tag);
+    write(&dir, "schema.toml", toml);
+    dir
 }

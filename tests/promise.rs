@@ -1,0 +1,303 @@
+//! "Never loses data, never runs what the plan did not show", under attack and under load:
+//! declarations crafted to smuggle SQL past a session setting, and writers that commit rows while
+//! apply waits for its table lock.
+
+mod common;
+
+use common::{TestDb, finish, schema_dir, spawn, wait_for};
+
+// ---------------------------------------------------------------------------------------------
+// Hostile declarations and session settings
+// ---------------------------------------------------------------------------------------------
+
+/// sqlparser reads `'\'` as a complete string; a server with `standard_conforming_strings = off`
+/// reads `\'` as an escaped quote. This default is one harmless expression to the first and a
+/// string, `COMMIT`, and `DROP TABLE victim` to the second.
+const HOSTILE: &str = r#"
+[table.t]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "label", type = "text", default = "'\\' || '; COMMIT; DROP TABLE victim; --'" },
+]
+"#;
+
+fn hostile_db() -> TestDb {
+    let db = TestDb::new("hostile");
+    db.exec(
+        "CREATE TABLE victim (id int); INSERT INTO victim VALUES (1);
+         CREATE TABLE t (id integer PRIMARY KEY, label text DEFAULT 'x');",
+    );
+    db
+}
+
+fn victim_survives(db: &TestDb, after: &str) {
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE tablename = 'victim'"),
+        ["1"],
+        "victim was dropped by {after}"
+    );
+    assert_eq!(db.count("victim"), 1, "{after}");
+}
+
+/// plan, drift and apply against a database whose sessions start with the setting off.
+fn plan_drift_apply_leave_victim_alone(db: &TestDb, url: &str) {
+    let dir = schema_dir("hostile", HOSTILE);
+    let dir = dir.to_str().unwrap();
+    let plan = common::run(&["plan", "--schema", dir, "--database-url", url]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    victim_survives(db, "plan");
+    let drift = common::run(&["drift", "--schema", dir, "--database-url", url]);
+    assert_eq!(drift.code, 2, "{}{}", drift.stdout, drift.stderr);
+    victim_survives(db, "drift");
+    let apply = common::run(&[
+        "apply",
+        "--schema",
+        dir,
+        "--auto-approve",
+        "--database-url",
+        url,
+    ]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    victim_survives(db, "apply");
+    // The default is what the declaration says to sqlparser and to a standard server: a string.
+    assert_eq!(
+        db.strings("INSERT INTO t (id) VALUES (1) RETURNING label"),
+        ["\\; COMMIT; DROP TABLE victim; --"]
+    );
+    let again = common::run(&[
+        "plan",
+        "--schema",
+        dir,
+        "--detailed-exitcode",
+        "--database-url",
+        url,
+    ]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn a_hostile_default_runs_nothing_when_the_database_turns_standard_strings_off() {
+    let db = hostile_db();
+    db.exec(&format!(
+        "ALTER DATABASE \"{}\" SET standard_conforming_strings = off",
+        db.name
+    ));
+    plan_drift_apply_leave_victim_alone(&db, &db.url);
+}
+
+#[test]
+fn a_hostile_default_runs_nothing_when_the_url_turns_standard_strings_off() {
+    let db = hostile_db();
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!(
+        "{}{sep}options=-c%20standard_conforming_strings%3Doff",
+        db.url
+    );
+    plan_drift_apply_leave_victim_alone(&db, &url);
+}
+
+#[test]
+fn a_hostile_saved_plan_runs_nothing_after_the_setting_changes() {
+    let db = hostile_db();
+    let dir = schema_dir("hostilesaved", HOSTILE);
+    let file = dir.join("plan.json");
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    db.exec(&format!(
+        "ALTER DATABASE \"{}\" SET standard_conforming_strings = off",
+        db.name
+    ));
+    let apply = db.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    victim_survives(&db, "apply of the saved plan");
+}
+
+/// A role whose sessions start with `session_replication_role = replica` (foreign keys not
+/// enforced) cannot set it back: tableform stops instead of applying without its checks.
+#[test]
+fn a_setting_that_cannot_be_pinned_stops_tableform_with_its_name() {
+    let db = TestDb::new("pin");
+    let role = format!("tf_pin_{}", db.name.rsplit('_').next().unwrap());
+    db.exec(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD 'pin-secret';
+         ALTER ROLE {role} SET session_replication_role = replica;
+         GRANT ALL ON SCHEMA public TO {role};"
+    ));
+    let url = db.url_as(&role, "pin-secret");
+    let dir = schema_dir(
+        "pin",
+        "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+    );
+    let r = common::run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    db.exec(&format!(
+        "REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role}"
+    ));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot pin the session settings tableform relies on")
+            && r.stderr.contains("session_replication_role"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("pin-secret"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers that commit while apply waits for the table lock
+// ---------------------------------------------------------------------------------------------
+
+/// One data-dependent verdict: the table as it is (empty, or without NULLs), the declaration
+/// that is allowed only because of that, and the row a writer commits meanwhile.
+struct Race {
+    tag: &'static str,
+    setup: &'static str,
+    declared: &'static str,
+    flags: &'static [&'static str],
+    insert: &'static str,
+    /// The writer's row, as `SELECT t::text FROM t` shows it after apply gave up.
+    survives: &'static str,
+}
+
+fn race(r: &Race) {
+    let db = TestDb::new(r.tag);
+    db.exec(r.setup);
+    db.exec("CREATE TABLE keep (id integer PRIMARY KEY)");
+    let declared = format!(
+        "[table.keep]\ncolumns = [{{ name = \"id\", type = \"integer\", primary_key = true }}]\n{}",
+        r.declared
+    );
+    let dir = schema_dir(r.tag, &declared);
+    let plan = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(
+        plan.code, 0,
+        "the plan should allow it:\n{}{}",
+        plan.stdout, plan.stderr
+    );
+
+    // A writer inserts and holds its transaction open: apply has to wait for the table lock.
+    let writer = TestDb::attach(&db);
+    writer.exec(&format!("BEGIN; {}", r.insert));
+    let mut args = vec!["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"];
+    args.extend(["--lock-timeout", "30"]);
+    args.extend(r.flags);
+    let child = spawn(&db, &args);
+    wait_for(
+        &db,
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+         WHERE c.relname = 't' AND NOT l.granted",
+        "apply to wait for the lock on t",
+    );
+    writer.exec("COMMIT");
+    let out = finish(child);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("plan is stale: the data changed since the plan was made"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("Apply complete"), "{}", out.stdout);
+    assert_eq!(
+        db.strings("SELECT t::text FROM t t"),
+        [r.survives],
+        "the writer's row changed:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_a_table_drop() {
+    race(&Race {
+        tag: "racedrop",
+        setup: "CREATE TABLE t (id integer)",
+        declared: "",
+        flags: &["--prune"],
+        insert: "INSERT INTO t VALUES (7)",
+        survives: "(7)",
+    });
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_a_column_drop() {
+    race(&Race {
+        tag: "racedropcol",
+        setup: "CREATE TABLE t (id integer, note text)",
+        declared: "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+        flags: &[],
+        insert: "INSERT INTO t VALUES (7, 'keep me')",
+        survives: "(7,\"keep me\")",
+    });
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_a_narrowing_that_would_truncate() {
+    race(&Race {
+        tag: "racevarchar",
+        setup: "CREATE TABLE t (name varchar(100))",
+        declared: "[table.t]\ncolumns = [{ name = \"name\", type = \"varchar(5)\" }]\n",
+        flags: &[],
+        insert: "INSERT INTO t VALUES ('a long name')",
+        survives: "(\"a long name\")",
+    });
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_a_conversion_that_would_round() {
+    race(&Race {
+        tag: "raceround",
+        setup: "CREATE TABLE t (price numeric(6,2))",
+        declared: "[table.t]\ncolumns = [{ name = \"price\", type = \"integer\" }]\n",
+        flags: &[],
+        insert: "INSERT INTO t VALUES (12.75)",
+        survives: "(12.75)",
+    });
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_a_not_null_column_without_default() {
+    race(&Race {
+        tag: "raceaddcol",
+        setup: "CREATE TABLE t (id integer)",
+        declared: "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }, { name = \"code\", type = \"text\", nullable = false }]\n",
+        flags: &[],
+        insert: "INSERT INTO t VALUES (7)",
+        survives: "(7)",
+    });
+}
+
+#[test]
+fn a_null_committed_during_the_lock_wait_stops_set_not_null() {
+    race(&Race {
+        tag: "racenotnull",
+        setup: "CREATE TABLE t (id integer, code text); INSERT INTO t VALUES (1, 'a')",
+        declared: "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }, { name = \"code\", type = \"text\", nullable = false }]\n",
+        flags: &[],
+        insert: "DELETE FROM t; INSERT INTO t VALUES (7, NULL)",
+        survives: "(7,)",
+    });
+}
+
+#[test]
+fn a_row_committed_during_the_lock_wait_stops_making_a_column_an_identity() {
+    race(&Race {
+        tag: "raceidentity",
+        setup: "CREATE TABLE t (id integer NOT NULL)",
+        declared: "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\", identity = \"by default\", nullable = false }]\n",
+        flags: &[],
+        insert: "INSERT INTO t VALUES (7)",
+        survives: "(7)",
+    });
+}
