@@ -312,3 +312,101 @@ fn colour_on_a_terminal_unless_no_color_or_the_flag() {
     let piped = db.run(&["plan", "--schema", SHOPPING_POINTS]);
     assert!(!piped.stdout.contains('\u{1b}'), "colour in a pipe");
 }
+
+/// Runs tableform with `args` and returns its exit code, stderr and peak memory (KiB), killing it
+/// after `limit`: a plan path that never ends must not be read until memory runs out.
+fn run_bounded(args: &[&str], limit: std::time::Duration) -> (i32, String, i64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
+    let mut status = 0;
+    // SAFETY: plain libc calls on our own child's pid with valid pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            panic!(
+                "tableform {args:?} still running after {limit:?}, at {} MiB",
+                usage.ru_maxrss >> 10
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, stderr, usage.ru_maxrss)
+}
+
+#[test]
+fn a_plan_path_that_never_ends_is_refused_after_the_size_limit() {
+    let limit = std::time::Duration::from_secs(30);
+    for command in ["apply", "show"] {
+        let (code, stderr, max_kib) = run_bounded(&[command, "/dev/zero"], limit);
+        assert_eq!(code, 1, "{command} /dev/zero: {stderr}");
+        assert!(
+            stderr.contains("/dev/zero: the plan file is larger than 64 MiB"),
+            "{command} /dev/zero: {stderr}"
+        );
+        // The cap is 64 MiB: reading stops there, far from the gigabytes /dev/zero offers.
+        assert!(
+            max_kib < 512 * 1024,
+            "{command} /dev/zero used {} MiB",
+            max_kib >> 10
+        );
+    }
+
+    // A FIFO fed without end: same answer, and the writer sees the reader go away.
+    let dir = scratch_dir("fifo");
+    let fifo = dir.join("plan.json");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        let mut written: u64 = 0;
+        while w.write_all(&chunk).is_ok() {
+            written += chunk.len() as u64;
+        }
+        written
+    });
+    let (code, stderr, max_kib) = run_bounded(&["show", fifo.to_str().unwrap()], limit);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
+    assert!(max_kib < 512 * 1024, "used {} MiB", max_kib >> 10);
+    let written = writer.join().unwrap();
+    assert!(
+        written < 256 << 20,
+        "the writer got {} MiB into the FIFO",
+        written >> 20
+    );
+}

@@ -149,14 +149,18 @@ impl PlanFile {
         Ok(file)
     }
 
+    /// Reads and verifies a plan file. At most [`MAX_PLAN_BYTES`] + 1 bytes are read, whatever
+    /// the file is: a device (`/dev/zero`) or a FIFO has no meaningful size, so the cap is on what
+    /// is read, not on what `metadata` reports.
     pub fn read(path: &std::path::Path) -> Result<PlanFile, PlanFileError> {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
-        if meta.len() > MAX_PLAN_BYTES as u64 {
-            return Err(PlanFileError::TooLarge);
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
+        use std::io::Read;
+        let io =
+            |e: std::io::Error| PlanFileError::Io(format!("cannot read {}: {e}", path.display()));
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_PLAN_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         Self::parse(&bytes)
     }
 
