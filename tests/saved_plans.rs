@@ -317,6 +317,8 @@ fn colour_on_a_terminal_unless_no_color_or_the_flag() {
 /// after `limit`: a plan path that never ends must not be read until memory runs out.
 fn run_bounded(args: &[&str], limit: std::time::Duration) -> (i32, String, i64) {
     use std::io::Read;
+    // Reaped with wait4 below, which also gives the child's own peak memory.
+    #[allow(clippy::zombie_processes)]
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tableform"))
         .args(args)
         .env("NO_COLOR", "1")
