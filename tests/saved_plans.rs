@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{SHOPPING_POINTS, TestDb, fixture, run, scratch_dir};
+use common::{SHOPPING_POINTS, TestDb, fixture, run, run_env, scratch_dir};
+use tableform::plan::file::{FORMAT_VERSION, PlanFile};
 
 fn plan_to(db: &TestDb, out: &std::path::Path) -> common::Run {
     db.run(&[
@@ -14,11 +15,14 @@ fn plan_to(db: &TestDb, out: &std::path::Path) -> common::Run {
     ])
 }
 
-/// Replaces what differs between machines and runs: the database name, the server address and
-/// version, and the checksum that covers them.
+/// Replaces what differs between machines and runs: the database name, the server address,
+/// identifier and version, and the checksum that covers them.
 fn scrub_json(db: &TestDb, json: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
     v["server_version"] = "SERVER_VERSION".into();
+    v["database"]["host"] = "HOST".into();
+    v["database"]["port"] = "PORT".into();
+    v["database"]["system_identifier"] = "SYSTEM_IDENTIFIER".into();
     v["checksum"] = "CHECKSUM".into();
     v["tool_version"] = "TOOL_VERSION".into();
     db.scrub(&serde_json::to_string_pretty(&v).unwrap())
@@ -152,7 +156,11 @@ fn corrupted_or_edited_plan_files_are_rejected() {
         ),
         (
             "future.json",
-            good.replacen("\"format_version\": 2", "\"format_version\": 99", 1),
+            good.replacen(
+                &format!("\"format_version\": {FORMAT_VERSION}"),
+                "\"format_version\": 99",
+                1,
+            ),
             "format version 99",
         ),
         (
@@ -410,5 +418,194 @@ fn a_plan_path_that_never_ends_is_refused_after_the_size_limit() {
         written < 256 << 20,
         "the writer got {} MiB into the FIFO",
         written >> 20
+    );
+}
+
+/// What anyone can do to a plan file: edit it, and compute the unkeyed checksum again.
+fn edit_and_reseal(path: &std::path::Path, edit: impl FnOnce(&mut PlanFile)) {
+    use sha2::{Digest, Sha256};
+    let mut f: PlanFile = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut f);
+    f.checksum = String::new();
+    let digest = Sha256::digest(serde_json::to_vec(&f).unwrap());
+    f.checksum = format!("sha256:{}", hex::encode(digest));
+    std::fs::write(path, f.to_json()).unwrap();
+}
+
+#[test]
+fn edited_sql_with_a_recomputed_checksum_is_refused() {
+    let db = TestDb::new("editedsql");
+    let file = scratch_dir("editedsql").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    edit_and_reseal(&file, |f| {
+        let step = &mut f.plan.steps[0];
+        assert!(step.sql.starts_with("CREATE TABLE"), "{}", step.sql);
+        step.sql = "CREATE TABLE public.backdoor (id int)".into();
+    });
+    // The file is well-formed and its checksum matches: only the steps betray it.
+    for r in [
+        db.run(&["apply", file.to_str().unwrap()]),
+        run(&["show", file.to_str().unwrap()]),
+    ] {
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(
+                "the plan file was modified after it was written: its steps are not the ones its changes give (they differ from step 1 of 48 on)"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"]
+    );
+}
+
+/// Runs tableform against `db` with `TABLEFORM_PLAN_KEY` set to `key`.
+fn with_key(db: &TestDb, key: &str, args: &[&str]) -> common::Run {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", &db.url]);
+    run_env(&all, None, &[("TABLEFORM_PLAN_KEY", key)])
+}
+
+#[test]
+fn signed_plans_apply_only_unchanged_and_with_the_key() {
+    let db = TestDb::new("signed");
+    let dir = scratch_dir("signed");
+    let signed = dir.join("signed.json");
+    let unsigned = dir.join("unsigned.json");
+    let s = signed.to_str().unwrap();
+    let made = with_key(
+        &db,
+        "k3y",
+        &["plan", "--schema", SHOPPING_POINTS, "--out", s],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&signed).unwrap()).unwrap();
+    assert!(
+        doc["signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("hmac-sha256:"),
+        "{doc}"
+    );
+    assert_eq!(plan_to(&db, &unsigned).code, 0);
+    assert!(
+        !std::fs::read_to_string(&unsigned)
+            .unwrap()
+            .contains("signature")
+    );
+
+    // An unsigned plan, while a key is set.
+    let r = with_key(&db, "k3y", &["apply", unsigned.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the plan file is not signed, and TABLEFORM_PLAN_KEY is set"),
+        "{}",
+        r.stderr
+    );
+    // Another key.
+    let r = with_key(&db, "other", &["apply", s]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("the plan file's signature does not match TABLEFORM_PLAN_KEY"),
+        "{}",
+        r.stderr
+    );
+    // Edited consistently (typed changes, steps and checksum all agree): only the key can tell.
+    let edited = dir.join("edited.json");
+    std::fs::copy(&signed, &edited).unwrap();
+    edit_and_reseal(&edited, |f| f.options.allow_destructive = true);
+    let r = with_key(&db, "k3y", &["apply", edited.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "signature does not match TABLEFORM_PLAN_KEY: it was modified after it was signed"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"],
+        "a refused plan changed the database"
+    );
+
+    let r = with_key(&db, "k3y", &["apply", s]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Apply complete: 48 statements committed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_plan_for_one_database_is_refused_on_another_with_the_same_schema() {
+    let planned = TestDb::new("bindplanned");
+    let other = TestDb::new("bindother");
+    let file = scratch_dir("bind").join("plan.json");
+    assert_eq!(plan_to(&planned, &file).code, 0);
+    // `other` is exactly as `planned` was (empty): the staleness check alone would pass.
+    let r = other.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let id = planned.strings("SELECT system_identifier FROM pg_control_system()")[0].clone();
+    let expected = format!(
+        "error: the plan was made for database \"{}\" on the PostgreSQL server with system identifier {id} (at ",
+        planned.name
+    );
+    assert!(r.stderr.starts_with(&expected), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "but this connection is to database \"{}\" on the server with system identifier {id} (at ",
+            other.name
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("stale"), "{}", r.stderr);
+    assert_eq!(
+        other.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"]
+    );
+    // The database it was made for takes it.
+    let r = planned.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn apply_without_a_connection_goes_to_the_planned_database() {
+    let db = TestDb::new("planneddb");
+    let file = scratch_dir("planneddb").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(doc["database"]["name"], db.name.as_str());
+    // The user and password are not in the plan: they come from the environment, as for libpq.
+    let base: tokio_postgres::Config = common::base_url().parse().unwrap();
+    let mut vars = vec![("USER", base.get_user().unwrap_or("postgres").to_string())];
+    if let Some(pw) = base.get_password() {
+        vars.push(("PGPASSWORD", String::from_utf8(pw.to_vec()).unwrap()));
+    }
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = run_env(&["apply", file.to_str().unwrap()], None, &vars);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "No connection given: connecting to the plan's database, {}:{} (database \"{}\").\n",
+            doc["database"]["host"].as_str().unwrap(),
+            doc["database"]["port"],
+            db.name
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["17"]
     );
 }

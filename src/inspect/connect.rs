@@ -135,14 +135,22 @@ impl Target {
         })
     }
 
-    /// `host:port`, and the database, for messages (never the password).
-    pub fn describe(&self) -> String {
+    /// The first host (a name, an address or a Unix socket directory) and port.
+    pub fn host_port(&self) -> (String, u16) {
         let host = match self.config.get_hosts().first() {
             Some(Host::Tcp(h)) => h.clone(),
             Some(Host::Unix(p)) => p.display().to_string(),
             None => "localhost".into(),
         };
-        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        (
+            host,
+            self.config.get_ports().first().copied().unwrap_or(5432),
+        )
+    }
+
+    /// `host:port`, and the database, for messages (never the password).
+    pub fn describe(&self) -> String {
+        let (host, port) = self.host_port();
         let db = self.config.get_dbname().unwrap_or("?");
         format!("{host}:{port} (database \"{db}\")")
     }

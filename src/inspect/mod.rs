@@ -5,6 +5,6 @@ pub mod catalog;
 pub mod connect;
 mod probe;
 
-pub use catalog::{InspectError, Live, facts, inspect};
+pub use catalog::{InspectError, Live, facts, identity, inspect};
 pub use connect::{ConnectError, Target};
 pub use probe::reconcile;
