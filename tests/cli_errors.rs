@@ -142,3 +142,78 @@ fn import_reads_only_the_schemas_it_is_given() {
     files.sort();
     assert_eq!(files, ["billing.invoices.toml", "users.toml"]);
 }
+
+#[test]
+fn connection_strings_with_typos_never_print_the_password() {
+    // (what is typed, the pieces of the password that must not appear)
+    let cases: &[(&str, &[&str])] = &[
+        ("u:Hunter2-Pw@127.0.0.1/db", &["Hunter2-Pw"]),
+        ("postgres:/u:Hunter2-Pw@127.0.0.1/db", &["Hunter2-Pw"]),
+        ("postgres//u:Hunter2-Pw@127.0.0.1/db", &["Hunter2-Pw"]),
+        (
+            "postgres://u:Hunter/2Pw@127.0.0.1:54x2/db",
+            &["Hunter", "2Pw"],
+        ),
+        ("postgres://u:Hunter@2Pw@127.0.0.1:1/db", &["Hunter", "2Pw"]),
+        (
+            "host=127.0.0.1 PASSWORD=Hunter2-Pw dbname=db",
+            &["Hunter2-Pw"],
+        ),
+        (
+            "host=127.0.0.1 port=54x2 password = Hunter2-Pw",
+            &["Hunter2-Pw"],
+        ),
+        (
+            "host=127.0.0.1 password='Hunter2 Zebra9' port=54x2",
+            &["Hunter2", "Zebra9"],
+        ),
+        (
+            "host=127.0.0.1 password=Hunter2 Zebra9 port=1",
+            &["Hunter2", "Zebra9"],
+        ),
+        (
+            "postgres://u:Hunter2-Pw@127.0.0.1:1/db?sslmode=Zebra9",
+            &["Hunter2-Pw"],
+        ),
+        ("postgres://u:Hunter2-Pw@127.0.0.1:1/db", &["Hunter2-Pw"]),
+    ];
+    for (url, secrets) in cases {
+        let r = run(&["plan", "--schema", SHOPPING_POINTS, "--database-url", url]);
+        assert_eq!(r.code, 1, "{url}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.starts_with("error: "), "{url}: {}", r.stderr);
+        for s in *secrets {
+            assert!(
+                !r.stdout.contains(s) && !r.stderr.contains(s),
+                "{url} printed {s:?}: {}{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+    // The libpq variables: their errors name the variable, not the value.
+    for (var, value, expected) in [
+        (
+            "PGPORT",
+            "Hunter2-Pw",
+            "error: invalid PGPORT: not a port number",
+        ),
+        (
+            "PGSSLMODE",
+            "Hunter2-Pw",
+            "error: invalid PGSSLMODE: sslmode must be",
+        ),
+    ] {
+        let r = common::run_env(
+            &["plan", "--schema", SHOPPING_POINTS],
+            None,
+            &[
+                ("PGHOST", "127.0.0.1"),
+                (var, value),
+                ("PGPASSWORD", "Hunter2-Pw"),
+            ],
+        );
+        assert_eq!(r.code, 1, "{var}: {}", r.stderr);
+        assert!(r.stderr.starts_with(expected), "{var}: {}", r.stderr);
+        assert!(!r.stderr.contains("Hunter2"), "{var}: {}", r.stderr);
+    }
+}

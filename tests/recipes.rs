@@ -327,7 +327,7 @@ fn recipe_1_pull_request_plan() {
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).expect("plans/pr-42.json written"))
             .unwrap();
-    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["format_version"], 3);
     assert_eq!(saved["summary"]["create"], 17);
     // Planning only reads.
     assert_eq!(public_tables(&ran.db), 0);

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{SHOPPING_POINTS, TestDb, fixture, run, scratch_dir};
+use common::{SHOPPING_POINTS, TestDb, fixture, run, run_env, scratch_dir};
+use tableform::plan::file::{FORMAT_VERSION, PlanFile};
 
 fn plan_to(db: &TestDb, out: &std::path::Path) -> common::Run {
     db.run(&[
@@ -14,11 +15,14 @@ fn plan_to(db: &TestDb, out: &std::path::Path) -> common::Run {
     ])
 }
 
-/// Replaces what differs between machines and runs: the database name, the server address and
-/// version, and the checksum that covers them.
+/// Replaces what differs between machines and runs: the database name, the server address,
+/// identifier and version, and the checksum that covers them.
 fn scrub_json(db: &TestDb, json: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
     v["server_version"] = "SERVER_VERSION".into();
+    v["database"]["host"] = "HOST".into();
+    v["database"]["port"] = "PORT".into();
+    v["database"]["system_identifier"] = "SYSTEM_IDENTIFIER".into();
     v["checksum"] = "CHECKSUM".into();
     v["tool_version"] = "TOOL_VERSION".into();
     db.scrub(&serde_json::to_string_pretty(&v).unwrap())
@@ -152,7 +156,11 @@ fn corrupted_or_edited_plan_files_are_rejected() {
         ),
         (
             "future.json",
-            good.replacen("\"format_version\": 2", "\"format_version\": 99", 1),
+            good.replacen(
+                &format!("\"format_version\": {FORMAT_VERSION}"),
+                "\"format_version\": 99",
+                1,
+            ),
             "format version 99",
         ),
         (
@@ -311,4 +319,293 @@ fn colour_on_a_terminal_unless_no_color_or_the_flag() {
     );
     let piped = db.run(&["plan", "--schema", SHOPPING_POINTS]);
     assert!(!piped.stdout.contains('\u{1b}'), "colour in a pipe");
+}
+
+/// Runs tableform with `args` and returns its exit code, stderr and peak memory (KiB), killing it
+/// after `limit`: a plan path that never ends must not be read until memory runs out.
+fn run_bounded(args: &[&str], limit: std::time::Duration) -> (i32, String, i64) {
+    use std::io::Read;
+    // Reaped with wait4 below, which also gives the child's own peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
+    let mut status = 0;
+    // SAFETY: plain libc calls on our own child's pid with valid pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            panic!(
+                "tableform {args:?} still running after {limit:?}, at {} MiB",
+                usage.ru_maxrss >> 10
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, stderr, usage.ru_maxrss)
+}
+
+#[test]
+fn a_plan_path_that_never_ends_is_refused_after_the_size_limit() {
+    let limit = std::time::Duration::from_secs(30);
+    for command in ["apply", "show"] {
+        let (code, stderr, max_kib) = run_bounded(&[command, "/dev/zero"], limit);
+        assert_eq!(code, 1, "{command} /dev/zero: {stderr}");
+        assert!(
+            stderr.contains("/dev/zero: the plan file is larger than 64 MiB"),
+            "{command} /dev/zero: {stderr}"
+        );
+        // The cap is 64 MiB: reading stops there, far from the gigabytes /dev/zero offers.
+        assert!(
+            max_kib < 512 * 1024,
+            "{command} /dev/zero used {} MiB",
+            max_kib >> 10
+        );
+    }
+
+    // A FIFO fed without end: same answer, and the writer sees the reader go away.
+    let dir = scratch_dir("fifo");
+    let fifo = dir.join("plan.json");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        let mut written: u64 = 0;
+        while w.write_all(&chunk).is_ok() {
+            written += chunk.len() as u64;
+        }
+        written
+    });
+    let (code, stderr, max_kib) = run_bounded(&["show", fifo.to_str().unwrap()], limit);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
+    assert!(max_kib < 512 * 1024, "used {} MiB", max_kib >> 10);
+    let written = writer.join().unwrap();
+    assert!(
+        written < 256 << 20,
+        "the writer got {} MiB into the FIFO",
+        written >> 20
+    );
+}
+
+/// What anyone can do to a plan file: edit it, and compute the unkeyed checksum again.
+fn edit_and_reseal(path: &std::path::Path, edit: impl FnOnce(&mut PlanFile)) {
+    use sha2::{Digest, Sha256};
+    let mut f: PlanFile = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut f);
+    f.checksum = String::new();
+    let digest = Sha256::digest(serde_json::to_vec(&f).unwrap());
+    f.checksum = format!("sha256:{}", hex::encode(digest));
+    std::fs::write(path, f.to_json()).unwrap();
+}
+
+#[test]
+fn edited_sql_with_a_recomputed_checksum_is_refused() {
+    let db = TestDb::new("editedsql");
+    let file = scratch_dir("editedsql").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    edit_and_reseal(&file, |f| {
+        let step = &mut f.plan.steps[0];
+        assert!(step.sql.starts_with("CREATE TABLE"), "{}", step.sql);
+        step.sql = "CREATE TABLE public.backdoor (id int)".into();
+    });
+    // The file is well-formed and its checksum matches: only the steps betray it.
+    for r in [
+        db.run(&["apply", file.to_str().unwrap()]),
+        run(&["show", file.to_str().unwrap()]),
+    ] {
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(
+                "the plan file was modified after it was written: its steps are not the ones its changes give (they differ from step 1 of 48 on)"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"]
+    );
+}
+
+/// Runs tableform against `db` with `TABLEFORM_PLAN_KEY` set to `key`.
+fn with_key(db: &TestDb, key: &str, args: &[&str]) -> common::Run {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", &db.url]);
+    run_env(&all, None, &[("TABLEFORM_PLAN_KEY", key)])
+}
+
+#[test]
+fn signed_plans_apply_only_unchanged_and_with_the_key() {
+    let db = TestDb::new("signed");
+    let dir = scratch_dir("signed");
+    let signed = dir.join("signed.json");
+    let unsigned = dir.join("unsigned.json");
+    let s = signed.to_str().unwrap();
+    let made = with_key(
+        &db,
+        "k3y",
+        &["plan", "--schema", SHOPPING_POINTS, "--out", s],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&signed).unwrap()).unwrap();
+    assert!(
+        doc["signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("hmac-sha256:"),
+        "{doc}"
+    );
+    assert_eq!(plan_to(&db, &unsigned).code, 0);
+    assert!(
+        !std::fs::read_to_string(&unsigned)
+            .unwrap()
+            .contains("signature")
+    );
+
+    // An unsigned plan, while a key is set.
+    let r = with_key(&db, "k3y", &["apply", unsigned.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the plan file is not signed, and TABLEFORM_PLAN_KEY is set"),
+        "{}",
+        r.stderr
+    );
+    // Another key.
+    let r = with_key(&db, "other", &["apply", s]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("the plan file's signature does not match TABLEFORM_PLAN_KEY"),
+        "{}",
+        r.stderr
+    );
+    // Edited consistently (typed changes, steps and checksum all agree): only the key can tell.
+    let edited = dir.join("edited.json");
+    std::fs::copy(&signed, &edited).unwrap();
+    edit_and_reseal(&edited, |f| f.options.allow_destructive = true);
+    let r = with_key(&db, "k3y", &["apply", edited.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "signature does not match TABLEFORM_PLAN_KEY: it was modified after it was signed"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"],
+        "a refused plan changed the database"
+    );
+
+    let r = with_key(&db, "k3y", &["apply", s]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Apply complete: 48 statements committed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_plan_for_one_database_is_refused_on_another_with_the_same_schema() {
+    let planned = TestDb::new("bindplanned");
+    let other = TestDb::new("bindother");
+    let file = scratch_dir("bind").join("plan.json");
+    assert_eq!(plan_to(&planned, &file).code, 0);
+    // `other` is exactly as `planned` was (empty): the staleness check alone would pass.
+    let r = other.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let id = planned.strings("SELECT system_identifier FROM pg_control_system()")[0].clone();
+    let expected = format!(
+        "error: the plan was made for database \"{}\" on the PostgreSQL server with system identifier {id} (at ",
+        planned.name
+    );
+    assert!(r.stderr.starts_with(&expected), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "but this connection is to database \"{}\" on the server with system identifier {id} (at ",
+            other.name
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("stale"), "{}", r.stderr);
+    assert_eq!(
+        other.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["0"]
+    );
+    // The database it was made for takes it.
+    let r = planned.run(&["apply", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn apply_without_a_connection_goes_to_the_planned_database() {
+    let db = TestDb::new("planneddb");
+    let file = scratch_dir("planneddb").join("plan.json");
+    assert_eq!(plan_to(&db, &file).code, 0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(doc["database"]["name"], db.name.as_str());
+    // The user and password are not in the plan: they come from the environment, as for libpq.
+    let base: tokio_postgres::Config = common::base_url().parse().unwrap();
+    let mut vars = vec![("USER", base.get_user().unwrap_or("postgres").to_string())];
+    if let Some(pw) = base.get_password() {
+        vars.push(("PGPASSWORD", String::from_utf8(pw.to_vec()).unwrap()));
+    }
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = run_env(&["apply", file.to_str().unwrap()], None, &vars);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "No connection given: connecting to the plan's database, {}:{} (database \"{}\").\n",
+            doc["database"]["host"].as_str().unwrap(),
+            doc["database"]["port"],
+            db.name
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        vec!["17"]
+    );
 }

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use super::plan::{self, connect, fail, make_plan, plan_options};
-use super::{ApplyArgs, Status, output};
+use super::plan::{self, fail, make_plan, plan_options};
+use super::{ApplyArgs, ConnArgs, Status, output};
 use crate::apply::{self, ApplyError, ApplyOptions};
 use crate::diff::Options;
-use crate::inspect::Target;
+use crate::inspect::{self, ConnectError, Target};
 use crate::model::Scope;
-use crate::plan::file::PlanFile;
+use crate::plan::file::{DatabaseId, PlanFile};
 use crate::plan::render;
 
 const QUESTION: &str = "Do you want to perform these actions? Only 'yes' will be accepted: ";
@@ -69,10 +69,15 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
             "a saved plan carries its own schema and options: pass PLAN_FILE alone, without --schema, --prune or --allow-destructive",
         );
     }
-    let file = match PlanFile::read(path) {
+    let mut file = match PlanFile::read(path) {
         Ok(f) => f,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
+    if let Some(key) = plan::plan_key()
+        && let Err(e) = file.verify_signature(&key)
+    {
+        return fail(format!("{}: {e}", path.display()));
+    }
     if file.plan.has_refusals() {
         output::print(&plan::render(
             &file,
@@ -82,16 +87,54 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         output::error("the saved plan holds refusals; nothing was applied");
         return Status::Refused;
     }
-    let (target, client) = match connect(&args.opts.conn).await {
+    let (target, client) = match connect_for_plan(&args.opts.conn, &file).await {
         Ok(c) => c,
         Err(s) => return s,
     };
+    // The same schema in another database (staging, another tenant) passes the staleness check;
+    // the plan was reviewed for one database only.
+    let connected = match inspect::identity(&client).await {
+        Ok((system_identifier, name)) => {
+            let (host, port) = target.host_port();
+            DatabaseId {
+                host,
+                port,
+                name,
+                system_identifier,
+            }
+        }
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = file.check_database(&connected) {
+        return fail(e);
+    }
     if file.plan.steps.is_empty() {
         output::print("The saved plan has nothing to apply.\n");
         return Status::Ok;
     }
     let scope = file.scope();
     execute(args, (&target, &client), &file, &scope).await
+}
+
+/// The connection given (`--database-url`, `DATABASE_URL`, the PG* variables); with none at all,
+/// the host, port and database the plan was made for, with the user and password from the
+/// environment as usual.
+async fn connect_for_plan(conn: &ConnArgs, file: &PlanFile) -> Result<(Target, Client), Status> {
+    let env = |k: &str| std::env::var(k).ok();
+    let target = match Target::resolve(conn.database_url.as_deref(), &env) {
+        Err(ConnectError::Missing) => {
+            let db = &file.database;
+            output::print(&format!(
+                "No connection given: connecting to the plan's database, {}.\n",
+                db.describe()
+            ));
+            Target::planned(&db.host, db.port, &db.name, &env)
+        }
+        other => other,
+    }
+    .map_err(fail)?;
+    let client = target.connect().await.map_err(fail)?;
+    Ok((target, client))
 }
 
 async fn execute(

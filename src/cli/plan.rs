@@ -9,7 +9,7 @@ use crate::diff::{self, Options};
 use crate::inspect::{self, Target};
 use crate::load::Settings;
 use crate::model::{self, Scope};
-use crate::plan::file::{PlanFile, PlanOptions};
+use crate::plan::file::{DatabaseId, PLAN_KEY_ENV, PlanFile, PlanOptions};
 use crate::plan::{Plan, render};
 
 /// A plan document and the connection it was computed on.
@@ -64,13 +64,14 @@ pub async fn make_plan(
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
     let plan = Plan::build((&desired, &live.schema), &d, &facts, &judge, fps);
-    let file = PlanFile::new(
-        plan,
-        live.server_version.clone(),
-        target.describe(),
-        &scope,
-        options,
-    );
+    let (host, port) = target.host_port();
+    let database = DatabaseId {
+        host,
+        port,
+        name: live.database.clone(),
+        system_identifier: live.system_identifier.clone(),
+    };
+    let file = PlanFile::new(plan, live.server_version.clone(), database, &scope, options);
     Ok(Planned {
         file,
         client,
@@ -93,6 +94,13 @@ fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
     }
 }
 
+/// The plan signing key, when `TABLEFORM_PLAN_KEY` is set and not empty.
+pub fn plan_key() -> Option<Vec<u8>> {
+    std::env::var_os(PLAN_KEY_ENV)
+        .filter(|k| !k.is_empty())
+        .map(|k| k.into_encoded_bytes())
+}
+
 pub fn plan_options(opts: &PlanOpts) -> PlanOptions {
     PlanOptions {
         allow_destructive: opts.allow_destructive,
@@ -112,10 +120,14 @@ pub fn render(file: &PlanFile, format: Format, no_color: bool) -> String {
 
 pub async fn run(args: &PlanArgs) -> Status {
     let o = &args.opts;
-    let planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
+    let mut planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
         Err(s) => return s,
     };
+    // Signed whenever there is a key, so that `--format json` stays the file, byte for byte.
+    if let Some(key) = plan_key() {
+        planned.file.sign(&key);
+    }
     let file = &planned.file;
     if let Some(path) = &args.out
         && let Err(e) = write_plan(path, &file.to_json())

@@ -124,6 +124,22 @@ pub struct Live {
     pub queries: usize,
     /// The server's `server_version`.
     pub server_version: String,
+    /// Which cluster and database this is (see [`identity`]).
+    pub system_identifier: String,
+    pub database: String,
+}
+
+/// The query [`identity`] and [`inspect`] send: the cluster's `system_identifier` (shared by a
+/// primary and its physical replicas, unique otherwise) and the database's name.
+const IDENTITY: &str =
+    "SELECT (SELECT system_identifier::text FROM pg_control_system()), current_database()::text";
+
+const VERSION_AND_IDENTITY: &str = "SELECT current_setting('server_version'), (SELECT system_identifier::text FROM pg_control_system()), current_database()::text";
+
+/// `(system_identifier, current_database())` of the connected database.
+pub async fn identity(client: &Client) -> Result<(String, String), InspectError> {
+    let row = client.query_one(IDENTITY, &[]).await?;
+    Ok((row.get(0), row.get(1)))
 }
 
 /// Reads every table, column, constraint, index and enum type of `schemas`.
@@ -160,7 +176,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
     let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled) = tokio::try_join!(
-        client.query_one("SELECT current_setting('server_version')", &[]),
+        client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(NAMESPACES, &p),
         client.query(TABLES, &p),
         client.query(COLUMNS, &p),
@@ -173,6 +189,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     let mut live = Live {
         queries: 9,
         server_version: version.get(0),
+        system_identifier: version.get(1),
+        database: version.get(2),
         ..Live::default()
     };
     let s = &mut live.schema;

@@ -6,6 +6,6 @@ pub mod connect;
 mod probe;
 pub mod session;
 
-pub use catalog::{InspectError, Live, facts, inspect};
+pub use catalog::{InspectError, Live, facts, identity, inspect};
 pub use connect::{ConnectError, Target};
 pub use probe::reconcile;

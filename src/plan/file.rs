@@ -1,11 +1,15 @@
 //! Saved plans: a deterministic, self-checking JSON document.
 //!
-//! The file holds everything apply needs and a reviewer wants to see: versions, the managed
-//! schemas, the options the plan was made with, both fingerprints, every verdict and the exact
-//! SQL. Its `checksum` covers all of that, so a file edited by hand (or damaged) is rejected
-//! rather than half-trusted. The same inputs always give the same bytes: maps are ordered and
-//! nothing time-dependent is written.
+//! The file holds everything apply needs and a reviewer wants to see: versions, the database it
+//! was made for, the managed schemas, the options the plan was made with, both fingerprints,
+//! every verdict and the exact SQL. Its `checksum` covers all of that, so a file damaged or
+//! edited carelessly is rejected rather than half-trusted; its steps must be the ones its typed
+//! changes give, so editing the SQL alone does not pass either; and with a key
+//! ([`PLAN_KEY_ENV`]) it is signed, so that only someone holding the key can make a plan that
+//! apply accepts. The same inputs always give the same bytes: maps are ordered and nothing
+//! time-dependent is written.
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -13,7 +17,13 @@ use super::{Plan, Summary};
 use crate::model::Scope;
 
 /// Bumped when the document's structure changes incompatibly.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The environment variable holding the key that signs plans (`plan --out`) and that `apply
+/// FILE` checks signatures with.
+pub const PLAN_KEY_ENV: &str = "TABLEFORM_PLAN_KEY";
+
+const SIGNATURE_PREFIX: &str = "hmac-sha256:";
 
 /// Plan files larger than this are refused before parsing.
 pub const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;
@@ -25,8 +35,8 @@ pub struct PlanFile {
     pub tool_version: String,
     /// `server_version` of the PostgreSQL the plan was computed against.
     pub server_version: String,
-    /// `host:port (database "name")`; never a password.
-    pub database: String,
+    /// The database the plan was made for; never a user or password.
+    pub database: DatabaseId,
     /// The schemas tableform manages (read again at apply time to check staleness).
     pub schemas: Vec<String>,
     /// Ignore patterns from the schema's settings: objects hidden from the plan.
@@ -36,8 +46,41 @@ pub struct PlanFile {
     pub summary: Summary,
     #[serde(flatten)]
     pub plan: Plan,
+    /// `hmac-sha256:` of the document's compact JSON without `signature` and with `checksum`
+    /// empty, keyed with [`PLAN_KEY_ENV`]; absent when the plan was made without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     /// `sha256:` of this document's compact JSON with this field empty.
     pub checksum: String,
+}
+
+/// Where a plan was made: enough to connect there again (with credentials from the environment)
+/// and to recognise the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseId {
+    /// The host name or address connected to (or the Unix socket directory).
+    pub host: String,
+    pub port: u16,
+    /// `current_database()`.
+    pub name: String,
+    /// `system_identifier` of `pg_control_system()`, in decimal: the same on a primary and its
+    /// physical replicas, different for every other cluster. A string, since it does not fit
+    /// in the integers JSON tools handle exactly.
+    pub system_identifier: String,
+}
+
+impl DatabaseId {
+    /// `host:port (database "name")`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{}:{} (database \"{}\")", self.host, self.port, self.name)
+    }
+
+    /// Whether `other` is the same database: the same cluster (or a physical replica of it) and
+    /// the same database name; host and port may differ (a replica, a proxy, another address).
+    pub fn same_database(&self, other: &DatabaseId) -> bool {
+        self.system_identifier == other.system_identifier && self.name == other.name
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,13 +106,34 @@ pub enum PlanFileError {
     Tampered,
     #[error("the plan was made by tableform {found}; this is tableform {}: make a new plan with this version", env!("CARGO_PKG_VERSION"))]
     OtherTool { found: String },
+    #[error(
+        "the plan file was modified after it was written: {0} (apply runs only the statements the plan's changes give); make a new plan"
+    )]
+    Inconsistent(String),
+    #[error(
+        "the plan file is not signed, and {PLAN_KEY_ENV} is set: only plans signed with that key are applied; make the plan with {PLAN_KEY_ENV} set"
+    )]
+    Unsigned,
+    #[error(
+        "the plan file's signature does not match {PLAN_KEY_ENV}: it was modified after it was signed, or signed with another key; make a new plan"
+    )]
+    BadSignature,
+    #[error(
+        "the plan was made for database \"{}\" on the PostgreSQL server with system identifier {} (at {}:{}), but this connection is to database \"{}\" on the server with system identifier {} (at {}:{}): apply it to the database it was made for, or make a new plan for this one",
+        planned.name, planned.system_identifier, planned.host, planned.port,
+        connected.name, connected.system_identifier, connected.host, connected.port
+    )]
+    OtherDatabase {
+        planned: Box<DatabaseId>,
+        connected: Box<DatabaseId>,
+    },
 }
 
 impl PlanFile {
     pub fn new(
         plan: Plan,
         server_version: String,
-        database: String,
+        database: DatabaseId,
         scope: &Scope,
         options: PlanOptions,
     ) -> Self {
@@ -83,10 +147,93 @@ impl PlanFile {
             options,
             summary: plan.summary(),
             plan,
+            signature: None,
             checksum: String::new(),
         };
         file.checksum = file.compute_checksum();
         file
+    }
+
+    /// Signs the document with `key` (and seals it again).
+    pub fn sign(&mut self, key: &[u8]) {
+        let mac = self.mac(key).finalize().into_bytes();
+        self.signature = Some(format!("{SIGNATURE_PREFIX}{}", hex::encode(mac)));
+        self.checksum = self.compute_checksum();
+    }
+
+    /// Checks the signature against `key`, in constant time.
+    pub fn verify_signature(&mut self, key: &[u8]) -> Result<(), PlanFileError> {
+        let Some(signature) = self.signature.clone() else {
+            return Err(PlanFileError::Unsigned);
+        };
+        let bytes = signature
+            .strip_prefix(SIGNATURE_PREFIX)
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or(PlanFileError::BadSignature)?;
+        self.mac(key)
+            .verify_slice(&bytes)
+            .map_err(|_| PlanFileError::BadSignature)
+    }
+
+    /// The HMAC of the document without `signature` and with an empty `checksum`.
+    fn mac(&mut self, key: &[u8]) -> Hmac<Sha256> {
+        let saved = (std::mem::take(&mut self.checksum), self.signature.take());
+        let mut w = MacWriter(
+            Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length"),
+        );
+        let _ = serde_json::to_writer(&mut w, &*self);
+        (self.checksum, self.signature) = saved;
+        w.0
+    }
+
+    /// Refuses to apply to a database other than the one the plan was made for.
+    pub fn check_database(&self, connected: &DatabaseId) -> Result<(), PlanFileError> {
+        if self.database.same_database(connected) {
+            Ok(())
+        } else {
+            Err(PlanFileError::OtherDatabase {
+                planned: Box::new(self.database.clone()),
+                connected: Box::new(connected.clone()),
+            })
+        }
+    }
+
+    /// What the checksum cannot catch (it is unkeyed: anyone can recompute it): the parts of the
+    /// document that follow from others must agree with them. Steps are derived from the typed
+    /// changes again, with the plan's own step builder; actions from the verdicts; the summary
+    /// from the actions.
+    fn check_consistency(&self) -> Result<(), PlanFileError> {
+        let plan = &self.plan;
+        if let Some(o) = plan
+            .objects
+            .iter()
+            .find(|o| o.action != super::object_action(&o.changes))
+        {
+            return Err(PlanFileError::Inconsistent(format!(
+                "the action of {} {} does not follow from its changes",
+                super::render::kind_word(o.kind),
+                super::render::object_label(o)
+            )));
+        }
+        if self.summary != plan.summary() {
+            return Err(PlanFileError::Inconsistent(
+                "its summary does not count its objects".into(),
+            ));
+        }
+        let derived = plan.derived_steps();
+        if derived != plan.steps {
+            let at = derived
+                .iter()
+                .zip(&plan.steps)
+                .position(|(a, b)| a != b)
+                .unwrap_or(derived.len().min(plan.steps.len()));
+            return Err(PlanFileError::Inconsistent(format!(
+                "its steps are not the ones its changes give (they differ from step {} of {} on)",
+                at + 1,
+                plan.steps.len()
+            )));
+        }
+        Ok(())
     }
 
     /// The checksum of the document with an empty `checksum`, streamed into the hash (a plan of
@@ -146,17 +293,22 @@ impl PlanFile {
                 found: file.tool_version,
             });
         }
+        file.check_consistency()?;
         Ok(file)
     }
 
+    /// Reads and verifies a plan file. At most [`MAX_PLAN_BYTES`] + 1 bytes are read, whatever
+    /// the file is: a device (`/dev/zero`) or a FIFO has no meaningful size, so the cap is on what
+    /// is read, not on what `metadata` reports.
     pub fn read(path: &std::path::Path) -> Result<PlanFile, PlanFileError> {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
-        if meta.len() > MAX_PLAN_BYTES as u64 {
-            return Err(PlanFileError::TooLarge);
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| PlanFileError::Io(format!("cannot read {}: {e}", path.display())))?;
+        use std::io::Read;
+        let io =
+            |e: std::io::Error| PlanFileError::Io(format!("cannot read {}: {e}", path.display()));
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_PLAN_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         Self::parse(&bytes)
     }
 
@@ -166,6 +318,20 @@ impl PlanFile {
             schemas: self.schemas.iter().cloned().collect(),
             ignore: self.ignore.clone(),
         }
+    }
+}
+
+/// Feeds serialised bytes straight into the HMAC.
+struct MacWriter(Hmac<Sha256>);
+
+impl std::io::Write for MacWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -187,10 +353,98 @@ mod tests {
         PlanFile::new(
             plan,
             "15".into(),
-            "db".into(),
+            db("primary.internal", "7714248575412480130", "shop"),
             &Scope::default(),
             PlanOptions::default(),
         )
+    }
+
+    fn db(host: &str, system_identifier: &str, name: &str) -> DatabaseId {
+        DatabaseId {
+            host: host.into(),
+            port: 5432,
+            name: name.into(),
+            system_identifier: system_identifier.into(),
+        }
+    }
+
+    #[test]
+    fn a_step_edited_with_a_recomputed_checksum_is_refused() {
+        let mut f = file();
+        f.plan.steps.push(crate::plan::Step {
+            phase: crate::plan::Phase::DropTables,
+            object: crate::model::QualName::new("public", "users"),
+            sql: "DROP TABLE public.users".into(),
+            index: None,
+            contended: true,
+        });
+        f.checksum = f.compute_checksum();
+        let err = PlanFile::parse(f.to_json().as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the plan file was modified after it was written: its steps are not the ones its changes give (they differ from step 1 of 1 on) (apply runs only the statements the plan's changes give); make a new plan"
+        );
+    }
+
+    #[test]
+    fn signatures_need_the_key_and_an_unchanged_document() {
+        let mut signed = file();
+        signed.sign(b"k1");
+        let mut parsed = PlanFile::parse(signed.to_json().as_bytes()).unwrap();
+        assert!(
+            parsed
+                .signature
+                .as_deref()
+                .unwrap()
+                .starts_with("hmac-sha256:")
+        );
+        assert_eq!(parsed.verify_signature(b"k1"), Ok(()));
+        assert_eq!(
+            parsed.verify_signature(b"k2"),
+            Err(PlanFileError::BadSignature)
+        );
+        // Edited, with the checksum recomputed (anyone can): the signature no longer matches.
+        let mut edited = parsed.clone();
+        edited.options.allow_destructive = true;
+        edited.checksum = edited.compute_checksum();
+        let mut edited = PlanFile::parse(edited.to_json().as_bytes()).unwrap();
+        assert_eq!(
+            edited.verify_signature(b"k1"),
+            Err(PlanFileError::BadSignature)
+        );
+        let mut garbage = parsed.clone();
+        garbage.signature = Some("hmac-sha256:zz".into());
+        assert_eq!(
+            garbage.verify_signature(b"k1"),
+            Err(PlanFileError::BadSignature)
+        );
+        assert_eq!(file().verify_signature(b"k1"), Err(PlanFileError::Unsigned));
+        // Signing does not change what the unsigned document says.
+        let mut unsigned = parsed;
+        unsigned.signature = None;
+        unsigned.checksum = unsigned.compute_checksum();
+        assert_eq!(unsigned, file());
+    }
+
+    #[test]
+    fn a_plan_binds_to_its_cluster_and_database_not_to_the_address() {
+        let f = file();
+        // A physical replica, or another address of the same server: same cluster, same name.
+        assert_eq!(
+            f.check_database(&db("replica.internal", "7714248575412480130", "shop")),
+            Ok(())
+        );
+        let other_db = f
+            .check_database(&db("primary.internal", "7714248575412480130", "shop_test"))
+            .unwrap_err();
+        assert_eq!(
+            other_db.to_string(),
+            "the plan was made for database \"shop\" on the PostgreSQL server with system identifier 7714248575412480130 (at primary.internal:5432), but this connection is to database \"shop_test\" on the server with system identifier 7714248575412480130 (at primary.internal:5432): apply it to the database it was made for, or make a new plan for this one"
+        );
+        assert!(matches!(
+            f.check_database(&db("primary.internal", "1", "shop")),
+            Err(PlanFileError::OtherDatabase { .. })
+        ));
     }
 
     #[test]

@@ -133,18 +133,12 @@ impl Plan {
             o.action = object_action(&o.changes);
         }
         objects.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        let refused = objects.iter().any(|o| o.action == Action::Refuse);
-        let steps = if refused {
-            Vec::new()
-        } else {
-            order_steps(&objects)
-        };
-        Plan {
+        let mut plan = Plan {
             live_fingerprint: fingerprints.0,
             desired_fingerprint: fingerprints.1,
             objects,
             unmanaged: diff.unmanaged.clone(),
-            steps,
+            steps: Vec::new(),
             facts: diff
                 .questions()
                 .into_iter()
@@ -153,7 +147,9 @@ impl Plan {
                     question: q,
                 })
                 .collect(),
-        }
+        };
+        plan.steps = plan.derived_steps();
+        plan
     }
 
     pub fn summary(&self) -> Summary {
@@ -167,6 +163,16 @@ impl Plan {
             }
         }
         s
+    }
+
+    /// The steps this plan's own objects give: what [`Plan::build`] wrote into `steps`. A saved
+    /// plan whose `steps` differ was edited.
+    pub fn derived_steps(&self) -> Vec<Step> {
+        if self.has_refusals() {
+            Vec::new()
+        } else {
+            order_steps(&self.objects)
+        }
     }
 
     pub fn has_refusals(&self) -> bool {

@@ -217,7 +217,7 @@ fn change_symbol(p: &Palette, c: &Change, v: &Verdict) -> String {
     }
 }
 
-fn kind_word(k: ObjectKind) -> &'static str {
+pub(super) fn kind_word(k: ObjectKind) -> &'static str {
     match k {
         ObjectKind::Schema => "schema",
         ObjectKind::Enum => "enum",
@@ -238,7 +238,7 @@ fn unmanaged_label(u: &crate::diff::Unmanaged) -> String {
     }
 }
 
-fn object_label(o: &ObjectPlan) -> String {
+pub(super) fn object_label(o: &ObjectPlan) -> String {
     match o.kind {
         ObjectKind::Schema => quote_ident(&o.name.schema),
         _ => o.name.to_string(),
@@ -267,7 +267,7 @@ pub fn summary_line(plan: &Plan) -> String {
 /// table's definition before and after, the SQL that would run, unmanaged tables, and the summary
 /// line.
 pub fn text(file: &PlanFile, color: bool) -> String {
-    let (plan, target) = (&file.plan, &file.database);
+    let (plan, target) = (&file.plan, file.database.describe());
     let p = Palette::new(color);
     let mut out = String::new();
     let _ = writeln!(
@@ -404,7 +404,8 @@ pub fn markdown(file: &PlanFile) -> String {
     let _ = writeln!(
         out,
         "Database: `{}` (PostgreSQL {})\n",
-        file.database, file.server_version
+        file.database.describe(),
+        file.server_version
     );
     let refused: Vec<&ObjectPlan> = plan
         .objects
@@ -579,7 +580,7 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
 }
 
 pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
-    let mut out = format!("tableform drift check for {}\n\n", file.database);
+    let mut out = format!("tableform drift check for {}\n\n", file.database.describe());
     if items.is_empty() {
         out.push_str("No drift: the database matches the declaration.\n");
         return out;
@@ -599,7 +600,7 @@ pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
 pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
     let doc = serde_json::json!({
         "format_version": 1,
-        "database": file.database,
+        "database": file.database.describe(),
         "drifted": !items.is_empty(),
         "live_fingerprint": file.plan.live_fingerprint,
         "desired_fingerprint": file.plan.desired_fingerprint,

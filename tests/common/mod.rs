@@ -249,6 +249,11 @@ impl Run {
 /// Runs the tableform binary from the repository root with a clean environment (no
 /// `DATABASE_URL`, no `PG*`, no colour).
 pub fn run_with_input(args: &[&str], stdin: Option<&str>) -> Run {
+    run_env(args, stdin, &[])
+}
+
+/// [`run_with_input`] with these environment variables set as well.
+pub fn run_env(args: &[&str], stdin: Option<&str>, vars: &[(&str, &str)]) -> Run {
     let mut cmd = assert_cmd::Command::cargo_bin("tableform").unwrap();
     cmd.current_dir(root()).args(args);
     for (k, _) in std::env::vars() {
@@ -257,6 +262,7 @@ pub fn run_with_input(args: &[&str], stdin: Option<&str>) -> Run {
         }
     }
     cmd.env("NO_COLOR", "1");
+    cmd.envs(vars.iter().copied());
     cmd.write_stdin(stdin.unwrap_or(""));
     cmd.timeout(std::time::Duration::from_secs(120));
     Run::from(cmd.output().unwrap())
