@@ -677,3 +677,135 @@ columns = [ { name = "id", type = "integer", primary_key = true } ]
     );
     assert_eq!(db.dump(), before, "a failed batch left something behind");
 }
+
+/// SIGINT while `CREATE INDEX CONCURRENTLY` runs, after the main transaction committed: the
+/// message says the plan's other changes are applied and what became of the index, and the
+/// invalid index the build left is gone.
+#[test]
+fn an_interrupt_during_a_concurrent_build_says_the_transaction_committed() {
+    let db = TestDb::new("intconc");
+    big_table(&db);
+    let dir = schema_dir("intconc", BIG);
+    let args = [
+        "apply",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--auto-approve",
+        "--concurrent-indexes",
+    ];
+    let child = spawn(&db, &args);
+    wait_for(
+        &db,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%CREATE INDEX CONCURRENTLY%' AND state = 'active'",
+        "the concurrent build to start",
+    );
+    signal(&child, "-INT");
+    let r = finish(child);
+    assert_eq!(r.code, 130, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("after the transaction had been committed")
+            && r.stderr
+                .contains("the invalid index the build left was dropped"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("nothing was changed"), "{}", r.stderr);
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        ["0"]
+    );
+}
+
+/// `pg_cancel_backend` while a batch of new objects waits: the apply stops with the server's
+/// message; it is not re-run step by step and committed.
+#[test]
+fn a_cancel_during_a_batch_stops_the_apply() {
+    let db = TestDb::new("cancelbatch");
+    let before = db.dump();
+    // Another session creates the same schema and keeps its transaction open: apply's
+    // `CREATE SCHEMA billing` waits for it inside the batch.
+    let other = TestDb::attach(&db);
+    other.exec("BEGIN; CREATE SCHEMA billing");
+    let dir = schema_dir(
+        "cancelbatch",
+        "[table.invoices]\nschema = \"billing\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n[table.lines]\nschema = \"billing\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+    );
+    let child = spawn(
+        &db,
+        &[
+            "apply",
+            "--schema",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+            "--lock-timeout",
+            "60",
+        ],
+    );
+    wait_for(
+        &db,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND wait_event_type = 'Lock'",
+        "apply to wait inside its batch",
+    );
+    db.exec(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tableform'",
+    );
+    // The way is clear now: a step-by-step re-run would succeed and commit.
+    other.exec("ROLLBACK");
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("canceling statement due to user request")
+            && r.stderr.contains("everything was rolled back"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.dump(), before);
+}
+
+/// Enum values a later step uses are committed first (PostgreSQL requires it); when a later
+/// step fails, the message says they stay instead of "everything was rolled back".
+#[test]
+fn a_failure_after_the_early_enum_commit_says_what_stays() {
+    let db = TestDb::new("earlyenum");
+    db.exec(
+        "CREATE TYPE mood AS ENUM ('calm');
+         CREATE TABLE t (id integer, m mood);
+         INSERT INTO t VALUES (1, 'calm'), (1, 'calm');",
+    );
+    let dir = schema_dir(
+        "earlyenum",
+        r#"
+[enum.mood]
+values = ["calm", "eager"]
+
+[table.t]
+columns = [
+  { name = "id", type = "integer", unique = true },
+  { name = "m", type = "mood", default = "'eager'" },
+]
+"#,
+    );
+    let r = db.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the enum values added before it had been committed already and stay"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("everything was rolled back"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT unnest(enum_range(NULL::mood))::text"),
+        ["calm", "eager"]
+    );
+    assert_eq!(
+        db.strings("SELECT count(*) FROM pg_attrdef"),
+        ["0"],
+        "the default was rolled back"
+    );
+}

@@ -164,6 +164,19 @@ pub async fn apply(
     if plan.has_refusals() {
         return Err(ApplyError::Refused);
     }
+    // A saved plan's expressions reach the server only after it has read each as one expression.
+    let exprs: Vec<(String, &str)> = (plan.objects.iter())
+        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
+        .flat_map(|(o, c)| {
+            c.change
+                .expressions()
+                .into_iter()
+                .map(move |(place, e)| (format!("{}, {place}", o.name), e.sql.as_str()))
+        })
+        .collect();
+    inspect::guard::one_expression_each(client, &exprs)
+        .await
+        .map_err(|e| ApplyError::Database(e.to_string()))?;
     // PostgreSQL 14+: notice a vanished client during a long statement instead of finishing it.
     let _ = client
         .batch_execute("SET client_connection_check_interval = '1s'")

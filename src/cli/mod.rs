@@ -83,6 +83,11 @@ pub struct ConnArgs {
     /// DATABASE_URL, else the PG* variables.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+    /// A server where tableform may create temporary tables, for comparing declared expressions
+    /// when the database's connection is read-only (a hot standby, a role without TEMP); the
+    /// database itself is then only read.
+    #[arg(long, value_name = "URL", env = "TABLEFORM_DEV_URL")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]

@@ -41,6 +41,17 @@ pub async fn make_plan(
     let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     let (target, mut client) = connect(conn).await?;
     let mut desired = loaded.schema;
+    let exprs: Vec<(String, &str)> = (desired.tables.values())
+        .flat_map(|t| {
+            let name = &t.name;
+            t.expressions()
+                .into_iter()
+                .map(move |(place, e)| (format!("table {name}, {place}"), e.sql.as_str()))
+        })
+        .collect();
+    inspect::guard::one_expression_each(&client, &exprs)
+        .await
+        .map_err(fail)?;
     let scope = scope(&desired, &loaded.settings);
     scope.hide(&mut desired);
     let desired_fp = model::fingerprint(&desired);
@@ -48,9 +59,34 @@ pub async fn make_plan(
         .await
         .map_err(fail)?;
     scope.hide(&mut live.schema);
-    let probed = inspect::reconcile(&mut client, &mut desired, &live.schema)
-        .await
-        .map_err(fail)?;
+    let probed = match &conn.dev_url {
+        Some(url) => {
+            let env = |k: &str| std::env::var(k).ok();
+            let dev =
+                Target::resolve(Some(url), &env).map_err(|e| fail(format!("--dev-url: {e}")))?;
+            let mut dev = dev
+                .connect()
+                .await
+                .map_err(|e| fail(format!("--dev-url: {e}")))?;
+            inspect::reconcile(
+                &mut dev,
+                &mut desired,
+                &live.schema,
+                inspect::ProbeOn::Scratch,
+            )
+            .await
+        }
+        None => {
+            inspect::reconcile(
+                &mut client,
+                &mut desired,
+                &live.schema,
+                inspect::ProbeOn::Database,
+            )
+            .await
+        }
+    }
+    .map_err(fail)?;
     let d = diff::diff(&desired, &live.schema, options.prune);
     let questions = d.questions();
     let facts = inspect::facts(&client, &questions).await.map_err(fail)?;

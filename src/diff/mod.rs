@@ -192,6 +192,26 @@ pub enum ObjectKind {
 }
 
 impl Change {
+    /// The SQL expressions this change writes into a statement, each with where it is.
+    pub fn expressions(&self) -> Vec<(String, &crate::model::SqlExpr)> {
+        use crate::model::ColumnDefault;
+        match self {
+            Change::CreateTable { def } => def.expressions(),
+            Change::AddColumn { column, .. } => column.default_expr().into_iter().collect(),
+            Change::SetDefault {
+                column,
+                to: Some(ColumnDefault::Expr(e)),
+                ..
+            } => vec![(format!("column {column} default"), e)],
+            Change::AddConstraint {
+                constraint: Constraint::Check(c),
+                ..
+            } => vec![(format!("check {}", c.name), &c.expr)],
+            Change::CreateIndex { index, .. } => index.expressions(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The object this change is about.
     pub fn object(&self) -> (ObjectKind, QualName) {
         use Change::*;

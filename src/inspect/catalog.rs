@@ -16,6 +16,12 @@ use crate::model::{
 pub enum InspectError {
     #[error("reading the catalog failed: {0}")]
     Query(String),
+    /// The expression probe needs temporary tables and this connection cannot create them.
+    #[error(
+        "comparing {count} declared expression{} with the database's needs temporary tables, and this connection cannot create them ({reason}); pass --dev-url with a server where tableform may create temporary tables, or plan as a role with the TEMP privilege on a writable server (see docs/security.md)",
+        if *count == 1 { "" } else { "s" }
+    )]
+    ReadOnly { count: usize, reason: String },
     #[error("cannot read the type `{ty}` of column {table}.{column}: {reason}")]
     Type {
         table: QualName,

@@ -3,9 +3,10 @@
 
 pub mod catalog;
 pub mod connect;
+pub mod guard;
 mod probe;
 pub mod session;
 
 pub use catalog::{InspectError, Live, facts, identity, inspect};
 pub use connect::{ConnectError, Target};
-pub use probe::reconcile;
+pub use probe::{ProbeOn, reconcile};

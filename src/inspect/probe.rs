@@ -64,12 +64,21 @@ impl Spec {
 /// BEGIN, the batch, three read-backs, ROLLBACK.
 const PROBE_ROUND_TRIPS: usize = 6;
 
+/// Where the probe runs: the database itself, or a scratch server (`--dev-url`) that lacks the
+/// database's enum types, which the probe then creates inside its rolled-back transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeOn {
+    Database,
+    Scratch,
+}
+
 /// Rewrites declared expressions into the live spelling where PostgreSQL says they are the same.
 /// Returns how many round trips that took (0 when nothing needed asking).
 pub async fn reconcile(
     client: &mut Client,
     desired: &mut Schema,
     live: &Schema,
+    on: ProbeOn,
 ) -> Result<usize, InspectError> {
     let names: Vec<QualName> = desired
         .tables
@@ -99,43 +108,122 @@ pub async fn reconcile(
     }
 
     let tx = client.transaction().await?;
+    let extra = match on {
+        ProbeOn::Database => 0,
+        ProbeOn::Scratch => missing_types(tx.client(), live).await?,
+    };
     let script: Vec<String> = specs
         .iter()
         .flat_map(|(k, s)| [create_table(*k, s), attach(Some(*k), s)])
         .collect();
     let script: Vec<&str> = script.iter().map(String::as_str).collect();
-    if session::pipeline(tx.client(), &script).await.is_err() {
+    if let Err(e) = session::pipeline(tx.client(), &script).await {
+        read_only(&e, specs.len())?;
         // A declared expression the server rejects spoils the batch: probe one by one, each under
         // a savepoint, so the others still get their answer.
         tx.rollback().await?;
-        return one_by_one(client, (&names, &tasks, &task_probe), &specs, desired, live).await;
+        return one_by_one(
+            client,
+            (&names, &tasks, &task_probe),
+            (&specs, on),
+            desired,
+            live,
+        )
+        .await;
     }
     let spellings = read_back(&tx).await?;
     tx.rollback().await?;
     apply_spellings((&names, &tasks, &task_probe), &spellings, desired, live);
-    Ok(PROBE_ROUND_TRIPS)
+    Ok(PROBE_ROUND_TRIPS + extra)
+}
+
+/// A connection that may not create temporary tables (a hot standby, a read-only transaction,
+/// a role without TEMP) cannot probe: say so, and what to do, instead of a bare server error.
+fn read_only(e: &tokio_postgres::Error, count: usize) -> Result<(), InspectError> {
+    use tokio_postgres::error::SqlState;
+    match e.code() {
+        Some(c)
+            if *c == SqlState::READ_ONLY_SQL_TRANSACTION
+                || *c == SqlState::INSUFFICIENT_PRIVILEGE =>
+        {
+            Err(InspectError::ReadOnly {
+                count,
+                reason: super::connect::reason(e),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// On a scratch server, creates the database's enum types that are missing there (inside the
+/// probe's transaction, so they vanish with it): probe columns of those types need them.
+/// Returns the round trips taken.
+async fn missing_types(client: &Client, live: &Schema) -> Result<usize, InspectError> {
+    use crate::model::names::quote_literal;
+    if live.enums.is_empty() {
+        return Ok(0);
+    }
+    let names: Vec<String> = live.enums.keys().map(QualName::sql).collect();
+    let missing: Vec<String> = client
+        .query(
+            "SELECT q FROM unnest($1::text[]) AS q WHERE to_regtype(q) IS NULL",
+            &[&names],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut sql = Vec::new();
+    for e in live
+        .enums
+        .values()
+        .filter(|e| missing.contains(&e.name.sql()))
+    {
+        sql.push(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(&e.name.schema)
+        ));
+        let labels: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
+        sql.push(format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            e.name.sql(),
+            labels.join(", ")
+        ));
+    }
+    let sql: Vec<&str> = sql.iter().map(String::as_str).collect();
+    session::pipeline(client, &sql).await?;
+    Ok(2)
 }
 
 async fn one_by_one(
     client: &mut Client,
     (names, tasks, task_probe): (&[QualName], &[Task], &[Option<usize>]),
-    specs: &[(usize, Spec)],
+    (specs, on): (&[(usize, Spec)], ProbeOn),
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<usize, InspectError> {
     let tx = client.transaction().await?;
+    if on == ProbeOn::Scratch {
+        missing_types(tx.client(), live).await?;
+    }
     for (k, s) in specs {
-        session::pipeline(
-            tx.client(),
-            &[&create_table(*k, s), "SAVEPOINT tableform_probe"],
-        )
-        .await?;
-        match session::run(tx.client(), &attach(Some(*k), s)).await {
-            Ok(()) => session::run(tx.client(), "RELEASE SAVEPOINT tableform_probe").await?,
-            // Rejected by the server: the diff shows the difference, and apply will report the
-            // server's message against the step.
-            Err(_) => session::run(tx.client(), "ROLLBACK TO SAVEPOINT tableform_probe").await?,
+        session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
+        let created = session::run(tx.client(), &create_table(*k, s)).await;
+        if let Err(e) = &created {
+            read_only(e, specs.len())?;
         }
+        // Rejected by the server (an expression, or on a scratch server a column type it does
+        // not know): that probe goes unanswered; the diff shows the difference, and apply
+        // reports the server's message against the step.
+        let attached = match created {
+            Ok(()) => session::run(tx.client(), &attach(Some(*k), s)).await,
+            Err(e) => Err(e),
+        };
+        let end = match attached {
+            Ok(()) => "RELEASE SAVEPOINT tableform_probe",
+            Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
+        };
+        session::run(tx.client(), end).await?;
     }
     let spellings = read_back(&tx).await?;
     tx.rollback().await?;

@@ -100,24 +100,25 @@ pub async fn run(client: &Client, sql: &str) -> Result<(), tokio_postgres::Error
 /// trip. The server processes them one after another; after a failure inside a transaction the
 /// rest fail too ("current transaction is aborted"). Returns the first error.
 pub async fn pipeline(client: &Client, sqls: &[&str]) -> Result<(), tokio_postgres::Error> {
+    let results = in_order(sqls.iter().map(|s| run(client, s))).await;
+    results
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .map(drop)
+}
+
+/// Awaits requests that go out in the order given: a tokio-postgres request is sent when its
+/// future is first polled, so each is polled once, in order, before any answer is awaited.
+pub async fn in_order<F: std::future::Future>(requests: impl Iterator<Item = F>) -> Vec<F::Output> {
     use futures_util::future::maybe_done;
-    // A request goes out when its future is first polled: poll each once, in order, so the
-    // messages leave in statement order, then collect the answers in the same order.
-    let mut pending: Vec<_> = sqls
-        .iter()
-        .map(|s| Box::pin(maybe_done(run(client, s))))
-        .collect();
+    let mut pending: Vec<_> = requests.map(|f| Box::pin(maybe_done(f))).collect();
     for f in &mut pending {
         let _ = futures_util::poll!(f.as_mut());
     }
-    let mut first_error = None;
+    let mut out = Vec::with_capacity(pending.len());
     for f in &mut pending {
         f.as_mut().await;
-        if let Some(Err(e)) = f.as_mut().take_output()
-            && first_error.is_none()
-        {
-            first_error = Some(e);
-        }
+        out.extend(f.as_mut().take_output());
     }
-    first_error.map_or(Ok(()), Err)
+    out
 }

@@ -446,6 +446,46 @@ pub enum IndexPart {
     Expr(SqlExpr),
 }
 
+impl Index {
+    /// Its expressions (key expressions, then the predicate), each with where it is.
+    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let mut out: Vec<(String, &SqlExpr)> = (self.keys.iter().enumerate())
+            .filter_map(|(i, k)| match &k.part {
+                IndexPart::Expr(e) => Some((format!("index {} key {}", self.name, i + 1), e)),
+                IndexPart::Column(_) => None,
+            })
+            .collect();
+        if let Some(p) = &self.predicate {
+            out.push((format!("index {} WHERE", self.name), p));
+        }
+        out
+    }
+}
+
+impl Column {
+    /// Its default, when that is an SQL expression.
+    pub fn default_expr(&self) -> Option<(String, &SqlExpr)> {
+        match &self.default {
+            Some(ColumnDefault::Expr(e)) => Some((format!("column {} default", self.name), e)),
+            _ => None,
+        }
+    }
+}
+
+impl Table {
+    /// Every SQL expression the table holds, each with where it is (for messages).
+    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let mut out: Vec<(String, &SqlExpr)> = self
+            .columns
+            .iter()
+            .filter_map(Column::default_expr)
+            .collect();
+        out.extend((self.checks.iter()).map(|c| (format!("check {}", c.name), &c.expr)));
+        out.extend(self.indexes.iter().flat_map(Index::expressions));
+        out
+    }
+}
+
 /// A stable digest of a schema: SHA-256 of its JSON form (maps are ordered, lists come in catalog
 /// or declaration order), so the same schema always gives the same fingerprint.
 pub fn fingerprint(schema: &Schema) -> String {
