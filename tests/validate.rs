@@ -112,7 +112,8 @@ fn a_missing_schema_directory_is_a_clear_error() {
 #[cfg(unix)]
 fn toml_entries_that_are_not_regular_files_are_errors() {
     use std::os::unix::fs::symlink;
-    let cases: Vec<(&str, Box<dyn Fn(&std::path::Path)>, &str)> = vec![
+    type Make = Box<dyn Fn(&std::path::Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
         (
             "dangling",
             Box::new(|p| symlink(p.with_file_name("gone.txt"), p).unwrap()),

@@ -187,6 +187,9 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
         })
     } else {
         let mut diagnostics = problems.list;
+        for d in &mut diagnostics {
+            d.narrow(&sources);
+        }
         diagnostics.sort_by_key(|d| (d.loc.file, d.loc.span.start));
         Err(LoadError::Invalid {
             diagnostics,

@@ -494,7 +494,13 @@ fn resolve_table(
         }
         let (ty, serial) = resolve_type(p, schema, ns, &c.ty);
         let mut default = None;
-        if let Some(d) = &c.default {
+        if let Some(d) = c.default.as_ref().filter(|d| {
+            sql_text_ok(
+                p,
+                d,
+                &format!("default expression for column `{}`", c.name.value),
+            )
+        }) {
             match SqlExpr::parse(&d.value) {
                 Ok(e) => default = Some(ColumnDefault::Expr(e)),
                 Err(msg) => p.push(
@@ -794,7 +800,25 @@ fn resolve_type(
     }
 }
 
+/// Reports a comment, a top-level `;` or an unterminated literal in declared SQL text, pointing at
+/// it: such text would change the statement it is placed into.
+fn sql_text_ok(p: &mut Problems, text: &Sp<String>, what: &str) -> bool {
+    let Some(bad) = crate::model::expr::lexical_problem(&text.value) else {
+        return true;
+    };
+    p.push(
+        Diagnostic::new(text.loc.clone(), format!("invalid {what}"))
+            .within(bad.at)
+            .label(bad.message)
+            .hint("SQL comments and `;` are not allowed in declared expressions; use TOML `#` comments"),
+    );
+    false
+}
+
 fn expr_or_report(p: &mut Problems, text: &Sp<String>, what: &str) -> Option<SqlExpr> {
+    if !sql_text_ok(p, text, what) {
+        return None;
+    }
     match SqlExpr::parse(&text.value) {
         Ok(e) => Some(e),
         Err(msg) => {
@@ -1126,6 +1150,9 @@ fn resolve_index(
                 false,
                 None,
             ));
+            continue;
+        }
+        if !sql_text_ok(p, c, "index column") {
             continue;
         }
         match index_key(&c.value) {
