@@ -15,7 +15,7 @@ use crate::model::{
 pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     for t in schema.tables.values() {
-        files.insert(file_name(&t.name), table(t));
+        files.insert(file_name(&t.name), table(t, schema));
     }
     let mut enums: BTreeMap<&str, Vec<&EnumType>> = BTreeMap::new();
     for e in schema.enums.values() {
@@ -152,8 +152,17 @@ fn literal_forms(sql: &str) -> Vec<String> {
 }
 
 /// The spelling people write for a type (`varchar(36)`, `timestamp`, `timestamptz`); it parses
-/// back to the same type as PostgreSQL's own spelling.
-fn familiar(ty: &crate::model::DataType) -> String {
+/// back to the same type as PostgreSQL's own spelling. A type of the database that is neither an
+/// enum the import writes nor a well-known extension type is written qualified
+/// (`public.vector`), as the loader only takes such names qualified.
+fn familiar(ty: &crate::model::DataType, schema: &Schema) -> String {
+    if let crate::model::BaseType::Named(q) = &ty.base
+        && q.schema == "public"
+        && !schema.enums.contains_key(q)
+        && !crate::load::EXTENSION_TYPES.contains(&q.name.as_str())
+    {
+        return format!("{}{}", q.sql(), if ty.array { "[]" } else { "" });
+    }
     let s = ty.to_string();
     let replacements = [
         ("character varying", "varchar"),
@@ -224,7 +233,7 @@ fn simple_reference(fk: &ForeignKey) -> bool {
         && fk.ref_columns.iter().all(|c| plain(c))
 }
 
-fn table(t: &Table) -> String {
+fn table(t: &Table, schema: &Schema) -> String {
     let tname = t.name.name.as_str();
     let mut out = String::new();
     let _ = writeln!(out, "[table.{}]", key(tname));
@@ -263,7 +272,7 @@ fn table(t: &Table) -> String {
             };
             fields.push(format!(
                 "type = {},",
-                string(serial.unwrap_or(&familiar(&c.ty)))
+                string(serial.unwrap_or(&familiar(&c.ty, schema)))
             ));
             let is_pk = column_pk.is_some_and(|pk| pk.columns[0] == c.name);
             let mut extra = Vec::new();

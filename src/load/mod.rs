@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Schema;
 pub use diag::{Diagnostic, Loc, Sources};
-pub use resolve::Settings;
+pub use resolve::{EXTENSION_TYPES, Settings};
 
 /// Schema files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;

@@ -742,6 +742,30 @@ fn given_or(
     n.value.clone()
 }
 
+/// Types extensions commonly define, accepted by their bare name as a type in `public` (where
+/// `CREATE EXTENSION` puts them unless told otherwise); any other external type is written
+/// qualified, `schema.type`.
+pub const EXTENSION_TYPES: &[&str] = &[
+    "citext",
+    "hstore",
+    "ltree",
+    "lquery",
+    "ltxtquery",
+    "cube",
+    "seg",
+    "isbn",
+    "isbn13",
+    "ismn",
+    "ismn13",
+    "issn",
+    "issn13",
+    "ean13",
+    "upc",
+    "geometry",
+    "geography",
+    "vector",
+];
+
 fn resolve_type(
     p: &mut Problems,
     schema: &Schema,
@@ -751,15 +775,38 @@ fn resolve_type(
     if let Some(s) = Serial::from_name(&ty.value) {
         return (Some(DataType::new(s.base())), true);
     }
+    if let Some(bad) = crate::model::expr::lexical_problem(&ty.value) {
+        p.push(
+            Diagnostic::new(
+                ty.loc.clone(),
+                format!("invalid type `{}`", ty.value.trim()),
+            )
+            .within(bad.at)
+            .label(bad.message),
+        );
+        return (None, false);
+    }
+    let array = ty.value.trim_end().ends_with(']');
     match DataType::parse(&ty.value) {
-        Ok(t) => (Some(t), false),
+        Ok(t) => {
+            if let Some(why) = out_of_range(&t) {
+                p.push(
+                    Diagnostic::new(
+                        ty.loc.clone(),
+                        format!("type `{}` can never be created as written", ty.value.trim()),
+                    )
+                    .label(why),
+                );
+                return (None, false);
+            }
+            (Some(t), false)
+        }
         Err(TypeError::Unknown(parts)) => {
             let candidates: Vec<QualName> = match parts.as_slice() {
                 [n] => vec![QualName::new(ns, n), QualName::new(DEFAULT_SCHEMA, n)],
                 [s, n] => vec![QualName::new(s, n)],
                 _ => vec![],
             };
-            let array = ty.value.trim_end().ends_with(']');
             if let Some(q) = candidates
                 .into_iter()
                 .find(|q| schema.enums.contains_key(q))
@@ -772,31 +819,99 @@ fn resolve_type(
                     false,
                 );
             }
+            // An extension's type by its usual name, or any type written qualified: the
+            // database, not the schema files, says whether it exists.
+            let external = match parts.as_slice() {
+                [n] if EXTENSION_TYPES.contains(&n.as_str()) => {
+                    Some(QualName::new(DEFAULT_SCHEMA, n))
+                }
+                [s, n] => Some(QualName::new(s, n)),
+                _ => None,
+            };
+            if let Some(q) = external {
+                return (
+                    Some(DataType {
+                        base: BaseType::Named(q),
+                        array,
+                    }),
+                    false,
+                );
+            }
             let word = parts.join(".");
-            let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
-            all.extend(schema.enums.keys().map(|q| q.name.clone()));
-            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-            let mut d = Diagnostic::new(
+            let d = Diagnostic::new(
                 ty.loc.clone(),
                 format!("unknown type `{}`", ty.value.trim()),
             )
             .label("not a PostgreSQL type, nor an enum declared in this schema");
-            if let Some(best) = closest(&word, &refs) {
-                d = d.hint(format!("did you mean `{best}`?"));
-            }
-            p.push(d);
+            p.push(did_you_mean(d, schema, &word));
             (None, false)
         }
         Err(TypeError::Syntax(msg)) => {
-            p.push(
-                Diagnostic::new(
-                    ty.loc.clone(),
-                    format!("invalid type `{}`", ty.value.trim()),
-                )
-                .label(msg),
-            );
+            let d = Diagnostic::new(
+                ty.loc.clone(),
+                format!("invalid type `{}`", ty.value.trim()),
+            )
+            .label(msg);
+            // `varchr(20)`: the name before the modifiers may be a typo
+            let word = ty.value.trim().split(['(', ' ', '[']).next().unwrap_or("");
+            let word = word.to_lowercase();
+            let known = DataType::parse(&word).is_ok() || Serial::from_name(&word).is_some();
+            p.push(if known {
+                d
+            } else {
+                did_you_mean(d, schema, &word)
+            });
             (None, false)
         }
+    }
+}
+
+fn did_you_mean(d: Diagnostic, schema: &Schema, word: &str) -> Diagnostic {
+    let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+    all.extend(schema.enums.keys().map(|q| q.name.clone()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    match closest(word, &refs) {
+        Some(best) => d.hint(format!("did you mean `{best}`?")),
+        None => d,
+    }
+}
+
+/// Why a type with these modifiers can never be created as written, as the server checks them
+/// (or silently changes them, so that the declaration would never converge).
+fn out_of_range(t: &DataType) -> Option<String> {
+    const MAX_CHAR: u32 = 10_485_760;
+    const MAX_BIT: u32 = 83_886_080;
+    let precision = |p: Option<u32>, what: &str| match p {
+        Some(p) if p > 6 => Some(format!(
+            "{what} precision must be 0..6; PostgreSQL would reduce {p} to 6, so this would never match"
+        )),
+        _ => None,
+    };
+    match &t.base {
+        BaseType::Varchar(Some(n)) | BaseType::Char(n) if *n == 0 || *n > MAX_CHAR => {
+            Some(format!("the length must be 1..{MAX_CHAR}, not {n}"))
+        }
+        BaseType::Bit(Some(n)) | BaseType::VarBit(Some(n)) if *n == 0 || *n > MAX_BIT => {
+            Some(format!("the length must be 1..{MAX_BIT}, not {n}"))
+        }
+        BaseType::Numeric(Some((p, _))) if *p == 0 || *p > 1000 => Some(format!(
+            "numeric precision must be 1..1000, not {}",
+            if *p == u32::MAX {
+                "more".to_string()
+            } else {
+                p.to_string()
+            }
+        )),
+        BaseType::Numeric(Some((_, s))) if !(-1000..=1000).contains(s) => {
+            Some(format!("numeric scale must be -1000..1000, not {s}"))
+        }
+        BaseType::Time { precision: p, .. } => precision(*p, "time"),
+        BaseType::Timestamp { precision: p, .. } => precision(*p, "timestamp"),
+        BaseType::Opaque(text) if text.starts_with("interval") => {
+            let digits = text.rsplit_once('(').map(|(_, d)| d.trim_end_matches(')'));
+            precision(digits.and_then(|d| d.parse().ok()), "interval")
+        }
+        _ => None,
     }
 }
 
