@@ -15,6 +15,12 @@ use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
 const DEFAULT_SCHEMA: &str = "public";
+/// MaxHeapAttributeNumber: the most columns a table can have.
+const MAX_COLUMNS: usize = 1600;
+/// INDEX_MAX_KEYS: the most columns of an index, and so of a key or a foreign key.
+const MAX_KEYS: usize = 32;
+/// The system columns every table has, which a column cannot be named after.
+const SYSTEM_COLUMNS: &[&str] = &["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"];
 const BUILTIN_TYPES: &[&str] = &[
     "smallint",
     "integer",
@@ -295,6 +301,20 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         enum_locs.insert(name.clone(), e.name.loc.clone());
         let mut seen: HashMap<&str, &Loc> = HashMap::new();
         for v in &e.values {
+            if v.value.contains('\0') {
+                p.push(
+                    Diagnostic::new(v.loc.clone(), "enum value contains a NUL character")
+                        .label("PostgreSQL cannot store it"),
+                );
+            } else if v.value.len() > MAX_IDENT {
+                p.push(
+                    Diagnostic::new(
+                        v.loc.clone(),
+                        format!("enum value `{}` is longer than 63 bytes", v.value),
+                    )
+                    .label(format!("{} bytes", v.value.len())),
+                );
+            }
             if let Some(first) = seen.insert(&v.value, &v.loc) {
                 p.push(duplicate(
                     &v.loc,
@@ -381,6 +401,36 @@ fn check_ident(p: &mut Problems, name: &Sp<String>, what: &str) {
             name.loc.clone(),
             format!("{what} name contains a NUL character"),
         ));
+    } else if what == "schema"
+        && (name.value.starts_with("pg_") || name.value == "information_schema")
+    {
+        p.push(
+            Diagnostic::new(
+                name.loc.clone(),
+                format!("schema name `{}` is reserved", name.value),
+            )
+            .label("PostgreSQL's own")
+            .hint(
+                "names starting with `pg_` and `information_schema` belong to the system catalogs",
+            ),
+        );
+    }
+}
+
+/// A comment PostgreSQL cannot store as written: with a NUL character (text cannot hold one) or
+/// empty (`COMMENT ... IS ''` removes the comment, so it would never match).
+fn check_comment(p: &mut Problems, c: &Sp<String>) {
+    if c.value.contains('\0') {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "comment contains a NUL character")
+                .label("PostgreSQL text cannot hold a NUL character"),
+        );
+    } else if c.value.is_empty() {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "comment is empty")
+                .label("PostgreSQL removes an empty comment, so this would never match")
+                .hint("leave the comment out"),
+        );
     }
 }
 
@@ -537,6 +587,19 @@ fn resolve_table(
                 .label("primary key columns are always NOT NULL"),
             );
         }
+        if let Some(cm) = &c.comment {
+            check_comment(p, cm);
+        }
+        if SYSTEM_COLUMNS.contains(&c.name.value.as_str()) {
+            p.push(
+                Diagnostic::new(
+                    c.name.loc.clone(),
+                    format!("column name `{}` is a system column's", c.name.value),
+                )
+                .label("every table already has this column")
+                .hint(format!("system columns: {}", SYSTEM_COLUMNS.join(", "))),
+            );
+        }
         let comment = c.comment.as_ref().map(|s| s.value.clone());
         let (identity, identity_sequence) = c
             .identity
@@ -553,6 +616,21 @@ fn resolve_table(
             identity_sequence,
             comment,
         });
+    }
+    if let Some(cm) = &raw.comment {
+        check_comment(p, cm);
+    }
+    if columns.len() > MAX_COLUMNS {
+        p.push(
+            Diagnostic::new(
+                raw.name.loc.clone(),
+                format!(
+                    "{name} has {} columns; PostgreSQL allows at most {MAX_COLUMNS}",
+                    columns.len()
+                ),
+            )
+            .label("too many columns"),
+        );
     }
     let mut table = Table {
         name: name.clone(),
@@ -584,6 +662,7 @@ fn resolve_table(
                 .related(first.loc.clone(), "column marked primary_key = true"),
             );
         }
+        check_key_count(p, tpk.columns.len(), &tpk.loc, "primary key");
         let cols = known_columns(p, &table, &tpk.columns, "primary key");
         for c in &cols {
             if let Some(col) = table.columns.iter_mut().find(|x| &x.name == c) {
@@ -636,6 +715,7 @@ fn resolve_table(
     for u in &raw.uniques {
         table.uniques.push(resolve_unique(p, namer, &table, u));
     }
+    redundant_keys(p, &table, raw);
     for c in &raw.columns {
         if let Some(chk) = &c.check
             && let Some(expr) = expr_or_report(p, chk, "check expression")
@@ -709,6 +789,69 @@ fn resolve_table(
         }
     }
     table
+}
+
+/// A unique constraint on exactly the columns (in order) of the primary key or of an earlier
+/// unique constraint: `CREATE TABLE` drops it as redundant (and may give the primary key its
+/// name), so the declaration would never match the database.
+fn redundant_keys(p: &mut Problems, table: &Table, raw: &RawTable) {
+    let pk_loc = raw.primary_key.as_ref().map(|k| k.loc.clone()).or_else(|| {
+        raw.columns.iter().find_map(|c| {
+            c.primary_key
+                .as_ref()
+                .filter(|b| b.value)
+                .map(|b| b.loc.clone())
+        })
+    });
+    // Where each of table.uniques was written: column-level ones first, as resolve_table adds them.
+    let locs: Vec<Loc> = raw
+        .columns
+        .iter()
+        .filter_map(|c| c.unique.as_ref().filter(|b| b.value).map(|b| b.loc.clone()))
+        .chain(raw.uniques.iter().map(|u| u.loc.clone()))
+        .collect();
+    if locs.len() != table.uniques.len() {
+        return;
+    }
+    let mut earlier: Vec<(&[String], Loc, &str)> = Vec::new();
+    if let (Some(pk), Some(loc)) = (&table.primary_key, pk_loc) {
+        earlier.push((&pk.columns, loc, "the primary key"));
+    }
+    for (u, loc) in table.uniques.iter().zip(locs) {
+        if u.columns.is_empty() {
+            continue;
+        }
+        if let Some((_, first, what)) = earlier.iter().find(|(cols, ..)| *cols == u.columns) {
+            p.push(
+                Diagnostic::new(
+                    loc.clone(),
+                    format!(
+                        "unique constraint on ({}) of {} repeats {what}",
+                        u.columns.join(", "),
+                        table.name
+                    ),
+                )
+                .label("redundant: PostgreSQL would not create it")
+                .related(first.clone(), format!("{what} is on the same columns"))
+                .hint("remove it; the columns are already unique"),
+            );
+        } else {
+            earlier.push((&u.columns, loc, "another unique constraint"));
+        }
+    }
+}
+
+/// Reports a key, index or foreign key of more columns than PostgreSQL allows in an index.
+fn check_key_count(p: &mut Problems, n: usize, loc: &Loc, what: &str) {
+    if n > MAX_KEYS {
+        p.push(
+            Diagnostic::new(
+                loc.clone(),
+                format!("{what} has {n} columns; PostgreSQL allows at most {MAX_KEYS}"),
+            )
+            .label("too many columns"),
+        );
+    }
 }
 
 /// The declared name, checked for clashes, or PostgreSQL's default name.
@@ -976,6 +1119,7 @@ fn unknown_column(table: &Table, c: &Sp<String>, what: &str) -> Diagnostic {
 }
 
 fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawColumns) -> Unique {
+    check_key_count(p, u.columns.len(), &u.loc, "unique constraint");
     let cols = known_columns(p, table, &u.columns, "unique constraint");
     if u.columns.is_empty() {
         p.push(
@@ -1071,6 +1215,7 @@ fn resolve_fk(
     table: &Table,
     fk: &RawForeignKey,
 ) -> Option<ForeignKey> {
+    check_key_count(p, fk.columns.len(), &fk.loc, "foreign key");
     let cols = known_columns(p, table, &fk.columns, "foreign key");
     if cols.len() != fk.columns.len() {
         return None; // an unknown column is already reported
@@ -1291,6 +1436,7 @@ fn resolve_index(
             Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
         }
     }
+    check_key_count(p, idx.columns.len(), &idx.loc, "index");
     let predicate = match &idx.predicate {
         Some(w) => Some(expr_or_report(p, w, "index predicate")?),
         None => None,
@@ -1311,6 +1457,20 @@ fn resolve_index(
         }
         None => "btree".to_string(),
     };
+    if let (Some(u), Some(m)) = (&idx.unique, &idx.method)
+        && u.value
+        && method != "btree"
+        && super::spec::METHODS.contains(&method.as_str())
+    {
+        p.push(
+            Diagnostic::new(
+                m.loc.clone(),
+                format!("a unique index cannot use `{method}`"),
+            )
+            .label("only btree indexes can be unique")
+            .related(u.loc.clone(), "declared unique here"),
+        );
+    }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Relation, |n| {
