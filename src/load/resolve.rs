@@ -1064,12 +1064,15 @@ fn sql_text_ok(p: &mut Problems, text: &Sp<String>, what: &str) -> bool {
     let Some(bad) = crate::model::expr::lexical_problem(&text.value) else {
         return true;
     };
-    p.push(
-        Diagnostic::new(text.loc.clone(), format!("invalid {what}"))
-            .within(bad.at)
-            .label(bad.message)
-            .hint("SQL comments and `;` are not allowed in declared expressions; use TOML `#` comments"),
-    );
+    let mut d = Diagnostic::new(text.loc.clone(), format!("invalid {what}"))
+        .within(bad.at)
+        .label(bad.message);
+    if bad.structural {
+        d = d.hint(
+            "SQL comments and `;` are not allowed in declared expressions; use TOML `#` comments",
+        );
+    }
+    p.push(d);
     false
 }
 

@@ -73,6 +73,8 @@ impl SqlExpr {
 pub struct LexicalProblem {
     pub at: std::ops::Range<usize>,
     pub message: String,
+    /// A comment or a `;` (rather than a character that cannot be sent at all).
+    pub structural: bool,
 }
 
 /// Scans `text` as PostgreSQL's lexer does (with `standard_conforming_strings` on): `'...'` with
@@ -87,8 +89,16 @@ pub fn lexical_problem(text: &str) -> Option<LexicalProblem> {
         Some(LexicalProblem {
             at,
             message: message.to_string(),
+            structural: true,
         })
     };
+    if let Some(at) = text.find('\0') {
+        return Some(LexicalProblem {
+            at: at..at + 1,
+            message: "a NUL character cannot be part of a statement sent to PostgreSQL".into(),
+            structural: false,
+        });
+    }
     let ident_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
     let mut depth = 0usize;
     let mut i = 0;
@@ -440,6 +450,7 @@ mod tests {
         assert_eq!(lexical("(select 1; select 2)"), None); // not top level: the parser rejects it
         assert_eq!(lexical("a - -b"), None);
         assert_eq!(lexical("a / *b"), None);
+        assert_eq!(lexical("'a\0b'"), Some((2, "\0".into())));
         assert!(SqlExpr::parse("0 --").is_err());
         assert!(SqlExpr::parse("0 /* nested /* */ */").is_err());
     }
