@@ -297,3 +297,92 @@ fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
         ])
     });
 }
+
+/// Tables whose names map to one file name (`"a b"` and `a_b`, `Users` and `users` on a
+/// case-insensitive file system, tables named `_enums` and `_sequences` beside the enum and
+/// sequence files, in `public` and in another schema) each get their own file: none is lost, and
+/// the import round-trips.
+#[test]
+fn tables_whose_file_names_collide_are_all_imported() {
+    let db = TestDb::new("impclash");
+    db.exec(
+        r#"CREATE TYPE mood AS ENUM ('sad', 'ok');
+           CREATE SEQUENCE counter;
+           CREATE TABLE "a b" (space integer);
+           CREATE TABLE a_b (underscore integer);
+           CREATE TABLE "a.b" (dot integer);
+           CREATE TABLE "Users" (upper integer);
+           CREATE TABLE users (lower integer);
+           CREATE TABLE "USERS" (shout integer);
+           CREATE TABLE _enums (not_the_enums integer);
+           CREATE TABLE _sequences (not_the_sequences integer);
+           CREATE SCHEMA billing;
+           CREATE TYPE billing.state AS ENUM ('open');
+           CREATE TABLE billing._enums (billing_enums integer);
+           CREATE TABLE "billing.x" (public_dotted integer);
+           CREATE TABLE billing.x (billing_x integer);"#,
+    );
+    let out = round_trip(&db, "impclash");
+    assert!(
+        out.starts_with("Imported 11 tables, 2 enum types and 1 sequence into "),
+        "{out}"
+    );
+    let dir = std::fs::read_dir(scratch_dir("impclash-list"))
+        .unwrap()
+        .count();
+    assert_eq!(dir, 0);
+    let written = scratch_dir("impclash2").join("schema");
+    assert_eq!(import_live(&db, &written).code, 0);
+    let mut names: Vec<String> = std::fs::read_dir(&written)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // 11 tables + _enums, _sequences, billing._enums: no two names equal, even ignoring case
+    assert_eq!(names.len(), 14, "{names:?}");
+    let folded: std::collections::BTreeSet<String> =
+        names.iter().map(|n| n.to_lowercase()).collect();
+    assert_eq!(folded.len(), 14, "{names:?}");
+    // The reserved files hold what their names say; a table's plain name goes to the table
+    // that name spells exactly.
+    let read = |f: &str| std::fs::read_to_string(written.join(f)).unwrap();
+    assert!(
+        read("_enums.toml").starts_with("[enum.mood]"),
+        "{}",
+        read("_enums.toml")
+    );
+    assert!(read("_sequences.toml").starts_with("[sequence.counter]"));
+    assert!(read("billing._enums.toml").starts_with("[enum.state]"));
+    assert!(read("a_b.toml").contains("underscore"));
+    assert!(read("users.toml").contains("lower"));
+    assert!(read("billing.x.toml").contains("billing_x"));
+    // Every table is declared in exactly one file.
+    for column in [
+        "space",
+        "underscore",
+        "dot",
+        "upper",
+        "lower",
+        "shout",
+        "not_the_enums",
+        "not_the_sequences",
+        "billing_enums",
+        "public_dotted",
+        "billing_x",
+    ] {
+        let holders: Vec<&String> = names
+            .iter()
+            .filter(|f| read(f).contains(&format!("\"{column}\"")))
+            .collect();
+        assert_eq!(holders.len(), 1, "{column} in {holders:?}");
+    }
+    // Deterministic: a second import writes the same names.
+    let again = scratch_dir("impclash3").join("schema");
+    assert_eq!(import_live(&db, &again).code, 0);
+    let mut names2: Vec<String> = std::fs::read_dir(&again)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names2.sort();
+    assert_eq!(names, names2);
+}

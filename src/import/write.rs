@@ -1,6 +1,8 @@
 //! Model -> TOML text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::Digest;
 use std::fmt::Write;
 
 use crate::model::names;
@@ -12,11 +14,13 @@ use crate::model::{
 
 /// Every file of the declaration, by file name: one per table, one for the enum types and one
 /// for the sequences of each PostgreSQL schema.
+///
+/// No two files share a name, even on a case-insensitive file system: the enum and sequence
+/// files keep their names, and tables whose names map to one file name (`"a b"` and `a_b`,
+/// `Users` and `users`, a table named `_enums`) get a suffix derived from their exact name,
+/// except the one whose name the file name spells exactly.
 pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
-    for t in schema.tables.values() {
-        files.insert(file_name(&t.name), table(t));
-    }
     let mut enums: BTreeMap<&str, Vec<&EnumType>> = BTreeMap::new();
     for e in schema.enums.values() {
         enums.entry(&e.name.schema).or_default().push(e);
@@ -53,7 +57,71 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
                 .join("\n"),
         );
     }
+    let reserved: BTreeSet<String> = files.keys().map(|f| f.to_lowercase()).collect();
+    for (name, t) in table_file_names(schema.tables.values(), &reserved) {
+        files.insert(name, table(t, schema));
+    }
     files
+}
+
+/// One distinct file name per table (compared case-insensitively), none of them in `reserved`.
+fn table_file_names<'a>(
+    tables: impl Iterator<Item = &'a Table>,
+    reserved: &BTreeSet<String>,
+) -> Vec<(String, &'a Table)> {
+    let mut groups: BTreeMap<String, Vec<&Table>> = BTreeMap::new();
+    for t in tables {
+        groups
+            .entry(file_name(&t.name).to_lowercase())
+            .or_default()
+            .push(t);
+    }
+    let mut taken = reserved.clone();
+    // Plain names first, so that a suffixed name can never take one.
+    let mut plain: BTreeSet<QualName> = BTreeSet::new();
+    for (key, list) in &groups {
+        if reserved.contains(key) {
+            continue;
+        }
+        let owner = match list.as_slice() {
+            [only] => Some(*only),
+            _ => list
+                .iter()
+                .copied()
+                .find(|t| file_name(&t.name) == *key && lossless(&t.name)),
+        };
+        if let Some(t) = owner {
+            plain.insert(t.name.clone());
+            taken.insert(key.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for list in groups.values() {
+        for t in list {
+            if plain.contains(&t.name) {
+                out.push((file_name(&t.name), *t));
+                continue;
+            }
+            let full = file_name(&t.name);
+            let stem = full.strip_suffix(".toml").unwrap_or(&full);
+            let digest = hex::encode(sha2::Sha256::digest(
+                format!("{}\0{}", t.name.schema, t.name.name).as_bytes(),
+            ));
+            let name = (8..=digest.len())
+                .step_by(8)
+                .map(|n| format!("{stem}-{}.toml", &digest[..n]))
+                .find(|n| !taken.contains(&n.to_lowercase()))
+                .expect("a full SHA-256 of a distinct name is a distinct file name");
+            taken.insert(name.to_lowercase());
+            out.push((name, *t));
+        }
+    }
+    out
+}
+
+/// Whether the file name spells the table's name exactly (no character was replaced).
+fn lossless(t: &QualName) -> bool {
+    file_part(&t.name) == t.name && (t.schema == "public" || file_part(&t.schema) == t.schema)
 }
 
 /// `users.toml`, `billing.invoices.toml`; characters unsafe in file names become `_`.
@@ -152,8 +220,17 @@ fn literal_forms(sql: &str) -> Vec<String> {
 }
 
 /// The spelling people write for a type (`varchar(36)`, `timestamp`, `timestamptz`); it parses
-/// back to the same type as PostgreSQL's own spelling.
-fn familiar(ty: &crate::model::DataType) -> String {
+/// back to the same type as PostgreSQL's own spelling. A type of the database that is neither an
+/// enum the import writes nor a well-known extension type is written qualified
+/// (`public.vector`), as the loader only takes such names qualified.
+fn familiar(ty: &crate::model::DataType, schema: &Schema) -> String {
+    if let crate::model::BaseType::Named(q) = &ty.base
+        && q.schema == "public"
+        && !schema.enums.contains_key(q)
+        && !crate::load::EXTENSION_TYPES.contains(&q.name.as_str())
+    {
+        return format!("{}{}", q.sql(), if ty.array { "[]" } else { "" });
+    }
     let s = ty.to_string();
     let replacements = [
         ("character varying", "varchar"),
@@ -224,7 +301,7 @@ fn simple_reference(fk: &ForeignKey) -> bool {
         && fk.ref_columns.iter().all(|c| plain(c))
 }
 
-fn table(t: &Table) -> String {
+fn table(t: &Table, schema: &Schema) -> String {
     let tname = t.name.name.as_str();
     let mut out = String::new();
     let _ = writeln!(out, "[table.{}]", key(tname));
@@ -263,7 +340,7 @@ fn table(t: &Table) -> String {
             };
             fields.push(format!(
                 "type = {},",
-                string(serial.unwrap_or(&familiar(&c.ty)))
+                string(serial.unwrap_or(&familiar(&c.ty, schema)))
             ));
             let is_pk = column_pk.is_some_and(|pk| pk.columns[0] == c.name);
             let mut extra = Vec::new();

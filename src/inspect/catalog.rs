@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_postgres::{Client, Row};
 
-use crate::model::types::TypeError;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
     Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
@@ -22,13 +21,6 @@ pub enum InspectError {
         if *count == 1 { "" } else { "s" }
     )]
     ReadOnly { count: usize, reason: String },
-    #[error("cannot read the type `{ty}` of column {table}.{column}: {reason}")]
-    Type {
-        table: QualName,
-        column: String,
-        ty: String,
-        reason: String,
-    },
 }
 
 impl From<tokio_postgres::Error> for InspectError {
@@ -256,10 +248,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         );
     }
     for r in &columns {
-        let table = qual(r, 0);
-        let column = column(&table, r)?;
-        if let Some(t) = s.tables.get_mut(&table) {
-            t.columns.push(column);
+        if let Some(t) = s.tables.get_mut(&qual(r, 0)) {
+            t.columns.push(column(r));
         }
     }
     for r in &constraints {
@@ -281,7 +271,7 @@ fn qual(r: &Row, i: usize) -> QualName {
     QualName::new(r.get::<_, String>(i), r.get::<_, String>(i + 1))
 }
 
-fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
+fn column(r: &Row) -> Column {
     let name: String = r.get(2);
     let formatted: String = r.get(3);
     let udt_schema: Option<String> = r.get(7);
@@ -293,15 +283,8 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
             base: BaseType::Named(QualName::new(schema, udt_name)),
             array: is_array,
         },
-        None => DataType::parse(&formatted).map_err(|e| InspectError::Type {
-            table: table.clone(),
-            column: name.clone(),
-            ty: formatted.clone(),
-            reason: match e {
-                TypeError::Syntax(m) => m,
-                TypeError::Unknown(_) => "not a type tableform models".into(),
-            },
-        })?,
+        // A type tableform does not model is carried by its format_type() spelling.
+        None => DataType::from_catalog(&formatted),
     };
     // A generated column's expression is stored like a default but is not one: tableform does
     // not model generated columns, and must never plan `SET/DROP DEFAULT` on one.
@@ -334,7 +317,7 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
         .filter(|o| *o != SequenceOptions::defaults(&ty.base, o.increment) || o.increment != 1),
         _ => None,
     };
-    Ok(Column {
+    Column {
         name,
         ty,
         nullable: !r.get::<_, bool>(4),
@@ -342,7 +325,7 @@ fn column(table: &QualName, r: &Row) -> Result<Column, InspectError> {
         identity,
         identity_sequence,
         comment: r.get(6),
-    })
+    }
 }
 
 fn action(code: &str) -> FkAction {

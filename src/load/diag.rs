@@ -55,6 +55,9 @@ pub struct Diagnostic {
     /// A second place that explains the first ("first declared here").
     pub related: Option<(Loc, String)>,
     pub hint: Option<String>,
+    /// A byte range inside the string value at `loc`, to point at exactly, when the value is
+    /// written without escapes (see [`Diagnostic::within`]).
+    pub inner: Option<Range<usize>>,
 }
 
 impl Diagnostic {
@@ -65,6 +68,7 @@ impl Diagnostic {
             label: String::new(),
             related: None,
             hint: None,
+            inner: None,
         }
     }
 
@@ -76,6 +80,30 @@ impl Diagnostic {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Points at `range` of the string value `loc` spans, rather than at the whole value.
+    pub fn within(mut self, range: Range<usize>) -> Self {
+        self.inner = Some(range);
+        self
+    }
+
+    /// Narrows `loc` to `inner` when the TOML string at `loc` holds its value byte for byte (a
+    /// one-line string without escapes), so that offsets into the value are offsets into the file.
+    pub fn narrow(&mut self, sources: &Sources) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        let text = &sources.files[self.loc.file].1;
+        let Some(token) = text.get(self.loc.span.clone()) else {
+            return;
+        };
+        let basic = token.starts_with('"') && !token.starts_with("\"\"\"") && !token.contains('\\');
+        let literal = token.starts_with('\'') && !token.starts_with("'''");
+        if (basic || literal) && token.len() >= 2 && inner.end <= token.len() - 2 {
+            let start = self.loc.span.start + 1;
+            self.loc.span = start + inner.start..start + inner.end;
+        }
     }
 
     pub fn related(mut self, loc: Loc, label: impl Into<String>) -> Self {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Schema;
 pub use diag::{Diagnostic, Loc, Sources};
-pub use resolve::Settings;
+pub use resolve::{EXTENSION_TYPES, Settings};
 
 /// Schema files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
@@ -35,6 +35,11 @@ pub enum LoadError {
     Io { path: PathBuf, message: String },
     #[error("{path} holds no .toml schema files")]
     Empty { path: PathBuf },
+    /// `*.toml` entries that cannot be read as schema files (a dangling symbolic link, a FIFO, a
+    /// directory...): skipping them would make their tables look undeclared, and `--prune` drop
+    /// them.
+    #[error("{}", not_files.iter().map(|(p, what)| format!("{} is {what}, not a schema file (a regular file or a symbolic link to one)", p.display())).collect::<Vec<_>>().join("\nerror: "))]
+    NotAFile { not_files: Vec<(PathBuf, String)> },
     #[error("{} problem(s) in the schema files", diagnostics.len())]
     Invalid {
         diagnostics: Vec<Diagnostic>,
@@ -61,9 +66,17 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
+    // The type is checked before anything is opened: reading a FIFO would block.
+    let not_files: Vec<(PathBuf, String)> = paths
+        .iter()
+        .filter_map(|p| not_a_regular_file(p).map(|what| (p.clone(), what)))
+        .collect();
+    if !not_files.is_empty() {
+        return Err(LoadError::NotAFile { not_files });
+    }
     if paths.is_empty() {
         return Err(LoadError::Empty {
             path: dir.to_path_buf(),
@@ -78,6 +91,54 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         files.push((path, bytes));
     }
     load_files(files)
+}
+
+/// What `path` is when it is not a regular file nor a symbolic link to one.
+fn not_a_regular_file(path: &Path) -> Option<String> {
+    let own = match std::fs::symlink_metadata(path) {
+        Ok(m) => m.file_type(),
+        Err(e) => return Some(format!("unreadable ({e})")),
+    };
+    if own.is_file() {
+        return None;
+    }
+    if !own.is_symlink() {
+        return Some(kind(own));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) => Some(format!("a symbolic link to {}", kind(m.file_type()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some("a dangling symbolic link (its target does not exist)".into())
+        }
+        Err(e) => Some(format!("a symbolic link that cannot be followed ({e})")),
+    }
+}
+
+fn kind(t: std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)".into();
+        }
+        if t.is_socket() {
+            return "a socket".into();
+        }
+        if t.is_block_device() {
+            return "a block device".into();
+        }
+        if t.is_char_device() {
+            return "a character device".into();
+        }
+    }
+    if t.is_dir() {
+        "a directory".into()
+    } else if t.is_symlink() {
+        "a symbolic link".into()
+    } else {
+        "not a regular file".into()
+    }
 }
 
 /// Loads schema files given as (path, contents); the path is only used in messages.
@@ -126,6 +187,9 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
         })
     } else {
         let mut diagnostics = problems.list;
+        for d in &mut diagnostics {
+            d.narrow(&sources);
+        }
         diagnostics.sort_by_key(|d| (d.loc.file, d.loc.span.start));
         Err(LoadError::Invalid {
             diagnostics,

@@ -15,6 +15,12 @@ use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
 const DEFAULT_SCHEMA: &str = "public";
+/// MaxHeapAttributeNumber: the most columns a table can have.
+const MAX_COLUMNS: usize = 1600;
+/// INDEX_MAX_KEYS: the most columns of an index, and so of a key or a foreign key.
+const MAX_KEYS: usize = 32;
+/// The system columns every table has, which a column cannot be named after.
+const SYSTEM_COLUMNS: &[&str] = &["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"];
 const BUILTIN_TYPES: &[&str] = &[
     "smallint",
     "integer",
@@ -295,6 +301,20 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         enum_locs.insert(name.clone(), e.name.loc.clone());
         let mut seen: HashMap<&str, &Loc> = HashMap::new();
         for v in &e.values {
+            if v.value.contains('\0') {
+                p.push(
+                    Diagnostic::new(v.loc.clone(), "enum value contains a NUL character")
+                        .label("PostgreSQL cannot store it"),
+                );
+            } else if v.value.len() > MAX_IDENT {
+                p.push(
+                    Diagnostic::new(
+                        v.loc.clone(),
+                        format!("enum value `{}` is longer than 63 bytes", v.value),
+                    )
+                    .label(format!("{} bytes", v.value.len())),
+                );
+            }
             if let Some(first) = seen.insert(&v.value, &v.loc) {
                 p.push(duplicate(
                     &v.loc,
@@ -381,6 +401,36 @@ fn check_ident(p: &mut Problems, name: &Sp<String>, what: &str) {
             name.loc.clone(),
             format!("{what} name contains a NUL character"),
         ));
+    } else if what == "schema"
+        && (name.value.starts_with("pg_") || name.value == "information_schema")
+    {
+        p.push(
+            Diagnostic::new(
+                name.loc.clone(),
+                format!("schema name `{}` is reserved", name.value),
+            )
+            .label("PostgreSQL's own")
+            .hint(
+                "names starting with `pg_` and `information_schema` belong to the system catalogs",
+            ),
+        );
+    }
+}
+
+/// A comment PostgreSQL cannot store as written: with a NUL character (text cannot hold one) or
+/// empty (`COMMENT ... IS ''` removes the comment, so it would never match).
+fn check_comment(p: &mut Problems, c: &Sp<String>) {
+    if c.value.contains('\0') {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "comment contains a NUL character")
+                .label("PostgreSQL text cannot hold a NUL character"),
+        );
+    } else if c.value.is_empty() {
+        p.push(
+            Diagnostic::new(c.loc.clone(), "comment is empty")
+                .label("PostgreSQL removes an empty comment, so this would never match")
+                .hint("leave the comment out"),
+        );
     }
 }
 
@@ -494,7 +544,13 @@ fn resolve_table(
         }
         let (ty, serial) = resolve_type(p, schema, ns, &c.ty);
         let mut default = None;
-        if let Some(d) = &c.default {
+        if let Some(d) = c.default.as_ref().filter(|d| {
+            sql_text_ok(
+                p,
+                d,
+                &format!("default expression for column `{}`", c.name.value),
+            )
+        }) {
             match SqlExpr::parse(&d.value) {
                 Ok(e) => default = Some(ColumnDefault::Expr(e)),
                 Err(msg) => p.push(
@@ -531,6 +587,19 @@ fn resolve_table(
                 .label("primary key columns are always NOT NULL"),
             );
         }
+        if let Some(cm) = &c.comment {
+            check_comment(p, cm);
+        }
+        if SYSTEM_COLUMNS.contains(&c.name.value.as_str()) {
+            p.push(
+                Diagnostic::new(
+                    c.name.loc.clone(),
+                    format!("column name `{}` is a system column's", c.name.value),
+                )
+                .label("every table already has this column")
+                .hint(format!("system columns: {}", SYSTEM_COLUMNS.join(", "))),
+            );
+        }
         let comment = c.comment.as_ref().map(|s| s.value.clone());
         let (identity, identity_sequence) = c
             .identity
@@ -547,6 +616,21 @@ fn resolve_table(
             identity_sequence,
             comment,
         });
+    }
+    if let Some(cm) = &raw.comment {
+        check_comment(p, cm);
+    }
+    if columns.len() > MAX_COLUMNS {
+        p.push(
+            Diagnostic::new(
+                raw.name.loc.clone(),
+                format!(
+                    "{name} has {} columns; PostgreSQL allows at most {MAX_COLUMNS}",
+                    columns.len()
+                ),
+            )
+            .label("too many columns"),
+        );
     }
     let mut table = Table {
         name: name.clone(),
@@ -578,6 +662,7 @@ fn resolve_table(
                 .related(first.loc.clone(), "column marked primary_key = true"),
             );
         }
+        check_key_count(p, tpk.columns.len(), &tpk.loc, "primary key");
         let cols = known_columns(p, &table, &tpk.columns, "primary key");
         for c in &cols {
             if let Some(col) = table.columns.iter_mut().find(|x| &x.name == c) {
@@ -630,6 +715,7 @@ fn resolve_table(
     for u in &raw.uniques {
         table.uniques.push(resolve_unique(p, namer, &table, u));
     }
+    redundant_keys(p, &table, raw);
     for c in &raw.columns {
         if let Some(chk) = &c.check
             && let Some(expr) = expr_or_report(p, chk, "check expression")
@@ -705,6 +791,69 @@ fn resolve_table(
     table
 }
 
+/// A unique constraint on exactly the columns (in order) of the primary key or of an earlier
+/// unique constraint: `CREATE TABLE` drops it as redundant (and may give the primary key its
+/// name), so the declaration would never match the database.
+fn redundant_keys(p: &mut Problems, table: &Table, raw: &RawTable) {
+    let pk_loc = raw.primary_key.as_ref().map(|k| k.loc.clone()).or_else(|| {
+        raw.columns.iter().find_map(|c| {
+            c.primary_key
+                .as_ref()
+                .filter(|b| b.value)
+                .map(|b| b.loc.clone())
+        })
+    });
+    // Where each of table.uniques was written: column-level ones first, as resolve_table adds them.
+    let locs: Vec<Loc> = raw
+        .columns
+        .iter()
+        .filter_map(|c| c.unique.as_ref().filter(|b| b.value).map(|b| b.loc.clone()))
+        .chain(raw.uniques.iter().map(|u| u.loc.clone()))
+        .collect();
+    if locs.len() != table.uniques.len() {
+        return;
+    }
+    let mut earlier: Vec<(&[String], Loc, &str)> = Vec::new();
+    if let (Some(pk), Some(loc)) = (&table.primary_key, pk_loc) {
+        earlier.push((&pk.columns, loc, "the primary key"));
+    }
+    for (u, loc) in table.uniques.iter().zip(locs) {
+        if u.columns.is_empty() {
+            continue;
+        }
+        if let Some((_, first, what)) = earlier.iter().find(|(cols, ..)| *cols == u.columns) {
+            p.push(
+                Diagnostic::new(
+                    loc.clone(),
+                    format!(
+                        "unique constraint on ({}) of {} repeats {what}",
+                        u.columns.join(", "),
+                        table.name
+                    ),
+                )
+                .label("redundant: PostgreSQL would not create it")
+                .related(first.clone(), format!("{what} is on the same columns"))
+                .hint("remove it; the columns are already unique"),
+            );
+        } else {
+            earlier.push((&u.columns, loc, "another unique constraint"));
+        }
+    }
+}
+
+/// Reports a key, index or foreign key of more columns than PostgreSQL allows in an index.
+fn check_key_count(p: &mut Problems, n: usize, loc: &Loc, what: &str) {
+    if n > MAX_KEYS {
+        p.push(
+            Diagnostic::new(
+                loc.clone(),
+                format!("{what} has {n} columns; PostgreSQL allows at most {MAX_KEYS}"),
+            )
+            .label("too many columns"),
+        );
+    }
+}
+
 /// The declared name, checked for clashes, or PostgreSQL's default name.
 fn given_or(
     p: &mut Problems,
@@ -736,6 +885,30 @@ fn given_or(
     n.value.clone()
 }
 
+/// Types extensions commonly define, accepted by their bare name as a type in `public` (where
+/// `CREATE EXTENSION` puts them unless told otherwise); any other external type is written
+/// qualified, `schema.type`.
+pub const EXTENSION_TYPES: &[&str] = &[
+    "citext",
+    "hstore",
+    "ltree",
+    "lquery",
+    "ltxtquery",
+    "cube",
+    "seg",
+    "isbn",
+    "isbn13",
+    "ismn",
+    "ismn13",
+    "issn",
+    "issn13",
+    "ean13",
+    "upc",
+    "geometry",
+    "geography",
+    "vector",
+];
+
 fn resolve_type(
     p: &mut Problems,
     schema: &Schema,
@@ -745,15 +918,38 @@ fn resolve_type(
     if let Some(s) = Serial::from_name(&ty.value) {
         return (Some(DataType::new(s.base())), true);
     }
+    if let Some(bad) = crate::model::expr::lexical_problem(&ty.value) {
+        p.push(
+            Diagnostic::new(
+                ty.loc.clone(),
+                format!("invalid type `{}`", ty.value.trim()),
+            )
+            .within(bad.at)
+            .label(bad.message),
+        );
+        return (None, false);
+    }
+    let array = ty.value.trim_end().ends_with(']');
     match DataType::parse(&ty.value) {
-        Ok(t) => (Some(t), false),
+        Ok(t) => {
+            if let Some(why) = out_of_range(&t) {
+                p.push(
+                    Diagnostic::new(
+                        ty.loc.clone(),
+                        format!("type `{}` can never be created as written", ty.value.trim()),
+                    )
+                    .label(why),
+                );
+                return (None, false);
+            }
+            (Some(t), false)
+        }
         Err(TypeError::Unknown(parts)) => {
             let candidates: Vec<QualName> = match parts.as_slice() {
                 [n] => vec![QualName::new(ns, n), QualName::new(DEFAULT_SCHEMA, n)],
                 [s, n] => vec![QualName::new(s, n)],
                 _ => vec![],
             };
-            let array = ty.value.trim_end().ends_with(']');
             if let Some(q) = candidates
                 .into_iter()
                 .find(|q| schema.enums.contains_key(q))
@@ -766,35 +962,124 @@ fn resolve_type(
                     false,
                 );
             }
+            // An extension's type by its usual name, or any type written qualified: the
+            // database, not the schema files, says whether it exists.
+            let external = match parts.as_slice() {
+                [n] if EXTENSION_TYPES.contains(&n.as_str()) => {
+                    Some(QualName::new(DEFAULT_SCHEMA, n))
+                }
+                [s, n] => Some(QualName::new(s, n)),
+                _ => None,
+            };
+            if let Some(q) = external {
+                return (
+                    Some(DataType {
+                        base: BaseType::Named(q),
+                        array,
+                    }),
+                    false,
+                );
+            }
             let word = parts.join(".");
-            let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
-            all.extend(schema.enums.keys().map(|q| q.name.clone()));
-            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-            let mut d = Diagnostic::new(
+            let d = Diagnostic::new(
                 ty.loc.clone(),
                 format!("unknown type `{}`", ty.value.trim()),
             )
             .label("not a PostgreSQL type, nor an enum declared in this schema");
-            if let Some(best) = closest(&word, &refs) {
-                d = d.hint(format!("did you mean `{best}`?"));
-            }
-            p.push(d);
+            p.push(did_you_mean(d, schema, &word));
             (None, false)
         }
         Err(TypeError::Syntax(msg)) => {
-            p.push(
-                Diagnostic::new(
-                    ty.loc.clone(),
-                    format!("invalid type `{}`", ty.value.trim()),
-                )
-                .label(msg),
-            );
+            let d = Diagnostic::new(
+                ty.loc.clone(),
+                format!("invalid type `{}`", ty.value.trim()),
+            )
+            .label(msg);
+            // `varchr(20)`: the name before the modifiers may be a typo
+            let word = ty.value.trim().split(['(', ' ', '[']).next().unwrap_or("");
+            let word = word.to_lowercase();
+            let known = DataType::parse(&word).is_ok() || Serial::from_name(&word).is_some();
+            p.push(if known {
+                d
+            } else {
+                did_you_mean(d, schema, &word)
+            });
             (None, false)
         }
     }
 }
 
+fn did_you_mean(d: Diagnostic, schema: &Schema, word: &str) -> Diagnostic {
+    let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+    all.extend(schema.enums.keys().map(|q| q.name.clone()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    match closest(word, &refs) {
+        Some(best) => d.hint(format!("did you mean `{best}`?")),
+        None => d,
+    }
+}
+
+/// Why a type with these modifiers can never be created as written, as the server checks them
+/// (or silently changes them, so that the declaration would never converge).
+fn out_of_range(t: &DataType) -> Option<String> {
+    const MAX_CHAR: u32 = 10_485_760;
+    const MAX_BIT: u32 = 83_886_080;
+    let precision = |p: Option<u32>, what: &str| match p {
+        Some(p) if p > 6 => Some(format!(
+            "{what} precision must be 0..6; PostgreSQL would reduce {p} to 6, so this would never match"
+        )),
+        _ => None,
+    };
+    match &t.base {
+        BaseType::Varchar(Some(n)) | BaseType::Char(n) if *n == 0 || *n > MAX_CHAR => {
+            Some(format!("the length must be 1..{MAX_CHAR}, not {n}"))
+        }
+        BaseType::Bit(Some(n)) | BaseType::VarBit(Some(n)) if *n == 0 || *n > MAX_BIT => {
+            Some(format!("the length must be 1..{MAX_BIT}, not {n}"))
+        }
+        BaseType::Numeric(Some((p, _))) if *p == 0 || *p > 1000 => Some(format!(
+            "numeric precision must be 1..1000, not {}",
+            if *p == u32::MAX {
+                "more".to_string()
+            } else {
+                p.to_string()
+            }
+        )),
+        BaseType::Numeric(Some((_, s))) if !(-1000..=1000).contains(s) => {
+            Some(format!("numeric scale must be -1000..1000, not {s}"))
+        }
+        BaseType::Time { precision: p, .. } => precision(*p, "time"),
+        BaseType::Timestamp { precision: p, .. } => precision(*p, "timestamp"),
+        BaseType::Opaque(text) if text.starts_with("interval") => {
+            let digits = text.rsplit_once('(').map(|(_, d)| d.trim_end_matches(')'));
+            precision(digits.and_then(|d| d.parse().ok()), "interval")
+        }
+        _ => None,
+    }
+}
+
+/// Reports a comment, a top-level `;` or an unterminated literal in declared SQL text, pointing at
+/// it: such text would change the statement it is placed into.
+fn sql_text_ok(p: &mut Problems, text: &Sp<String>, what: &str) -> bool {
+    let Some(bad) = crate::model::expr::lexical_problem(&text.value) else {
+        return true;
+    };
+    let mut d = Diagnostic::new(text.loc.clone(), format!("invalid {what}"))
+        .within(bad.at)
+        .label(bad.message);
+    if bad.structural {
+        d = d.hint(
+            "SQL comments and `;` are not allowed in declared expressions; use TOML `#` comments",
+        );
+    }
+    p.push(d);
+    false
+}
+
 fn expr_or_report(p: &mut Problems, text: &Sp<String>, what: &str) -> Option<SqlExpr> {
+    if !sql_text_ok(p, text, what) {
+        return None;
+    }
     match SqlExpr::parse(&text.value) {
         Ok(e) => Some(e),
         Err(msg) => {
@@ -837,6 +1122,7 @@ fn unknown_column(table: &Table, c: &Sp<String>, what: &str) -> Diagnostic {
 }
 
 fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawColumns) -> Unique {
+    check_key_count(p, u.columns.len(), &u.loc, "unique constraint");
     let cols = known_columns(p, table, &u.columns, "unique constraint");
     if u.columns.is_empty() {
         p.push(
@@ -932,6 +1218,7 @@ fn resolve_fk(
     table: &Table,
     fk: &RawForeignKey,
 ) -> Option<ForeignKey> {
+    check_key_count(p, fk.columns.len(), &fk.loc, "foreign key");
     let cols = known_columns(p, table, &fk.columns, "foreign key");
     if cols.len() != fk.columns.len() {
         return None; // an unknown column is already reported
@@ -1128,6 +1415,9 @@ fn resolve_index(
             ));
             continue;
         }
+        if !sql_text_ok(p, c, "index column") {
+            continue;
+        }
         match index_key(&c.value) {
             Ok((key, label)) => {
                 if let IndexPart::Column(col) = &key.part
@@ -1149,6 +1439,7 @@ fn resolve_index(
             Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
         }
     }
+    check_key_count(p, idx.columns.len(), &idx.loc, "index");
     let predicate = match &idx.predicate {
         Some(w) => Some(expr_or_report(p, w, "index predicate")?),
         None => None,
@@ -1169,6 +1460,20 @@ fn resolve_index(
         }
         None => "btree".to_string(),
     };
+    if let (Some(u), Some(m)) = (&idx.unique, &idx.method)
+        && u.value
+        && method != "btree"
+        && super::spec::METHODS.contains(&method.as_str())
+    {
+        p.push(
+            Diagnostic::new(
+                m.loc.clone(),
+                format!("a unique index cannot use `{method}`"),
+            )
+            .label("only btree indexes can be unique")
+            .related(u.loc.clone(), "declared unique here"),
+        );
+    }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
     let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Relation, |n| {

@@ -63,7 +63,7 @@ pub const COLUMN: &[Field] = &[
     req(
         "type",
         Kind::Str,
-        "PostgreSQL type: integer, bigint, serial, varchar(36), text, numeric(10,2), timestamptz, jsonb, text[], an enum declared in the schema...",
+        "PostgreSQL type: integer, bigint, serial, varchar(36), text, numeric(10,2), timestamptz, jsonb, text[], an enum declared in the schema, point, int4range, interval second(0), citext, schema.type...",
     ),
     f(
         "nullable",

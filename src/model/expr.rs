@@ -45,6 +45,9 @@ impl SqlExpr {
         if trimmed.is_empty() {
             return Err("the expression is empty".into());
         }
+        if let Some(bad) = lexical_problem(trimmed) {
+            return Err(bad.message);
+        }
         parse_ast(trimmed)?;
         Ok(Self::raw(trimmed))
     }
@@ -60,6 +63,135 @@ impl SqlExpr {
             _ => false,
         }
     }
+}
+
+/// Something in SQL text that would change the statement it is pasted into: a comment (which
+/// would swallow the rest of the generated line, e.g. a `NOT NULL` after `DEFAULT 0 --`), a `;`
+/// outside parentheses. `at` is a byte range of the text. A literal that never ends is left to the
+/// parser to report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexicalProblem {
+    pub at: std::ops::Range<usize>,
+    pub message: String,
+    /// A comment or a `;` (rather than a character that cannot be sent at all).
+    pub structural: bool,
+}
+
+/// Scans `text` as PostgreSQL's lexer does (with `standard_conforming_strings` on): `'...'` with
+/// `''` (a backslash is an ordinary character), `E'...'` with backslash escapes, `U&'...'`,
+/// `B'...'`, `X'...'`, `N'...'`, `"quoted identifiers"`, dollar quoting (`$$...$$`,
+/// `$tag$...$tag$`), `--` line comments and nested `/* */` block comments. PostgreSQL reads `--`
+/// and `/*` as the start of a comment wherever they appear outside quotes, even inside what
+/// looks like an operator.
+pub fn lexical_problem(text: &str) -> Option<LexicalProblem> {
+    let b = text.as_bytes();
+    let problem = |at: std::ops::Range<usize>, message: &str| {
+        Some(LexicalProblem {
+            at,
+            message: message.to_string(),
+            structural: true,
+        })
+    };
+    if let Some(at) = text.find('\0') {
+        return Some(LexicalProblem {
+            at: at..at + 1,
+            message: "a NUL character cannot be part of a statement sent to PostgreSQL".into(),
+            structural: false,
+        });
+    }
+    let ident_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let prev_ident = i > 0 && ident_char(b[i - 1]);
+        match c {
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                return problem(
+                    i..i + 2,
+                    "`--` starts an SQL comment, which would hide the rest of the generated statement",
+                );
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                return problem(
+                    i..i + 2,
+                    "`/*` starts an SQL comment, which would hide part of the generated statement",
+                );
+            }
+            b';' if depth == 0 => {
+                return problem(
+                    i..i + 1,
+                    "`;` ends the SQL statement: a declared expression is one expression",
+                );
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'\'' => {
+                // E'...' (not when the E ends an identifier such as `type'...'`)
+                let escapes = i > 0
+                    && (b[i - 1] == b'e' || b[i - 1] == b'E')
+                    && !(i > 1 && ident_char(b[i - 2]));
+                match end_of_quoted(b, i, b'\'', escapes) {
+                    Some(end) => {
+                        i = end;
+                        continue;
+                    }
+                    None => return None, // the parser says what is unterminated
+                }
+            }
+            b'"' => match end_of_quoted(b, i, b'"', false) {
+                Some(end) => {
+                    i = end;
+                    continue;
+                }
+                None => return None,
+            },
+            b'$' if !prev_ident => {
+                // $tag$ where tag is an identifier not starting with a digit, or empty; `$1` is
+                // a parameter.
+                let mut j = i + 1;
+                while j < b.len() && (ident_char(b[j]) && b[j] != b'$') {
+                    j += 1;
+                }
+                let tag_ok =
+                    j < b.len() && b[j] == b'$' && b.get(i + 1).is_none_or(|c| !c.is_ascii_digit());
+                if tag_ok {
+                    let delim = &text[i..=j];
+                    match text[j + 1..].find(delim) {
+                        Some(k) => {
+                            i = j + 1 + k + delim.len();
+                            continue;
+                        }
+                        None => return None,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index after the closing quote of the quoted text opening at `start`; a doubled quote is
+/// one quote character, and with `backslash` a backslash escapes the next character.
+fn end_of_quoted(b: &[u8], start: usize, quote: u8, backslash: bool) -> Option<usize> {
+    let mut i = start + 1;
+    while i < b.len() {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == quote {
+            if b.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
 }
 
 fn parse_ast(text: &str) -> Result<Expr, String> {
@@ -288,5 +420,38 @@ mod tests {
         assert!(SqlExpr::parse("now(").is_err());
         assert!(SqlExpr::parse(&"(".repeat(500)).is_err());
         assert!(SqlExpr::parse("'a' || 'b'").is_ok());
+    }
+
+    fn lexical(s: &str) -> Option<(usize, String)> {
+        lexical_problem(s).map(|p| (p.at.start, s[p.at].to_string()))
+    }
+
+    #[test]
+    fn comments_and_semicolons_are_found_only_outside_quotes() {
+        assert_eq!(lexical("0 --"), Some((2, "--".into())));
+        assert_eq!(lexical("a /* x */ + 1"), Some((2, "/*".into())));
+        assert_eq!(lexical("1 +-- x"), Some((3, "--".into())));
+        assert_eq!(lexical("1; drop table t"), Some((1, ";".into())));
+        assert_eq!(lexical("'a -- b'"), None);
+        assert_eq!(lexical("'it''s -- fine'"), None);
+        // standard_conforming_strings: a backslash does not escape the quote...
+        assert_eq!(lexical(r"'a\' --'"), Some((5, "--".into())));
+        // ...but in E'' it does
+        assert_eq!(lexical(r"E'a\' --'"), None);
+        assert_eq!(lexical(r"e'a\\' -- x"), Some((7, "--".into())));
+        assert_eq!(lexical("$$ -- ; $$"), None);
+        assert_eq!(lexical("$f$ $$ -- $f$ || 'x'"), None);
+        assert_eq!(lexical("$f$ -- $g$"), None); // unterminated: the parser reports it
+        assert_eq!(lexical("\"a--b\" > 0"), None);
+        assert_eq!(lexical("a$b -- c"), Some((4, "--".into())));
+        assert_eq!(lexical("f($1) -- c"), Some((6, "--".into())));
+        assert_eq!(lexical("'unterminated -- x"), None);
+        assert!(SqlExpr::parse("'unterminated -- x").is_err());
+        assert_eq!(lexical("(select 1; select 2)"), None); // not top level: the parser rejects it
+        assert_eq!(lexical("a - -b"), None);
+        assert_eq!(lexical("a / *b"), None);
+        assert_eq!(lexical("'a\0b'"), Some((2, "\0".into())));
+        assert!(SqlExpr::parse("0 --").is_err());
+        assert!(SqlExpr::parse("0 /* nested /* */ */").is_err());
     }
 }

@@ -64,6 +64,10 @@ pub enum BaseType {
     VarBit(Option<u32>),
     /// A type defined in the database (an enum type, a domain, an extension's type).
     Named(QualName),
+    /// A type of PostgreSQL's own that tableform does not model (`point`, `int4range`,
+    /// `interval second(0)`, `oid`, `pg_lsn`...), as `format_type()` spells it (without `[]`):
+    /// compared by that text, and written into DDL as it is.
+    Opaque(String),
 }
 
 /// A `serial` pseudo-type: an integer type plus an owned sequence as default.
@@ -119,6 +123,9 @@ impl DataType {
     /// Parses a type as PostgreSQL spells it. Names that are not built-in types are returned as
     /// [`TypeError::Unknown`] with their parts, for the caller to resolve against declared types.
     pub fn parse(text: &str) -> Result<DataType, TypeError> {
+        if let Some(t) = opaque(text) {
+            return Ok(t);
+        }
         let dialect = PostgreSqlDialect {};
         let mut parser = Parser::new(&dialect)
             .try_with_sql(text)
@@ -133,6 +140,26 @@ impl DataType {
             )));
         }
         from_ast(&parsed)
+    }
+
+    /// A type as the catalog's `format_type()` spells it: modelled when [`DataType::parse`] reads
+    /// it, otherwise carried as [`BaseType::Opaque`] by that spelling, so that one column of a type
+    /// tableform does not know never stops reading the database.
+    pub fn from_catalog(formatted: &str) -> DataType {
+        if let Ok(t) = DataType::parse(formatted) {
+            return t;
+        }
+        // format_type() spells an array type with `[]`; `int2vector`, an array-like type of the
+        // catalog, is not one.
+        let text = formatted.trim_end();
+        let (base, array) = match text.strip_suffix("[]") {
+            Some(b) => (b, true),
+            None => (text, false),
+        };
+        DataType {
+            base: BaseType::Opaque(base.to_string()),
+            array,
+        }
     }
 
     /// Converts a type sqlparser already parsed (a cast's target type, for example).
@@ -195,6 +222,154 @@ impl DataType {
     }
 }
 
+/// PostgreSQL's own types that tableform does not model but accepts by name (as [`BaseType::Opaque`]),
+/// in `format_type()` spelling. Any other type of `pg_catalog` can be written qualified
+/// (`pg_catalog.gtsvector`), and one the catalog reports is carried whatever it is.
+pub const OPAQUE_BUILTINS: &[&str] = &[
+    "\"char\"",
+    "aclitem",
+    "box",
+    "cid",
+    "circle",
+    "datemultirange",
+    "daterange",
+    "int4multirange",
+    "int4range",
+    "int8multirange",
+    "int8range",
+    "jsonpath",
+    "line",
+    "lseg",
+    "macaddr8",
+    "name",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "path",
+    "pg_lsn",
+    "pg_snapshot",
+    "point",
+    "polygon",
+    "refcursor",
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
+    "tid",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "txid_snapshot",
+    "xid",
+    "xid8",
+];
+
+/// The field restrictions `interval` takes, as `format_type()` spells them.
+const INTERVAL_FIELDS: &[&str] = &[
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "year to month",
+    "day to hour",
+    "day to minute",
+    "day to second",
+    "hour to minute",
+    "hour to second",
+    "minute to second",
+];
+
+/// Whether `base` (lower case, single spaces, no space before `(`) is an unmodelled built-in type
+/// in `format_type()` spelling: a name of [`OPAQUE_BUILTINS`] or an `interval` with fields or a
+/// precision.
+fn known_opaque(base: &str) -> bool {
+    if OPAQUE_BUILTINS.contains(&base) {
+        return true;
+    }
+    let Some(rest) = base.strip_prefix("interval") else {
+        return false;
+    };
+    let precision = |s: &str| {
+        s.strip_prefix('(')
+            .and_then(|s| s.strip_suffix(')'))
+            .is_some_and(|d| !d.is_empty() && d.len() <= 4 && d.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if rest.starts_with('(') {
+        return precision(rest);
+    }
+    let Some(fields) = rest.strip_prefix(' ') else {
+        return false;
+    };
+    let (fields, p) = match fields.find('(') {
+        Some(i) => (&fields[..i], Some(&fields[i..])),
+        None => (fields, None),
+    };
+    INTERVAL_FIELDS.contains(&fields)
+        && match p {
+            None => true,
+            Some(p) => fields.ends_with("second") && precision(p),
+        }
+}
+
+/// Lower case outside double quotes, one space between words, none around parentheses and
+/// commas.
+fn squeeze(text: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut space = false;
+    for c in text.trim().chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if !quoted && c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        let glue = matches!(c, '(' | ')' | ',' | '[' | ']') || out.ends_with(['(', ',', '[']);
+        if space && !glue && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(if quoted || c == '"' {
+            vec![c]
+        } else {
+            c.to_lowercase().collect()
+        });
+    }
+    out
+}
+
+/// A spelling of an unmodelled built-in type (`point`, `int4range[]`, `INTERVAL SECOND (0)`,
+/// `pg_catalog.tstzrange`), as [`BaseType::Opaque`] in `format_type()` spelling.
+fn opaque(text: &str) -> Option<DataType> {
+    let mut s = squeeze(text);
+    let mut array = false;
+    while let Some(rest) = s.strip_suffix(']') {
+        let open = rest.rfind('[')?;
+        if !rest[open + 1..].bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s = rest[..open].to_string();
+        array = true;
+    }
+    let base = s.strip_prefix("pg_catalog.").unwrap_or(&s);
+    known_opaque(base).then(|| DataType {
+        base: BaseType::Opaque(base.to_string()),
+        array,
+    })
+}
+
 fn precision_widens(from: Option<u32>, to: Option<u32>) -> bool {
     // No precision means 6, the maximum.
     from.unwrap_or(6) <= to.unwrap_or(6)
@@ -210,9 +385,19 @@ pub fn clean_parser_error(msg: &str) -> String {
     }
 }
 
+/// A modifier as written, saturated (so that an absurd one is reported as out of range rather
+/// than wrapped around into a valid one).
+fn sat(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn sat_i(n: impl TryInto<i32>) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
 fn len_of(len: &Option<CharacterLength>) -> Option<u32> {
     match len {
-        Some(CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
+        Some(CharacterLength::IntegerLength { length, .. }) => Some(sat(*length)),
         _ => None,
     }
 }
@@ -224,8 +409,8 @@ fn tz_of(tz: &TimezoneInfo) -> bool {
 fn numeric_of(info: &ExactNumberInfo) -> BaseType {
     match info {
         ExactNumberInfo::None => BaseType::Numeric(None),
-        ExactNumberInfo::Precision(p) => BaseType::Numeric(Some((*p as u32, 0))),
-        ExactNumberInfo::PrecisionAndScale(p, s) => BaseType::Numeric(Some((*p as u32, *s as i32))),
+        ExactNumberInfo::Precision(p) => BaseType::Numeric(Some((sat(*p), 0))),
+        ExactNumberInfo::PrecisionAndScale(p, s) => BaseType::Numeric(Some((sat(*p), sat_i(*s)))),
     }
 }
 
@@ -262,11 +447,11 @@ fn from_ast(t: &ast::DataType) -> Result<DataType, TypeError> {
         A::Bool | A::Boolean => BaseType::Boolean,
         A::Date => BaseType::Date,
         A::Time(p, tz) => BaseType::Time {
-            precision: p.map(|p| p as u32),
+            precision: p.map(sat),
             tz: tz_of(tz),
         },
         A::Timestamp(p, tz) => BaseType::Timestamp {
-            precision: p.map(|p| p as u32),
+            precision: p.map(sat),
             tz: tz_of(tz),
         },
         A::Interval {
@@ -276,8 +461,8 @@ fn from_ast(t: &ast::DataType) -> Result<DataType, TypeError> {
         A::Uuid => BaseType::Uuid,
         A::JSON => BaseType::Json,
         A::JSONB => BaseType::Jsonb,
-        A::Bit(n) => BaseType::Bit(Some(n.map(|n| n as u32).unwrap_or(1))),
-        A::BitVarying(n) | A::VarBit(n) => BaseType::VarBit(n.map(|n| n as u32)),
+        A::Bit(n) => BaseType::Bit(Some(n.map(sat).unwrap_or(1))),
+        A::BitVarying(n) | A::VarBit(n) => BaseType::VarBit(n.map(sat)),
         A::TsVector => BaseType::TsVector,
         A::Custom(name, mods) => return custom(name, mods),
         other => {
@@ -327,6 +512,9 @@ fn custom(name: &ast::ObjectName, mods: &[String]) -> Result<DataType, TypeError
         (true, "interval") if mods.is_empty() => BaseType::Interval,
         (true, "tsvector") => BaseType::TsVector,
         (true, "varbit") => BaseType::VarBit(int_mod(0)),
+        (true, n) if mods.is_empty() && OPAQUE_BUILTINS.contains(&n) => BaseType::Opaque(n.into()),
+        // Any other type of PostgreSQL's own, written qualified.
+        (true, n) if parts.len() == 2 && mods.is_empty() => BaseType::Opaque(n.into()),
         _ => {
             if !mods.is_empty() {
                 return Err(TypeError::Syntax(format!(
@@ -381,6 +569,9 @@ impl fmt::Display for BaseType {
             TsVector => f.write_str("tsvector"),
             Bit(n) => write!(f, "bit{}", prec(n)),
             VarBit(n) => write!(f, "bit varying{}", prec(n)),
+            Opaque(text) if known_opaque(text) || !plain_name(text) => f.write_str(text),
+            // Qualified, so that it reads back as this type and not a `public` one.
+            Opaque(text) => write!(f, "pg_catalog.{text}"),
             Named(q) => {
                 if q.schema == "public" {
                     f.write_str(&quote_ident(&q.name))
@@ -390,6 +581,11 @@ impl fmt::Display for BaseType {
             }
         }
     }
+}
+
+fn plain_name(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl From<DataType> for String {
@@ -470,6 +666,44 @@ mod tests {
             DataType::parse("int extra"),
             Err(TypeError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn unmodelled_built_in_types_are_opaque_in_format_type_spelling() {
+        assert_eq!(canon("POINT"), "point");
+        assert_eq!(canon("pg_catalog.tstzrange"), "tstzrange");
+        assert_eq!(canon("int4range[]"), "int4range[]");
+        assert_eq!(canon("INTERVAL  SECOND (0)"), "interval second(0)");
+        assert_eq!(
+            canon("interval day to second(3)"),
+            "interval day to second(3)"
+        );
+        assert_eq!(canon("interval(2)"), "interval(2)");
+        assert_eq!(canon("interval"), "interval");
+        assert_eq!(canon("\"char\""), "\"char\"");
+        assert_eq!(canon("pg_catalog.gtsvector"), "pg_catalog.gtsvector");
+        assert!(DataType::parse("interval second to day").is_err());
+        assert!(DataType::parse("point(3)").is_err());
+        for text in [
+            "point",
+            "int4range[]",
+            "interval second(0)",
+            "int2vector",
+            "pg_lsn",
+        ] {
+            let t = DataType::from_catalog(text);
+            assert!(matches!(t.base, BaseType::Opaque(_)), "{text}");
+            // what plan files and JSON hold reads back as the same type
+            assert_eq!(DataType::try_from(String::from(t.clone())), Ok(t));
+        }
+        assert_eq!(
+            DataType::from_catalog("int2vector").to_string(),
+            "pg_catalog.int2vector"
+        );
+        assert_eq!(
+            DataType::from_catalog("integer[]"),
+            DataType::parse("int[]").unwrap()
+        );
     }
 
     #[test]
