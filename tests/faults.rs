@@ -809,3 +809,82 @@ columns = [
         "the default was rolled back"
     );
 }
+
+/// A 20-step plan (one new table, 19 columns added to a table with rows), killed at every
+/// statement boundary, before `COMMIT` included: each time the database is exactly as before,
+/// and a re-run then makes it exactly as planned.
+#[test]
+fn a_kill_at_every_statement_boundary_leaves_before_or_after_a_rerun() {
+    let columns: String = (1..=19)
+        .map(|i| format!("  {{ name = \"c{i}\", type = \"integer\" }},\n"))
+        .collect();
+    let declared = format!(
+        "[table.wide]\ncolumns = [\n  {{ name = \"id\", type = \"integer\", primary_key = true }},\n{columns}]\n\n[table.fresh]\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n"
+    );
+    let dir = schema_dir("killsteps", &declared);
+    let dir = dir.to_str().unwrap();
+    let setup = "CREATE TABLE wide (id integer PRIMARY KEY); INSERT INTO wide SELECT generate_series(1, 100);";
+
+    let reference = TestDb::new("killref");
+    reference.exec(setup);
+    let plan = reference.run(&["plan", "--schema", dir, "--format", "json"]);
+    let steps = plan.stdout.matches("\"phase\"").count();
+    assert_eq!(steps, 20, "{}", plan.stdout);
+    assert_eq!(
+        reference
+            .run(&["apply", "--schema", dir, "--auto-approve"])
+            .code,
+        0
+    );
+    let planned = reference.dump().replace(&reference.name, "DB");
+
+    let mut failures = Vec::new();
+    for boundary in 1..=steps + 1 {
+        let db = TestDb::new("killstep");
+        db.exec(setup);
+        let before = db.dump();
+        let rows = db.all_rows();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tableform"));
+        cmd.args([
+            "apply",
+            "--schema",
+            dir,
+            "--auto-approve",
+            "--database-url",
+            &db.url,
+        ])
+        .env("TABLEFORM_FAULT_ABORT_AT", boundary.to_string())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        let status = cmd.status().unwrap();
+        if status.success() {
+            failures.push(format!("boundary {boundary}: the process was not killed"));
+            continue;
+        }
+        wait_for(
+            &db,
+            "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+            "the server to end the killed session",
+        );
+        if db.dump() != before || db.all_rows() != rows {
+            failures.push(format!("boundary {boundary}: the database changed"));
+            continue;
+        }
+        let again = db.run(&["apply", "--schema", dir, "--auto-approve"]);
+        if again.code != 0 {
+            failures.push(format!(
+                "boundary {boundary}: re-run exited {}: {}",
+                again.code, again.stderr
+            ));
+        } else if db.dump().replace(&db.name, "DB") != planned
+            || db.all_rows() != reference.all_rows()
+        {
+            failures.push(format!(
+                "boundary {boundary}: the re-run did not give the planned database"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -155,6 +155,103 @@ fn a_setting_that_cannot_be_pinned_stops_tableform_with_its_name() {
     assert!(!r.stderr.contains("pin-secret"), "{}", r.stderr);
 }
 
+/// An expression sqlparser accepts but PostgreSQL's grammar does not: the server's parse stops
+/// the plan before any probe or step uses it, naming the table and column.
+#[test]
+fn an_expression_the_server_does_not_read_as_one_stops_the_plan() {
+    let db = TestDb::new("guard");
+    db.exec("CREATE TABLE t (id integer)");
+    let before = db.dump();
+    let dir = schema_dir(
+        "guard",
+        "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\", default = \"TRY_CAST(1 AS integer)\" }]\n",
+    );
+    for cmd in ["plan", "drift", "apply"] {
+        let mut args = vec![cmd, "--schema", dir.to_str().unwrap()];
+        if cmd == "apply" {
+            args.push("--auto-approve");
+        }
+        let r = db.run(&args);
+        assert_eq!(r.code, 1, "{cmd}: {}{}", r.stdout, r.stderr);
+        insta::assert_snapshot!(format!("guard_{cmd}"), db.scrub(&r.stderr));
+    }
+    assert_eq!(db.dump(), before);
+}
+
+const ENUM_DEFAULT: &str = r#"
+[enum.mood]
+values = ["calm", "eager"]
+
+[table.t]
+columns = [
+  { name = "id", type = "integer" },
+  { name = "m", type = "mood", default = "'calm'" },
+  { name = "n", type = "integer" },
+]
+checks = [{ name = "t_n_check", expression = "n IN (1, 2)" }]
+"#;
+
+/// On a read-only connection (a hot standby, `default_transaction_read_only`, a role without
+/// TEMP) the expression probe cannot run: plan says so and names --dev-url; with it, plan and
+/// drift work and the database is only read.
+#[test]
+fn plan_on_a_read_only_connection_asks_for_dev_url_and_works_with_it() {
+    let db = TestDb::new("readonly");
+    db.exec("CREATE TYPE mood AS ENUM ('calm', 'eager'); CREATE TABLE t (id integer, m mood DEFAULT 'calm', n integer CHECK (n IN (1, 2)))");
+    let dir = schema_dir("readonly", ENUM_DEFAULT);
+    let dir = dir.to_str().unwrap();
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let read_only = format!(
+        "{}{sep}options=-c%20default_transaction_read_only%3Don",
+        db.url
+    );
+
+    let role = format!("tf_notemp_{}", db.name.rsplit('_').next().unwrap());
+    db.exec(&format!(
+        "REVOKE TEMP ON DATABASE \"{0}\" FROM PUBLIC;
+         CREATE ROLE {role} LOGIN PASSWORD 'ro-secret';
+         GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT ON t TO {role};",
+        db.name
+    ));
+    let no_temp = db.url_as(&role, "ro-secret");
+    let dev = common::base_url();
+
+    let mut outputs = Vec::new();
+    for (label, url) in [
+        ("read-only transaction", &read_only),
+        ("role without TEMP", &no_temp),
+    ] {
+        let r = common::run(&["plan", "--schema", dir, "--database-url", url]);
+        assert_eq!(r.code, 1, "{label}: {}{}", r.stdout, r.stderr);
+        outputs.push(format!("{label}:\n{}", db.scrub(&r.stderr)));
+        let r = common::run(&[
+            "plan",
+            "--schema",
+            dir,
+            "--database-url",
+            url,
+            "--dev-url",
+            &dev,
+        ]);
+        assert_eq!(r.code, 0, "{label}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("No changes"), "{label}: {}", r.stdout);
+        let r = common::run(&[
+            "drift",
+            "--schema",
+            dir,
+            "--database-url",
+            url,
+            "--dev-url",
+            &dev,
+        ]);
+        assert_eq!(r.code, 0, "{label}: {}{}", r.stdout, r.stderr);
+    }
+    db.exec(&format!(
+        "REVOKE ALL ON t FROM {role}; REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role}"
+    ));
+    insta::assert_snapshot!("read_only_plan", outputs.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writers that commit while apply waits for the table lock
 // ---------------------------------------------------------------------------------------------
@@ -210,6 +307,7 @@ fn race(r: &Race) {
         out.stderr
     );
     assert!(!out.stdout.contains("Apply complete"), "{}", out.stdout);
+    insta::assert_snapshot!(r.tag, db.scrub(&out.stderr));
     assert_eq!(
         db.strings("SELECT t::text FROM t t"),
         [r.survives],

@@ -69,6 +69,10 @@ pub enum ApplyError {
         "plan is stale: the data changed since the plan was made, and {object} would now be refused: {reason}; nothing was applied, plan again"
     )]
     DataChanged { object: String, reason: String },
+    #[error(
+        "plan is stale: the data changed since the plan was made: {0}; nothing was applied, plan again"
+    )]
+    DataNoLongerHolds(String),
     #[error("step {index} of {total} failed, {}:\n  {sql}\n{message}", rollback_scope(*committed_early))]
     Step {
         index: usize,
@@ -222,7 +226,7 @@ pub async fn apply(
                 dropped: false,
             });
         }
-        on_step(in_tx.len() + i, &step.sql);
+        on_step(in_tx.len() + 1 + i, &step.sql);
         build_concurrently(client, step, opts).await?;
     }
     Ok(())
@@ -305,6 +309,7 @@ async fn transaction(
         i += 1;
     }
     stopped(stop, committed_early)?;
+    on_step(total, "COMMIT");
     commit(client)
         .await
         .map_err(|e| e.committed_early(committed_early))
@@ -604,10 +609,9 @@ async fn recheck_data(client: &Client, plan: &Plan, judging: &Options) -> Result
     for f in &plan.facts {
         let now = facts.get(&f.question).copied().unwrap_or(u64::MAX);
         if f.count == 0 && now > 0 {
-            return Err(ApplyError::DataChanged {
-                object: f.question.subject(),
-                reason: f.question.no_longer_zero(now),
-            });
+            return Err(ApplyError::DataNoLongerHolds(
+                f.question.no_longer_zero(now),
+            ));
         }
     }
     for (o, c) in plan

@@ -190,11 +190,11 @@ async fn execute(
             Status::Ok
         }
         Err(ApplyError::Refused) => Status::Refused,
-        Err(e @ (ApplyError::Stale { .. } | ApplyError::DataChanged { .. }))
-            if args.file.is_none() =>
-        {
-            replan_after_stale(args, e).await
-        }
+        Err(
+            e @ (ApplyError::Stale { .. }
+            | ApplyError::DataChanged { .. }
+            | ApplyError::DataNoLongerHolds(_)),
+        ) if args.file.is_none() => replan_after_stale(args, e).await,
         Err(e) => fail(e),
     }
 }
@@ -303,13 +303,14 @@ impl Progress {
     }
 
     fn step(&self, i: usize, sql: &str) {
+        fault_point(i);
         if !self.on {
             return;
         }
         let first: String = sql.lines().next().unwrap_or("").chars().take(70).collect();
         output::eprint(&format!(
             "\r\x1b[K[{}/{} {:.1}s] {first}",
-            i + 1,
+            (i + 1).min(self.total),
             self.total,
             self.start.elapsed().as_secs_f64()
         ));
@@ -319,5 +320,17 @@ impl Progress {
         if self.on {
             output::eprint("\r\x1b[K");
         }
+    }
+}
+
+/// Fault injection for the crash tests (tests/faults.rs): with `TABLEFORM_FAULT_ABORT_AT=N`, the
+/// process aborts, like `kill -9`, at the statement boundary before step N (1-based; one past
+/// the last step is the boundary before `COMMIT`). Nothing is rolled back by the client: the
+/// server must do it.
+fn fault_point(i: usize) {
+    if let Some(n) = std::env::var_os("TABLEFORM_FAULT_ABORT_AT")
+        && n.to_str().and_then(|n| n.parse::<usize>().ok()) == Some(i + 1)
+    {
+        std::process::abort();
     }
 }

@@ -281,27 +281,19 @@ impl Question {
         }
     }
 
-    /// What the question is about, for messages: `public.users`, `public.users.email`.
-    pub fn subject(&self) -> String {
-        match self {
-            Question::Rows(t) | Question::SequenceUsed(t) => t.to_string(),
-            Question::Nulls(t, c) => format!("{t}.{c}"),
-        }
-    }
-
     /// Why a plan that relied on a zero answer no longer holds.
     pub fn no_longer_zero(&self, now: u64) -> String {
         match self {
             Question::Rows(t) => format!(
-                "the plan relied on {t} being empty, and it now has {}",
+                "it relied on {t} being empty, and it now has {}",
                 verdict::count(now, "row")
             ),
             Question::Nulls(t, c) => format!(
-                "the plan relied on `{c}` of {t} holding no NULL, and it now is NULL in {}",
+                "it relied on `{c}` of {t} holding no NULL, and it now is NULL in {}",
                 verdict::count(now, "row")
             ),
             Question::SequenceUsed(t) => {
-                format!("the plan relied on sequence {t} never having been used, and it has been")
+                format!("it relied on sequence {t} never having been used, and it has been")
             }
         }
     }
