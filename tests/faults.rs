@@ -888,3 +888,53 @@ fn a_kill_at_every_statement_boundary_leaves_before_or_after_a_rerun() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// SIGINT while `COMMIT` waits for a synchronous standby that never answers: the server has
+/// committed locally, and the message says so instead of "rolled back".
+#[test]
+fn an_interrupt_while_commit_waits_for_a_standby_says_it_committed() {
+    let server = common::TempServer::start("syncrep", "synchronous_standby_names = 'nobody'");
+    let url = server.url("postgres");
+    let dir = schema_dir("syncrep", USERS);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .args([
+            "apply",
+            "--schema",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+            "--database-url",
+            &url,
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while server.psql(
+        "postgres",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND wait_event = 'SyncRep'",
+    ) != "1"
+    {
+        assert!(start.elapsed() < Duration::from_secs(60), "COMMIT never waited for the standby");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(&child, "-INT");
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("the transaction had already been committed on the server"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rolled back"), "{stderr}");
+    assert_eq!(
+        server.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'users'"
+        ),
+        "1"
+    );
+}

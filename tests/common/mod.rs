@@ -334,3 +334,156 @@ pub fn schema_dir(tag: &str, toml: &str) -> std::path::PathBuf {
     write(&dir, "schema.toml", toml);
     dir
 }
+
+/// A PostgreSQL server of the test's own, started with `initdb` and `pg_ctl` from the installed
+/// server packages on a free loopback port (for settings no shared server may have), and
+/// stopped and deleted when dropped.
+pub struct TempServer {
+    pub port: u16,
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+impl TempServer {
+    /// `settings` go to postgresql.conf as they are (`synchronous_standby_names = 'nobody'`).
+    pub fn start(tag: &str, settings: &str) -> TempServer {
+        let bin = server_bin_dir();
+        let dir = scratch_dir(&format!("server-{tag}"));
+        let port = free_port();
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        // initdb refuses to run as root; the Debian packages' postgres user owns the cluster.
+        as_postgres_owner(&dir);
+        let init = postgres_cmd(&bin.join("initdb"))
+            .args([
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ])
+            .output()
+            .expect("initdb runs");
+        assert!(
+            init.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n{settings}\n",
+            dir.display()
+        );
+        let mut existing = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+        existing.push_str(&conf);
+        std::fs::write(data.join("postgresql.conf"), existing).unwrap();
+        let start = postgres_cmd(&bin.join("pg_ctl"))
+            .args([
+                "-D",
+                data.to_str().unwrap(),
+                "-l",
+                dir.join("log").to_str().unwrap(),
+                "-w",
+                "start",
+            ])
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            start.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&start.stderr)
+        );
+        TempServer { port, dir, bin }
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-qAt",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &self.url(db),
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql runs");
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for TempServer {
+    fn drop(&mut self) {
+        let _ = postgres_cmd(&self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                self.dir.join("data").to_str().unwrap(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The newest installed server's bin directory (Debian: /usr/lib/postgresql/N/bin).
+fn server_bin_dir() -> PathBuf {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("the PostgreSQL server packages are installed (scripts/with-postgres)")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let v = e.file_name().to_str()?.parse().ok()?;
+            Some((v, e.path().join("bin")))
+        })
+        .filter(|(_, p)| p.join("initdb").exists())
+        .collect();
+    dirs.sort();
+    dirs.pop().expect("an initdb under /usr/lib/postgresql").1
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A command run as the `postgres` user when the tests run as root.
+fn postgres_cmd(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn as_postgres_owner(dir: &Path) {
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres", dir.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
