@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use common::TestDb;
 
@@ -142,45 +141,27 @@ fn run_case(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn every_case_plans_as_snapshotted_converges_and_matches_a_fresh_build() {
+/// Each case is a test of its own, named after its folder (`cargo test --test diff_cases --
+/// 042_`), run in parallel by the harness.
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     let all = cases();
     assert!(all.len() >= 60, "only {} diff cases", all.len());
-    let failures = Mutex::new(Vec::new());
-    let next = Mutex::new(0usize);
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        *n += 1;
-                        *n - 1
-                    };
-                    let Some(dir) = all.get(i) else { break };
-                    let outcome = std::panic::catch_unwind(|| run_case(dir)).unwrap_or_else(|e| {
+    let trials = all
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            libtest_mimic::Trial::test(name, move || {
+                std::panic::catch_unwind(|| run_case(&dir))
+                    .unwrap_or_else(|e| {
                         Err(e
                             .downcast_ref::<String>()
                             .cloned()
                             .unwrap_or_else(|| "panicked".into()))
-                    });
-                    if let Err(e) = outcome {
-                        failures.lock().unwrap().push(format!(
-                            "{}: {e}",
-                            dir.file_name().unwrap().to_string_lossy()
-                        ));
-                    }
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+                    })
+                    .map_err(Into::into)
+            })
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
 }
