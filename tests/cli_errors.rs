@@ -140,7 +140,10 @@ fn import_reads_only_the_schemas_it_is_given() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["billing.invoices.toml", "users.toml"]);
+    assert_eq!(
+        files,
+        ["_settings.toml", "billing.invoices.toml", "users.toml"]
+    );
 }
 
 #[test]

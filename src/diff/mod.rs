@@ -466,16 +466,24 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         {
             // DROP SCHEMA (without CASCADE) would fail on what tableform cannot see; say why
             // the schema stays instead of planning a drop that cannot run.
-            match live.unmodelled.get(s) {
-                Some(held) => out.unmanaged.push(Unmanaged {
+            let mut held: Vec<String> = live.unmodelled.get(s).cloned().unwrap_or_default();
+            if let Some(n) = live.ignored.get(s) {
+                held.push(format!(
+                    "{n} ignored object{}",
+                    if *n == 1 { "" } else { "s" }
+                ));
+            }
+            if held.is_empty() {
+                out.changes.push(Change::DropSchema { schema: s.clone() });
+            } else {
+                out.unmanaged.push(Unmanaged {
                     kind: ObjectKind::Schema,
                     name: QualName::new(s.clone(), ""),
                     kept: Some(format!(
                         "holds {} that tableform does not manage",
                         held.join(", ")
                     )),
-                }),
-                None => out.changes.push(Change::DropSchema { schema: s.clone() }),
+                });
             }
         }
     }

@@ -19,6 +19,9 @@ use crate::model::{
 /// files keep their names, and tables whose names map to one file name (`"a b"` and `a_b`,
 /// `Users` and `users`, a table named `_enums`) get a suffix derived from their exact name,
 /// except the one whose name the file name spells exactly.
+/// The file holding the imported `[settings]`.
+pub const SETTINGS_FILE: &str = "_settings.toml";
+
 pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let mut enums: BTreeMap<&str, Vec<&EnumType>> = BTreeMap::new();
@@ -57,6 +60,14 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
                 .join("\n"),
         );
     }
+    // The schemas it was imported from, even those holding nothing tableform declares: the
+    // declaration manages exactly them, and a database without tables still gets a folder that
+    // loads and plans (an empty database round-trips like any other).
+    let schemas: Vec<String> = schema.schemas.iter().cloned().collect();
+    files.insert(
+        SETTINGS_FILE.to_string(),
+        format!("[settings]\nschemas = {}\n", strings(&schemas)),
+    );
     let reserved: BTreeSet<String> = files.keys().map(|f| f.to_lowercase()).collect();
     for (name, t) in table_file_names(schema.tables.values(), &reserved) {
         files.insert(name, table(t, schema));

@@ -173,19 +173,25 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // Sent together: tokio-postgres pipelines queries that are awaited concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled) = tokio::try_join!(
-        client.query_one(VERSION_AND_IDENTITY, &[]),
-        client.query(NAMESPACES, &p),
-        client.query(TABLES, &p),
-        client.query(COLUMNS, &p),
-        client.query(CONSTRAINTS, &p),
-        client.query(INDEXES, &p),
-        client.query(ENUMS, &p),
-        client.query(SEQUENCES, &p),
-        client.query(UNMODELLED, &p),
-    )?;
+    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled, scans) =
+        tokio::try_join!(
+            client.query_one(VERSION_AND_IDENTITY, &[]),
+            client.query(NAMESPACES, &p),
+            client.query(TABLES, &p),
+            client.query(COLUMNS, &p),
+            client.query(CONSTRAINTS, &p),
+            client.query(INDEXES, &p),
+            client.query(ENUMS, &p),
+            client.query(SEQUENCES, &p),
+            client.query(UNMODELLED, &p),
+            client.query(
+                "SELECT schemaname::text, indexrelname::text, idx_scan FROM pg_stat_user_indexes
+             WHERE schemaname = ANY($1)",
+                &p
+            ),
+        )?;
     let mut live = Live {
-        queries: 9,
+        queries: 10,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -193,6 +199,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     };
     let s = &mut live.schema;
     s.schemas = nsp.iter().map(|r| r.get::<_, String>(0)).collect();
+    for r in &scans {
+        let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        s.index_scans.insert(name, r.get(2));
+    }
     for r in &unmodelled {
         let (kind, n): (String, i64) = (r.get(1), r.get(2));
         let what = format!(

@@ -58,11 +58,19 @@ pub struct Schema {
     /// Standalone sequences (not the ones serial and identity columns own).
     #[serde(default)]
     pub sequences: BTreeMap<QualName, Sequence>,
-    /// Live side only: per schema, what it holds that the model does not carry or the scope
-    /// hides ("2 views", "1 ignored table"). Such a schema is never dropped. Not part of the
-    /// fingerprint.
+    /// Live side only: per schema, the objects of kinds the model does not carry ("2 views",
+    /// "1 function"). They are reported, never touched, and keep their schema from being dropped.
+    /// Not part of the fingerprint.
     #[serde(skip)]
     pub unmodelled: BTreeMap<String, Vec<String>>,
+    /// Live side only: per schema, how many objects `[settings] ignore` hides.
+    #[serde(skip)]
+    pub ignored: BTreeMap<String, usize>,
+    /// Live side only: how often each index (schema-qualified name) was used since the
+    /// statistics were last reset (`pg_stat_user_indexes.idx_scan`), for a reviewer deciding
+    /// on a drop.
+    #[serde(skip)]
+    pub index_scans: BTreeMap<QualName, i64>,
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).
@@ -83,17 +91,26 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Whether `name` matches an ignore pattern: `*` matches any run of characters; a pattern
-    /// with a `.` is matched against `schema.name`, one without against the name alone.
+    /// Whether `name` (a table, enum type, sequence, index or constraint) matches an ignore
+    /// pattern: `*` matches any run of characters; a pattern with one `.` is matched against
+    /// `schema.name`, one without against the name alone.
     pub fn ignores(&self, name: &QualName) -> bool {
         self.ignore.iter().any(|p| {
-            let subject = if p.contains('.') {
-                format!("{}.{}", name.schema, name.name)
-            } else {
-                name.name.clone()
+            let subject = match p.matches('.').count() {
+                0 => name.name.clone(),
+                1 => format!("{}.{}", name.schema, name.name),
+                _ => return false,
             };
             glob::Pattern::new(p).is_ok_and(|g| g.matches(&subject))
         })
+    }
+
+    /// Whether a column matches a pattern with two dots: `schema.table.column`.
+    pub fn ignores_column(&self, table: &QualName, column: &str) -> bool {
+        let subject = format!("{}.{}.{column}", table.schema, table.name);
+        (self.ignore.iter())
+            .filter(|p| p.matches('.').count() == 2)
+            .any(|p| glob::Pattern::new(p).is_ok_and(|g| g.matches(&subject)))
     }
 
     /// Removes ignored objects.
@@ -101,24 +118,35 @@ impl Scope {
         if self.ignore.is_empty() {
             return;
         }
-        let mut hidden: BTreeMap<&str, usize> = BTreeMap::new();
         let names = (schema.tables.keys())
             .chain(schema.enums.keys())
             .chain(schema.sequences.keys());
+        let mut hidden: BTreeMap<String, usize> = BTreeMap::new();
         for n in names.filter(|n| self.ignores(n)) {
-            *hidden.entry(n.schema.as_str()).or_default() += 1;
+            *hidden.entry(n.schema.clone()).or_default() += 1;
         }
-        for (s, n) in hidden {
-            let what = format!("{n} ignored object{}", if n == 1 { "" } else { "s" });
-            schema
-                .unmodelled
-                .entry(s.to_string())
-                .or_default()
-                .push(what);
-        }
+        schema.ignored = hidden;
         schema.tables.retain(|n, _| !self.ignores(n));
         schema.enums.retain(|n, _| !self.ignores(n));
         schema.sequences.retain(|n, _| !self.ignores(n));
+        for t in schema.tables.values_mut() {
+            self.hide_parts(t);
+        }
+    }
+
+    /// Removes a table's ignored indexes, constraints and columns (a DBA's hot-fix index
+    /// `ix_hotfix_*`, a column another tool owns): neither planned nor dropped.
+    fn hide_parts(&self, t: &mut Table) {
+        let hidden = |name: &str| self.ignores(&QualName::new(t.name.schema.clone(), name));
+        t.indexes.retain(|i| !hidden(&i.name));
+        t.checks.retain(|c| !hidden(&c.name));
+        t.uniques.retain(|u| !hidden(&u.name));
+        t.foreign_keys.retain(|f| !hidden(&f.name));
+        if t.primary_key.as_ref().is_some_and(|pk| hidden(&pk.name)) {
+            t.primary_key = None;
+        }
+        let table = t.name.clone();
+        t.columns.retain(|c| !self.ignores_column(&table, &c.name));
     }
 }
 

@@ -74,6 +74,16 @@ pub struct Plan {
     /// The answers about the data that the verdicts rest on, as they were when the plan was made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facts: Vec<crate::diff::Fact>,
+    /// Objects of kinds tableform does not model, per managed schema: reported, never touched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_managed: Vec<NotManaged>,
+}
+
+/// What one managed schema holds that tableform does not model ("2 views", "1 function").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotManaged {
+    pub schema: String,
+    pub holds: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +108,7 @@ impl Plan {
         for change in &diff.changes {
             let (kind, name) = change.object();
             let planned = PlannedChange {
-                verdict: judge(change, facts, opts),
+                verdict: with_usage(judge(change, facts, opts), change, live),
                 summary: render::summarise(change),
                 change: change.clone(),
             };
@@ -139,6 +149,12 @@ impl Plan {
             objects,
             unmanaged: diff.unmanaged.clone(),
             steps: Vec::new(),
+            not_managed: (live.unmodelled.iter())
+                .map(|(schema, holds)| NotManaged {
+                    schema: schema.clone(),
+                    holds: holds.clone(),
+                })
+                .collect(),
             facts: diff
                 .questions()
                 .into_iter()
@@ -184,6 +200,27 @@ impl Plan {
         self.objects
             .iter()
             .any(|o| matches!(o.action, Action::Create | Action::Change))
+    }
+}
+
+/// Dropping an index: how often it was used, so a reviewer sees what dropping a production
+/// index means (it is not a verdict input: the number changes with every query).
+fn with_usage(verdict: Verdict, change: &Change, live: &Schema) -> Verdict {
+    let (Change::DropIndex { table, index }, Verdict::Change { note: None }) = (change, &verdict)
+    else {
+        return verdict;
+    };
+    match live
+        .index_scans
+        .get(&QualName::new(table.schema.clone(), index.name.clone()))
+    {
+        Some(n) => Verdict::Change {
+            note: Some(format!(
+                "the index was used {n} time{} since the statistics were last reset",
+                if *n == 1 { "" } else { "s" }
+            )),
+        },
+        None => verdict,
     }
 }
 

@@ -340,6 +340,19 @@ pub fn text(file: &PlanFile, color: bool) -> String {
             "  (the schema declares nothing and the database holds no tables)"
         );
     }
+    if !plan.not_managed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint(
+                p.dim,
+                "Not managed by tableform (kinds it does not model; reported, never changed):"
+            )
+        );
+        for line in not_managed_lines(plan) {
+            let _ = writeln!(out, "  {} {line}", p.paint(p.dim, "?"));
+        }
+    }
     if plan.has_refusals() {
         let _ = writeln!(
             out,
@@ -473,6 +486,16 @@ pub fn markdown(file: &PlanFile) -> String {
         }
         let _ = writeln!(out);
     }
+    if !plan.not_managed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not managed by tableform (kinds it does not model; reported, never changed):\n"
+        );
+        for line in not_managed_lines(plan) {
+            let _ = writeln!(out, "- {}", md_escape(&line));
+        }
+        let _ = writeln!(out);
+    }
     if !plan.steps.is_empty() {
         let n = plan.steps.len();
         let _ = writeln!(
@@ -579,8 +602,29 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
     items
 }
 
+/// `schema public holds 2 views, 1 function`, one line per schema.
+fn not_managed_lines(plan: &Plan) -> Vec<String> {
+    (plan.not_managed.iter())
+        .map(|n| {
+            format!(
+                "schema {} holds {}",
+                quote_ident(&n.schema),
+                n.holds.join(", ")
+            )
+        })
+        .collect()
+}
+
 pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     let mut out = format!("tableform drift check for {}\n\n", file.database.describe());
+    let not_managed = not_managed_lines(&file.plan);
+    if !not_managed.is_empty() {
+        out.push_str("Not managed by tableform (not drift; kinds it does not model):\n");
+        for line in not_managed {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
     if items.is_empty() {
         out.push_str("No drift: the database matches the declaration.\n");
         return out;
@@ -605,6 +649,7 @@ pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
         "live_fingerprint": file.plan.live_fingerprint,
         "desired_fingerprint": file.plan.desired_fingerprint,
         "items": items,
+        "not_managed": file.plan.not_managed,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -1,0 +1,122 @@
+//! What tableform does not model is reported, never silently dropped: objects of other kinds in
+//! the managed schemas, how much an index about to be dropped was used, and a database with no
+//! table at all round-trips like any other.
+
+mod common;
+
+use common::{TestDb, schema_dir, scratch_dir};
+
+/// Views, functions and extensions are listed by plan, drift (text and JSON) and kept by
+/// `--prune`; the plan changes nothing of theirs.
+#[test]
+fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
+    let db = TestDb::new("notmanaged");
+    db.exec(
+        "CREATE TABLE users (id integer PRIMARY KEY);
+         CREATE VIEW user_ids AS SELECT id FROM users;
+         CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+         CREATE SCHEMA reports;
+         CREATE MATERIALIZED VIEW reports.counts AS SELECT count(*) AS n FROM users;",
+    );
+    let before = db.dump();
+    let dir = schema_dir(
+        "notmanaged",
+        "[settings]\nschemas = [\"public\", \"reports\"]\n\n[table.users]\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+    );
+    let dir = dir.to_str().unwrap();
+    let plan = db.run(&["plan", "--schema", dir, "--prune"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let drift = db.run(&["drift", "--schema", dir]);
+    assert_eq!(drift.code, 0, "not managed is not drift: {}", drift.stdout);
+    let json = db.run(&["drift", "--schema", dir, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        doc["not_managed"],
+        serde_json::json!([
+            { "schema": "public", "holds": ["1 function", "1 view"] },
+            { "schema": "reports", "holds": ["1 materialized view"] },
+        ])
+    );
+    let apply = db.run(&["apply", "--schema", dir, "--prune", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        db.dump(),
+        before,
+        "apply --prune touched what it does not manage"
+    );
+    insta::assert_snapshot!(
+        "not_managed",
+        db.scrub(&format!("{}\n---\n{}", plan.stdout, drift.stdout))
+    );
+}
+
+/// Dropping an undeclared index says how often it was used, from `pg_stat_user_indexes`.
+#[test]
+fn dropping_an_index_says_how_often_it_was_used() {
+    let db = TestDb::new("idxscan");
+    db.exec(
+        "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL);
+         INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 100) g;
+         CREATE INDEX users_email_idx ON users (email);",
+    );
+    // Three scans of the index, flushed to the shared statistics by ending the session.
+    {
+        let s = TestDb::attach(&db);
+        s.exec(
+            "SET enable_seqscan = off; SET enable_bitmapscan = off;
+             SELECT id FROM users WHERE email = 'u1';
+             SELECT id FROM users WHERE email = 'u2';
+             SELECT id FROM users WHERE email = 'u3';",
+        );
+    }
+    common::wait_for(
+        &db,
+        "SELECT idx_scan = 3 FROM pg_stat_user_indexes WHERE indexrelname = 'users_email_idx'",
+        "the index statistics",
+    );
+    let dir = schema_dir(
+        "idxscan",
+        "[table.users]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"email\", type = \"text\", nullable = false },\n]\n",
+    );
+    let plan = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("note: the index was used 3 times since the statistics were last reset"),
+        "{}",
+        plan.stdout
+    );
+}
+
+/// A database without tables imports into a folder that loads, plans empty against it, and
+/// applies to another empty database unchanged.
+#[test]
+fn an_empty_database_round_trips_through_import() {
+    let db = TestDb::new("emptyimport");
+    let out = scratch_dir("emptyimport");
+    let r = db.run(&["import", "--out", out.to_str().unwrap(), "--force"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["_settings.toml"]);
+    insta::assert_snapshot!(
+        "empty_import_settings",
+        std::fs::read_to_string(out.join("_settings.toml")).unwrap()
+    );
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        out.to_str().unwrap(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let fresh = TestDb::new("emptyfresh");
+    let before = fresh.dump();
+    let apply = fresh.run(&["apply", "--schema", out.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(fresh.dump(), before);
+    let fmt = common::run(&["fmt", "--schema", out.to_str().unwrap(), "--check"]);
+    assert_eq!(fmt.code, 0, "{}{}", fmt.stdout, fmt.stderr);
+}
