@@ -120,3 +120,35 @@ fn an_empty_database_round_trips_through_import() {
     let fmt = common::run(&["fmt", "--schema", out.to_str().unwrap(), "--check"]);
     assert_eq!(fmt.code, 0, "{}{}", fmt.stdout, fmt.stderr);
 }
+
+/// A typed literal default keeps its cast through import when PostgreSQL would store the
+/// shorter spelling differently (`'0'::double precision` is not the integer `0`), and loses it
+/// when it would not (`'x'::character varying` on a varchar column): applied to an empty
+/// database, the imported declaration gives the same `pg_dump`.
+#[test]
+fn typed_literal_defaults_import_so_that_pg_dump_is_unchanged() {
+    let db = TestDb::new("literals");
+    db.exec(
+        "CREATE TABLE t (
+            a double precision DEFAULT 0, b double precision DEFAULT '0'::double precision,
+            c numeric DEFAULT 1.5, d bigint DEFAULT -1, e real DEFAULT '1.5'::real,
+            f numeric DEFAULT '2', g varchar(10) DEFAULT 'x', h text DEFAULT 'it''s',
+            i integer DEFAULT -1, j numeric(10,2) DEFAULT -0.5,
+            k timestamp DEFAULT '2020-01-02 03:04:05', l integer[] DEFAULT '{1,2}'
+         )",
+    );
+    let out = scratch_dir("literals");
+    let r = db.run(&["import", "--out", out.to_str().unwrap(), "--force"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    insta::assert_snapshot!(
+        "typed_literal_defaults",
+        std::fs::read_to_string(out.join("t.toml")).unwrap()
+    );
+    let fresh = TestDb::new("literalsfresh");
+    let apply = fresh.run(&["apply", "--schema", out.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        fresh.dump().replace(&fresh.name, "DB"),
+        db.dump().replace(&db.name, "DB")
+    );
+}

@@ -207,27 +207,78 @@ fn strings(list: &[String]) -> String {
 /// A default in the spelling a person would write: `'active'` rather than
 /// `'active'::character varying` when the cast only restates the column's type.
 fn natural(e: &SqlExpr, ty: &crate::model::DataType) -> String {
-    for candidate in literal_forms(&e.sql) {
-        if SqlExpr::raw(candidate.clone()).equivalent(e, Some(ty)) {
-            return candidate;
-        }
-    }
-    e.sql.clone()
+    literal_forms(&e.sql, ty)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| e.sql.clone())
 }
 
-/// `'x'::t` -> `'x'`, `'-1'::integer` -> `-1`: shorter spellings worth trying.
-fn literal_forms(sql: &str) -> Vec<String> {
-    let Some((lit, _cast)) = sql.rsplit_once("::") else {
+/// Shorter spellings of a typed literal that PostgreSQL stores exactly as it is now, so that a
+/// declaration written by import gives the same catalog (and `pg_dump`) when applied:
+/// `'x'::t` -> `'x'` only when `t` is the column's type without its modifiers (an untyped
+/// literal takes the column's type, and `x` is already that type's output form), and
+/// `'-1'::integer` -> `-1` only when `integer` is what the bare number is read as
+/// (`'0'::double precision` stays: a bare `0` would be stored as the integer `0`).
+fn literal_forms(sql: &str, column: &crate::model::DataType) -> Vec<String> {
+    use crate::model::DataType;
+    let Some((lit, cast)) = sql.rsplit_once("::") else {
         return Vec::new();
     };
-    let lit = lit.trim();
-    let mut out = vec![lit.to_string()];
-    if let Some(inner) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\''))
-        && inner.parse::<f64>().is_ok()
-    {
+    let (lit, Ok(cast)) = (lit.trim(), DataType::parse(cast.trim())) else {
+        return Vec::new();
+    };
+    let Some(inner) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) else {
+        return Vec::new();
+    };
+    if inner.replace("''", "").contains('\'') {
+        return Vec::new(); // more than one literal (`'a' || 'b'::text`)
+    }
+    // The bare number first: it is what people write.
+    let mut out = Vec::new();
+    if numeric_literal_type(inner).and_then(|t| DataType::parse(t).ok()) == Some(cast.clone()) {
         out.push(inner.to_string());
     }
+    if unmodified(&cast.to_string()) == unmodified(&column.to_string()) {
+        out.push(lit.to_string());
+    }
     out
+}
+
+/// A type's spelling without its modifiers: `varchar(10)` -> `varchar`.
+fn unmodified(ty: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in ty.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The type PostgreSQL gives a bare numeric literal: `integer` when it fits, then `bigint`, then
+/// `numeric` (decimals and exponents too); `None` for anything that is not a number.
+fn numeric_literal_type(text: &str) -> Option<&'static str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(if text.parse::<i32>().is_ok() {
+            "integer"
+        } else if text.parse::<i64>().is_ok() {
+            "bigint"
+        } else {
+            "numeric"
+        });
+    }
+    let number = digits.bytes().all(|b| {
+        b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+'
+    });
+    (number
+        && digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && text.parse::<f64>().is_ok())
+    .then_some("numeric")
 }
 
 /// The spelling people write for a type (`varchar(36)`, `timestamp`, `timestamptz`); it parses
