@@ -609,3 +609,18 @@ fn apply_without_a_connection_goes_to_the_planned_database() {
         vec!["17"]
     );
 }
+
+/// `--format sql` prints an empty script when anything is refused: the reasons go to stderr.
+#[test]
+fn format_sql_with_refusals_says_why_on_stderr() {
+    let db = TestDb::new("sqlrefused");
+    db.exec("CREATE TABLE t (id integer, note text); INSERT INTO t VALUES (1, 'keep')");
+    let dir = common::schema_dir(
+        "sqlrefused",
+        "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+    );
+    let r = db.run(&["plan", "--schema", dir.to_str().unwrap(), "--format", "sql"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "");
+    insta::assert_snapshot!("format_sql_refused_stderr", db.scrub(&r.stderr));
+}

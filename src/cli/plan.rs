@@ -186,6 +186,10 @@ pub async fn run(args: &PlanArgs) -> Status {
         ));
     }
     if file.plan.has_refusals() {
+        if args.format == Format::Sql {
+            // The script is empty: say why where a person (or a CI log) sees it.
+            output::eprint(&render::refusals(&file.plan));
+        }
         Status::Refused
     } else if args.detailed_exitcode && file.plan.has_changes() {
         Status::Changes

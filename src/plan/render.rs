@@ -381,6 +381,20 @@ pub fn text(file: &PlanFile, color: bool) -> String {
 
 /// The statements alone, each ending in `;`, for piping into psql. Empty when there is nothing to
 /// do (and when the plan holds a refusal, which has no statements).
+/// Why nothing will be applied: every refused change with its reason, for `--format sql` (whose
+/// script is empty when anything is refused) to print on stderr.
+pub fn refusals(plan: &Plan) -> String {
+    let mut out = String::from("error: the plan holds refusals, so the SQL script is empty:\n");
+    for o in &plan.objects {
+        for c in &o.changes {
+            if let Verdict::Refuse { reason } = &c.verdict {
+                let _ = writeln!(out, "  {} {}: {}", kind_word(o.kind), object_label(o), reason);
+            }
+        }
+    }
+    out
+}
+
 pub fn sql_script(plan: &Plan) -> String {
     plan.steps.iter().map(|s| format!("{};\n", s.sql)).collect()
 }
