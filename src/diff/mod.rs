@@ -53,6 +53,10 @@ pub enum Change {
         protected: bool,
     },
     /// `ALTER TABLE t ALTER COLUMN c TYPE new`; `protected` when the table has `prevent_destroy`.
+    ///
+    /// A column with a default gets `DROP DEFAULT` first (PostgreSQL cannot always cast it:
+    /// `text` to an enum) and the declared default set again afterwards, in its final spelling
+    /// for the new type.
     AlterType {
         table: QualName,
         column: String,
@@ -60,6 +64,12 @@ pub enum Change {
         to: DataType,
         #[serde(default)]
         protected: bool,
+        /// The live column has an expression default, dropped before the type changes.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drops_default: bool,
+        /// The declared default, set after the type changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sets_default: Option<crate::model::SqlExpr>,
     },
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY` / `SET GENERATED ...` /
     /// `DROP IDENTITY`
@@ -555,6 +565,13 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
 
 fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Column) {
     let table = &owner.name;
+    let expr = |d: &Option<ColumnDefault>| match d {
+        Some(ColumnDefault::Expr(e)) => Some(e.clone()),
+        _ => None,
+    };
+    // A type change takes the expression defaults with it (see `Change::AlterType`).
+    let (drops_default, sets_default) = (expr(&have.default).is_some(), expr(&want.default));
+    let default_in_type_change = want.ty != have.ty && (drops_default || sets_default.is_some());
     if want.ty != have.ty {
         out.push(Change::AlterType {
             table: table.clone(),
@@ -562,9 +579,15 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             from: have.ty.clone(),
             to: want.ty.clone(),
             protected: owner.prevent_destroy,
+            drops_default,
+            sets_default,
         });
     }
-    if !same_default(&want.default, &have.default, &want.ty) {
+    let serial_involved = matches!(want.default, Some(ColumnDefault::Serial { .. }))
+        || matches!(have.default, Some(ColumnDefault::Serial { .. }));
+    if (!default_in_type_change || serial_involved)
+        && !same_default(&want.default, &have.default, &want.ty)
+    {
         out.push(Change::SetDefault {
             table: table.clone(),
             column: want.name.clone(),

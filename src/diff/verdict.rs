@@ -139,6 +139,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             from,
             to,
             protected: true,
+            ..
         } if !from.widens_to(to) || from.change_rewrites(to) => Verdict::refuse(format!(
             "{table} has prevent_destroy: changing `{column}` from {from} to {to} would rewrite it"
         )),
@@ -174,8 +175,9 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 }
             } else if destructive || n == 0 {
                 Verdict::note(format!(
-                    "converts {} with USING {column}::{to}",
-                    count(n, "row")
+                    "converts {} with USING {}",
+                    count(n, "row"),
+                    from.conversion(column, to)
                 ))
             } else {
                 Verdict::refuse(format!(

@@ -302,12 +302,16 @@ fn mentioned(sqls: &[&str], want: &Table, have: &Table) -> Vec<(String, String)>
     out.into_iter().collect()
 }
 
-/// The live column's type (what the expression is deparsed against), else the declared one.
+/// The type the column will have after apply (what the expression is deparsed against): the
+/// declared one. The live column's spelling is kept when both are the same type, so that a type
+/// known to the database under another spelling (an extension's) still probes.
 fn column_type(name: &str, want: &Table, have: &Table) -> String {
-    have.column(name)
-        .or(want.column(name))
-        .map(|c| c.ty.to_string())
-        .unwrap_or_default()
+    match (want.column(name), have.column(name)) {
+        (Some(w), Some(h)) if w.ty != h.ty => w.ty.to_string(),
+        (_, Some(h)) => h.ty.to_string(),
+        (Some(w), None) => w.ty.to_string(),
+        (None, None) => String::new(),
+    }
 }
 
 fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {

@@ -169,6 +169,16 @@ impl DataType {
 
     /// Whether values of `self` always fit `to` unchanged, so that changing the column type loses
     /// nothing (e.g. `varchar(20)` -> `varchar(50)` or `text`, `integer` -> `bigint`).
+    /// The `USING` expression that converts `column` (an SQL identifier) from this type to `to`:
+    /// an enum goes through its text, as PostgreSQL has no cast from one enum to another.
+    pub fn conversion(&self, column: &str, to: &DataType) -> String {
+        if matches!(self.base, BaseType::Named(_)) && !self.array {
+            format!("{column}::text::{to}")
+        } else {
+            format!("{column}::{to}")
+        }
+    }
+
     pub fn widens_to(&self, to: &DataType) -> bool {
         if self.array != to.array {
             return false;

@@ -80,8 +80,21 @@ pub fn summarise(change: &Change) -> String {
         AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
         DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
         AlterType {
-            column, from, to, ..
-        } => format!("column {}: type {from} -> {to}", quote_ident(column)),
+            column,
+            from,
+            to,
+            drops_default,
+            sets_default,
+            ..
+        } => {
+            let default = match (drops_default, sets_default) {
+                (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
+                (true, None) => " (default dropped)".to_string(),
+                (false, Some(d)) => format!(" (then default {})", d.sql),
+                (false, None) => String::new(),
+            };
+            format!("column {}: type {from} -> {to}{default}", quote_ident(column))
+        }
         SetDefault {
             column, from, to, ..
         } => {

@@ -326,19 +326,29 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             column,
             from,
             to,
+            drops_default,
+            sets_default,
             ..
         } => {
             let col = quote_ident(column);
-            // A widening needs no conversion; anything else only runs when the verdict allowed it.
+            // A widening needs no conversion; anything else only runs when the verdict allowed
+            // it. An enum converts to another type through its text (there is no cast from one
+            // enum to another).
             let using = if from.widens_to(to) {
                 String::new()
             } else {
-                format!(" USING {col}::{to}")
+                format!(" USING {}", from.conversion(&col, to))
             };
-            one(
-                Phase::AlterColumns,
-                format!("{} ALTER COLUMN {col} TYPE {to}{using}", alter(table)),
-            )
+            let alter_column = format!("{} ALTER COLUMN {col}", alter(table));
+            let mut sql = Vec::new();
+            if *drops_default {
+                sql.push(format!("{alter_column} DROP DEFAULT"));
+            }
+            sql.push(format!("{alter_column} TYPE {to}{using}"));
+            if let Some(d) = sets_default {
+                sql.push(format!("{alter_column} SET DEFAULT {}", d.sql));
+            }
+            sql.into_iter().map(|s| (Phase::AlterColumns, s)).collect()
         }
         SetDefault {
             table, column, to, ..
