@@ -132,6 +132,10 @@ pub enum Change {
     DropConstraint {
         table: QualName,
         constraint: Constraint,
+        /// Why a constraint that is not going away is dropped (a foreign key out of the way of
+        /// the key it references, added again afterwards); none for an undeclared one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        because: Option<String>,
     },
     /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name)
     RenameConstraint {
@@ -497,7 +501,94 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             }
         }
     }
+    make_drops_possible(&mut out.changes, desired, live);
+    not_unchanged(&mut out);
     out
+}
+
+/// PostgreSQL refuses to drop what something else depends on. Two cases a plan meets:
+/// - a primary key or unique constraint that is dropped (and added again with its new
+///   definition) while foreign keys reference its columns: those foreign keys are dropped first
+///   and added again afterwards (as declared, or as they are when their table is not declared);
+/// - tables dropped by `--prune` that reference each other (in a cycle, too): the foreign keys
+///   between them are dropped before any table.
+///
+/// Foreign keys are dropped in the first phase and added in the last, so the order holds.
+fn make_drops_possible(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    let dropped_fk = |changes: &[Change], table: &QualName, name: &str| {
+        changes.iter().any(|c| {
+            matches!(c, Change::DropConstraint { table: t, constraint: Constraint::ForeignKey(f), .. }
+                if t == table && f.name == name)
+        })
+    };
+    let mut extra = Vec::new();
+    for c in changes.iter() {
+        let Change::DropConstraint {
+            table, constraint, ..
+        } = c
+        else {
+            continue;
+        };
+        let key: BTreeSet<&String> = match constraint {
+            Constraint::PrimaryKey(k) => k.columns.iter().collect(),
+            Constraint::Unique(u) => u.columns.iter().collect(),
+            _ => continue,
+        };
+        for (from, t) in &live.tables {
+            for fk in &t.foreign_keys {
+                let refs: BTreeSet<&String> = fk.ref_columns.iter().collect();
+                if &fk.ref_table != table || refs != key || dropped_fk(changes, from, &fk.name) {
+                    continue;
+                }
+                let again = match desired.tables.get(from) {
+                    Some(d) => d.foreign_keys.iter().find(|f| f.name == fk.name).cloned(),
+                    None => Some(fk.clone()),
+                };
+                extra.push(Change::DropConstraint {
+                    table: from.clone(),
+                    constraint: Constraint::ForeignKey(fk.clone()),
+                    because: Some(format!(
+                        "out of the way of {table}'s {}, then added again",
+                        constraint.name()
+                    )),
+                });
+                if let Some(again) = again {
+                    extra.push(Change::AddConstraint {
+                        table: from.clone(),
+                        constraint: Constraint::ForeignKey(again),
+                    });
+                }
+            }
+        }
+    }
+    let pruned: BTreeSet<&QualName> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::DropTable { table } => Some(table),
+            _ => None,
+        })
+        .collect();
+    for t in &pruned {
+        for fk in live.tables.get(*t).map_or(&[][..], |t| &t.foreign_keys) {
+            if pruned.contains(&fk.ref_table) && !dropped_fk(changes, t, &fk.name) {
+                extra.push(Change::DropConstraint {
+                    table: (*t).clone(),
+                    constraint: Constraint::ForeignKey(fk.clone()),
+                    because: Some(format!(
+                        "before the tables are dropped: {} is dropped too",
+                        fk.ref_table
+                    )),
+                });
+            }
+        }
+    }
+    changes.extend(extra);
+}
+
+/// Objects that [`make_drops_possible`] gave changes to are no longer unchanged.
+fn not_unchanged(out: &mut Diff) {
+    let changed: BTreeSet<(ObjectKind, QualName)> =
+        out.changes.iter().map(Change::object).collect();
+    out.unchanged.retain(|o| !changed.contains(o));
 }
 
 /// New values may be added anywhere; removing or reordering values cannot be done in place.
@@ -595,14 +686,17 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             to: want.default.clone(),
         });
     }
-    if want.nullable != have.nullable {
-        out.push(Change::SetNullable {
-            table: table.clone(),
-            column: want.name.clone(),
-            nullable: want.nullable,
-        });
+    let set_nullable = (want.nullable != have.nullable).then(|| Change::SetNullable {
+        table: table.clone(),
+        column: want.name.clone(),
+        nullable: want.nullable,
+    });
+    // SET NOT NULL before an identity is added (PostgreSQL only adds one to a NOT NULL
+    // column); DROP NOT NULL after it is dropped (an identity column cannot lose NOT NULL).
+    let dropping_identity = have.identity.is_some() && want.identity.is_none();
+    if !dropping_identity {
+        out.extend(set_nullable.clone());
     }
-    // After SET NOT NULL: PostgreSQL only adds an identity to a NOT NULL column.
     if want.identity != have.identity {
         let options = match (have.identity, want.identity_options()) {
             (None, Some(o)) => {
@@ -622,6 +716,9 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             to: want.identity,
             options,
         });
+    }
+    if dropping_identity {
+        out.extend(set_nullable);
     }
     if let (Some(_), Some(_), Some(w), Some(h)) = (
         want.identity,
@@ -684,6 +781,7 @@ fn diff_constraints(
                 out.push(Change::DropConstraint {
                     table: table.clone(),
                     constraint: (*h).clone(),
+                    because: None,
                 });
                 out.push(Change::AddConstraint {
                     table: table.clone(),
@@ -710,6 +808,7 @@ fn diff_constraints(
         out.push(Change::DropConstraint {
             table: table.clone(),
             constraint: h.clone(),
+            because: None,
         });
     }
 }

@@ -127,7 +127,11 @@ pub fn summarise(change: &Change) -> String {
             None => "remove table comment".into(),
         },
         AddConstraint { constraint, .. } => format!("add {}", sql::constraint_def(constraint)),
-        DropConstraint { constraint, .. } => {
+        DropConstraint {
+            constraint,
+            because,
+            ..
+        } => {
             let kind = match constraint {
                 Constraint::PrimaryKey(_) => "primary key",
                 Constraint::Unique(_) => "unique constraint",
@@ -135,8 +139,9 @@ pub fn summarise(change: &Change) -> String {
                 Constraint::Check(_) => "check",
             };
             format!(
-                "drop {kind} {} (not declared)",
-                quote_ident(constraint.name())
+                "drop {kind} {} ({})",
+                quote_ident(constraint.name()),
+                because.as_deref().unwrap_or("not declared")
             )
         }
         RenameConstraint { from, to, .. } => {
@@ -563,12 +568,21 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
                 Change::DropIndex { index, .. } => {
                     format!("index {} is not declared", quote_ident(&index.name))
                 }
-                Change::DropConstraint { constraint, .. } => {
+                Change::DropConstraint {
+                    constraint,
+                    because: None,
+                    ..
+                } => {
                     format!(
                         "constraint {} is not declared",
                         quote_ident(constraint.name())
                     )
                 }
+                Change::DropConstraint {
+                    constraint,
+                    because: Some(why),
+                    ..
+                } => format!("constraint {} is dropped {why}", quote_ident(constraint.name())),
                 Change::AddColumn { column, .. } => {
                     format!(
                         "column {} is declared but missing",

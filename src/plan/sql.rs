@@ -414,7 +414,9 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 format!("{} ADD {}", alter(table), constraint_def(constraint)),
             )
         }
-        DropConstraint { table, constraint } => {
+        DropConstraint {
+            table, constraint, ..
+        } => {
             let phase = match constraint {
                 Constraint::ForeignKey(_) => Phase::DropForeignKeys,
                 _ => Phase::DropConstraints,
