@@ -1667,6 +1667,7 @@ impl Importer {
                 table.uniques.push(Unique {
                     name,
                     columns: cols,
+                    ..Unique::default()
                 });
             }
         }
@@ -1789,6 +1790,9 @@ impl Importer {
             method,
             keys,
             predicate: ci.predicate.as_ref().map(sql_expr),
+            include: Vec::new(),
+            with: Default::default(),
+            nulls_not_distinct: false,
             valid: true,
         };
         if let Some(t) = self.schema.tables.get_mut(&tq) {

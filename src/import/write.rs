@@ -317,9 +317,14 @@ fn table(t: &Table, schema: &Schema) -> String {
         .as_ref()
         .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key_name(tname));
     let column_unique = |c: &str| {
-        t.uniques
-            .iter()
-            .any(|u| u.columns == [c.to_string()] && u.name == names::unique_name(tname, &[c]))
+        t.uniques.iter().any(|u| {
+            u.columns == [c.to_string()]
+                && u.name == names::unique_name(tname, &[c])
+                && u.same_definition(&crate::model::Unique {
+                    columns: u.columns.clone(),
+                    ..Default::default()
+                })
+        })
     };
     let column_fk = |c: &str| {
         t.foreign_keys.iter().find(|f| {
@@ -412,11 +417,25 @@ fn table(t: &Table, schema: &Schema) -> String {
         .iter()
         .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
         .map(|u| {
-            format!(
-                "{{ name = {}, columns = {} }}",
-                string(&u.name),
-                strings(&u.columns)
-            )
+            let mut parts = vec![
+                format!("name = {}", string(&u.name)),
+                format!("columns = {}", strings(&u.columns)),
+            ];
+            if u.nulls_not_distinct {
+                parts.push("nulls_not_distinct = true".into());
+            }
+            if u.initially_deferred {
+                parts.push("initially_deferred = true".into());
+            } else if u.deferrable {
+                parts.push("deferrable = true".into());
+            }
+            if !u.include.is_empty() {
+                parts.push(format!("include = {}", strings(&u.include)));
+            }
+            if !u.with.is_empty() {
+                parts.push(format!("with = {}", params(&u.with)));
+            }
+            format!("{{ {} }}", parts.join(", "))
         })
         .collect();
     list(&mut out, "unique", &uniques);
@@ -513,7 +532,14 @@ fn index(i: &Index) -> String {
         .iter()
         .map(|k| match &k.part {
             // A bare column name is read back literally, whatever characters it holds.
-            IndexPart::Column(c) if !k.descending && k.nulls_first.is_none() => c.clone(),
+            IndexPart::Column(c)
+                if !k.descending
+                    && k.nulls_first.is_none()
+                    && k.collation.is_none()
+                    && k.opclass.is_none() =>
+            {
+                c.clone()
+            }
             _ => crate::plan::sql::index_key(k),
         })
         .collect();
@@ -530,7 +556,32 @@ fn index(i: &Index) -> String {
     if i.method != "btree" {
         parts.push(format!("method = {}", string(&i.method)));
     }
+    if !i.include.is_empty() {
+        parts.push(format!("include = {}", strings(&i.include)));
+    }
+    if !i.with.is_empty() {
+        parts.push(format!("with = {}", params(&i.with)));
+    }
+    if i.nulls_not_distinct {
+        parts.push("nulls_not_distinct = true".into());
+    }
     format!("{{ {} }}", parts.join(", "))
+}
+
+/// Storage parameters as an inline table: numbers and booleans bare, anything else a string.
+fn params(w: &crate::model::StorageParams) -> String {
+    let items: Vec<String> = (w.0.iter())
+        .map(|(k, v)| {
+            let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+            let decimal = v.split_once('.').is_some_and(|(whole, frac)| {
+                digits(whole.strip_prefix('-').unwrap_or(whole)) && digits(frac)
+            });
+            let bare = v.parse::<i64>().is_ok() || matches!(v.as_str(), "true" | "false") || decimal;
+            let value = if bare { v.clone() } else { string(v) };
+            format!("{} = {value}", key(k))
+        })
+        .collect();
+    format!("{{ {} }}", items.join(", "))
 }
 
 fn enum_type(e: &EnumType) -> String {
