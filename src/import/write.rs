@@ -572,12 +572,11 @@ fn index(i: &Index) -> String {
 fn params(w: &crate::model::StorageParams) -> String {
     let items: Vec<String> = (w.0.iter())
         .map(|(k, v)| {
-            let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-            let decimal = v.split_once('.').is_some_and(|(whole, frac)| {
-                digits(whole.strip_prefix('-').unwrap_or(whole)) && digits(frac)
-            });
-            let bare = v.parse::<i64>().is_ok() || matches!(v.as_str(), "true" | "false") || decimal;
-            let value = if bare { v.clone() } else { string(v) };
+            let value = if crate::model::StorageParams::bare(v) {
+                v.clone()
+            } else {
+                string(v)
+            };
             format!("{} = {value}", key(k))
         })
         .collect();

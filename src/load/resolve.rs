@@ -1141,8 +1141,12 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
                 .label("empty `columns`"),
         );
     }
+    let o = &u.options;
+    let include = include_columns(p, table, &o.include, "unique constraint");
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
-    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    // PostgreSQL names the constraint after its key and INCLUDE columns alike.
+    let labels = with_labels(cols.clone(), &include);
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &u.name, NameKind::KeyConstraint, |n| {
         n.choose(
             ns,
@@ -1152,8 +1156,6 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
             NameKind::KeyConstraint,
         )
     });
-    let o = &u.options;
-    let include = include_columns(p, table, &o.include, &cols, "unique constraint");
     check_key_count(p, u.columns.len() + include.len(), &u.loc, "unique constraint");
     let initially_deferred = o.initially_deferred.as_ref().is_some_and(|b| b.value);
     Unique {
@@ -1167,31 +1169,29 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
     }
 }
 
-/// The `include = [...]` columns: each a column of the table, and not a key column.
+/// The `include = [...]` columns, each a column of the table (a key column may be repeated, as
+/// PostgreSQL allows).
 fn include_columns(
     p: &mut Problems,
     table: &Table,
     include: &Option<Vec<Sp<String>>>,
-    keys: &[String],
     what: &str,
 ) -> Vec<String> {
-    let Some(list) = include else {
-        return Vec::new();
-    };
-    let cols = known_columns(p, table, list, what);
-    for c in list {
-        if keys.contains(&c.value) {
-            p.push(
-                Diagnostic::new(
-                    c.loc.clone(),
-                    format!("`{}` is a key column of the {what}", c.value),
-                )
-                .label("already in the key")
-                .hint("`include` lists the columns stored beside the key, not part of it"),
-            );
-        }
+    match include {
+        Some(list) => known_columns(p, table, list, what),
+        None => Vec::new(),
     }
-    cols
+}
+
+/// The words of a default index or constraint name: the key labels, then the INCLUDE
+/// columns, numbered when repeated (`a`, `a1`), as `ChooseIndexColumnNames` does.
+fn with_labels(keys: Vec<String>, include: &[String]) -> Vec<String> {
+    let mut out = keys;
+    for c in include {
+        let label = unique_label(&out, c.clone());
+        out.push(label);
+    }
+    out
 }
 
 /// The `with = { ... }` storage parameters, their names folded to lower case as PostgreSQL
@@ -1529,13 +1529,7 @@ fn resolve_index(
             Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
         }
     }
-    let key_columns: Vec<String> = (keys.iter())
-        .filter_map(|k| match &k.part {
-            IndexPart::Column(c) => Some(c.clone()),
-            IndexPart::Expr(_) => None,
-        })
-        .collect();
-    let include = include_columns(p, table, &idx.include, &key_columns, "index");
+    let include = include_columns(p, table, &idx.include, "index");
     check_key_count(p, idx.columns.len() + include.len(), &idx.loc, "index");
     let predicate = match &idx.predicate {
         Some(w) => Some(expr_or_report(p, w, "index predicate")?),
@@ -1598,7 +1592,8 @@ fn resolve_index(
         );
     }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
-    let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
+    let labels = with_labels(name_parts, &include);
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Relation, |n| {
         n.choose(
             ns,

@@ -406,16 +406,37 @@ impl StorageParams {
             && (self.0.iter().zip(&other.0)).all(|((a, x), (b, y))| a == b && norm(x) == norm(y))
     }
 
-    /// ` WITH (fillfactor = '70', ...)`, or nothing. Names were checked to be plain lower-case
-    /// words; values go in as literals, which PostgreSQL accepts for every parameter.
+    /// ` WITH (fillfactor = 70, ...)`, or nothing. Numbers and `true`/`false` go in bare,
+    /// anything else as a string literal, which PostgreSQL accepts for every parameter.
     pub fn sql(&self) -> String {
         if self.0.is_empty() {
             return String::new();
         }
         let parts: Vec<String> = (self.0.iter())
-            .map(|(k, v)| format!("{} = {}", names::quote_ident(k), names::quote_literal(v)))
+            .map(|(k, v)| {
+                let value = if Self::bare(v) {
+                    v.clone()
+                } else {
+                    names::quote_literal(v)
+                };
+                format!("{} = {value}", names::quote_ident(k))
+            })
             .collect();
         format!(" WITH ({})", parts.join(", "))
+    }
+
+    /// Whether a value is a plain number (`70`, `-1`, `0.5`) or `true`/`false`, which SQL and
+    /// TOML both take without quotes.
+    pub fn bare(v: &str) -> bool {
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        // TOML allows no leading zero (`007`).
+        let whole = |s: &str| digits(s) && (s == "0" || !s.starts_with('0'));
+        let unsigned = v.strip_prefix('-').unwrap_or(v);
+        let number = match unsigned.split_once('.') {
+            Some((w, frac)) => whole(w) && digits(frac),
+            None => whole(unsigned),
+        };
+        number || v == "true" || v == "false"
     }
 
     /// `fillfactor=70, deduplicate_items=off`, for people.

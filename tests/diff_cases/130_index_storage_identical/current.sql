@@ -5,5 +5,5 @@ CREATE TABLE people (
     doc jsonb
 );
 INSERT INTO people (id, email, name, doc) VALUES (1, 'a@example.com', 'Ann', '{"a": 1}'), (2, 'b@example.com', NULL, NULL);
-CREATE INDEX people_email_ff ON people (email) WITH (fillfactor = 70, deduplicate_items = off);
-CREATE INDEX people_doc_gin ON people USING gin (doc) WITH (fastupdate = on, gin_pending_list_limit = 128);
+CREATE INDEX people_email_ff ON people (email) WITH (deduplicate_items = false, fillfactor = 70);
+CREATE INDEX people_doc_gin ON people USING gin (doc) WITH (fastupdate = true, gin_pending_list_limit = 128);

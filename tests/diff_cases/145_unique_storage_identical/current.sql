@@ -6,4 +6,4 @@ CREATE TABLE accounts (
 );
 INSERT INTO accounts (id, code, region, owner) VALUES (1, 'a', 'eu', 'x'), (2, NULL, 'us', NULL);
 ALTER TABLE accounts ADD UNIQUE (code) WITH (fillfactor = 70);
-ALTER TABLE accounts ADD UNIQUE (region, owner) WITH (fillfactor = 80, deduplicate_items = off);
+ALTER TABLE accounts ADD UNIQUE (region, owner) WITH (deduplicate_items = false, fillfactor = 80);
