@@ -569,3 +569,22 @@ pub async fn unmanaged_counts(
         .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::key_segments;
+
+    #[test]
+    fn the_key_list_of_an_index_definition_is_split_at_its_top_level_commas() {
+        let def = r#"CREATE INDEX "a, b" ON public.t USING btree (name COLLATE "C" DESC, lower((x)::text, 'a,)b') text_pattern_ops, "Odd "", col") INCLUDE (z) WITH (fillfactor='70')"#;
+        assert_eq!(
+            key_segments(def, "btree"),
+            [
+                r#"name COLLATE "C" DESC"#,
+                "lower((x)::text, 'a,)b') text_pattern_ops",
+                r#""Odd "", col""#,
+            ]
+        );
+        assert!(key_segments(def, "gin").is_empty());
+    }
+}

@@ -1156,7 +1156,12 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
             NameKind::KeyConstraint,
         )
     });
-    check_key_count(p, u.columns.len() + include.len(), &u.loc, "unique constraint");
+    check_key_count(
+        p,
+        u.columns.len() + include.len(),
+        &u.loc,
+        "unique constraint",
+    );
     let initially_deferred = o.initially_deferred.as_ref().is_some_and(|b| b.value);
     Unique {
         name,
@@ -1461,13 +1466,14 @@ fn check_foreign_keys(
     filled
 }
 
-/// Whether `cols` (in any order) are exactly the primary key or a unique constraint or a
-/// non-partial unique index on plain columns.
+/// Whether `cols` (in any order) are exactly the primary key or a unique constraint that is
+/// not deferrable (PostgreSQL refuses a foreign key to a deferrable one) or a non-partial unique
+/// index on plain columns.
 fn is_unique_key(t: &Table, cols: &[String]) -> bool {
     let want: BTreeSet<&String> = cols.iter().collect();
     let same = |c: &[String]| c.iter().collect::<BTreeSet<_>>() == want;
     t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
-        || t.uniques.iter().any(|u| same(&u.columns))
+        || t.uniques.iter().any(|u| !u.deferrable && same(&u.columns))
         || t.indexes.iter().any(|i| {
             i.unique
                 && i.predicate.is_none()
@@ -1583,12 +1589,9 @@ fn resolve_index(
         && !unique
     {
         p.push(
-            Diagnostic::new(
-                nnd.loc.clone(),
-                "`nulls_not_distinct` needs a unique index",
-            )
-            .label("only unique indexes treat NULLs as distinct or not")
-            .hint("add `unique = true`, or remove it"),
+            Diagnostic::new(nnd.loc.clone(), "`nulls_not_distinct` needs a unique index")
+                .label("only unique indexes treat NULLs as distinct or not")
+                .hint("add `unique = true`, or remove it"),
         );
     }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
@@ -1628,9 +1631,8 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
     use sqlparser::parser::Parser;
     use sqlparser::tokenizer::Token;
     let dialect = PostgreSqlDialect {};
-    let clean = |e: sqlparser::parser::ParserError| {
-        crate::model::types::clean_parser_error(&e.to_string())
-    };
+    let clean =
+        |e: sqlparser::parser::ParserError| crate::model::types::clean_parser_error(&e.to_string());
     let mut parser = Parser::new(&dialect)
         .try_with_sql(text)
         .map_err(|e| e.to_string())?;
@@ -1655,7 +1657,9 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
             if !matches!(w.keyword, Keyword::ASC | Keyword::DESC | Keyword::NULLS)
                 || w.quote_style.is_some() =>
         {
-            Some(object_name(&parser.parse_object_name(false).map_err(clean)?))
+            Some(object_name(
+                &parser.parse_object_name(false).map_err(clean)?,
+            ))
         }
         _ => None,
     };
@@ -1762,4 +1766,39 @@ fn columns_mentioned(sql: &str, table: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_key;
+    use crate::model::IndexPart;
+
+    #[test]
+    fn an_index_key_reads_collation_operator_class_and_order_as_create_index_does() {
+        let (k, label) =
+            index_key(r#"Email COLLATE "C" TEXT_PATTERN_OPS DESC NULLS LAST"#).unwrap();
+        assert_eq!(k.part, IndexPart::Column("email".into()));
+        assert_eq!(label, "email");
+        assert_eq!(k.collation.as_deref(), Some(r#""C""#));
+        assert_eq!(k.opclass.as_deref(), Some("text_pattern_ops"));
+        assert!(k.descending);
+        assert_eq!(k.nulls_first, Some(false));
+
+        // A COLLATE in parentheses is the key's, and pg_catalog is left out as PostgreSQL prints it.
+        let (k, _) = index_key(r#"(name COLLATE pg_catalog."POSIX")"#).unwrap();
+        assert_eq!(k.part, IndexPart::Column("name".into()));
+        assert_eq!(k.collation.as_deref(), Some(r#""POSIX""#));
+        assert_eq!(k.opclass, None);
+
+        let (k, label) = index_key("(lower(name)) myschema.My_Ops").unwrap();
+        assert!(matches!(k.part, IndexPart::Expr(_)));
+        assert_eq!(label, "lower");
+        assert_eq!(k.opclass.as_deref(), Some("myschema.my_ops"));
+        assert!(!k.descending);
+
+        let (k, _) = index_key("doc ASC").unwrap();
+        assert_eq!((k.opclass, k.descending), (None, false));
+
+        assert!(index_key("name text_pattern_ops extra").is_err());
+    }
 }

@@ -577,7 +577,12 @@ impl IndexKey {
     /// Whether the two keys use the same collation and operator class: equal as written, or one
     /// leaves out what the other's live key uses by default.
     pub fn same_options(&self, other: &IndexKey) -> bool {
-        fn same(a: &Option<String>, b: &Option<String>, a_implied: &Option<String>, b_implied: &Option<String>) -> bool {
+        fn same(
+            a: &Option<String>,
+            b: &Option<String>,
+            a_implied: &Option<String>,
+            b_implied: &Option<String>,
+        ) -> bool {
             match (a, b) {
                 (Some(x), None) => b_implied.as_ref() == Some(x),
                 (None, Some(y)) => a_implied.as_ref() == Some(y),
@@ -679,6 +684,44 @@ impl std::io::Write for HashWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_parameters_compare_as_postgresql_reads_them() {
+        let p = |opts: &[&str]| {
+            StorageParams::from_reloptions(&opts.iter().map(|o| o.to_string()).collect::<Vec<_>>())
+        };
+        assert!(
+            p(&["fastupdate=on", "fillfactor=70"])
+                .same_as(&p(&["fillfactor=70", "fastupdate=true"]))
+        );
+        assert!(p(&["deduplicate_items=OFF"]).same_as(&p(&["deduplicate_items=false"])));
+        assert!(!p(&["fillfactor=70"]).same_as(&p(&["fillfactor=80"])));
+        assert!(!p(&["fillfactor=70"]).same_as(&p(&[])));
+        assert_eq!(
+            p(&["fillfactor=70", "buffering=auto", "x=-0.5"]).sql(),
+            " WITH (buffering = 'auto', fillfactor = 70, x = -0.5)"
+        );
+        assert_eq!(p(&["x=007"]).sql(), " WITH (x = '007')");
+        assert_eq!(p(&[]).sql(), "");
+    }
+
+    #[test]
+    fn a_key_that_leaves_out_a_default_matches_the_live_key_using_it() {
+        let mut live = IndexKey::new(IndexPart::Column("email".into()), false, None);
+        live.implied = ImpliedKey {
+            collation: Some("\"default\"".into()),
+            opclass: Some("text_ops".into()),
+        };
+        let mut declared = IndexKey::new(IndexPart::Column("email".into()), false, None);
+        assert!(declared.same_options(&live));
+        declared.opclass = Some("text_ops".into());
+        assert!(declared.same_options(&live) && live.same_options(&declared));
+        declared.opclass = Some("text_pattern_ops".into());
+        assert!(!declared.same_options(&live));
+        declared.opclass = None;
+        declared.collation = Some("\"C\"".into());
+        assert!(!declared.same_options(&live));
+    }
 
     #[test]
     fn fingerprints_tell_schemas_apart() {
