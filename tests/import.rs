@@ -99,7 +99,13 @@ fn what_the_model_does_not_manage_is_counted_not_dropped() {
 
 /// For every diff case with a current state: load it, import it with `import` (into the given
 /// directory), and require that a plan of the result against the same database is empty.
-fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
+///
+/// With `lossy_marker`, a case holding a file of that name (whose text says what the importer
+/// does not carry) need not plan empty, but the import must say it left something out.
+fn every_case_round_trips(
+    lossy_marker: Option<&str>,
+    import: impl Fn(&TestDb, &Path) -> common::Run,
+) {
     let root = common::root().join("tests/diff_cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -119,6 +125,17 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
         let r = import(&db, &work);
         if r.code != 0 {
             failures.push(format!("{name}: import failed: {}{}", r.stdout, r.stderr));
+            continue;
+        }
+        if let Some(marker) = lossy_marker
+            && dir.join(marker).exists()
+        {
+            if !r.stdout.contains("Not managed (") {
+                failures.push(format!(
+                    "{name}: the import is marked lossy but says nothing is left out:\n{}",
+                    r.stdout
+                ));
+            }
             continue;
         }
         let out = work.join("schema");
@@ -145,7 +162,7 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
 
 #[test]
 fn every_diff_case_round_trips_through_import() {
-    every_case_round_trips(|db, work| import_live(db, &work.join("schema")));
+    every_case_round_trips(None, |db, work| import_live(db, &work.join("schema")));
 }
 
 #[test]
@@ -284,7 +301,10 @@ fn import_never_overwrites_without_force() {
 
 #[test]
 fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
-    every_case_round_trips(|db, work| {
+    // The SQL importer (to be removed) does not carry operator classes, INCLUDE columns,
+    // storage parameters, NULLS NOT DISTINCT or deferrable unique constraints; the cases using
+    // them are marked `sql_import_lossy`, and it must say what it leaves out.
+    every_case_round_trips(Some("sql_import_lossy"), |db, work| {
         let dump = work.join("dump.sql");
         std::fs::write(&dump, db.dump()).unwrap();
         let out = work.join("schema");

@@ -1663,10 +1663,10 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
         }
         _ => None,
     };
-    let descending = match parser.parse_one_of_keywords(&[Keyword::ASC, Keyword::DESC]) {
-        Some(Keyword::DESC) => true,
-        _ => false,
-    };
+    let descending = matches!(
+        parser.parse_one_of_keywords(&[Keyword::ASC, Keyword::DESC]),
+        Some(Keyword::DESC)
+    );
     let nulls_first = if parser.parse_keywords(&[Keyword::NULLS, Keyword::FIRST]) {
         Some(true)
     } else if parser.parse_keywords(&[Keyword::NULLS, Keyword::LAST]) {
