@@ -1755,6 +1755,9 @@ impl Importer {
         if ci.nulls_distinct == Some(false) {
             problems.push("NULLS NOT DISTINCT is not managed".into());
         }
+        if !ci.with.is_empty() {
+            problems.push("storage parameters (WITH) of indexes are not imported from SQL".into());
+        }
         let fatal = problems.iter().any(|p| p.ends_with("it is not imported"));
         for p in problems {
             self.note(p);
