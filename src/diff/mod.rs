@@ -179,7 +179,7 @@ impl Constraint {
     fn same_definition(&self, other: &Constraint) -> bool {
         match (self, other) {
             (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
-            (Constraint::Unique(a), Constraint::Unique(b)) => a.columns == b.columns,
+            (Constraint::Unique(a), Constraint::Unique(b)) => a.same_definition(b),
             (Constraint::ForeignKey(a), Constraint::ForeignKey(b)) => {
                 ForeignKey {
                     name: String::new(),
@@ -824,13 +824,21 @@ pub fn same_index(a: &Index, b: &Index) -> bool {
         && a.keys.iter().zip(&b.keys).all(|(x, y)| {
             x.descending == y.descending
                 && x.nulls_first == y.nulls_first
+                && x.same_options(y)
                 && match (&x.part, &y.part) {
                     (IndexPart::Column(p), IndexPart::Column(q)) => p == q,
                     (IndexPart::Expr(p), IndexPart::Expr(q)) => p.equivalent(q, None),
                     _ => false,
                 }
         });
-    a.valid == b.valid && a.unique == b.unique && a.method == b.method && preds && keys
+    a.valid == b.valid
+        && a.unique == b.unique
+        && a.method == b.method
+        && a.include == b.include
+        && a.with.same_as(&b.with)
+        && a.nulls_not_distinct == b.nulls_not_distinct
+        && preds
+        && keys
 }
 
 fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &[Index]) {

@@ -1667,6 +1667,7 @@ impl Importer {
                 table.uniques.push(Unique {
                     name,
                     columns: cols,
+                    ..Unique::default()
                 });
             }
         }
@@ -1754,6 +1755,9 @@ impl Importer {
         if ci.nulls_distinct == Some(false) {
             problems.push("NULLS NOT DISTINCT is not managed".into());
         }
+        if !ci.with.is_empty() {
+            problems.push("storage parameters (WITH) of indexes are not imported from SQL".into());
+        }
         let fatal = problems.iter().any(|p| p.ends_with("it is not imported"));
         for p in problems {
             self.note(p);
@@ -1789,6 +1793,9 @@ impl Importer {
             method,
             keys,
             predicate: ci.predicate.as_ref().map(sql_expr),
+            include: Vec::new(),
+            with: Default::default(),
+            nulls_not_distinct: false,
             valid: true,
         };
         if let Some(t) = self.schema.tables.get_mut(&tq) {

@@ -379,9 +379,14 @@ fn table(t: &Table, schema: &Schema) -> String {
         .as_ref()
         .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key_name(tname));
     let column_unique = |c: &str| {
-        t.uniques
-            .iter()
-            .any(|u| u.columns == [c.to_string()] && u.name == names::unique_name(tname, &[c]))
+        t.uniques.iter().any(|u| {
+            u.columns == [c.to_string()]
+                && u.name == names::unique_name(tname, &[c])
+                && u.same_definition(&crate::model::Unique {
+                    columns: u.columns.clone(),
+                    ..Default::default()
+                })
+        })
     };
     let column_fk = |c: &str| {
         t.foreign_keys.iter().find(|f| {
@@ -474,11 +479,25 @@ fn table(t: &Table, schema: &Schema) -> String {
         .iter()
         .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
         .map(|u| {
-            format!(
-                "{{ name = {}, columns = {} }}",
-                string(&u.name),
-                strings(&u.columns)
-            )
+            let mut parts = vec![
+                format!("name = {}", string(&u.name)),
+                format!("columns = {}", strings(&u.columns)),
+            ];
+            if u.nulls_not_distinct {
+                parts.push("nulls_not_distinct = true".into());
+            }
+            if u.initially_deferred {
+                parts.push("initially_deferred = true".into());
+            } else if u.deferrable {
+                parts.push("deferrable = true".into());
+            }
+            if !u.include.is_empty() {
+                parts.push(format!("include = {}", strings(&u.include)));
+            }
+            if !u.with.is_empty() {
+                parts.push(format!("with = {}", params(&u.with)));
+            }
+            format!("{{ {} }}", parts.join(", "))
         })
         .collect();
     list(&mut out, "unique", &uniques);
@@ -575,7 +594,14 @@ fn index(i: &Index) -> String {
         .iter()
         .map(|k| match &k.part {
             // A bare column name is read back literally, whatever characters it holds.
-            IndexPart::Column(c) if !k.descending && k.nulls_first.is_none() => c.clone(),
+            IndexPart::Column(c)
+                if !k.descending
+                    && k.nulls_first.is_none()
+                    && k.collation.is_none()
+                    && k.opclass.is_none() =>
+            {
+                c.clone()
+            }
             _ => crate::plan::sql::index_key(k),
         })
         .collect();
@@ -592,7 +618,31 @@ fn index(i: &Index) -> String {
     if i.method != "btree" {
         parts.push(format!("method = {}", string(&i.method)));
     }
+    if !i.include.is_empty() {
+        parts.push(format!("include = {}", strings(&i.include)));
+    }
+    if !i.with.is_empty() {
+        parts.push(format!("with = {}", params(&i.with)));
+    }
+    if i.nulls_not_distinct {
+        parts.push("nulls_not_distinct = true".into());
+    }
     format!("{{ {} }}", parts.join(", "))
+}
+
+/// Storage parameters as an inline table: numbers and booleans bare, anything else a string.
+fn params(w: &crate::model::StorageParams) -> String {
+    let items: Vec<String> = (w.0.iter())
+        .map(|(k, v)| {
+            let value = if crate::model::StorageParams::bare(v) {
+                v.clone()
+            } else {
+                string(v)
+            };
+            format!("{} = {value}", key(k))
+        })
+        .collect();
+    format!("{{ {} }}", items.join(", "))
 }
 
 fn enum_type(e: &EnumType) -> String {

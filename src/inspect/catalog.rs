@@ -7,8 +7,8 @@ use tokio_postgres::{Client, Row};
 
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
-    Table, Unique,
+    ImpliedKey, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence,
+    SequenceOptions, SqlExpr, StorageParams, Table, Unique,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -70,12 +70,18 @@ SELECT n.nspname, c.relname, con.conname, con.contype::text,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
        con.confupdtype::text, con.confdeltype::text, con.condeferrable, con.condeferred,
-       pg_get_expr(con.conbin, con.conrelid)
+       pg_get_expr(con.conbin, con.conrelid),
+       ARRAY(SELECT a.attname::text FROM generate_series(ux.indnkeyatts + 1, ux.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = ux.indrelid AND a.attnum = ux.indkey[k - 1] ORDER BY k),
+       COALESCE(ui.reloptions, '{}'),
+       COALESCE((to_jsonb(ux) ->> 'indnullsnotdistinct')::bool, false)
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+LEFT JOIN pg_index ux ON con.contype = 'u' AND ux.indexrelid = con.conindid
+LEFT JOIN pg_class ui ON ui.oid = ux.indexrelid
 WHERE con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname, con.conname";
 
@@ -86,7 +92,22 @@ SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
              FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
        ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
        ARRAY(SELECT x.indoption[k - 1]::int4 FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
-       pg_get_expr(x.indpred, x.indrelid), x.indisvalid
+       pg_get_expr(x.indpred, x.indrelid), x.indisvalid,
+       ARRAY(SELECT CASE WHEN co.oid IS NULL THEN NULL WHEN pg_collation_is_visible(co.oid)
+                THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+             FROM generate_series(1, x.indnkeyatts) k
+             LEFT JOIN pg_collation co ON co.oid = x.indcollation[k - 1]
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k),
+       ARRAY(SELECT CASE WHEN oc.oid IS NULL THEN NULL WHEN pg_opclass_is_visible(oc.oid)
+                THEN quote_ident(oc.opcname) ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END
+             FROM generate_series(1, x.indnkeyatts) k
+             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
+             LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k),
+       pg_get_indexdef(x.indexrelid, 0, true),
+       ARRAY(SELECT a.attname::text FROM generate_series(x.indnkeyatts + 1, x.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1] ORDER BY k),
+       COALESCE(i.reloptions, '{}'),
+       COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false)
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
@@ -354,7 +375,15 @@ fn add_constraint(t: &mut Table, r: &Row) {
     let columns: Vec<String> = r.get(4);
     match kind.as_str() {
         "p" => t.primary_key = Some(PrimaryKey { name, columns }),
-        "u" => t.uniques.push(Unique { name, columns }),
+        "u" => t.uniques.push(Unique {
+            name,
+            columns,
+            nulls_not_distinct: r.get(15),
+            deferrable: r.get(10),
+            initially_deferred: r.get(11),
+            include: r.get(13),
+            with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(14)),
+        }),
         "f" => t.foreign_keys.push(ForeignKey {
             name,
             columns,
@@ -377,28 +406,95 @@ fn index(r: &Row) -> Index {
     let cols: Vec<Option<String>> = r.get(5);
     let defs: Vec<String> = r.get(6);
     let options: Vec<i32> = r.get(7);
+    let collations: Vec<Option<String>> = r.get(10);
+    let opclasses: Vec<Option<String>> = r.get(11);
+    let full: String = r.get(12);
+    let method: String = r.get(4);
+    let segments = key_segments(&full, &method);
     let keys = cols
         .into_iter()
         .zip(defs)
         .zip(options)
-        .map(|((col, def), opt)| {
+        .enumerate()
+        .map(|(k, ((col, def), opt))| {
+            let suffix = segments
+                .get(k)
+                .and_then(|s| s.strip_prefix(def.as_str()))
+                .unwrap_or("");
             let part = match col {
                 Some(c) => IndexPart::Column(c),
                 None => IndexPart::Expr(SqlExpr::raw(def)),
             };
             // indoption bits: 1 = DESC, 2 = NULLS FIRST (see pg_index.h)
             let desc = opt & 1 != 0;
-            IndexKey::new(part, desc, Some(opt & 2 != 0))
+            let mut key = IndexKey::new(part, desc, Some(opt & 2 != 0));
+            let collation = collations.get(k).cloned().flatten();
+            let opclass = opclasses.get(k).cloned().flatten();
+            // Spelled out in the definition only when not the key's default, exactly as
+            // pg_get_indexdef() decides it.
+            let mut rest = suffix;
+            if let Some(c) = &collation
+                && let Some(after) = rest.strip_prefix(&format!(" COLLATE {c}"))
+            {
+                key.collation = Some(c.clone());
+                rest = after;
+            }
+            if let Some(o) = &opclass
+                && let Some(after) = rest.strip_prefix(&format!(" {o}"))
+                && (after.is_empty() || after.starts_with([' ', '(']))
+            {
+                key.opclass = Some(o.clone());
+            }
+            key.implied = ImpliedKey {
+                collation: collation.filter(|_| key.collation.is_none()),
+                opclass: opclass.filter(|_| key.opclass.is_none()),
+            };
+            key
         })
         .collect();
     Index {
         name: r.get(2),
         unique: r.get(3),
-        method: r.get(4),
+        method,
         keys,
         predicate: r.get::<_, Option<String>>(8).map(SqlExpr::raw),
+        include: r.get(13),
+        with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(14)),
+        nulls_not_distinct: r.get(15),
         valid: r.get(9),
     }
+}
+
+/// The key list of a `pg_get_indexdef()` text, one entry per key as the server spells it
+/// (`email COLLATE "C" text_pattern_ops DESC`); empty when the text is not as expected.
+fn key_segments(def: &str, method: &str) -> Vec<String> {
+    let marker = format!(" USING {method} (");
+    let Some(start) = def.find(&marker).map(|i| i + marker.len()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let (mut depth, mut quote) = (0usize, None::<char>);
+    for c in def[start..].chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => {
+                out.push(current.trim_start().to_string());
+                return out;
+            }
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(std::mem::take(&mut current).trim_start().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    Vec::new()
 }
 
 /// Row counts and NULL counts the verdicts depend on, answered in one query.
@@ -482,4 +578,23 @@ pub async fn unmanaged_counts(
         .iter()
         .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_segments;
+
+    #[test]
+    fn the_key_list_of_an_index_definition_is_split_at_its_top_level_commas() {
+        let def = r#"CREATE INDEX "a, b" ON public.t USING btree (name COLLATE "C" DESC, lower((x)::text, 'a,)b') text_pattern_ops, "Odd "", col") INCLUDE (z) WITH (fillfactor='70')"#;
+        assert_eq!(
+            key_segments(def, "btree"),
+            [
+                r#"name COLLATE "C" DESC"#,
+                "lower((x)::text, 'a,)b') text_pattern_ops",
+                r#""Odd "", col""#,
+            ]
+        );
+        assert!(key_segments(def, "gin").is_empty());
+    }
 }

@@ -142,6 +142,18 @@ pub struct RawColumns {
     pub name: Option<Sp<String>>,
     pub columns: Vec<Sp<String>>,
     pub loc: Loc,
+    /// Unique constraints only.
+    pub options: RawKeyOptions,
+}
+
+/// What a unique constraint (and, but for deferral, an index) may add to its columns.
+#[derive(Debug, Default)]
+pub struct RawKeyOptions {
+    pub nulls_not_distinct: Option<Sp<bool>>,
+    pub deferrable: Option<Sp<bool>>,
+    pub initially_deferred: Option<Sp<bool>>,
+    pub include: Option<Vec<Sp<String>>>,
+    pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
 }
 
 #[derive(Debug)]
@@ -169,6 +181,9 @@ pub struct RawIndex {
     pub unique: Option<Sp<bool>>,
     pub predicate: Option<Sp<String>>,
     pub method: Option<Sp<String>>,
+    pub include: Option<Vec<Sp<String>>>,
+    pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
+    pub nulls_not_distinct: Option<Sp<bool>>,
     pub loc: Loc,
 }
 
@@ -450,6 +465,9 @@ fn read_table(
             unique: i.boolean(p, "unique"),
             predicate: i.string(p, "where"),
             method: i.string(p, "method"),
+            include: i.strings(p, "include"),
+            with: i.params(p, "with"),
+            nulls_not_distinct: i.boolean(p, "nulls_not_distinct"),
             loc: i.loc(span),
         };
         Some(idx)
@@ -575,7 +593,13 @@ fn read_columns(
     span: std::ops::Range<usize>,
     what: &str,
 ) -> Option<RawColumns> {
-    let c = Fields::new(f.file, t, what, spec::NAMED_COLUMNS);
+    let unique = what == "unique constraint";
+    let allowed = if unique {
+        spec::UNIQUE
+    } else {
+        spec::NAMED_COLUMNS
+    };
+    let c = Fields::new(f.file, t, what, allowed);
     let columns = c.strings(p, "columns");
     if columns.is_none() && t.get("columns").is_none() {
         p.push(
@@ -583,10 +607,22 @@ fn read_columns(
                 .label("missing `columns = [...]`"),
         );
     }
+    let options = if unique {
+        RawKeyOptions {
+            nulls_not_distinct: c.boolean(p, "nulls_not_distinct"),
+            deferrable: c.boolean(p, "deferrable"),
+            initially_deferred: c.boolean(p, "initially_deferred"),
+            include: c.strings(p, "include"),
+            with: c.params(p, "with"),
+        }
+    } else {
+        RawKeyOptions::default()
+    };
     let out = RawColumns {
         name: c.string(p, "name"),
         columns: columns?,
         loc: c.loc(span),
+        options,
     };
     c.finish(p);
     Some(out)

@@ -180,6 +180,53 @@ impl<'a, 'i> Fields<'a, 'i> {
         Some(out)
     }
 
+    /// An inline table of free names, each a string, integer, float or boolean, as text
+    /// (storage parameters: `with = { fillfactor = 70 }`).
+    pub fn params(&self, p: &mut Problems, key: &str) -> Option<Vec<(Sp<String>, Sp<String>)>> {
+        let v = self.get(key)?;
+        let DeValue::Table(t) = v.get_ref() else {
+            self.wrong_type(p, key, v, "a table");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (name, value) in t.iter() {
+            let text = match value.get_ref() {
+                DeValue::String(s) => s.to_string(),
+                DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                    Ok(n) => n.to_string(),
+                    Err(_) => i.as_str().to_string(),
+                },
+                DeValue::Float(f) => f.as_str().to_string(),
+                DeValue::Boolean(b) => b.to_string(),
+                other => {
+                    p.push(
+                        Diagnostic::new(
+                            self.loc(value.span()),
+                            format!(
+                                "`{key}` of {} must hold strings, numbers or booleans, not {}",
+                                self.what,
+                                type_name(other)
+                            ),
+                        )
+                        .label("expected a string, a number or true/false"),
+                    );
+                    continue;
+                }
+            };
+            out.push((
+                Sp {
+                    value: name.get_ref().to_string(),
+                    loc: self.loc(name.span()),
+                },
+                Sp {
+                    value: text,
+                    loc: self.loc(value.span()),
+                },
+            ));
+        }
+        Some(out)
+    }
+
     /// Either a boolean (`primary_key = true`) or a table (`primary_key = { columns = [...] }`).
     pub fn raw(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.get(key)

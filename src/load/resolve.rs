@@ -709,6 +709,7 @@ fn resolve_table(
             table.uniques.push(Unique {
                 name: n,
                 columns: vec![c.name.value.clone()],
+                ..Unique::default()
             });
         }
     }
@@ -813,15 +814,26 @@ fn redundant_keys(p: &mut Problems, table: &Table, raw: &RawTable) {
     if locs.len() != table.uniques.len() {
         return;
     }
-    let mut earlier: Vec<(&[String], Loc, &str)> = Vec::new();
+    // PostgreSQL only drops a constraint whose columns, INCLUDE list, NULLS NOT DISTINCT and
+    // deferral all repeat an earlier one's.
+    let signature = |u: &Unique| Unique {
+        name: String::new(),
+        with: Default::default(),
+        ..u.clone()
+    };
+    let mut earlier: Vec<(Unique, Loc, &str)> = Vec::new();
     if let (Some(pk), Some(loc)) = (&table.primary_key, pk_loc) {
-        earlier.push((&pk.columns, loc, "the primary key"));
+        let key = Unique {
+            columns: pk.columns.clone(),
+            ..Unique::default()
+        };
+        earlier.push((key, loc, "the primary key"));
     }
     for (u, loc) in table.uniques.iter().zip(locs) {
         if u.columns.is_empty() {
             continue;
         }
-        if let Some((_, first, what)) = earlier.iter().find(|(cols, ..)| *cols == u.columns) {
+        if let Some((_, first, what)) = earlier.iter().find(|(k, ..)| *k == signature(u)) {
             p.push(
                 Diagnostic::new(
                     loc.clone(),
@@ -836,7 +848,7 @@ fn redundant_keys(p: &mut Problems, table: &Table, raw: &RawTable) {
                 .hint("remove it; the columns are already unique"),
             );
         } else {
-            earlier.push((&u.columns, loc, "another unique constraint"));
+            earlier.push((signature(u), loc, "another unique constraint"));
         }
     }
 }
@@ -1122,7 +1134,6 @@ fn unknown_column(table: &Table, c: &Sp<String>, what: &str) -> Diagnostic {
 }
 
 fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawColumns) -> Unique {
-    check_key_count(p, u.columns.len(), &u.loc, "unique constraint");
     let cols = known_columns(p, table, &u.columns, "unique constraint");
     if u.columns.is_empty() {
         p.push(
@@ -1130,8 +1141,12 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
                 .label("empty `columns`"),
         );
     }
+    let o = &u.options;
+    let include = include_columns(p, table, &o.include, "unique constraint");
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
-    let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    // PostgreSQL names the constraint after its key and INCLUDE columns alike.
+    let labels = with_labels(cols.clone(), &include);
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &u.name, NameKind::KeyConstraint, |n| {
         n.choose(
             ns,
@@ -1141,10 +1156,90 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
             NameKind::KeyConstraint,
         )
     });
+    check_key_count(
+        p,
+        u.columns.len() + include.len(),
+        &u.loc,
+        "unique constraint",
+    );
+    let initially_deferred = o.initially_deferred.as_ref().is_some_and(|b| b.value);
     Unique {
         name,
         columns: cols,
+        nulls_not_distinct: o.nulls_not_distinct.as_ref().is_some_and(|b| b.value),
+        deferrable: initially_deferred || o.deferrable.as_ref().is_some_and(|b| b.value),
+        initially_deferred,
+        include,
+        with: storage_params(p, &o.with),
     }
+}
+
+/// The `include = [...]` columns, each a column of the table (a key column may be repeated, as
+/// PostgreSQL allows).
+fn include_columns(
+    p: &mut Problems,
+    table: &Table,
+    include: &Option<Vec<Sp<String>>>,
+    what: &str,
+) -> Vec<String> {
+    match include {
+        Some(list) => known_columns(p, table, list, what),
+        None => Vec::new(),
+    }
+}
+
+/// The words of a default index or constraint name: the key labels, then the INCLUDE
+/// columns, numbered when repeated (`a`, `a1`), as `ChooseIndexColumnNames` does.
+fn with_labels(keys: Vec<String>, include: &[String]) -> Vec<String> {
+    let mut out = keys;
+    for c in include {
+        let label = unique_label(&out, c.clone());
+        out.push(label);
+    }
+    out
+}
+
+/// The `with = { ... }` storage parameters, their names folded to lower case as PostgreSQL
+/// folds them. Whether the index method knows a parameter is the server's business.
+fn storage_params(
+    p: &mut Problems,
+    with: &Option<Vec<(Sp<String>, Sp<String>)>>,
+) -> crate::model::StorageParams {
+    let mut out = BTreeMap::new();
+    for (name, value) in with.iter().flatten() {
+        let lower = name.value.to_ascii_lowercase();
+        let plain = lower.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && lower
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            p.push(
+                Diagnostic::new(
+                    name.loc.clone(),
+                    format!("invalid storage parameter name `{}`", name.value),
+                )
+                .label("expected a word such as `fillfactor`"),
+            );
+            continue;
+        }
+        if value.value.contains('\0') {
+            p.push(
+                Diagnostic::new(value.loc.clone(), "a storage parameter cannot hold NUL")
+                    .label("NUL character"),
+            );
+            continue;
+        }
+        if out.insert(lower.clone(), value.value.clone()).is_some() {
+            p.push(
+                Diagnostic::new(
+                    name.loc.clone(),
+                    format!("storage parameter `{lower}` is given twice"),
+                )
+                .label("repeated"),
+            );
+        }
+    }
+    crate::model::StorageParams(out)
 }
 
 fn action(p: &mut Problems, a: &Option<Sp<String>>) -> FkAction {
@@ -1371,13 +1466,14 @@ fn check_foreign_keys(
     filled
 }
 
-/// Whether `cols` (in any order) are exactly the primary key or a unique constraint or a
-/// non-partial unique index on plain columns.
+/// Whether `cols` (in any order) are exactly the primary key or a unique constraint that is
+/// not deferrable (PostgreSQL refuses a foreign key to a deferrable one) or a non-partial unique
+/// index on plain columns.
 fn is_unique_key(t: &Table, cols: &[String]) -> bool {
     let want: BTreeSet<&String> = cols.iter().collect();
     let same = |c: &[String]| c.iter().collect::<BTreeSet<_>>() == want;
     t.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
-        || t.uniques.iter().any(|u| same(&u.columns))
+        || t.uniques.iter().any(|u| !u.deferrable && same(&u.columns))
         || t.indexes.iter().any(|i| {
             i.unique
                 && i.predicate.is_none()
@@ -1439,7 +1535,8 @@ fn resolve_index(
             Err(msg) => p.push(Diagnostic::new(c.loc.clone(), "invalid index column").label(msg)),
         }
     }
-    check_key_count(p, idx.columns.len(), &idx.loc, "index");
+    let include = include_columns(p, table, &idx.include, "index");
+    check_key_count(p, idx.columns.len() + include.len(), &idx.loc, "index");
     let predicate = match &idx.predicate {
         Some(w) => Some(expr_or_report(p, w, "index predicate")?),
         None => None,
@@ -1474,8 +1571,32 @@ fn resolve_index(
             .related(u.loc.clone(), "declared unique here"),
         );
     }
+    if let (Some(inc), Some(m)) = (&idx.include, &idx.method)
+        && !inc.is_empty()
+        && ["hash", "gin", "brin"].contains(&method.as_str())
+    {
+        p.push(
+            Diagnostic::new(
+                m.loc.clone(),
+                format!("a `{method}` index cannot have `include` columns"),
+            )
+            .label("only btree, gist and spgist indexes support INCLUDE"),
+        );
+    }
+    let unique = idx.unique.as_ref().is_some_and(|b| b.value);
+    if let Some(nnd) = &idx.nulls_not_distinct
+        && nnd.value
+        && !unique
+    {
+        p.push(
+            Diagnostic::new(nnd.loc.clone(), "`nulls_not_distinct` needs a unique index")
+                .label("only unique indexes treat NULLs as distinct or not")
+                .hint("add `unique = true`, or remove it"),
+        );
+    }
     let (ns, t) = (table.name.schema.as_str(), table.name.name.as_str());
-    let refs: Vec<&str> = name_parts.iter().map(String::as_str).collect();
+    let labels = with_labels(name_parts, &include);
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let name = given_or(p, namer, (ns, t), &idx.name, NameKind::Relation, |n| {
         n.choose(
             ns,
@@ -1487,39 +1608,78 @@ fn resolve_index(
     });
     Some(Index {
         name,
-        unique: idx.unique.as_ref().is_some_and(|b| b.value),
+        unique,
         method,
         keys,
         predicate,
+        include,
+        with: storage_params(p, &idx.with),
+        nulls_not_distinct: idx.nulls_not_distinct.as_ref().is_some_and(|b| b.value),
         valid: true,
     })
 }
 
-/// One index key written as SQL: `col`, `col DESC NULLS LAST`, `(lower(email))`, `lower(email)`.
-/// Returns the key and the word PostgreSQL uses for it in a default index name.
+/// One index key written as SQL, as in `CREATE INDEX`: a column or an expression, then
+/// `COLLATE name`, an operator class, `ASC`/`DESC` and `NULLS FIRST|LAST`, each optional:
+/// `col`, `col DESC NULLS LAST`, `(lower(email))`, `email text_pattern_ops`,
+/// `name COLLATE "C" DESC`. Returns the key and the word PostgreSQL uses for it in a default
+/// index name.
 fn index_key(text: &str) -> Result<(IndexKey, String), String> {
     use sqlparser::ast::Expr;
     use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::keywords::Keyword;
     use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::Token;
     let dialect = PostgreSqlDialect {};
+    let clean =
+        |e: sqlparser::parser::ParserError| crate::model::types::clean_parser_error(&e.to_string());
     let mut parser = Parser::new(&dialect)
         .try_with_sql(text)
         .map_err(|e| e.to_string())?;
-    let ob = parser
-        .parse_order_by_expr()
-        .map_err(|e| crate::model::types::clean_parser_error(&e.to_string()))?;
-    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
+    let mut expr = parser.parse_expr().map_err(clean)?;
+    // `x COLLATE c` and `(x COLLATE c)` are one key, as PostgreSQL strips a top-level COLLATE.
+    let mut collation = None;
+    loop {
+        match expr {
+            Expr::Nested(inner) => expr = *inner,
+            Expr::Collate {
+                expr: inner,
+                collation: c,
+            } if collation.is_none() => {
+                collation = Some(object_name(&c));
+                expr = *inner;
+            }
+            _ => break,
+        }
+    }
+    let opclass = match parser.peek_token().token {
+        Token::Word(w)
+            if !matches!(w.keyword, Keyword::ASC | Keyword::DESC | Keyword::NULLS)
+                || w.quote_style.is_some() =>
+        {
+            Some(object_name(
+                &parser.parse_object_name(false).map_err(clean)?,
+            ))
+        }
+        _ => None,
+    };
+    let descending = matches!(
+        parser.parse_one_of_keywords(&[Keyword::ASC, Keyword::DESC]),
+        Some(Keyword::DESC)
+    );
+    let nulls_first = if parser.parse_keywords(&[Keyword::NULLS, Keyword::FIRST]) {
+        Some(true)
+    } else if parser.parse_keywords(&[Keyword::NULLS, Keyword::LAST]) {
+        Some(false)
+    } else {
+        None
+    };
+    if parser.peek_token().token != Token::EOF {
         return Err(format!(
             "unexpected `{}` after the index key",
             parser.peek_token().token
         ));
     }
-    let descending = matches!(ob.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
-    let nulls_first = ob.options.nulls_first;
-    let expr = match ob.expr {
-        Expr::Nested(inner) => *inner,
-        e => e,
-    };
     let (part, label) = match &expr {
         Expr::Identifier(id) => {
             let name = if id.quote_style.is_some() {
@@ -1534,7 +1694,32 @@ fn index_key(text: &str) -> Result<(IndexKey, String), String> {
             names::figure_index_colname(other),
         ),
     };
-    Ok((IndexKey::new(part, descending, nulls_first), label))
+    let mut key = IndexKey::new(part, descending, nulls_first);
+    key.collation = collation;
+    key.opclass = opclass;
+    Ok((key, label))
+}
+
+/// A collation's or operator class's name as PostgreSQL prints it: each part folded to lower
+/// case unless quoted, quoted where needed, and without `pg_catalog.` (always visible).
+fn object_name(n: &sqlparser::ast::ObjectName) -> String {
+    let mut parts: Vec<String> = (n.0.iter())
+        .filter_map(|p| p.as_ident())
+        .map(|id| {
+            if id.quote_style.is_some() {
+                id.value.clone()
+            } else {
+                id.value.to_lowercase()
+            }
+        })
+        .collect();
+    if parts.len() == 2 && parts[0] == "pg_catalog" {
+        parts.remove(0);
+    }
+    (parts.iter())
+        .map(|p| names::quote_ident(p))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// PostgreSQL numbers repeated names within one index: `lower`, `lower1`, `lower2`.
@@ -1581,4 +1766,39 @@ fn columns_mentioned(sql: &str, table: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_key;
+    use crate::model::IndexPart;
+
+    #[test]
+    fn an_index_key_reads_collation_operator_class_and_order_as_create_index_does() {
+        let (k, label) =
+            index_key(r#"Email COLLATE "C" TEXT_PATTERN_OPS DESC NULLS LAST"#).unwrap();
+        assert_eq!(k.part, IndexPart::Column("email".into()));
+        assert_eq!(label, "email");
+        assert_eq!(k.collation.as_deref(), Some(r#""C""#));
+        assert_eq!(k.opclass.as_deref(), Some("text_pattern_ops"));
+        assert!(k.descending);
+        assert_eq!(k.nulls_first, Some(false));
+
+        // A COLLATE in parentheses is the key's, and pg_catalog is left out as PostgreSQL prints it.
+        let (k, _) = index_key(r#"(name COLLATE pg_catalog."POSIX")"#).unwrap();
+        assert_eq!(k.part, IndexPart::Column("name".into()));
+        assert_eq!(k.collation.as_deref(), Some(r#""POSIX""#));
+        assert_eq!(k.opclass, None);
+
+        let (k, label) = index_key("(lower(name)) myschema.My_Ops").unwrap();
+        assert!(matches!(k.part, IndexPart::Expr(_)));
+        assert_eq!(label, "lower");
+        assert_eq!(k.opclass.as_deref(), Some("myschema.my_ops"));
+        assert!(!k.descending);
+
+        let (k, _) = index_key("doc ASC").unwrap();
+        assert_eq!((k.opclass, k.descending), (None, false));
+
+        assert!(index_key("name text_pattern_ops extra").is_err());
+    }
 }

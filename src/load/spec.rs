@@ -22,6 +22,8 @@ pub enum Kind {
     Sections(&'static [Field]),
     /// Either a string from a fixed set, or an inline table with these keys.
     OneOfOrTable(&'static [&'static str], &'static [Field]),
+    /// An inline table of free names, each a string, number or boolean (storage parameters).
+    Params,
 }
 
 pub struct Field {
@@ -138,6 +140,36 @@ pub const NAMED_COLUMNS: &[Field] = &[
     req("columns", Kind::Strings, "Columns, in order."),
 ];
 
+pub const UNIQUE: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Constraint name (default <table>_<columns>_key).",
+    ),
+    req("columns", Kind::Strings, "Columns, in order."),
+    f(
+        "nulls_not_distinct",
+        Kind::Bool,
+        "NULLS NOT DISTINCT (PostgreSQL 15+): rows holding NULL in the key clash too.",
+    ),
+    f("deferrable", Kind::Bool, "DEFERRABLE."),
+    f(
+        "initially_deferred",
+        Kind::Bool,
+        "INITIALLY DEFERRED (implies deferrable).",
+    ),
+    f(
+        "include",
+        Kind::Strings,
+        "INCLUDE (...): columns stored in the index, not part of the key.",
+    ),
+    f(
+        "with",
+        Kind::Params,
+        "Storage parameters of the constraint's index: { fillfactor = 70 }.",
+    ),
+];
+
 pub const FOREIGN_KEY: &[Field] = &[
     f(
         "name",
@@ -178,7 +210,7 @@ pub const INDEX: &[Field] = &[
     req(
         "columns",
         Kind::Strings,
-        "Key columns; an entry may be \"(expression)\" and end in DESC / NULLS FIRST|LAST.",
+        "Key columns; an entry may be \"(expression)\", and may go on with COLLATE \"name\", an operator class (text_pattern_ops) and DESC / NULLS FIRST|LAST, as in CREATE INDEX.",
     ),
     f("unique", Kind::Bool, "CREATE UNIQUE INDEX."),
     f("where", Kind::Str, "Partial index predicate."),
@@ -186,6 +218,21 @@ pub const INDEX: &[Field] = &[
         "method",
         Kind::OneOf(METHODS),
         "Index access method (default btree).",
+    ),
+    f(
+        "include",
+        Kind::Strings,
+        "INCLUDE (...): columns stored in the index, not part of the key (btree, gist, spgist).",
+    ),
+    f(
+        "with",
+        Kind::Params,
+        "Storage parameters: { fillfactor = 70, deduplicate_items = false }.",
+    ),
+    f(
+        "nulls_not_distinct",
+        Kind::Bool,
+        "NULLS NOT DISTINCT (PostgreSQL 15+, unique indexes): rows holding NULL in the key clash too.",
     ),
 ];
 
@@ -202,7 +249,7 @@ pub const TABLE: &[Field] = &[
         Kind::Table(NAMED_COLUMNS),
         "Table-level (composite) primary key.",
     ),
-    f("unique", Kind::Tables(NAMED_COLUMNS), "Unique constraints."),
+    f("unique", Kind::Tables(UNIQUE), "Unique constraints."),
     f("foreign_keys", Kind::Tables(FOREIGN_KEY), "Foreign keys."),
     f("checks", Kind::Tables(CHECK), "Check constraints."),
     f(
@@ -300,6 +347,10 @@ fn field(f: &Field) -> Value {
         Kind::OneOfOrTable(values, fields) => {
             json!({ "anyOf": [{ "type": "string", "enum": values }, object(fields)] })
         }
+        Kind::Params => json!({
+            "type": "object",
+            "additionalProperties": { "type": ["string", "integer", "number", "boolean"] }
+        }),
         Kind::Sections(fields) => {
             json!({ "type": "object", "additionalProperties": object(fields) })
         }

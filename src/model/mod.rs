@@ -365,10 +365,115 @@ pub struct PrimaryKey {
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15): rows whose key holds NULL still clash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+    /// `INCLUDE (...)`: columns stored in the constraint's index, not part of the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Storage parameters of the constraint's index (`WITH (fillfactor = 70)`).
+    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
+    pub with: StorageParams,
+}
+
+impl Unique {
+    /// Same definition, whatever the name.
+    pub fn same_definition(&self, other: &Unique) -> bool {
+        self.columns == other.columns
+            && self.nulls_not_distinct == other.nulls_not_distinct
+            && self.deferrable == other.deferrable
+            && self.initially_deferred == other.initially_deferred
+            && self.include == other.include
+            && self.with.same_as(&other.with)
+    }
+}
+
+/// Storage parameters of an index (`WITH (name = value, ...)`), by name, each value in the text
+/// PostgreSQL keeps in `pg_class.reloptions` (`fillfactor` -> `"70"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StorageParams(pub BTreeMap<String, String>);
+
+impl StorageParams {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads `pg_class.reloptions` (`["fillfactor=70", ...]`).
+    pub fn from_reloptions(options: &[String]) -> Self {
+        Self(
+            options
+                .iter()
+                .map(|o| match o.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (o.clone(), String::new()),
+                })
+                .collect(),
+        )
+    }
+
+    /// Equal as PostgreSQL reads them: a boolean parameter written `on`, `true`, `yes` or `1`
+    /// is one value.
+    pub fn same_as(&self, other: &StorageParams) -> bool {
+        fn norm(v: &str) -> String {
+            match v.to_ascii_lowercase().as_str() {
+                "on" | "true" | "yes" => "true".into(),
+                "off" | "false" | "no" => "false".into(),
+                other => other.to_string(),
+            }
+        }
+        self.0.len() == other.0.len()
+            && (self.0.iter().zip(&other.0)).all(|((a, x), (b, y))| a == b && norm(x) == norm(y))
+    }
+
+    /// ` WITH (fillfactor = 70, ...)`, or nothing. Numbers and `true`/`false` go in bare,
+    /// anything else as a string literal, which PostgreSQL accepts for every parameter.
+    pub fn sql(&self) -> String {
+        if self.0.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = (self.0.iter())
+            .map(|(k, v)| {
+                let value = if Self::bare(v) {
+                    v.clone()
+                } else {
+                    names::quote_literal(v)
+                };
+                format!("{} = {value}", names::quote_ident(k))
+            })
+            .collect();
+        format!(" WITH ({})", parts.join(", "))
+    }
+
+    /// Whether a value is a plain number (`70`, `-1`, `0.5`) or `true`/`false`, which SQL and
+    /// TOML both take without quotes.
+    pub fn bare(v: &str) -> bool {
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        // TOML allows no leading zero (`007`).
+        let whole = |s: &str| digits(s) && (s == "0" || !s.starts_with('0'));
+        let unsigned = v.strip_prefix('-').unwrap_or(v);
+        let number = match unsigned.split_once('.') {
+            Some((w, frac)) => whole(w) && digits(frac),
+            None => whole(unsigned),
+        };
+        number || v == "true" || v == "false"
+    }
+
+    /// `fillfactor=70, deduplicate_items=off`, for people.
+    pub fn describe(&self) -> String {
+        (self.0.iter())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -433,6 +538,15 @@ pub struct Index {
     /// Key parts: a column name, or an expression (kept in parentheses), with its options.
     pub keys: Vec<IndexKey>,
     pub predicate: Option<SqlExpr>,
+    /// `INCLUDE (...)`: columns stored in the index, not part of its key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Storage parameters (`WITH (fillfactor = 70)`).
+    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
+    pub with: StorageParams,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15, unique indexes): rows whose key holds NULL clash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
     /// False for an index a failed `CREATE INDEX CONCURRENTLY` left behind; such an index is
     /// dropped and built again.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -454,6 +568,25 @@ pub struct IndexKey {
     /// Whether NULLs sort first. Normalised: PostgreSQL's default (first for DESC, last for ASC)
     /// is stored as `None`, so `DESC NULLS FIRST` and `DESC` compare equal.
     pub nulls_first: Option<bool>,
+    /// `COLLATE`, when it is not the key's own collation; the name as SQL (`"C"`,
+    /// `"en-x-icu"`, `myschema."Mine"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// The operator class, when it is not the default one for the key's type and the index
+    /// method; the name as SQL (`text_pattern_ops`, `myschema.my_ops`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// Live side only: the collation and operator class the key has when the two above are
+    /// `None` (the defaults), so that a declaration spelling a default out matches.
+    #[serde(skip)]
+    pub implied: ImpliedKey,
+}
+
+/// What a live index key uses by default (see [`IndexKey::implied`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImpliedKey {
+    pub collation: Option<String>,
+    pub opclass: Option<String>,
 }
 
 impl IndexKey {
@@ -463,7 +596,38 @@ impl IndexKey {
             part,
             descending,
             nulls_first,
+            collation: None,
+            opclass: None,
+            implied: ImpliedKey::default(),
         }
+    }
+
+    /// Whether the two keys use the same collation and operator class: equal as written, or one
+    /// leaves out what the other's live key uses by default.
+    pub fn same_options(&self, other: &IndexKey) -> bool {
+        fn same(
+            a: &Option<String>,
+            b: &Option<String>,
+            a_implied: &Option<String>,
+            b_implied: &Option<String>,
+        ) -> bool {
+            match (a, b) {
+                (Some(x), None) => b_implied.as_ref() == Some(x),
+                (None, Some(y)) => a_implied.as_ref() == Some(y),
+                _ => a == b,
+            }
+        }
+        same(
+            &self.collation,
+            &other.collation,
+            &self.implied.collation,
+            &other.implied.collation,
+        ) && same(
+            &self.opclass,
+            &other.opclass,
+            &self.implied.opclass,
+            &other.implied.opclass,
+        )
     }
 }
 
@@ -548,6 +712,44 @@ impl std::io::Write for HashWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_parameters_compare_as_postgresql_reads_them() {
+        let p = |opts: &[&str]| {
+            StorageParams::from_reloptions(&opts.iter().map(|o| o.to_string()).collect::<Vec<_>>())
+        };
+        assert!(
+            p(&["fastupdate=on", "fillfactor=70"])
+                .same_as(&p(&["fillfactor=70", "fastupdate=true"]))
+        );
+        assert!(p(&["deduplicate_items=OFF"]).same_as(&p(&["deduplicate_items=false"])));
+        assert!(!p(&["fillfactor=70"]).same_as(&p(&["fillfactor=80"])));
+        assert!(!p(&["fillfactor=70"]).same_as(&p(&[])));
+        assert_eq!(
+            p(&["fillfactor=70", "buffering=auto", "x=-0.5"]).sql(),
+            " WITH (buffering = 'auto', fillfactor = 70, x = -0.5)"
+        );
+        assert_eq!(p(&["x=007"]).sql(), " WITH (x = '007')");
+        assert_eq!(p(&[]).sql(), "");
+    }
+
+    #[test]
+    fn a_key_that_leaves_out_a_default_matches_the_live_key_using_it() {
+        let mut live = IndexKey::new(IndexPart::Column("email".into()), false, None);
+        live.implied = ImpliedKey {
+            collation: Some("\"default\"".into()),
+            opclass: Some("text_ops".into()),
+        };
+        let mut declared = IndexKey::new(IndexPart::Column("email".into()), false, None);
+        assert!(declared.same_options(&live));
+        declared.opclass = Some("text_ops".into());
+        assert!(declared.same_options(&live) && live.same_options(&declared));
+        declared.opclass = Some("text_pattern_ops".into());
+        assert!(!declared.same_options(&live));
+        declared.opclass = None;
+        declared.collation = Some("\"C\"".into());
+        assert!(!declared.same_options(&live));
+    }
 
     #[test]
     fn fingerprints_tell_schemas_apart() {

@@ -7,7 +7,7 @@ use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
     Column, ColumnDefault, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart, QualName,
-    Sequence, Table,
+    Sequence, Table, Unique,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -118,11 +118,31 @@ fn foreign_key_def(fk: &ForeignKey) -> String {
     s
 }
 
+/// `UNIQUE [NULLS NOT DISTINCT] (cols) [INCLUDE (...)] [WITH (...)] [DEFERRABLE ...]`
+fn unique_def(u: &Unique) -> String {
+    let mut s = String::from("UNIQUE ");
+    if u.nulls_not_distinct {
+        s.push_str("NULLS NOT DISTINCT ");
+    }
+    s.push_str(&format!("({})", ident_list(&u.columns)));
+    if !u.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", ident_list(&u.include)));
+    }
+    s.push_str(&u.with.sql());
+    if u.deferrable || u.initially_deferred {
+        s.push_str(" DEFERRABLE");
+        if u.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    s
+}
+
 /// `CONSTRAINT name ...` as it appears in CREATE TABLE and ADD CONSTRAINT.
 pub fn constraint_def(c: &Constraint) -> String {
     let body = match c {
         Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", ident_list(&pk.columns)),
-        Constraint::Unique(u) => format!("UNIQUE ({})", ident_list(&u.columns)),
+        Constraint::Unique(u) => unique_def(u),
         Constraint::Check(ch) => format!("CHECK ({})", ch.expr.sql),
         Constraint::ForeignKey(fk) => foreign_key_def(fk),
     };
@@ -135,6 +155,12 @@ pub fn index_key(k: &IndexKey) -> String {
         IndexPart::Column(c) => quote_ident(c),
         IndexPart::Expr(e) => format!("({})", e.sql),
     };
+    if let Some(c) = &k.collation {
+        s.push_str(&format!(" COLLATE {c}"));
+    }
+    if let Some(o) = &k.opclass {
+        s.push_str(&format!(" {o}"));
+    }
     if k.descending {
         s.push_str(" DESC");
     }
@@ -158,6 +184,13 @@ pub fn create_index(table: &QualName, i: &Index) -> String {
         s.push_str(&format!(" USING {}", i.method));
     }
     s.push_str(&format!(" ({})", keys.join(", ")));
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", ident_list(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
+    s.push_str(&i.with.sql());
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {}", p.sql));
     }

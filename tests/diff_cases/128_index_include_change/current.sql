@@ -1,0 +1,10 @@
+CREATE TABLE people (
+    id integer PRIMARY KEY,
+    email text NOT NULL,
+    name varchar(100),
+    doc jsonb
+);
+INSERT INTO people (id, email, name, doc) VALUES (1, 'a@example.com', 'Ann', '{"a": 1}'), (2, 'b@example.com', NULL, NULL);
+CREATE INDEX people_email_covering ON people (email);
+CREATE INDEX people_name_covering ON people (name) INCLUDE (email, doc);
+CREATE UNIQUE INDEX people_email_unique ON people (email) INCLUDE (id);

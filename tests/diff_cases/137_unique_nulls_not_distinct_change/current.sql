@@ -1,0 +1,9 @@
+CREATE TABLE accounts (
+    id integer PRIMARY KEY,
+    code text,
+    region text,
+    owner text
+);
+INSERT INTO accounts (id, code, region, owner) VALUES (1, 'a', 'eu', 'x'), (2, NULL, 'us', NULL);
+ALTER TABLE accounts ADD UNIQUE (code);
+ALTER TABLE accounts ADD CONSTRAINT accounts_region_owner_once UNIQUE NULLS NOT DISTINCT (region, owner);

@@ -1,0 +1,10 @@
+CREATE TABLE accounts (
+    id integer PRIMARY KEY,
+    code text,
+    region text,
+    owner text
+);
+INSERT INTO accounts (id, code, region, owner) VALUES (1, 'a', 'eu', 'x'), (2, NULL, 'us', NULL);
+ALTER TABLE accounts ADD UNIQUE (code);
+ALTER TABLE accounts ADD UNIQUE (region, owner) DEFERRABLE;
+ALTER TABLE accounts ADD UNIQUE (owner) DEFERRABLE INITIALLY DEFERRED;

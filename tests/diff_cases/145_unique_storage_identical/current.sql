@@ -1,0 +1,9 @@
+CREATE TABLE accounts (
+    id integer PRIMARY KEY,
+    code text,
+    region text,
+    owner text
+);
+INSERT INTO accounts (id, code, region, owner) VALUES (1, 'a', 'eu', 'x'), (2, NULL, 'us', NULL);
+ALTER TABLE accounts ADD UNIQUE (code) WITH (fillfactor = 70);
+ALTER TABLE accounts ADD UNIQUE (region, owner) WITH (deduplicate_items = false, fillfactor = 80);

@@ -1,0 +1,10 @@
+CREATE TABLE accounts (
+    id integer PRIMARY KEY,
+    code text,
+    region text,
+    owner text
+);
+INSERT INTO accounts (id, code, region, owner) VALUES (1, 'a', 'eu', 'x'), (2, NULL, 'us', NULL);
+ALTER TABLE accounts ADD UNIQUE (code) WITH (fillfactor = 90);
+ALTER TABLE accounts ADD UNIQUE (region) ;
+ALTER TABLE accounts ADD UNIQUE (owner) WITH (fillfactor = 60);
