@@ -58,6 +58,10 @@ pub struct Schema {
     /// Standalone sequences (not the ones serial and identity columns own).
     #[serde(default)]
     pub sequences: BTreeMap<QualName, Sequence>,
+    /// Comments of PostgreSQL schemas. Declared side: the schemas declared as `[schema.NAME]`,
+    /// whose comment is managed (`None`: none). Live side: every schema in scope that has one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schema_comments: BTreeMap<String, Option<String>>,
     /// Live side only: per schema, what it holds that the model does not carry or the scope
     /// hides ("2 views", "1 ignored table"). Such a schema is never dropped. Not part of the
     /// fingerprint.
@@ -72,6 +76,8 @@ pub struct Sequence {
     pub data_type: DataType,
     #[serde(flatten)]
     pub options: SequenceOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// What tableform looks at: the managed PostgreSQL schemas, minus objects hidden by `ignore`
@@ -126,6 +132,8 @@ impl Scope {
 pub struct EnumType {
     pub name: QualName,
     pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +171,9 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_sequence: Option<SequenceOptions>,
     pub comment: Option<String>,
+    /// `COLLATE name`, when it is not the type's default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,12 +346,16 @@ impl ColumnDefault {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -389,12 +404,50 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `MATCH FULL` or `MATCH SIMPLE` (the default).
+    #[serde(default, rename = "match", skip_serializing_if = "FkMatch::is_simple")]
+    pub match_type: FkMatch,
+    /// False for a foreign key added `NOT VALID` and not validated since.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// How a multi-column foreign key treats NULLs (`MATCH PARTIAL` is not implemented by PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkMatch {
+    #[default]
+    Simple,
+    Full,
+}
+
+impl FkMatch {
+    pub fn is_simple(&self) -> bool {
+        *self == FkMatch::Simple
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkMatch::Simple => "MATCH SIMPLE",
+            FkMatch::Full => "MATCH FULL",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub expr: SqlExpr,
+    /// False for a check added `NOT VALID` and not validated since.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
+    /// `NO INHERIT`: not inherited by child tables.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -409,6 +462,8 @@ pub struct Index {
     /// dropped and built again.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 fn yes() -> bool {
@@ -498,7 +553,15 @@ pub fn fingerprint(schema: &Schema) -> String {
         schema.sequences.values().collect::<Vec<_>>(),
     );
     let mut hasher = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut hasher, &canonical).expect("the schema model always serialises");
+    // Schema comments are hashed only when there are any, so a schema without them keeps the
+    // digest it had before they were modelled.
+    let written = if schema.schema_comments.is_empty() {
+        serde_json::to_writer(&mut hasher, &canonical)
+    } else {
+        let (a, b, c, d) = canonical;
+        serde_json::to_writer(&mut hasher, &(a, b, c, d, &schema.schema_comments))
+    };
+    written.expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(hasher.0.finalize()))
 }
 
