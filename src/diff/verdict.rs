@@ -139,6 +139,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             from,
             to,
             protected: true,
+            ..
         } if !from.widens_to(to) || from.change_rewrites(to) => Verdict::refuse(format!(
             "{table} has prevent_destroy: changing `{column}` from {from} to {to} would rewrite it"
         )),
@@ -208,6 +209,13 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 )),
             }
         }
+        SetCollation { column, .. } => Verdict::note(format!(
+            "the indexes on `{column}` are rebuilt under an exclusive lock (the table is not rewritten)"
+        )),
+        ValidateConstraint { .. } => Verdict::note(
+            "checks every existing row; it fails, and the whole apply rolls back, if one violates it",
+        ),
+        SetComment { .. } => Verdict::change(),
         SetDefault { .. }
         | SetNullable { .. }
         | SetColumnComment { .. }

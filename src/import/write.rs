@@ -8,7 +8,7 @@ use std::fmt::Write;
 use crate::model::names;
 use crate::model::types::Serial;
 use crate::model::{
-    ColumnDefault, EnumType, FkAction, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
+    ColumnDefault, EnumType, FkAction, FkMatch, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
     Sequence, SqlExpr, Table,
 };
 
@@ -57,11 +57,29 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
                 .join("\n"),
         );
     }
+    let schemas = schema_sections(schema);
+    if !schemas.is_empty() {
+        files.insert("_schemas.toml".to_string(), schemas);
+    }
     let reserved: BTreeSet<String> = files.keys().map(|f| f.to_lowercase()).collect();
     for (name, t) in table_file_names(schema.tables.values(), &reserved) {
         files.insert(name, table(t, schema));
     }
     files
+}
+
+/// PostgreSQL gives `public` this comment when it creates a database; it is not written out.
+const STOCK_PUBLIC_COMMENT: &str = "standard public schema";
+
+/// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
+/// comment).
+fn schema_sections(schema: &Schema) -> String {
+    let sections: Vec<String> = (schema.schema_comments.iter())
+        .filter_map(|(s, c)| Some((s, c.as_ref()?)))
+        .filter(|(s, c)| !(s.as_str() == "public" && *c == STOCK_PUBLIC_COMMENT))
+        .map(|(s, c)| format!("[schema.{}]\ncomment = {}\n", key(s), string(c)))
+        .collect();
+    sections.join("\n")
 }
 
 /// One distinct file name per table (compared case-insensitively), none of them in `reserved`.
@@ -312,20 +330,25 @@ fn table(t: &Table, schema: &Schema) -> String {
         let _ = writeln!(out, "comment = {}", string(c));
     }
     // Single-column constraints with PostgreSQL's default names are written on their column.
-    let column_pk = t
-        .primary_key
-        .as_ref()
-        .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key_name(tname));
+    // (Those with a comment, or other properties a column cannot declare, are written in full.)
+    let column_pk = t.primary_key.as_ref().filter(|pk| {
+        pk.columns.len() == 1 && pk.name == names::primary_key_name(tname) && pk.comment.is_none()
+    });
     let column_unique = |c: &str| {
-        t.uniques
-            .iter()
-            .any(|u| u.columns == [c.to_string()] && u.name == names::unique_name(tname, &[c]))
+        t.uniques.iter().any(|u| {
+            u.columns == [c.to_string()]
+                && u.name == names::unique_name(tname, &[c])
+                && u.comment.is_none()
+        })
     };
     let column_fk = |c: &str| {
         t.foreign_keys.iter().find(|f| {
             f.columns == [c.to_string()]
                 && f.name == names::foreign_key_name(tname, &[c])
                 && !f.deferrable
+                && f.valid
+                && f.match_type == FkMatch::Simple
+                && f.comment.is_none()
                 && simple_reference(f)
         })
     };
@@ -379,6 +402,9 @@ fn table(t: &Table, schema: &Schema) -> String {
                     extra.push(format!("on_update = {}", string(action(fk.on_update))));
                 }
             }
+            if let Some(k) = &c.collation {
+                extra.push(format!("collation = {}", string(k)));
+            }
             if let Some(cm) = &c.comment {
                 extra.push(format!("comment = {}", string(cm)));
             }
@@ -402,9 +428,10 @@ fn table(t: &Table, schema: &Schema) -> String {
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
         let _ = writeln!(
             out,
-            "primary_key = {{ name = {}, columns = {} }}",
+            "primary_key = {{ name = {}, columns = {}{} }}",
             string(&pk.name),
-            strings(&pk.columns)
+            strings(&pk.columns),
+            comment_key(&pk.comment)
         );
     }
     let uniques: Vec<String> = t
@@ -413,9 +440,10 @@ fn table(t: &Table, schema: &Schema) -> String {
         .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
         .map(|u| {
             format!(
-                "{{ name = {}, columns = {} }}",
+                "{{ name = {}, columns = {}{} }}",
                 string(&u.name),
-                strings(&u.columns)
+                strings(&u.columns),
+                comment_key(&u.comment)
             )
         })
         .collect();
@@ -433,10 +461,18 @@ fn table(t: &Table, schema: &Schema) -> String {
         .checks
         .iter()
         .map(|c| {
+            let mut extra = String::new();
+            if !c.valid {
+                extra.push_str(", valid = false");
+            }
+            if c.no_inherit {
+                extra.push_str(", no_inherit = true");
+            }
             format!(
-                "{{ name = {}, expression = {} }}",
+                "{{ name = {}, expression = {}{extra}{} }}",
                 string(&c.name),
-                string(&strip_outer_parens(&c.expr.sql))
+                string(&strip_outer_parens(&c.expr.sql)),
+                comment_key(&c.comment)
             )
         })
         .collect();
@@ -444,6 +480,13 @@ fn table(t: &Table, schema: &Schema) -> String {
     let indexes: Vec<String> = t.indexes.iter().map(index).collect();
     list(&mut out, "indexes", &indexes);
     out
+}
+
+/// `, comment = "..."`, or nothing.
+fn comment_key(c: &Option<String>) -> String {
+    c.as_ref()
+        .map(|c| format!(", comment = {}", string(c)))
+        .unwrap_or_default()
 }
 
 /// `(a > 0)` -> `a > 0`, only when the outer parentheses enclose the whole expression.
@@ -504,6 +547,15 @@ fn foreign_key(from: &QualName, f: &ForeignKey) -> String {
     } else if f.deferrable {
         parts.push("deferrable = true".into());
     }
+    if f.match_type == FkMatch::Full {
+        parts.push("match = \"full\"".into());
+    }
+    if !f.valid {
+        parts.push("valid = false".into());
+    }
+    if let Some(c) = &f.comment {
+        parts.push(format!("comment = {}", string(c)));
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -530,6 +582,9 @@ fn index(i: &Index) -> String {
     if i.method != "btree" {
         parts.push(format!("method = {}", string(&i.method)));
     }
+    if let Some(c) = &i.comment {
+        parts.push(format!("comment = {}", string(c)));
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -539,6 +594,9 @@ fn enum_type(e: &EnumType) -> String {
         let _ = writeln!(out, "schema = {}", string(&e.name.schema));
     }
     let _ = writeln!(out, "values = {}", strings(&e.values));
+    if let Some(c) = &e.comment {
+        let _ = writeln!(out, "comment = {}", string(c));
+    }
     out
 }
 
@@ -550,6 +608,9 @@ fn sequence(s: &Sequence) -> String {
     let _ = writeln!(out, "type = {}", string(&s.data_type.to_string()));
     for key in option_keys(&s.options, &s.data_type) {
         let _ = writeln!(out, "{key}");
+    }
+    if let Some(c) = &s.comment {
+        let _ = writeln!(out, "comment = {}", string(c));
     }
     out
 }

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::file::PlanFile;
 use super::{Action, ObjectPlan, Plan, sql};
-use crate::diff::{Change, Constraint, ObjectKind, Verdict};
+use crate::diff::{Change, CommentOn, Constraint, ObjectKind, Verdict};
 use crate::model::ColumnDefault;
 use crate::model::names::quote_ident;
 
@@ -80,8 +80,53 @@ pub fn summarise(change: &Change) -> String {
         AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
         DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
         AlterType {
+            column,
+            from,
+            to,
+            collation,
+            ..
+        } => match collation {
+            Some(c) => format!(
+                "column {}: type {from} -> {to} COLLATE {}",
+                quote_ident(column),
+                quote_ident(c)
+            ),
+            None => format!("column {}: type {from} -> {to}", quote_ident(column)),
+        },
+        SetCollation {
             column, from, to, ..
-        } => format!("column {}: type {from} -> {to}", quote_ident(column)),
+        } => {
+            let name = |c: &Option<String>| {
+                c.as_deref()
+                    .map_or("the type's default".to_string(), quote_ident)
+            };
+            format!(
+                "column {}: collation {} -> {}",
+                quote_ident(column),
+                name(from),
+                name(to)
+            )
+        }
+        ValidateConstraint { name, .. } => {
+            format!("validate constraint {} (NOT VALID)", quote_ident(name))
+        }
+        SetComment { target, comment } => {
+            let what = match target {
+                CommentOn::Schema { .. } => "schema comment".to_string(),
+                CommentOn::Enum { .. } => "enum type comment".to_string(),
+                CommentOn::Sequence { .. } => "sequence comment".to_string(),
+                CommentOn::Index { index, .. } => {
+                    format!("comment on index {}", quote_ident(index))
+                }
+                CommentOn::Constraint { constraint, .. } => {
+                    format!("comment on constraint {}", quote_ident(constraint))
+                }
+            };
+            match comment {
+                Some(_) => format!("set {what}"),
+                None => format!("remove {what}"),
+            }
+        }
         SetDefault {
             column, from, to, ..
         } => {
