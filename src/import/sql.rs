@@ -1240,9 +1240,7 @@ impl Importer {
                 }
                 let values = labels.iter().map(|l| l.value.clone()).collect();
                 self.names.relation(&q.schema, &q.name);
-                self.schema
-                    .enums
-                    .insert(
+                self.schema.enums.insert(
                     q.clone(),
                     EnumType {
                         name: q,

@@ -8,8 +8,8 @@ use std::fmt::Write;
 use crate::model::names;
 use crate::model::types::Serial;
 use crate::model::{
-    ColumnDefault, EnumType, FkAction, FkMatch, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
-    Sequence, SqlExpr, Table,
+    ColumnDefault, EnumType, FkAction, FkMatch, ForeignKey, Identity, Index, IndexPart, QualName,
+    Schema, Sequence, SqlExpr, Table,
 };
 
 /// Every file of the declaration, by file name: one per table, one for the enum types and one

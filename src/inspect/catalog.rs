@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::{Client, Row};
 
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
-    Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions,
+    SqlExpr, Table, Unique,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +29,7 @@ impl From<tokio_postgres::Error> for InspectError {
     }
 }
 
-const NAMESPACES: &str =
-    "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ANY($1)";
+const NAMESPACES: &str = "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ANY($1)";
 
 const TABLES: &str = "
 SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class')

@@ -6,9 +6,8 @@ use crate::model::names::{self, MAX_IDENT, NameKind};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
-    Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
-    Table, Unique,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions,
+    SqlExpr, Table, Unique,
 };
 
 use super::diag::{Diagnostic, Loc};
@@ -1356,9 +1355,15 @@ fn collation_ok(
     serial: bool,
 ) -> bool {
     let problem = if c.value.is_empty() {
-        Some(("collation name is empty", "leave the key out for the type's default"))
+        Some((
+            "collation name is empty",
+            "leave the key out for the type's default",
+        ))
     } else if c.value.contains('\0') {
-        Some(("collation name contains a NUL character", "PostgreSQL cannot store it"))
+        Some((
+            "collation name contains a NUL character",
+            "PostgreSQL cannot store it",
+        ))
     } else if c.value == "default" {
         Some((
             "collation `default` is the type's own collation",

@@ -141,7 +141,11 @@ pub const NAMED_COLUMNS: &[Field] = &[
         "Constraint name (default: PostgreSQL's).",
     ),
     req("columns", Kind::Strings, "Columns, in order."),
-    f("comment", Kind::Str, "Constraint comment (COMMENT ON CONSTRAINT)."),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const FOREIGN_KEY: &[Field] = &[
@@ -174,7 +178,11 @@ pub const FOREIGN_KEY: &[Field] = &[
         Kind::Bool,
         "false: added NOT VALID, existing rows are not checked (default true).",
     ),
-    f("comment", Kind::Str, "Constraint comment (COMMENT ON CONSTRAINT)."),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const MATCHES: &[&str] = &["simple", "full"];
@@ -196,7 +204,11 @@ pub const CHECK: &[Field] = &[
         Kind::Bool,
         "NO INHERIT: not inherited by child tables (default false).",
     ),
-    f("comment", Kind::Str, "Constraint comment (COMMENT ON CONSTRAINT)."),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const INDEX: &[Field] = &[
@@ -267,7 +279,11 @@ pub const SEQUENCE: &[Field] = &[
     f("max_value", Kind::Int, "MAXVALUE."),
     f("cache", Kind::Int, "CACHE (default 1)."),
     f("cycle", Kind::Bool, "CYCLE (default false)."),
-    f("comment", Kind::Str, "Sequence comment (COMMENT ON SEQUENCE)."),
+    f(
+        "comment",
+        Kind::Str,
+        "Sequence comment (COMMENT ON SEQUENCE).",
+    ),
 ];
 
 pub const SCHEMA: &[Field] = &[f(

@@ -202,7 +202,10 @@ fn comment_target(on: &CommentOn) -> String {
         CommentOn::Enum { name } => format!("TYPE {}", name.sql()),
         CommentOn::Sequence { name } => format!("SEQUENCE {}", name.sql()),
         CommentOn::Index { table, index } => {
-            format!("INDEX {}", QualName::new(table.schema.clone(), index.clone()).sql())
+            format!(
+                "INDEX {}",
+                QualName::new(table.schema.clone(), index.clone()).sql()
+            )
         }
         CommentOn::Constraint { table, constraint } => {
             format!("CONSTRAINT {} ON {}", quote_ident(constraint), table.sql())
@@ -247,7 +250,13 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
         .into_iter()
         .chain(t.uniques.iter().cloned().map(Constraint::Unique))
         // CREATE TABLE ignores NOT VALID (the table is empty): such a check is added after it.
-        .chain(t.checks.iter().filter(|c| c.valid).cloned().map(Constraint::Check));
+        .chain(
+            t.checks
+                .iter()
+                .filter(|c| c.valid)
+                .cloned()
+                .map(Constraint::Check),
+        );
     let inline: Vec<Constraint> = inline.collect();
     lines.extend(inline.iter().map(constraint_def));
     let mut out = vec![(
@@ -464,11 +473,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
         ),
         ValidateConstraint { table, name } => one(
             Phase::ForeignKeys,
-            format!(
-                "{} VALIDATE CONSTRAINT {}",
-                alter(table),
-                quote_ident(name)
-            ),
+            format!("{} VALIDATE CONSTRAINT {}", alter(table), quote_ident(name)),
         ),
         SetComment {
             target,
