@@ -98,8 +98,9 @@ fn what_the_model_does_not_manage_is_counted_not_dropped() {
 }
 
 /// For every diff case with a current state: load it, import it with `import` (into the given
-/// directory), and require that a plan of the result against the same database is empty.
-fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
+/// directory), and require that a plan of the result against the same database is empty. Cases
+/// holding a file named `skip` are left out (its content says why).
+fn every_case_round_trips(skip: Option<&str>, import: impl Fn(&TestDb, &Path) -> common::Run) {
     let root = common::root().join("tests/diff_cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -109,7 +110,7 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
     let mut failures = Vec::new();
     for dir in dirs {
         let current = std::fs::read_to_string(dir.join("current.sql")).unwrap_or_default();
-        if current.trim().is_empty() {
+        if current.trim().is_empty() || skip.is_some_and(|f| dir.join(f).exists()) {
             continue;
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -145,7 +146,7 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
 
 #[test]
 fn every_diff_case_round_trips_through_import() {
-    every_case_round_trips(|db, work| import_live(db, &work.join("schema")));
+    every_case_round_trips(None, |db, work| import_live(db, &work.join("schema")));
 }
 
 #[test]
@@ -284,7 +285,10 @@ fn import_never_overwrites_without_force() {
 
 #[test]
 fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
-    every_case_round_trips(|db, work| {
+    // The SQL importer (to be removed) notes NOT VALID, NO INHERIT, MATCH, collations and
+    // comments other than on tables and columns as not managed; the cases using them round-trip
+    // through the live import above.
+    every_case_round_trips(Some("not_for_sql_import"), |db, work| {
         let dump = work.join("dump.sql");
         std::fs::write(&dump, db.dump()).unwrap();
         let out = work.join("schema");
