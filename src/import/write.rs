@@ -68,15 +68,12 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
     files
 }
 
-/// PostgreSQL gives `public` this comment when it creates a database; it is not written out.
-const STOCK_PUBLIC_COMMENT: &str = "standard public schema";
-
 /// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
 /// comment).
 fn schema_sections(schema: &Schema) -> String {
     let sections: Vec<String> = (schema.schema_comments.iter())
         .filter_map(|(s, c)| Some((s, c.as_ref()?)))
-        .filter(|(s, c)| !(s.as_str() == "public" && *c == STOCK_PUBLIC_COMMENT))
+        .filter(|(s, c)| !(s.as_str() == "public" && *c == crate::model::STOCK_PUBLIC_COMMENT))
         .map(|(s, c)| format!("[schema.{}]\ncomment = {}\n", key(s), string(c)))
         .collect();
     sections.join("\n")

@@ -541,6 +541,9 @@ impl Table {
     }
 }
 
+/// The comment PostgreSQL gives schema `public` when it creates a database.
+pub const STOCK_PUBLIC_COMMENT: &str = "standard public schema";
+
 /// A stable digest of a schema: SHA-256 of its JSON form (maps are ordered, lists come in catalog
 /// or declaration order), so the same schema always gives the same fingerprint.
 pub fn fingerprint(schema: &Schema) -> String {
@@ -553,13 +556,17 @@ pub fn fingerprint(schema: &Schema) -> String {
         schema.sequences.values().collect::<Vec<_>>(),
     );
     let mut hasher = HashWriter(Sha256::new());
-    // Schema comments are hashed only when there are any, so a schema without them keeps the
-    // digest it had before they were modelled.
-    let written = if schema.schema_comments.is_empty() {
+    // Schema comments are hashed only when there are any besides the one every database starts
+    // with, so a database without them keeps the digest it had before they were modelled (and
+    // plans saved before then stay applicable).
+    let comments: BTreeMap<&String, &Option<String>> = (schema.schema_comments.iter())
+        .filter(|(s, c)| !(s.as_str() == "public" && c.as_deref() == Some(STOCK_PUBLIC_COMMENT)))
+        .collect();
+    let written = if comments.is_empty() {
         serde_json::to_writer(&mut hasher, &canonical)
     } else {
         let (a, b, c, d) = canonical;
-        serde_json::to_writer(&mut hasher, &(a, b, c, d, &schema.schema_comments))
+        serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments))
     };
     written.expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(hasher.0.finalize()))
@@ -611,5 +618,25 @@ mod tests {
             fingerprint(&one),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn schema_comments_count_in_the_fingerprint_except_publics_stock_one() {
+        let plain = Schema::default();
+        let mut stock = Schema::default();
+        stock
+            .schema_comments
+            .insert("public".into(), Some(STOCK_PUBLIC_COMMENT.into()));
+        assert_eq!(fingerprint(&plain), fingerprint(&stock));
+        let mut changed = Schema::default();
+        changed
+            .schema_comments
+            .insert("public".into(), Some("the application".into()));
+        assert_ne!(fingerprint(&plain), fingerprint(&changed));
+        let mut other = Schema::default();
+        other
+            .schema_comments
+            .insert("billing".into(), Some(STOCK_PUBLIC_COMMENT.into()));
+        assert_ne!(fingerprint(&plain), fingerprint(&other));
     }
 }
