@@ -302,7 +302,8 @@ fn import_never_overwrites_without_force() {
 #[test]
 fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
     // The SQL importer (to be removed) does not carry operator classes, INCLUDE columns,
-    // storage parameters, NULLS NOT DISTINCT or deferrable unique constraints; the cases using
+    // storage parameters, NULLS NOT DISTINCT, deferrable unique constraints, NOT VALID, NO
+    // INHERIT, MATCH, collations, or comments other than on tables and columns; the cases using
     // them are marked `sql_import_lossy`, and it must say what it leaves out.
     every_case_round_trips(Some("sql_import_lossy"), |db, work| {
         let dump = work.join("dump.sql");
@@ -440,4 +441,59 @@ fn index_and_unique_constraint_options_round_trip_through_import() {
     assert_eq!(import_live(&db, &out).code, 0);
     let people = std::fs::read_to_string(out.join("people.toml")).unwrap();
     insta::assert_snapshot!("imported_index_options_toml", people);
+}
+
+/// A database using every property the model carries besides the basics (NOT VALID checks and
+/// foreign keys, NO INHERIT, MATCH FULL, column collations, comments on constraints, indexes,
+/// enum types, sequences and schemas) imports into files that plan nothing against it and
+/// rebuild the same catalog; the files say so in the format's keys.
+#[test]
+fn constraint_validity_match_collation_and_comments_round_trip_through_import() {
+    let db = TestDb::new("impprops");
+    db.exec(
+        "CREATE SCHEMA billing;
+         COMMENT ON SCHEMA billing IS 'invoices and payments';
+         CREATE TYPE billing.status AS ENUM ('open', 'paid');
+         COMMENT ON TYPE billing.status IS 'where an invoice stands';
+         CREATE SEQUENCE billing.invoice_number START WITH 1000;
+         COMMENT ON SEQUENCE billing.invoice_number IS 'printed on invoices';
+         CREATE TABLE billing.customers (
+             id integer PRIMARY KEY,
+             region integer NOT NULL,
+             name text COLLATE \"C\" NOT NULL,
+             UNIQUE (id, region));
+         COMMENT ON CONSTRAINT customers_pkey ON billing.customers IS 'the customer number';
+         CREATE TABLE billing.invoices (
+             id integer PRIMARY KEY,
+             customer_id integer,
+             region integer,
+             total integer NOT NULL,
+             status billing.status NOT NULL,
+             note varchar(50) COLLATE \"POSIX\",
+             CONSTRAINT invoices_total_check CHECK (total >= 0) NO INHERIT);
+         INSERT INTO billing.customers VALUES (1, 10, 'a');
+         INSERT INTO billing.invoices VALUES (1, 9, 90, 150, 'open', NULL);
+         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_customer_fkey
+             FOREIGN KEY (customer_id, region) REFERENCES billing.customers (id, region) MATCH FULL NOT VALID;
+         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_total_small CHECK (total < 100) NOT VALID;
+         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_single_fkey
+             FOREIGN KEY (customer_id) REFERENCES billing.customers (id) NOT VALID;
+         CREATE INDEX invoices_note_idx ON billing.invoices (note);
+         COMMENT ON INDEX billing.invoices_note_idx IS 'searching notes';
+         COMMENT ON CONSTRAINT invoices_total_check ON billing.invoices IS 'never negative';
+         COMMENT ON CONSTRAINT invoices_customer_fkey ON billing.invoices IS 'who is billed';",
+    );
+    let out = scratch_dir("impprops").join("schema");
+    let r = import_live(&db, &out);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let invoices = std::fs::read_to_string(out.join("billing.invoices.toml")).unwrap();
+    let customers = std::fs::read_to_string(out.join("billing.customers.toml")).unwrap();
+    let types = std::fs::read_to_string(out.join("billing._enums.toml")).unwrap()
+        + &std::fs::read_to_string(out.join("billing._sequences.toml")).unwrap();
+    let schemas = std::fs::read_to_string(out.join("_schemas.toml")).unwrap();
+    insta::assert_snapshot!(
+        "imported_properties_toml",
+        format!("{schemas}\n{types}\n{customers}\n{invoices}")
+    );
+    round_trip(&db, "impprops");
 }

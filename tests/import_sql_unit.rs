@@ -452,6 +452,7 @@ fn pg_dump_output_gives_serial_columns_and_no_owned_sequences() {
                 cache: 5,
                 cycle: false,
             },
+            comment: None,
         }
     );
     assert_eq!(s.enums[&q("mood")].values, ["sad", "ok", "happy"]);
@@ -512,6 +513,7 @@ fn enums_and_standalone_sequences() {
                 cache: 1,
                 cycle: false,
             },
+            comment: None,
         }
     );
     assert_eq!(
@@ -527,6 +529,7 @@ fn enums_and_standalone_sequences() {
                 cache: 1,
                 cycle: true,
             },
+            comment: None,
         }
     );
     let tiny = &s.sequences[&q("tiny")];

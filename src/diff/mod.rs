@@ -70,6 +70,20 @@ pub enum Change {
         /// The declared default, set after the type changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sets_default: Option<crate::model::SqlExpr>,
+        /// The column's declared collation, which the new type keeps (`ALTER ... TYPE` without
+        /// `COLLATE` would give the column the new type's default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collation: Option<String>,
+    },
+    /// `ALTER TABLE t ALTER COLUMN c TYPE ty COLLATE x` (same type, other collation; `None` is
+    /// the type's default)
+    SetCollation {
+        table: QualName,
+        column: String,
+        #[serde(rename = "type")]
+        ty: DataType,
+        from: Option<String>,
+        to: Option<String>,
     },
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY` / `SET GENERATED ...` /
     /// `DROP IDENTITY`
@@ -137,6 +151,15 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         because: Option<String>,
     },
+    /// `ALTER TABLE t VALIDATE CONSTRAINT n`: a check or foreign key that is live `NOT VALID`
+    /// and declared valid
+    ValidateConstraint { table: QualName, name: String },
+    /// `COMMENT ON SCHEMA|TYPE|SEQUENCE|INDEX|CONSTRAINT ... IS ...` (tables and columns have
+    /// their own changes)
+    SetComment {
+        target: CommentOn,
+        comment: Option<String>,
+    },
     /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name)
     RenameConstraint {
         table: QualName,
@@ -153,6 +176,17 @@ pub enum Change {
         from: String,
         to: String,
     },
+}
+
+/// What a [`Change::SetComment`] comments on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "on", rename_all = "snake_case")]
+pub enum CommentOn {
+    Schema { schema: String },
+    Enum { name: QualName },
+    Sequence { name: QualName },
+    Index { table: QualName, index: String },
+    Constraint { table: QualName, constraint: String },
 }
 
 /// A table constraint, by kind.
@@ -175,21 +209,54 @@ impl Constraint {
         }
     }
 
-    /// Same definition, whatever the name.
+    pub fn comment(&self) -> &Option<String> {
+        match self {
+            Constraint::PrimaryKey(c) => &c.comment,
+            Constraint::Unique(c) => &c.comment,
+            Constraint::ForeignKey(c) => &c.comment,
+            Constraint::Check(c) => &c.comment,
+        }
+    }
+
+    /// Whether it is `NOT VALID` (only checks and foreign keys can be).
+    pub fn valid(&self) -> bool {
+        match self {
+            Constraint::ForeignKey(c) => c.valid,
+            Constraint::Check(c) => c.valid,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) => true,
+        }
+    }
+
+    /// The same constraint, marked valid.
+    fn validated(&self) -> Constraint {
+        let mut c = self.clone();
+        match &mut c {
+            Constraint::ForeignKey(f) => f.valid = true,
+            Constraint::Check(k) => k.valid = true,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) => {}
+        }
+        c
+    }
+
+    /// Same definition, whatever the name and the comment (validity, `NO INHERIT` and `MATCH`
+    /// count).
     fn same_definition(&self, other: &Constraint) -> bool {
         match (self, other) {
             (Constraint::PrimaryKey(a), Constraint::PrimaryKey(b)) => a.columns == b.columns,
             (Constraint::Unique(a), Constraint::Unique(b)) => a.same_definition(b),
             (Constraint::ForeignKey(a), Constraint::ForeignKey(b)) => {
-                ForeignKey {
+                let bare = |f: &ForeignKey| ForeignKey {
                     name: String::new(),
-                    ..a.clone()
-                } == ForeignKey {
-                    name: String::new(),
-                    ..b.clone()
-                }
+                    comment: None,
+                    ..f.clone()
+                };
+                bare(a) == bare(b)
             }
-            (Constraint::Check(a), Constraint::Check(b)) => a.expr.equivalent(&b.expr, None),
+            (Constraint::Check(a), Constraint::Check(b)) => {
+                a.valid == b.valid
+                    && a.no_inherit == b.no_inherit
+                    && a.expr.equivalent(&b.expr, None)
+            }
             _ => false,
         }
     }
@@ -233,6 +300,16 @@ impl Change {
             CreateSchema { schema } | DropSchema { schema } => {
                 (ObjectKind::Schema, QualName::new(schema.clone(), ""))
             }
+            SetComment { target, .. } => match target {
+                CommentOn::Schema { schema } => {
+                    (ObjectKind::Schema, QualName::new(schema.clone(), ""))
+                }
+                CommentOn::Enum { name } => (ObjectKind::Enum, name.clone()),
+                CommentOn::Sequence { name } => (ObjectKind::Sequence, name.clone()),
+                CommentOn::Index { table, .. } | CommentOn::Constraint { table, .. } => {
+                    (ObjectKind::Table, table.clone())
+                }
+            },
             CreateSequence { def } => (ObjectKind::Sequence, def.name.clone()),
             AlterSequence { to, .. } => (ObjectKind::Sequence, to.name.clone()),
             DropSequence { name } => (ObjectKind::Sequence, name.clone()),
@@ -246,6 +323,8 @@ impl Change {
             | AddColumn { table, .. }
             | DropColumn { table, .. }
             | AlterType { table, .. }
+            | SetCollation { table, .. }
+            | ValidateConstraint { table, .. }
             | SetIdentity { table, .. }
             | AlterIdentity { table, .. }
             | SetDefault { table, .. }
@@ -377,12 +456,28 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     for s in desired.schemas.difference(&live.schemas) {
         out.changes.push(Change::CreateSchema { schema: s.clone() });
     }
+    // Only schemas declared as `[schema.NAME]` have their comment managed.
+    for (s, want) in &desired.schema_comments {
+        let have = live.schema_comments.get(s).cloned().flatten();
+        if *want != have {
+            out.changes.push(Change::SetComment {
+                target: CommentOn::Schema { schema: s.clone() },
+                comment: want.clone(),
+            });
+        }
+    }
     for (name, e) in &desired.enums {
         match live.enums.get(name) {
             None => out.changes.push(Change::CreateEnum { def: e.clone() }),
             Some(l) => {
                 let before = out.changes.len();
                 diff_enum(&mut out.changes, e, l);
+                if e.comment != l.comment {
+                    out.changes.push(Change::SetComment {
+                        target: CommentOn::Enum { name: name.clone() },
+                        comment: e.comment.clone(),
+                    });
+                }
                 if out.changes.len() == before {
                     out.unchanged.push((ObjectKind::Enum, name.clone()));
                 }
@@ -414,11 +509,24 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             None => out
                 .changes
                 .push(Change::CreateSequence { def: want.clone() }),
-            Some(have) if have != want => out.changes.push(Change::AlterSequence {
-                from: have.clone(),
-                to: want.clone(),
-            }),
-            Some(_) => out.unchanged.push((ObjectKind::Sequence, name.clone())),
+            Some(have) => {
+                let before = out.changes.len();
+                if (&have.data_type, &have.options) != (&want.data_type, &want.options) {
+                    out.changes.push(Change::AlterSequence {
+                        from: have.clone(),
+                        to: want.clone(),
+                    });
+                }
+                if have.comment != want.comment {
+                    out.changes.push(Change::SetComment {
+                        target: CommentOn::Sequence { name: name.clone() },
+                        comment: want.comment.clone(),
+                    });
+                }
+                if out.changes.len() == before {
+                    out.unchanged.push((ObjectKind::Sequence, name.clone()));
+                }
+            }
         }
     }
     for name in live.tables.keys() {
@@ -672,6 +780,15 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             protected: owner.prevent_destroy,
             drops_default,
             sets_default,
+            collation: want.collation.clone(),
+        });
+    } else if want.collation != have.collation {
+        out.push(Change::SetCollation {
+            table: table.clone(),
+            column: want.name.clone(),
+            ty: want.ty.clone(),
+            from: have.collation.clone(),
+            to: want.collation.clone(),
         });
     }
     let serial_involved = matches!(want.default, Some(ColumnDefault::Serial { .. }))
@@ -774,9 +891,28 @@ fn diff_constraints(
         .iter()
         .filter(|c| !want_names.contains(c.name()))
         .collect();
+    let comment = |out: &mut Vec<Change>, w: &Constraint, h: &Constraint| {
+        if w.comment() != h.comment() {
+            out.push(Change::SetComment {
+                target: CommentOn::Constraint {
+                    table: table.clone(),
+                    constraint: w.name().to_string(),
+                },
+                comment: w.comment().clone(),
+            });
+        }
+    };
     for w in want {
         match have_by_name.get(w.name()) {
-            Some(h) if w.same_definition(h) => {}
+            Some(h) if w.same_definition(h) => comment(out, w, h),
+            // Declared valid, live NOT VALID, otherwise the same: validated in place.
+            Some(h) if w.valid() && !h.valid() && w.same_definition(&h.validated()) => {
+                out.push(Change::ValidateConstraint {
+                    table: table.clone(),
+                    name: w.name().to_string(),
+                });
+                comment(out, w, h);
+            }
             Some(h) => {
                 out.push(Change::DropConstraint {
                     table: table.clone(),
@@ -796,6 +932,7 @@ fn diff_constraints(
                         from: h.name().to_string(),
                         to: w.name().to_string(),
                     });
+                    comment(out, w, h);
                 }
                 None => out.push(Change::AddConstraint {
                     table: table.clone(),
@@ -847,9 +984,20 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
         .iter()
         .filter(|h| !want_names.contains(h.name.as_str()))
         .collect();
+    let comment = |out: &mut Vec<Change>, w: &Index, h: &Index| {
+        if w.comment != h.comment {
+            out.push(Change::SetComment {
+                target: CommentOn::Index {
+                    table: table.clone(),
+                    index: w.name.clone(),
+                },
+                comment: w.comment.clone(),
+            });
+        }
+    };
     for w in want {
         match have.iter().find(|h| h.name == w.name) {
-            Some(h) if same_index(w, h) => {}
+            Some(h) if same_index(w, h) => comment(out, w, h),
             Some(h) => {
                 out.push(Change::DropIndex {
                     table: table.clone(),
@@ -868,6 +1016,7 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
                         from: h.name.clone(),
                         to: w.name.clone(),
                     });
+                    comment(out, w, h);
                 }
                 None => out.push(Change::CreateIndex {
                     table: table.clone(),

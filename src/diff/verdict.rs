@@ -210,6 +210,13 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 )),
             }
         }
+        SetCollation { column, .. } => Verdict::note(format!(
+            "the indexes on `{column}` are rebuilt under an exclusive lock (the table is not rewritten)"
+        )),
+        ValidateConstraint { .. } => Verdict::note(
+            "checks every existing row; it fails, and the whole apply rolls back, if one violates it",
+        ),
+        SetComment { .. } => Verdict::change(),
         SetDefault { .. }
         | SetNullable { .. }
         | SetColumnComment { .. }

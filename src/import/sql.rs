@@ -839,6 +839,7 @@ fn build_sequence(name: QualName, o: &SeqOpts, old: Option<&Sequence>) -> Sequen
             cache: o.cache.or(prev.map(|p| p.cache)).unwrap_or(1),
             cycle: o.cycle.or(prev.map(|p| p.cycle)).unwrap_or(false),
         },
+        comment: None,
     }
 }
 
@@ -1239,9 +1240,14 @@ impl Importer {
                 }
                 let values = labels.iter().map(|l| l.value.clone()).collect();
                 self.names.relation(&q.schema, &q.name);
-                self.schema
-                    .enums
-                    .insert(q.clone(), EnumType { name: q, values });
+                self.schema.enums.insert(
+                    q.clone(),
+                    EnumType {
+                        name: q,
+                        values,
+                        comment: None,
+                    },
+                );
             }
             Some(R::Composite { .. }) => self.note("composite types are not managed"),
             Some(R::Range { .. }) => self.note("range types are not managed"),
@@ -1347,6 +1353,7 @@ impl Importer {
             identity: None,
             identity_sequence: None,
             comment: None,
+            collation: None,
         };
         let mut nextval = None;
         if serial {
@@ -1611,6 +1618,9 @@ impl Importer {
                     table.checks.push(Check {
                         name,
                         expr: sql_expr(&expr),
+                        valid: true,
+                        no_inherit: false,
+                        comment: None,
                     });
                 }
                 Con::Pk { .. } | Con::Unique { .. } => keys.push(con),
@@ -1662,6 +1672,7 @@ impl Importer {
                 table.primary_key = Some(PrimaryKey {
                     name,
                     columns: cols,
+                    comment: None,
                 });
             } else {
                 table.uniques.push(Unique {
@@ -1706,6 +1717,9 @@ impl Importer {
                 on_update: fk.on_update,
                 deferrable: fk.deferrable,
                 initially_deferred: fk.initially_deferred,
+                match_type: crate::model::FkMatch::Simple,
+                valid: true,
+                comment: None,
             });
         }
     }
@@ -1797,6 +1811,7 @@ impl Importer {
             with: Default::default(),
             nulls_not_distinct: false,
             valid: true,
+            comment: None,
         };
         if let Some(t) = self.schema.tables.get_mut(&tq) {
             t.indexes.push(index);

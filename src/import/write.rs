@@ -8,8 +8,8 @@ use std::fmt::Write;
 use crate::model::names;
 use crate::model::types::Serial;
 use crate::model::{
-    ColumnDefault, EnumType, FkAction, ForeignKey, Identity, Index, IndexPart, QualName, Schema,
-    Sequence, SqlExpr, Table,
+    ColumnDefault, EnumType, FkAction, FkMatch, ForeignKey, Identity, Index, IndexPart, QualName,
+    Schema, Sequence, SqlExpr, Table,
 };
 
 /// Every file of the declaration, by file name: one per table, one for the enum types and one
@@ -68,11 +68,26 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         SETTINGS_FILE.to_string(),
         format!("[settings]\nschemas = {}\n", strings(&schemas)),
     );
+    let schemas = schema_sections(schema);
+    if !schemas.is_empty() {
+        files.insert("_schemas.toml".to_string(), schemas);
+    }
     let reserved: BTreeSet<String> = files.keys().map(|f| f.to_lowercase()).collect();
     for (name, t) in table_file_names(schema.tables.values(), &reserved) {
         files.insert(name, table(t, schema));
     }
     files
+}
+
+/// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
+/// comment).
+fn schema_sections(schema: &Schema) -> String {
+    let sections: Vec<String> = (schema.schema_comments.iter())
+        .filter_map(|(s, c)| Some((s, c.as_ref()?)))
+        .filter(|(s, c)| !(s.as_str() == "public" && *c == crate::model::STOCK_PUBLIC_COMMENT))
+        .map(|(s, c)| format!("[schema.{}]\ncomment = {}\n", key(s), string(c)))
+        .collect();
+    sections.join("\n")
 }
 
 /// One distinct file name per table (compared case-insensitively), none of them in `reserved`.
@@ -374,10 +389,10 @@ fn table(t: &Table, schema: &Schema) -> String {
         let _ = writeln!(out, "comment = {}", string(c));
     }
     // Single-column constraints with PostgreSQL's default names are written on their column.
-    let column_pk = t
-        .primary_key
-        .as_ref()
-        .filter(|pk| pk.columns.len() == 1 && pk.name == names::primary_key_name(tname));
+    // (Those with a comment, or other properties a column cannot declare, are written in full.)
+    let column_pk = t.primary_key.as_ref().filter(|pk| {
+        pk.columns.len() == 1 && pk.name == names::primary_key_name(tname) && pk.comment.is_none()
+    });
     let column_unique = |c: &str| {
         t.uniques.iter().any(|u| {
             u.columns == [c.to_string()]
@@ -386,6 +401,7 @@ fn table(t: &Table, schema: &Schema) -> String {
                     columns: u.columns.clone(),
                     ..Default::default()
                 })
+                && u.comment.is_none()
         })
     };
     let column_fk = |c: &str| {
@@ -393,6 +409,9 @@ fn table(t: &Table, schema: &Schema) -> String {
             f.columns == [c.to_string()]
                 && f.name == names::foreign_key_name(tname, &[c])
                 && !f.deferrable
+                && f.valid
+                && f.match_type == FkMatch::Simple
+                && f.comment.is_none()
                 && simple_reference(f)
         })
     };
@@ -446,6 +465,9 @@ fn table(t: &Table, schema: &Schema) -> String {
                     extra.push(format!("on_update = {}", string(action(fk.on_update))));
                 }
             }
+            if let Some(k) = &c.collation {
+                extra.push(format!("collation = {}", string(k)));
+            }
             if let Some(cm) = &c.comment {
                 extra.push(format!("comment = {}", string(cm)));
             }
@@ -469,9 +491,10 @@ fn table(t: &Table, schema: &Schema) -> String {
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
         let _ = writeln!(
             out,
-            "primary_key = {{ name = {}, columns = {} }}",
+            "primary_key = {{ name = {}, columns = {}{} }}",
             string(&pk.name),
-            strings(&pk.columns)
+            strings(&pk.columns),
+            comment_key(&pk.comment)
         );
     }
     let uniques: Vec<String> = t
@@ -497,6 +520,9 @@ fn table(t: &Table, schema: &Schema) -> String {
             if !u.with.is_empty() {
                 parts.push(format!("with = {}", params(&u.with)));
             }
+            if let Some(c) = &u.comment {
+                parts.push(format!("comment = {}", string(c)));
+            }
             format!("{{ {} }}", parts.join(", "))
         })
         .collect();
@@ -514,10 +540,18 @@ fn table(t: &Table, schema: &Schema) -> String {
         .checks
         .iter()
         .map(|c| {
+            let mut extra = String::new();
+            if !c.valid {
+                extra.push_str(", valid = false");
+            }
+            if c.no_inherit {
+                extra.push_str(", no_inherit = true");
+            }
             format!(
-                "{{ name = {}, expression = {} }}",
+                "{{ name = {}, expression = {}{extra}{} }}",
                 string(&c.name),
-                string(&strip_outer_parens(&c.expr.sql))
+                string(&strip_outer_parens(&c.expr.sql)),
+                comment_key(&c.comment)
             )
         })
         .collect();
@@ -525,6 +559,13 @@ fn table(t: &Table, schema: &Schema) -> String {
     let indexes: Vec<String> = t.indexes.iter().map(index).collect();
     list(&mut out, "indexes", &indexes);
     out
+}
+
+/// `, comment = "..."`, or nothing.
+fn comment_key(c: &Option<String>) -> String {
+    c.as_ref()
+        .map(|c| format!(", comment = {}", string(c)))
+        .unwrap_or_default()
 }
 
 /// `(a > 0)` -> `a > 0`, only when the outer parentheses enclose the whole expression.
@@ -585,6 +626,15 @@ fn foreign_key(from: &QualName, f: &ForeignKey) -> String {
     } else if f.deferrable {
         parts.push("deferrable = true".into());
     }
+    if f.match_type == FkMatch::Full {
+        parts.push("match = \"full\"".into());
+    }
+    if !f.valid {
+        parts.push("valid = false".into());
+    }
+    if let Some(c) = &f.comment {
+        parts.push(format!("comment = {}", string(c)));
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -627,6 +677,9 @@ fn index(i: &Index) -> String {
     if i.nulls_not_distinct {
         parts.push("nulls_not_distinct = true".into());
     }
+    if let Some(c) = &i.comment {
+        parts.push(format!("comment = {}", string(c)));
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 
@@ -651,6 +704,9 @@ fn enum_type(e: &EnumType) -> String {
         let _ = writeln!(out, "schema = {}", string(&e.name.schema));
     }
     let _ = writeln!(out, "values = {}", strings(&e.values));
+    if let Some(c) = &e.comment {
+        let _ = writeln!(out, "comment = {}", string(c));
+    }
     out
 }
 
@@ -662,6 +718,9 @@ fn sequence(s: &Sequence) -> String {
     let _ = writeln!(out, "type = {}", string(&s.data_type.to_string()));
     for key in option_keys(&s.options, &s.data_type) {
         let _ = writeln!(out, "{key}");
+    }
+    if let Some(c) = &s.comment {
+        let _ = writeln!(out, "comment = {}", string(c));
     }
     out
 }

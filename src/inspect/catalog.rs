@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::{Client, Row};
 
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    ImpliedKey, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
+    Identity, ImpliedKey, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence,
     SequenceOptions, SqlExpr, StorageParams, Table, Unique,
 };
 
@@ -29,7 +29,7 @@ impl From<tokio_postgres::Error> for InspectError {
     }
 }
 
-const NAMESPACES: &str = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)";
+const NAMESPACES: &str = "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ANY($1)";
 
 const TABLES: &str = "
 SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class')
@@ -43,7 +43,8 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
             THEN etn.nspname END,
        et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text,
        pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
-       seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle
+       seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -51,6 +52,7 @@ JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
 JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_collation coll ON coll.oid = a.attcollation
 LEFT JOIN LATERAL (
     SELECT s.oid, s.relname, ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
     FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
@@ -74,7 +76,9 @@ SELECT n.nspname, c.relname, con.conname, con.contype::text,
        ARRAY(SELECT a.attname::text FROM generate_series(ux.indnkeyatts + 1, ux.indnatts) k
              JOIN pg_attribute a ON a.attrelid = ux.indrelid AND a.attnum = ux.indkey[k - 1] ORDER BY k),
        COALESCE(ui.reloptions, '{}'),
-       COALESCE((to_jsonb(ux) ->> 'indnullsnotdistinct')::bool, false)
+       COALESCE((to_jsonb(ux) ->> 'indnullsnotdistinct')::bool, false),
+       con.convalidated, con.connoinherit,
+       con.confmatchtype::text, obj_description(con.oid, 'pg_constraint')
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -107,7 +111,8 @@ SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
        ARRAY(SELECT a.attname::text FROM generate_series(x.indnkeyatts + 1, x.indnatts) k
              JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1] ORDER BY k),
        COALESCE(i.reloptions, '{}'),
-       COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false)
+       COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false),
+       obj_description(i.oid, 'pg_class')
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
@@ -120,7 +125,7 @@ ORDER BY n.nspname, c.relname, i.relname";
 
 const SEQUENCES: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
-       s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class')
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -129,10 +134,11 @@ WHERE n.nspname = ANY($1)
                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))";
 
 const ENUMS: &str = "
-SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder),
+       obj_description(t.oid, 'pg_type')
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
 WHERE n.nspname = ANY($1)
-GROUP BY n.nspname, t.typname";
+GROUP BY n.nspname, t.typname, t.oid";
 
 /// What the catalog holds, as the model, plus what the model cannot express.
 #[derive(Debug, Clone, Default)]
@@ -224,6 +230,11 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         s.index_scans.insert(name, r.get(2));
     }
+    for r in &nsp {
+        if let Some(c) = r.get::<_, Option<String>>(1) {
+            s.schema_comments.insert(r.get(0), Some(c));
+        }
+    }
     for r in &unmodelled {
         let (kind, n): (String, i64) = (r.get(1), r.get(2));
         let what = format!(
@@ -239,7 +250,15 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     for r in &enums {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let values = r.get(2);
-        s.enums.insert(name.clone(), EnumType { name, values });
+        let comment = r.get(3);
+        s.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                values,
+                comment,
+            },
+        );
     }
     for r in &sequences {
         let name = qual(r, 0);
@@ -258,6 +277,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
                     cache: r.get(7),
                     cycle: r.get(8),
                 },
+                comment: r.get(9),
             },
         );
     }
@@ -356,6 +376,7 @@ fn column(r: &Row) -> Column {
         identity,
         identity_sequence,
         comment: r.get(6),
+        collation: r.get(20),
     }
 }
 
@@ -373,8 +394,17 @@ fn add_constraint(t: &mut Table, r: &Row) {
     let name: String = r.get(2);
     let kind: String = r.get(3);
     let columns: Vec<String> = r.get(4);
+    // 13-15: a unique constraint's INCLUDE, storage parameters, NULLS NOT DISTINCT;
+    // 16-19: validity, NO INHERIT, MATCH type, comment.
+    let comment: Option<String> = r.get(19);
     match kind.as_str() {
-        "p" => t.primary_key = Some(PrimaryKey { name, columns }),
+        "p" => {
+            t.primary_key = Some(PrimaryKey {
+                name,
+                columns,
+                comment,
+            })
+        }
         "u" => t.uniques.push(Unique {
             name,
             columns,
@@ -383,6 +413,7 @@ fn add_constraint(t: &mut Table, r: &Row) {
             initially_deferred: r.get(11),
             include: r.get(13),
             with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(14)),
+            comment,
         }),
         "f" => t.foreign_keys.push(ForeignKey {
             name,
@@ -393,10 +424,19 @@ fn add_constraint(t: &mut Table, r: &Row) {
             on_delete: action(&r.get::<_, String>(9)),
             deferrable: r.get(10),
             initially_deferred: r.get(11),
+            match_type: match r.get::<_, String>(18).as_str() {
+                "f" => FkMatch::Full,
+                _ => FkMatch::Simple,
+            },
+            valid: r.get(16),
+            comment,
         }),
         "c" => t.checks.push(Check {
             name,
             expr: SqlExpr::raw(r.get::<_, String>(12)),
+            valid: r.get(16),
+            no_inherit: r.get(17),
+            comment,
         }),
         _ => {}
     }
@@ -462,6 +502,7 @@ fn index(r: &Row) -> Index {
         with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(14)),
         nulls_not_distinct: r.get(15),
         valid: r.get(9),
+        comment: r.get(16),
     }
 }
 

@@ -16,6 +16,14 @@ pub struct Decls {
     pub enums: Vec<RawEnum>,
     pub sequences: Vec<RawSequence>,
     pub settings: Vec<RawSettings>,
+    pub schemas: Vec<RawSchema>,
+}
+
+/// `[schema.NAME]`.
+#[derive(Debug)]
+pub struct RawSchema {
+    pub name: Sp<String>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -24,6 +32,7 @@ pub struct RawSequence {
     pub schema: Option<Sp<String>>,
     pub data_type: Option<Sp<String>>,
     pub options: RawSeqOptions,
+    pub comment: Option<Sp<String>>,
 }
 
 /// The options a sequence (standalone, or an identity's) may declare.
@@ -85,6 +94,7 @@ pub struct RawColumn {
     pub check: Option<Sp<String>>,
     pub identity: Option<RawIdentity>,
     pub comment: Option<Sp<String>>,
+    pub collation: Option<Sp<String>>,
 }
 
 /// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
@@ -144,6 +154,7 @@ pub struct RawColumns {
     pub loc: Loc,
     /// Unique constraints only.
     pub options: RawKeyOptions,
+    pub comment: Option<Sp<String>>,
 }
 
 /// What a unique constraint (and, but for deferral, an index) may add to its columns.
@@ -166,12 +177,18 @@ pub struct RawForeignKey {
     pub deferrable: Option<Sp<bool>>,
     pub initially_deferred: Option<Sp<bool>>,
     pub loc: Loc,
+    pub match_type: Option<Sp<String>>,
+    pub valid: Option<Sp<bool>>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
 pub struct RawCheck {
     pub name: Option<Sp<String>>,
     pub expression: Sp<String>,
+    pub valid: Option<Sp<bool>>,
+    pub no_inherit: Option<Sp<bool>>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -185,6 +202,7 @@ pub struct RawIndex {
     pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
     pub nulls_not_distinct: Option<Sp<bool>>,
     pub loc: Loc,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -192,6 +210,7 @@ pub struct RawEnum {
     pub name: Sp<String>,
     pub schema: Option<Sp<String>>,
     pub values: Vec<Sp<String>>,
+    pub comment: Option<Sp<String>>,
 }
 
 use super::spec;
@@ -243,12 +262,14 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                 );
             }
             let schema = f.string(p, "schema");
+            let comment = f.string(p, "comment");
             f.finish(p);
             if let Some(values) = values {
                 decls.enums.push(RawEnum {
                     schema,
                     values,
                     name,
+                    comment,
                 });
             }
         }
@@ -265,6 +286,17 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                 schema: f.string(p, "schema"),
                 data_type: f.string(p, "type"),
                 options: RawSeqOptions::read(&f, p),
+                comment: f.string(p, "comment"),
+                name,
+            });
+            f.finish(p);
+        }
+    }
+    if let Some(v) = top.raw("schema") {
+        for (name, body) in sections(&top, p, "schema", v) {
+            let f = Fields::new(file, body, format!("schema `{}`", name.value), spec::SCHEMA);
+            decls.schemas.push(RawSchema {
+                comment: f.string(p, "comment"),
                 name,
             });
             f.finish(p);
@@ -439,10 +471,15 @@ fn read_table(
         let c = Fields::new(f.file, t, "check", spec::CHECK);
         let expression = required(&c, p, "expression", "check");
         let name = c.string(p, "name");
+        let (valid, no_inherit) = (c.boolean(p, "valid"), c.boolean(p, "no_inherit"));
+        let comment = c.string(p, "comment");
         c.finish(p);
         Some(RawCheck {
             name,
             expression: expression?,
+            valid,
+            no_inherit,
+            comment,
         })
     });
     let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
@@ -469,6 +506,7 @@ fn read_table(
             with: i.params(p, "with"),
             nulls_not_distinct: i.boolean(p, "nulls_not_distinct"),
             loc: i.loc(span),
+            comment: i.string(p, "comment"),
         };
         Some(idx)
     });
@@ -581,6 +619,7 @@ fn read_column(
         check: c.string(p, "check"),
         identity: read_identity(&c, p),
         comment: c.string(p, "comment"),
+        collation: c.string(p, "collation"),
     };
     c.finish(p);
     Some(col)
@@ -623,6 +662,7 @@ fn read_columns(
         columns: columns?,
         loc: c.loc(span),
         options,
+        comment: c.string(p, "comment"),
     };
     c.finish(p);
     Some(out)
@@ -655,6 +695,9 @@ fn read_fk(
         on_update: c.string(p, "on_update"),
         deferrable: c.boolean(p, "deferrable"),
         initially_deferred: c.boolean(p, "initially_deferred"),
+        match_type: c.string(p, "match"),
+        valid: c.boolean(p, "valid"),
+        comment: c.string(p, "comment"),
         columns: columns?,
         references: references?,
         loc: c.loc(span),

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::model::names::{self, MAX_IDENT, NameKind};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, SqlExpr,
-    Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions,
+    SqlExpr, Table, Unique,
 };
 
 use super::diag::{Diagnostic, Loc};
@@ -267,10 +267,14 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
         &format!("sequence {name}"),
         &s.name.loc,
     );
+    if let Some(c) = &s.comment {
+        check_comment(p, c);
+    }
     Sequence {
         name,
         data_type,
         options: o,
+        comment: s.comment.as_ref().map(|c| c.value.clone()),
     }
 }
 
@@ -330,7 +334,18 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             ));
         }
         let values = e.values.iter().map(|v| v.value.clone()).collect();
-        schema.enums.insert(name.clone(), EnumType { name, values });
+        if let Some(c) = &e.comment {
+            check_comment(p, c);
+        }
+        let comment = e.comment.as_ref().map(|c| c.value.clone());
+        schema.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                values,
+                comment,
+            },
+        );
     }
 
     let mut first_loc: HashMap<QualName, &Loc> = HashMap::new();
@@ -370,6 +385,26 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         .chain(schema.sequences.keys())
         .map(|q| q.schema.clone());
     schema.schemas = namespaces.collect();
+    let mut schema_locs: HashMap<&str, &Loc> = HashMap::new();
+    for s in &decls.schemas {
+        check_ident(p, &s.name, "schema");
+        if let Some(first) = schema_locs.insert(&s.name.value, &s.name.loc) {
+            p.push(duplicate(
+                &s.name.loc,
+                first,
+                &format!("schema `{}`", s.name.value),
+            ));
+            continue;
+        }
+        if let Some(c) = &s.comment {
+            check_comment(p, c);
+        }
+        schema.schemas.insert(s.name.value.clone());
+        schema.schema_comments.insert(
+            s.name.value.clone(),
+            s.comment.as_ref().map(|c| c.value.clone()),
+        );
+    }
     (schema, settings)
 }
 
@@ -601,6 +636,10 @@ fn resolve_table(
             );
         }
         let comment = c.comment.as_ref().map(|s| s.value.clone());
+        let collation = c
+            .collation
+            .as_ref()
+            .filter(|k| collation_ok(p, k, schema, ty.as_ref(), serial));
         let (identity, identity_sequence) = c
             .identity
             .as_ref()
@@ -615,6 +654,7 @@ fn resolve_table(
             identity,
             identity_sequence,
             comment,
+            collation: collation.map(|k| k.value.clone()),
         });
     }
     if let Some(cm) = &raw.comment {
@@ -677,9 +717,13 @@ fn resolve_table(
             NameKind::KeyConstraint,
             |n| n.choose(ns, tname, None, "pkey", NameKind::KeyConstraint),
         );
+        if let Some(cm) = &tpk.comment {
+            check_comment(p, cm);
+        }
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
             columns: cols,
+            comment: tpk.comment.as_ref().map(|c| c.value.clone()),
         });
     } else if pk_cols.len() > 1 {
         p.push(
@@ -692,6 +736,7 @@ fn resolve_table(
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
             columns: vec![c.value.clone()],
+            comment: None,
         });
     }
 
@@ -724,7 +769,13 @@ fn resolve_table(
             // Named by the expression, not by the column it is written on (as PostgreSQL does).
             let only = only_column_mentioned(&expr.sql, &table);
             let n = namer.choose(ns, tname, only.as_deref(), "check", NameKind::Constraint);
-            table.checks.push(Check { name: n, expr });
+            table.checks.push(Check {
+                name: n,
+                expr,
+                valid: true,
+                no_inherit: false,
+                comment: None,
+            });
         }
     }
     for chk in &raw.checks {
@@ -746,7 +797,16 @@ fn resolve_table(
                     )
                 },
             );
-            table.checks.push(Check { name: n, expr });
+            if let Some(cm) = &chk.comment {
+                check_comment(p, cm);
+            }
+            table.checks.push(Check {
+                name: n,
+                expr,
+                valid: chk.valid.as_ref().is_none_or(|b| b.value),
+                no_inherit: chk.no_inherit.as_ref().is_some_and(|b| b.value),
+                comment: chk.comment.as_ref().map(|c| c.value.clone()),
+            });
         }
     }
     for idx in &raw.indexes {
@@ -769,6 +829,9 @@ fn resolve_table(
                     on_update,
                     deferrable: false,
                     initially_deferred: false,
+                    match_type: FkMatch::Simple,
+                    valid: true,
+                    comment: None,
                 });
             }
         } else if let Some(a) = c.on_delete.as_ref().or(c.on_update.as_ref()) {
@@ -1156,6 +1219,9 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
             NameKind::KeyConstraint,
         )
     });
+    if let Some(cm) = &u.comment {
+        check_comment(p, cm);
+    }
     check_key_count(
         p,
         u.columns.len() + include.len(),
@@ -1171,6 +1237,7 @@ fn resolve_unique(p: &mut Problems, namer: &mut Namer, table: &Table, u: &RawCol
         initially_deferred,
         include,
         with: storage_params(p, &o.with),
+        comment: u.comment.as_ref().map(|c| c.value.clone()),
     }
 }
 
@@ -1345,7 +1412,81 @@ fn resolve_fk(
         on_update: action(p, &fk.on_update),
         deferrable: initially_deferred || fk.deferrable.as_ref().is_some_and(|b| b.value),
         initially_deferred,
+        match_type: match_type(p, &fk.match_type),
+        valid: fk.valid.as_ref().is_none_or(|b| b.value),
+        comment: fk.comment.as_ref().map(|c| c.value.clone()),
     })
+}
+
+/// `match = "full" | "simple"`.
+fn match_type(p: &mut Problems, m: &Option<Sp<String>>) -> FkMatch {
+    let Some(m) = m else {
+        return FkMatch::Simple;
+    };
+    match m.value.trim().to_lowercase().as_str() {
+        "simple" => FkMatch::Simple,
+        "full" => FkMatch::Full,
+        other => {
+            let mut d = Diagnostic::new(m.loc.clone(), format!("unknown match type `{}`", m.value))
+                .label("expected \"simple\" or \"full\"");
+            if other == "partial" {
+                d = d.hint("PostgreSQL does not implement MATCH PARTIAL");
+            }
+            p.push(d);
+            FkMatch::Simple
+        }
+    }
+}
+
+/// A declared collation that can never match: empty, holding a NUL, `default` (the type's own,
+/// which the catalog does not record as a collation of the column), or on a type that has no
+/// collation.
+fn collation_ok(
+    p: &mut Problems,
+    c: &Sp<String>,
+    schema: &Schema,
+    ty: Option<&DataType>,
+    serial: bool,
+) -> bool {
+    let problem = if c.value.is_empty() {
+        Some((
+            "collation name is empty",
+            "leave the key out for the type's default",
+        ))
+    } else if c.value.contains('\0') {
+        Some((
+            "collation name contains a NUL character",
+            "PostgreSQL cannot store it",
+        ))
+    } else if c.value == "default" {
+        Some((
+            "collation `default` is the type's own collation",
+            "leave the key out: PostgreSQL does not record it as the column's collation",
+        ))
+    } else if serial
+        || ty.is_some_and(|t| match &t.base {
+            BaseType::Text | BaseType::Varchar(_) | BaseType::Char(_) | BaseType::Opaque(_) => {
+                false
+            }
+            // An enum declared here has no collation; another type may (citext, a domain).
+            BaseType::Named(q) => schema.enums.contains_key(q),
+            _ => true,
+        })
+    {
+        Some((
+            "this column's type has no collation",
+            "only text types (text, varchar, char, citext...) can have a collation",
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((message, label)) => {
+            p.push(Diagnostic::new(c.loc.clone(), message).label(label));
+            false
+        }
+        None => true,
+    }
 }
 
 /// Where each foreign key of `raw` was written, in the order `resolve_table` created them.
@@ -1616,6 +1757,10 @@ fn resolve_index(
         with: storage_params(p, &idx.with),
         nulls_not_distinct: idx.nulls_not_distinct.as_ref().is_some_and(|b| b.value),
         valid: true,
+        comment: idx.comment.as_ref().map(|c| {
+            check_comment(p, c);
+            c.value.clone()
+        }),
     })
 }
 

@@ -113,6 +113,11 @@ pub const COLUMN: &[Field] = &[
         "GENERATED ALWAYS|BY DEFAULT AS IDENTITY (an integer column, no default); a table to set its sequence's options.",
     ),
     f("comment", Kind::Str, "Column comment."),
+    f(
+        "collation",
+        Kind::Str,
+        "COLLATE: a collation name, as in pg_collation (\"C\", \"POSIX\", \"en-x-icu\"); default: the type's.",
+    ),
 ];
 
 pub const GENERATED: &[&str] = &["always", "by default"];
@@ -138,6 +143,11 @@ pub const NAMED_COLUMNS: &[Field] = &[
         "Constraint name (default: PostgreSQL's).",
     ),
     req("columns", Kind::Strings, "Columns, in order."),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const UNIQUE: &[Field] = &[
@@ -168,6 +178,11 @@ pub const UNIQUE: &[Field] = &[
         Kind::Params,
         "Storage parameters of the constraint's index: { fillfactor = 70 }.",
     ),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const FOREIGN_KEY: &[Field] = &[
@@ -190,7 +205,24 @@ pub const FOREIGN_KEY: &[Field] = &[
         Kind::Bool,
         "INITIALLY DEFERRED (implies deferrable).",
     ),
+    f(
+        "match",
+        Kind::OneOf(MATCHES),
+        "MATCH FULL or MATCH SIMPLE (the default).",
+    ),
+    f(
+        "valid",
+        Kind::Bool,
+        "false: added NOT VALID, existing rows are not checked (default true).",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
+
+pub const MATCHES: &[&str] = &["simple", "full"];
 
 pub const CHECK: &[Field] = &[
     f(
@@ -199,6 +231,21 @@ pub const CHECK: &[Field] = &[
         "Constraint name (default: PostgreSQL's).",
     ),
     req("expression", Kind::Str, "A SQL boolean expression."),
+    f(
+        "valid",
+        Kind::Bool,
+        "false: added NOT VALID, existing rows are not checked (default true).",
+    ),
+    f(
+        "no_inherit",
+        Kind::Bool,
+        "NO INHERIT: not inherited by child tables (default false).",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Constraint comment (COMMENT ON CONSTRAINT).",
+    ),
 ];
 
 pub const INDEX: &[Field] = &[
@@ -234,6 +281,7 @@ pub const INDEX: &[Field] = &[
         Kind::Bool,
         "NULLS NOT DISTINCT (PostgreSQL 15+, unique indexes): rows holding NULL in the key clash too.",
     ),
+    f("comment", Kind::Str, "Index comment (COMMENT ON INDEX)."),
 ];
 
 pub const TABLE: &[Field] = &[
@@ -267,6 +315,7 @@ pub const TABLE: &[Field] = &[
 pub const ENUM: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
     req("values", Kind::Strings, "The values, in order."),
+    f("comment", Kind::Str, "Enum type comment (COMMENT ON TYPE)."),
 ];
 
 pub const SEQUENCE: &[Field] = &[
@@ -282,7 +331,18 @@ pub const SEQUENCE: &[Field] = &[
     f("max_value", Kind::Int, "MAXVALUE."),
     f("cache", Kind::Int, "CACHE (default 1)."),
     f("cycle", Kind::Bool, "CYCLE (default false)."),
+    f(
+        "comment",
+        Kind::Str,
+        "Sequence comment (COMMENT ON SEQUENCE).",
+    ),
 ];
+
+pub const SCHEMA: &[Field] = &[f(
+    "comment",
+    Kind::Str,
+    "Schema comment (COMMENT ON SCHEMA); managed only for schemas declared as [schema.NAME].",
+)];
 
 pub const SETTINGS: &[Field] = &[
     f(
@@ -304,6 +364,11 @@ pub const TOP: &[Field] = &[
         "sequence",
         Kind::Sections(SEQUENCE),
         "Standalone sequences, as [sequence.NAME].",
+    ),
+    f(
+        "schema",
+        Kind::Sections(SCHEMA),
+        "PostgreSQL schemas, as [schema.NAME]: created if missing, their comment managed.",
     ),
     f(
         "settings",

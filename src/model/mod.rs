@@ -58,6 +58,10 @@ pub struct Schema {
     /// Standalone sequences (not the ones serial and identity columns own).
     #[serde(default)]
     pub sequences: BTreeMap<QualName, Sequence>,
+    /// Comments of PostgreSQL schemas. Declared side: the schemas declared as `[schema.NAME]`,
+    /// whose comment is managed (`None`: none). Live side: every schema in scope that has one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schema_comments: BTreeMap<String, Option<String>>,
     /// Live side only: per schema, the objects of kinds the model does not carry ("2 views",
     /// "1 function"). They are reported, never touched, and keep their schema from being dropped.
     /// Not part of the fingerprint.
@@ -80,6 +84,8 @@ pub struct Sequence {
     pub data_type: DataType,
     #[serde(flatten)]
     pub options: SequenceOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// What tableform looks at: the managed PostgreSQL schemas, minus objects hidden by `ignore`
@@ -154,6 +160,8 @@ impl Scope {
 pub struct EnumType {
     pub name: QualName,
     pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,6 +199,9 @@ pub struct Column {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_sequence: Option<SequenceOptions>,
     pub comment: Option<String>,
+    /// `COLLATE name`, when it is not the type's default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -363,6 +374,8 @@ impl ColumnDefault {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,6 +395,8 @@ pub struct Unique {
     /// Storage parameters of the constraint's index (`WITH (fillfactor = 70)`).
     #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
     pub with: StorageParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Unique {
@@ -522,12 +537,50 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `MATCH FULL` or `MATCH SIMPLE` (the default).
+    #[serde(default, rename = "match", skip_serializing_if = "FkMatch::is_simple")]
+    pub match_type: FkMatch,
+    /// False for a foreign key added `NOT VALID` and not validated since.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// How a multi-column foreign key treats NULLs (`MATCH PARTIAL` is not implemented by PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkMatch {
+    #[default]
+    Simple,
+    Full,
+}
+
+impl FkMatch {
+    pub fn is_simple(&self) -> bool {
+        *self == FkMatch::Simple
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkMatch::Simple => "MATCH SIMPLE",
+            FkMatch::Full => "MATCH FULL",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub expr: SqlExpr,
+    /// False for a check added `NOT VALID` and not validated since.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
+    /// `NO INHERIT`: not inherited by child tables.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -551,6 +604,8 @@ pub struct Index {
     /// dropped and built again.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 fn yes() -> bool {
@@ -678,6 +733,9 @@ impl Table {
     }
 }
 
+/// The comment PostgreSQL gives schema `public` when it creates a database.
+pub const STOCK_PUBLIC_COMMENT: &str = "standard public schema";
+
 /// A stable digest of a schema: SHA-256 of its JSON form (maps are ordered, lists come in catalog
 /// or declaration order), so the same schema always gives the same fingerprint.
 pub fn fingerprint(schema: &Schema) -> String {
@@ -690,7 +748,19 @@ pub fn fingerprint(schema: &Schema) -> String {
         schema.sequences.values().collect::<Vec<_>>(),
     );
     let mut hasher = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut hasher, &canonical).expect("the schema model always serialises");
+    // Schema comments are hashed only when there are any besides the one every database starts
+    // with, so a database without them keeps the digest it had before they were modelled (and
+    // plans saved before then stay applicable).
+    let comments: BTreeMap<&String, &Option<String>> = (schema.schema_comments.iter())
+        .filter(|(s, c)| !(s.as_str() == "public" && c.as_deref() == Some(STOCK_PUBLIC_COMMENT)))
+        .collect();
+    let written = if comments.is_empty() {
+        serde_json::to_writer(&mut hasher, &canonical)
+    } else {
+        let (a, b, c, d) = canonical;
+        serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments))
+    };
+    written.expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(hasher.0.finalize()))
 }
 
@@ -778,5 +848,25 @@ mod tests {
             fingerprint(&one),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn schema_comments_count_in_the_fingerprint_except_publics_stock_one() {
+        let plain = Schema::default();
+        let mut stock = Schema::default();
+        stock
+            .schema_comments
+            .insert("public".into(), Some(STOCK_PUBLIC_COMMENT.into()));
+        assert_eq!(fingerprint(&plain), fingerprint(&stock));
+        let mut changed = Schema::default();
+        changed
+            .schema_comments
+            .insert("public".into(), Some("the application".into()));
+        assert_ne!(fingerprint(&plain), fingerprint(&changed));
+        let mut other = Schema::default();
+        other
+            .schema_comments
+            .insert("billing".into(), Some(STOCK_PUBLIC_COMMENT.into()));
+        assert_ne!(fingerprint(&plain), fingerprint(&other));
     }
 }

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::file::PlanFile;
 use super::{Action, ObjectPlan, Plan, sql};
-use crate::diff::{Change, Constraint, ObjectKind, Verdict};
+use crate::diff::{Change, CommentOn, Constraint, ObjectKind, Verdict};
 use crate::model::ColumnDefault;
 use crate::model::names::quote_ident;
 
@@ -85,6 +85,7 @@ pub fn summarise(change: &Change) -> String {
             to,
             drops_default,
             sets_default,
+            collation,
             ..
         } => {
             let default = match (drops_default, sets_default) {
@@ -93,7 +94,47 @@ pub fn summarise(change: &Change) -> String {
                 (false, Some(d)) => format!(" (then default {})", d.sql),
                 (false, None) => String::new(),
             };
-            format!("column {}: type {from} -> {to}{default}", quote_ident(column))
+            let collate = collation
+                .as_ref()
+                .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));
+            format!(
+                "column {}: type {from} -> {to}{collate}{default}",
+                quote_ident(column)
+            )
+        }
+        SetCollation {
+            column, from, to, ..
+        } => {
+            let name = |c: &Option<String>| {
+                c.as_deref()
+                    .map_or("the type's default".to_string(), quote_ident)
+            };
+            format!(
+                "column {}: collation {} -> {}",
+                quote_ident(column),
+                name(from),
+                name(to)
+            )
+        }
+        ValidateConstraint { name, .. } => {
+            format!("validate constraint {} (NOT VALID)", quote_ident(name))
+        }
+        SetComment { target, comment } => {
+            let what = match target {
+                CommentOn::Schema { .. } => "schema comment".to_string(),
+                CommentOn::Enum { .. } => "enum type comment".to_string(),
+                CommentOn::Sequence { .. } => "sequence comment".to_string(),
+                CommentOn::Index { index, .. } => {
+                    format!("comment on index {}", quote_ident(index))
+                }
+                CommentOn::Constraint { constraint, .. } => {
+                    format!("comment on constraint {}", quote_ident(constraint))
+                }
+            };
+            match comment {
+                Some(_) => format!("set {what}"),
+                None => format!("remove {what}"),
+            }
         }
         SetDefault {
             column, from, to, ..

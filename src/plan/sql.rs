@@ -2,12 +2,12 @@
 //! `quote_literal`; expressions are inserted only after the loader checked that each is exactly one
 //! SQL expression.
 
-use crate::diff::{Change, Constraint};
+use crate::diff::{Change, CommentOn, Constraint};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
-    Column, ColumnDefault, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart, QualName,
-    Sequence, Table, Unique,
+    Check, Column, ColumnDefault, FkAction, FkMatch, ForeignKey, Identity, Index, IndexKey,
+    IndexPart, QualName, Sequence, Table, Unique,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -62,10 +62,18 @@ pub fn column_def(c: &Column) -> String {
         }
         Some(ColumnDefault::Expr(e)) => {
             s.push_str(&c.ty.to_string());
+            if c.collation.is_some() {
+                s.push_str(&collate_clause(&c.collation));
+            }
             s.push_str(" DEFAULT ");
             s.push_str(&e.sql);
         }
-        _ => s.push_str(&c.ty.to_string()),
+        _ => {
+            s.push_str(&c.ty.to_string());
+            if c.collation.is_some() {
+                s.push_str(&collate_clause(&c.collation));
+            }
+        }
     }
     if !c.nullable {
         s.push_str(" NOT NULL");
@@ -109,11 +117,29 @@ fn foreign_key_def(fk: &ForeignKey) -> String {
         action_clause("UPDATE", fk.on_update),
         action_clause("DELETE", fk.on_delete),
     );
+    if fk.match_type == FkMatch::Full {
+        s.push_str(" MATCH FULL");
+    }
     if fk.deferrable {
         s.push_str(" DEFERRABLE");
         if fk.initially_deferred {
             s.push_str(" INITIALLY DEFERRED");
         }
+    }
+    if !fk.valid {
+        s.push_str(" NOT VALID");
+    }
+    s
+}
+
+/// `CHECK (e) [NO INHERIT] [NOT VALID]`.
+fn check_def(ch: &Check) -> String {
+    let mut s = format!("CHECK ({})", ch.expr.sql);
+    if ch.no_inherit {
+        s.push_str(" NO INHERIT");
+    }
+    if !ch.valid {
+        s.push_str(" NOT VALID");
     }
     s
 }
@@ -143,7 +169,7 @@ pub fn constraint_def(c: &Constraint) -> String {
     let body = match c {
         Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", ident_list(&pk.columns)),
         Constraint::Unique(u) => unique_def(u),
-        Constraint::Check(ch) => format!("CHECK ({})", ch.expr.sql),
+        Constraint::Check(ch) => check_def(ch),
         Constraint::ForeignKey(fk) => foreign_key_def(fk),
     };
     format!("CONSTRAINT {} {body}", quote_ident(c.name()))
@@ -202,6 +228,52 @@ fn comment(target: String, text: &Option<String>) -> String {
     format!("COMMENT ON {target} IS {value}")
 }
 
+/// What `COMMENT ON` names for a [`CommentOn`].
+fn comment_target(on: &CommentOn) -> String {
+    match on {
+        CommentOn::Schema { schema } => format!("SCHEMA {}", quote_ident(schema)),
+        CommentOn::Enum { name } => format!("TYPE {}", name.sql()),
+        CommentOn::Sequence { name } => format!("SEQUENCE {}", name.sql()),
+        CommentOn::Index { table, index } => {
+            format!(
+                "INDEX {}",
+                QualName::new(table.schema.clone(), index.clone()).sql()
+            )
+        }
+        CommentOn::Constraint { table, constraint } => {
+            format!("CONSTRAINT {} ON {}", quote_ident(constraint), table.sql())
+        }
+    }
+}
+
+/// `COLLATE name`, or the type's default collation.
+fn collate_clause(collation: &Option<String>) -> String {
+    format!(
+        " COLLATE {}",
+        quote_ident(collation.as_deref().unwrap_or("default"))
+    )
+}
+
+/// The `COMMENT ON CONSTRAINT` a newly added constraint needs, if it has a comment.
+fn constraint_comment(table: &QualName, c: &Constraint) -> Option<(Phase, String)> {
+    c.comment().as_ref()?;
+    let on = CommentOn::Constraint {
+        table: table.clone(),
+        constraint: c.name().to_string(),
+    };
+    Some((Phase::Comments, comment(comment_target(&on), c.comment())))
+}
+
+/// The `COMMENT ON INDEX` a new index needs, if it has a comment, in `phase`.
+fn index_comment(table: &QualName, i: &Index, phase: Phase) -> Option<(Phase, String)> {
+    i.comment.as_ref()?;
+    let on = CommentOn::Index {
+        table: table.clone(),
+        index: i.name.clone(),
+    };
+    Some((phase, comment(comment_target(&on), &i.comment)))
+}
+
 fn create_table(t: &Table) -> Vec<(Phase, String)> {
     let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     let inline = t
@@ -210,8 +282,16 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
         .map(Constraint::PrimaryKey)
         .into_iter()
         .chain(t.uniques.iter().cloned().map(Constraint::Unique))
-        .chain(t.checks.iter().cloned().map(Constraint::Check));
-    lines.extend(inline.map(|c| constraint_def(&c)));
+        // CREATE TABLE ignores NOT VALID (the table is empty): such a check is added after it.
+        .chain(
+            t.checks
+                .iter()
+                .filter(|c| c.valid)
+                .cloned()
+                .map(Constraint::Check),
+        );
+    let inline: Vec<Constraint> = inline.collect();
+    lines.extend(inline.iter().map(constraint_def));
     let mut out = vec![(
         Phase::CreateTables,
         format!(
@@ -220,8 +300,20 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
             lines.join(",\n    ")
         ),
     )];
+    for c in t.checks.iter().filter(|c| !c.valid) {
+        let c = Constraint::Check(c.clone());
+        out.push((
+            Phase::Constraints,
+            format!("{} ADD {}", alter(&t.name), constraint_def(&c)),
+        ));
+        out.extend(constraint_comment(&t.name, &c));
+    }
+    for c in &inline {
+        out.extend(constraint_comment(&t.name, c));
+    }
     for i in &t.indexes {
         out.push((Phase::Constraints, create_index(&t.name, i)));
+        out.extend(index_comment(&t.name, i, Phase::Comments));
     }
     if t.comment.is_some() {
         out.push((
@@ -247,14 +339,21 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
         ),
         CreateEnum { def } => {
             let values: Vec<String> = def.values.iter().map(|v| quote_literal(v)).collect();
-            one(
+            let mut out = one(
                 Phase::Types,
                 format!(
                     "CREATE TYPE {} AS ENUM ({})",
                     def.name.sql(),
                     values.join(", ")
                 ),
-            )
+            );
+            if def.comment.is_some() {
+                let on = CommentOn::Enum {
+                    name: def.name.clone(),
+                };
+                out.push((Phase::Comments, comment(comment_target(&on), &def.comment)));
+            }
+            out
         }
         AddEnumValue {
             name,
@@ -321,14 +420,23 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 ),
             )
         }
-        CreateSequence { def } => one(
-            Phase::Types,
-            format!(
-                "CREATE SEQUENCE {} {}",
-                def.name.sql(),
-                sequence_options(def)
-            ),
-        ),
+        CreateSequence { def } => {
+            let mut out = one(
+                Phase::Types,
+                format!(
+                    "CREATE SEQUENCE {} {}",
+                    def.name.sql(),
+                    sequence_options(def)
+                ),
+            );
+            if def.comment.is_some() {
+                let on = CommentOn::Sequence {
+                    name: def.name.clone(),
+                };
+                out.push((Phase::Comments, comment(comment_target(&on), &def.comment)));
+            }
+            out
+        }
         AlterSequence { to, .. } => one(
             Phase::Types,
             format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to)),
@@ -361,6 +469,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             to,
             drops_default,
             sets_default,
+            collation,
             ..
         } => {
             let col = quote_ident(column);
@@ -372,17 +481,44 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             } else {
                 format!(" USING {}", from.conversion(&col, to))
             };
+            let collate = match collation {
+                Some(_) => collate_clause(collation),
+                None => String::new(),
+            };
             let alter_column = format!("{} ALTER COLUMN {col}", alter(table));
             let mut sql = Vec::new();
             if *drops_default {
                 sql.push(format!("{alter_column} DROP DEFAULT"));
             }
-            sql.push(format!("{alter_column} TYPE {to}{using}"));
+            sql.push(format!("{alter_column} TYPE {to}{collate}{using}"));
             if let Some(d) = sets_default {
                 sql.push(format!("{alter_column} SET DEFAULT {}", d.sql));
             }
             sql.into_iter().map(|s| (Phase::AlterColumns, s)).collect()
         }
+        SetCollation {
+            table,
+            column,
+            ty,
+            to,
+            ..
+        } => one(
+            Phase::AlterColumns,
+            format!(
+                "{} ALTER COLUMN {} TYPE {ty}{}",
+                alter(table),
+                quote_ident(column),
+                collate_clause(to)
+            ),
+        ),
+        ValidateConstraint { table, name } => one(
+            Phase::ForeignKeys,
+            format!("{} VALIDATE CONSTRAINT {}", alter(table), quote_ident(name)),
+        ),
+        SetComment {
+            target,
+            comment: text,
+        } => one(Phase::Comments, comment(comment_target(target), text)),
         SetDefault {
             table, column, to, ..
         } => {
@@ -442,10 +578,12 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 Constraint::ForeignKey(_) => Phase::ForeignKeys,
                 _ => Phase::Constraints,
             };
-            one(
+            let mut out = one(
                 phase,
                 format!("{} ADD {}", alter(table), constraint_def(constraint)),
-            )
+            );
+            out.extend(constraint_comment(table, constraint));
+            out
         }
         DropConstraint {
             table, constraint, ..
@@ -472,7 +610,12 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 quote_ident(to)
             ),
         ),
-        CreateIndex { table, index } => one(Phase::Indexes, create_index(table, index)),
+        // The comment goes with the build (after it, when it is built concurrently).
+        CreateIndex { table, index } => {
+            let mut out = one(Phase::Indexes, create_index(table, index));
+            out.extend(index_comment(table, index, Phase::Indexes));
+            out
+        }
         DropIndex { table, index } => one(
             Phase::DropConstraints,
             format!(

@@ -1,0 +1,2 @@
+CREATE TABLE orders (id integer PRIMARY KEY, total integer NOT NULL, CONSTRAINT orders_total_check CHECK (total >= 0));
+INSERT INTO orders VALUES (1, 5);

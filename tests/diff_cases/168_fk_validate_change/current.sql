@@ -1,0 +1,6 @@
+CREATE TABLE customers (id integer PRIMARY KEY, region integer NOT NULL, UNIQUE (id, region));
+CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, region integer);
+INSERT INTO customers VALUES (1, 10);
+
+INSERT INTO orders VALUES (1, 1, 10), (2, NULL, NULL);
+ALTER TABLE orders ADD FOREIGN KEY (customer_id, region) REFERENCES customers (id, region) NOT VALID;
