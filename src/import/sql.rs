@@ -86,7 +86,16 @@ pub fn from_sql(sql: &str) -> Result<SqlImport, SqlImportError> {
             imp.statement(&st)
         });
         match result {
-            Ok(()) => understood = true,
+            Ok(()) => {
+                understood = true;
+                // Parsed, but not carried: say so rather than lose it.
+                let upper = text.to_uppercase();
+                for what in ["NOT VALID", "NO INHERIT"] {
+                    if upper.contains(what) {
+                        imp.note(format!("{what} is not carried by the SQL importer"));
+                    }
+                }
+            }
             Err(fail) => {
                 imp.skipped.push(Skipped {
                     line,

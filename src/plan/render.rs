@@ -447,7 +447,13 @@ pub fn refusals(plan: &Plan) -> String {
     for o in &plan.objects {
         for c in &o.changes {
             if let Verdict::Refuse { reason } = &c.verdict {
-                let _ = writeln!(out, "  {} {}: {}", kind_word(o.kind), object_label(o), reason);
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {}",
+                    kind_word(o.kind),
+                    object_label(o),
+                    reason
+                );
             }
         }
     }
@@ -623,7 +629,10 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
                     constraint,
                     because: Some(why),
                     ..
-                } => format!("constraint {} is dropped {why}", quote_ident(constraint.name())),
+                } => format!(
+                    "constraint {} is dropped {why}",
+                    quote_ident(constraint.name())
+                ),
                 Change::AddColumn { column, .. } => {
                     format!(
                         "column {} is declared but missing",
