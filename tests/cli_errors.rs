@@ -220,3 +220,23 @@ fn connection_strings_with_typos_never_print_the_password() {
         assert!(!r.stderr.contains("Hunter2"), "{var}: {}", r.stderr);
     }
 }
+
+/// PostgreSQL reads a `lock_timeout` of 0 as "wait forever", and counts timeouts in whole
+/// milliseconds: values that would silently mean something else are refused before connecting.
+#[test]
+fn timeouts_that_postgresql_would_misread_are_refused() {
+    let mut out = Vec::new();
+    for args in [
+        ["--lock-timeout", "0"],
+        ["--lock-timeout", "0.0004"],
+        ["--statement-timeout", "0.0004"],
+        ["--statement-timeout", "-1"],
+    ] {
+        let mut all = vec!["apply", "--schema", SHOPPING_POINTS, "--auto-approve"];
+        all.extend(args);
+        let r = run(&all);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        out.push(format!("{}\n{}", args.join(" "), r.stderr));
+    }
+    insta::assert_snapshot!("timeouts_refused", out.join("\n"));
+}

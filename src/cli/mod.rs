@@ -282,14 +282,20 @@ fn runtime(fut: impl std::future::Future<Output = Status>) -> Status {
     }
 }
 
-/// A number of seconds, 0 to one day; PostgreSQL counts timeouts in whole milliseconds.
-fn timeout_seconds(s: &str) -> Result<f64, String> {
+/// A number of seconds, 0 to one day.
+fn seconds_in_range(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !v.is_finite() || !(0.0..=86_400.0).contains(&v) {
         return Err("must be between 0 and 86400 seconds".into());
     }
+    Ok(v)
+}
+
+/// A timeout in seconds, 0 for none; PostgreSQL counts timeouts in whole milliseconds.
+fn timeout_seconds(s: &str) -> Result<f64, String> {
+    let v = seconds_in_range(s)?;
     if v > 0.0 && v < 0.001 {
         return Err(
             "PostgreSQL counts in milliseconds: use at least 0.001, or 0 for no limit".into(),
@@ -301,7 +307,7 @@ fn timeout_seconds(s: &str) -> Result<f64, String> {
 /// Like [`timeout_seconds`], but 0 is refused: a `lock_timeout` of 0 means "wait forever",
 /// the opposite of what `--lock-timeout 0` reads like.
 fn lock_timeout_seconds(s: &str) -> Result<f64, String> {
-    let v = timeout_seconds(s)?;
+    let v = seconds_in_range(s)?;
     if v < 0.001 {
         return Err(
             "must be at least 0.001 seconds (PostgreSQL reads a lock_timeout of 0 as \"wait forever\")"
