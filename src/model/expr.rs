@@ -48,8 +48,14 @@ impl SqlExpr {
         if let Some(bad) = lexical_problem(trimmed) {
             return Err(bad.message);
         }
-        parse_ast(trimmed)?;
-        Ok(Self::raw(trimmed))
+        match parse_ast(trimmed) {
+            Ok(_) => Ok(Self::raw(trimmed)),
+            Err(e) if incomplete(trimmed, &e) => Err(e),
+            // PostgreSQL is the final authority: syntax sqlparser does not know (`VARIADIC
+            // ARRAY[...]`) is kept as written, and the server reads it, as exactly one
+            // expression, before plan uses it (`crate::inspect::guard`).
+            Err(_) => Ok(Self::raw(trimmed)),
+        }
     }
 
     /// Whether two expressions mean the same to PostgreSQL, as far as can be told without asking
@@ -192,6 +198,28 @@ fn end_of_quoted(b: &[u8], start: usize, quote: u8, backslash: bool) -> Option<u
         i += 1;
     }
     None
+}
+
+/// Whether a text sqlparser could not read is broken rather than unknown to it: a literal that
+/// never ends, brackets that do not balance, or an expression that stops half way (`age >`).
+/// Those are errors at validate time; anything else goes to the server.
+fn incomplete(text: &str, error: &str) -> bool {
+    use sqlparser::tokenizer::Tokenizer;
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    let mut depth = 0i64;
+    for t in &tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    depth != 0 || error.contains("EOF") || nesting_depth(text) > MAX_DEPTH
 }
 
 fn parse_ast(text: &str) -> Result<Expr, String> {
@@ -420,6 +448,15 @@ mod tests {
         assert!(SqlExpr::parse("now(").is_err());
         assert!(SqlExpr::parse(&"(".repeat(500)).is_err());
         assert!(SqlExpr::parse("'a' || 'b'").is_ok());
+        // Syntax sqlparser does not know is the server's to judge; broken text is not.
+        let variadic = "concat_ws(',', VARIADIC ARRAY['a', 'b'])";
+        assert!(
+            parse_ast(variadic).is_err(),
+            "sqlparser learnt VARIADIC: pick another case"
+        );
+        assert!(SqlExpr::parse(variadic).is_ok());
+        assert!(SqlExpr::parse("age >").is_err());
+        assert!(SqlExpr::parse("1 + (2").is_err());
     }
 
     fn lexical(s: &str) -> Option<(usize, String)> {
