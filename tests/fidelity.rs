@@ -152,3 +152,50 @@ fn typed_literal_defaults_import_so_that_pg_dump_is_unchanged() {
         db.dump().replace(&db.name, "DB")
     );
 }
+
+/// The self-check: an index holding an operator-class parameter the model does not carry
+/// (`siglen`) is reported by plan and drift with both definitions, and a plan that would rebuild
+/// it from the declaration (losing the parameter) is refused.
+#[test]
+fn the_self_check_reports_what_the_model_does_not_carry() {
+    let db = TestDb::new("selfcheck");
+    db.exec(
+        "CREATE TABLE docs (id integer PRIMARY KEY, body tsvector);
+         CREATE INDEX docs_body_idx ON docs USING gist (body tsvector_ops (siglen = 100));",
+    );
+    let before = db.dump();
+    let dir = schema_dir(
+        "selfcheck",
+        r#"
+[table.docs]
+columns = [
+  { name = "id",   type = "integer", primary_key = true },
+  { name = "body", type = "tsvector" },
+]
+indexes = [{ name = "docs_body_idx", columns = ["body"], method = "gist" }]
+"#,
+    );
+    let dir = dir.to_str().unwrap();
+    // The declaration cannot say `siglen`: rebuilding the index from it would lose that, so the
+    // plan refuses to, and nothing changes.
+    let plan = db.run(&["plan", "--schema", dir]);
+    assert_eq!(plan.code, 3, "{}{}", plan.stdout, plan.stderr);
+    let drift = db.run(&["drift", "--schema", dir, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    assert_eq!(
+        doc["not_carried"][0]["object"],
+        "index public.docs_body_idx"
+    );
+    assert!(
+        doc["not_carried"][0]["live"]
+            .as_str()
+            .unwrap()
+            .contains("siglen='100'"),
+        "{}",
+        drift.stdout
+    );
+    let apply = db.run(&["apply", "--schema", dir, "--auto-approve"]);
+    assert_eq!(apply.code, 3, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(db.dump(), before, "the index was rewritten");
+    insta::assert_snapshot!("self_check", db.scrub(&plan.stdout));
+}

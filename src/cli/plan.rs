@@ -87,19 +87,28 @@ pub async fn make_plan(
         }
     }
     .map_err(fail)?;
+    // Never fatal: a check that cannot run is reported as skipped, with the reason.
+    let mut check = inspect::selfcheck::run(&mut client, &live.schema)
+        .await
+        .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
+            skipped: Some(e.to_string()),
+            ..Default::default()
+        });
     let d = diff::diff(&desired, &live.schema, options.prune);
     let questions = d.questions();
     let facts = inspect::facts(&client, &questions).await.map_err(fail)?;
     if std::env::var_os("TABLEFORM_STATS").is_some() {
         // For the benchmark: round trips that read the catalog or the data.
-        let queries = live.queries + usize::from(!questions.is_empty()) + probed;
+        let queries = live.queries + usize::from(!questions.is_empty()) + probed + check.queries;
         output::eprint(&format!("stats: catalog_queries={queries}\n"));
     }
     let judge = Options {
         allow_destructive: options.allow_destructive,
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
-    let plan = Plan::build((&desired, &live.schema), &d, &facts, &judge, fps);
+    let mut plan = Plan::build((&desired, &live.schema), &d, &facts, &judge, fps);
+    plan.protect(std::mem::take(&mut check.not_carried));
+    plan.self_check_skipped = check.skipped;
     let (host, port) = target.host_port();
     let database = DatabaseId {
         host,

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod connect;
 pub mod guard;
 mod probe;
+pub mod selfcheck;
 pub mod session;
 
 pub use catalog::{InspectError, Live, facts, identity, inspect};

@@ -88,6 +88,21 @@ pub struct Sequence {
     pub comment: Option<String>,
 }
 
+/// A live object whose definition holds more than the model carries (found by the self-check,
+/// `crate::inspect::selfcheck`): reported, never planned as if it matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotCarried {
+    /// `index public.users_email_idx`, `constraint users_age_check on public.users`.
+    pub object: String,
+    /// The table the object belongs to, and the object's own name.
+    pub table: QualName,
+    pub name: String,
+    /// PostgreSQL's definition of the live object.
+    pub live: String,
+    /// PostgreSQL's definition of the object as tableform would create it (or why it could not).
+    pub modelled: String,
+}
+
 /// What tableform looks at: the managed PostgreSQL schemas, minus objects hidden by `ignore`
 /// patterns. Planning and apply's staleness check both see the database through it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -77,6 +77,12 @@ pub struct Plan {
     /// Objects of kinds tableform does not model, per managed schema: reported, never touched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_managed: Vec<NotManaged>,
+    /// Live objects holding properties the model does not carry (the self-check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_carried: Vec<crate::model::NotCarried>,
+    /// Why the self-check did not run (a connection that cannot create temporary tables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_check_skipped: Option<String>,
 }
 
 /// What one managed schema holds that tableform does not model ("2 views", "1 function").
@@ -149,6 +155,8 @@ impl Plan {
             objects,
             unmanaged: diff.unmanaged.clone(),
             steps: Vec::new(),
+            not_carried: Vec::new(),
+            self_check_skipped: None,
             not_managed: (live.unmodelled.iter())
                 .map(|(schema, holds)| NotManaged {
                     schema: schema.clone(),
@@ -221,6 +229,52 @@ fn with_usage(verdict: Verdict, change: &Change, live: &Schema) -> Verdict {
             )),
         },
         None => verdict,
+    }
+}
+
+impl Plan {
+    /// Records what the self-check found, and refuses every change to those objects: tableform
+    /// never drops or rewrites an object to "fix" a difference it cannot see, since rebuilding
+    /// it from the model would lose what the model does not carry.
+    pub fn protect(&mut self, not_carried: Vec<crate::model::NotCarried>) {
+        for o in &mut self.objects {
+            for c in &mut o.changes {
+                let hit = not_carried.iter().find(|n| touches(&c.change, n));
+                if let Some(n) = hit
+                    && !c.verdict.is_refusal()
+                {
+                    c.verdict = Verdict::Refuse {
+                        reason: format!(
+                            "{} holds more than tableform's model carries (the database has `{}`); rebuilding it from the declaration would lose that: change it by hand",
+                            n.object, n.live
+                        ),
+                    };
+                }
+            }
+            o.action = object_action(&o.changes);
+        }
+        if self.has_refusals() {
+            self.steps.clear();
+        }
+        self.not_carried = not_carried;
+    }
+}
+
+/// Whether `change` drops, creates again or renames the object `n`.
+fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
+    match change {
+        Change::DropIndex { table, index } | Change::CreateIndex { table, index } => {
+            *table == n.table && index.name == n.name
+        }
+        Change::RenameIndex { table, from, .. } => *table == n.table && *from == n.name,
+        Change::DropConstraint {
+            table, constraint, ..
+        }
+        | Change::AddConstraint { table, constraint } => {
+            *table == n.table && constraint.name() == n.name
+        }
+        Change::RenameConstraint { table, from, .. } => *table == n.table && *from == n.name,
+        _ => false,
     }
 }
 

@@ -399,6 +399,24 @@ pub fn text(file: &PlanFile, color: bool) -> String {
             "  (the schema declares nothing and the database holds no tables)"
         );
     }
+    if !plan.not_carried.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint(
+                p.dim,
+                "Not carried by tableform's model (the database holds more than the declaration can say; left as they are):"
+            )
+        );
+        for n in &plan.not_carried {
+            let _ = writeln!(out, "  {} {}", p.paint(p.dim, "?"), n.object);
+            let _ = writeln!(out, "      database: {}", n.live);
+            let _ = writeln!(out, "      modelled: {}", n.modelled);
+        }
+    }
+    if let Some(why) = &plan.self_check_skipped {
+        let _ = writeln!(out, "\n{}", p.paint(p.dim, &self_check_skipped(why)));
+    }
     if !plan.not_managed.is_empty() {
         let _ = writeln!(
             out,
@@ -565,6 +583,25 @@ pub fn markdown(file: &PlanFile) -> String {
         }
         let _ = writeln!(out);
     }
+    if !plan.not_carried.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not carried by tableform's model (the database holds more than the declaration can say; left as they are):\n"
+        );
+        for n in &plan.not_carried {
+            let _ = writeln!(
+                out,
+                "- {}: database `{}`, modelled `{}`",
+                md_escape(&n.object),
+                md_escape(&n.live),
+                md_escape(&n.modelled)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if let Some(why) = &plan.self_check_skipped {
+        let _ = writeln!(out, "{}\n", md_escape(&self_check_skipped(why)));
+    }
     if !plan.not_managed.is_empty() {
         let _ = writeln!(
             out,
@@ -693,6 +730,12 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
     items
 }
 
+fn self_check_skipped(why: &str) -> String {
+    format!(
+        "The self-check (properties the model may not carry) did not run: {why}. See docs/security.md."
+    )
+}
+
 /// `schema public holds 2 views, 1 function`, one line per schema.
 fn not_managed_lines(plan: &Plan) -> Vec<String> {
     (plan.not_managed.iter())
@@ -708,6 +751,20 @@ fn not_managed_lines(plan: &Plan) -> Vec<String> {
 
 pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     let mut out = format!("tableform drift check for {}\n\n", file.database.describe());
+    if !file.plan.not_carried.is_empty() {
+        out.push_str("Not carried by tableform's model (not drift; the database holds more than the declaration can say):\n");
+        for n in &file.plan.not_carried {
+            let _ = writeln!(
+                out,
+                "  {}\n    database: {}\n    modelled: {}",
+                n.object, n.live, n.modelled
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(why) = &file.plan.self_check_skipped {
+        let _ = writeln!(out, "{}\n", self_check_skipped(why));
+    }
     let not_managed = not_managed_lines(&file.plan);
     if !not_managed.is_empty() {
         out.push_str("Not managed by tableform (not drift; kinds it does not model):\n");
@@ -741,6 +798,7 @@ pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
         "desired_fingerprint": file.plan.desired_fingerprint,
         "items": items,
         "not_managed": file.plan.not_managed,
+        "not_carried": file.plan.not_carried,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
