@@ -478,7 +478,7 @@ fn table(t: &Table, schema: &Schema) -> String {
     // Align `name` and `type` so a column reads as a row.
     let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
     let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0);
-    let _ = writeln!(out, "columns = [");
+    let _ = writeln!(out, "columns = [{}", if rows.is_empty() { "]" } else { "" });
     for r in &rows {
         let line = if r[2].is_empty() {
             format!("{:w0$} {}", r[0], r[1].trim_end_matches(','))
@@ -487,7 +487,9 @@ fn table(t: &Table, schema: &Schema) -> String {
         };
         let _ = writeln!(out, "  {{ {} }},", line.trim_end());
     }
-    let _ = writeln!(out, "]");
+    if !rows.is_empty() {
+        let _ = writeln!(out, "]");
+    }
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
         let _ = writeln!(
             out,

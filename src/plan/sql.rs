@@ -292,13 +292,15 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
         );
     let inline: Vec<Constraint> = inline.collect();
     lines.extend(inline.iter().map(constraint_def));
+    // A table without columns (nor constraints) is `CREATE TABLE t ()`.
+    let body = if lines.is_empty() {
+        String::new()
+    } else {
+        format!("\n    {}\n", lines.join(",\n    "))
+    };
     let mut out = vec![(
         Phase::CreateTables,
-        format!(
-            "CREATE TABLE {} (\n    {}\n)",
-            t.name.sql(),
-            lines.join(",\n    ")
-        ),
+        format!("CREATE TABLE {} ({body})", t.name.sql()),
     )];
     for c in t.checks.iter().filter(|c| !c.valid) {
         let c = Constraint::Check(c.clone());
