@@ -80,12 +80,30 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
 }
 
 /// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
-/// comment).
+/// comment), and for each schema other than `public` that holds nothing else the declaration
+/// carries: without it, that schema would not be created from the declaration.
 fn schema_sections(schema: &Schema) -> String {
-    let sections: Vec<String> = (schema.schema_comments.iter())
-        .filter_map(|(s, c)| Some((s, c.as_ref()?)))
-        .filter(|(s, c)| !(s.as_str() == "public" && *c == crate::model::STOCK_PUBLIC_COMMENT))
-        .map(|(s, c)| format!("[schema.{}]\ncomment = {}\n", key(s), string(c)))
+    let used: BTreeSet<&str> = (schema.tables.keys())
+        .chain(schema.enums.keys())
+        .chain(schema.sequences.keys())
+        .map(|q| q.schema.as_str())
+        .collect();
+    let names: BTreeSet<&String> = (schema.schemas.iter())
+        .chain(schema.schema_comments.keys())
+        .collect();
+    let sections: Vec<String> = names
+        .into_iter()
+        .filter_map(|s| {
+            let comment = (schema.schema_comments.get(s).cloned().flatten())
+                .filter(|c| !(s == "public" && c == crate::model::STOCK_PUBLIC_COMMENT));
+            match comment {
+                Some(c) => Some(format!("[schema.{}]\ncomment = {}\n", key(s), string(&c))),
+                None if s != "public" && !used.contains(s.as_str()) => {
+                    Some(format!("[schema.{}]\n", key(s)))
+                }
+                None => None,
+            }
+        })
         .collect();
     sections.join("\n")
 }
