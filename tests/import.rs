@@ -497,3 +497,28 @@ fn constraint_validity_match_collation_and_comments_round_trip_through_import() 
     );
     round_trip(&db, "impprops");
 }
+
+/// A schema holding nothing (and one holding only a table without columns) is imported as a
+/// `[schema.NAME]` section, so a database built from the declaration has it too.
+#[test]
+fn an_empty_schema_and_a_table_without_columns_round_trip_through_import() {
+    let db = TestDb::new("impempty");
+    db.exec(
+        "CREATE SCHEMA archive;
+         CREATE SCHEMA billing;
+         COMMENT ON SCHEMA billing IS 'Invoices';
+         CREATE SCHEMA marks;
+         CREATE TABLE marks.marker ();",
+    );
+    round_trip(&db, "impempty");
+    let out = scratch_dir("impempty2").join("schema");
+    assert_eq!(import_live(&db, &out).code, 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("_schemas.toml")).unwrap(),
+        "[schema.archive]\n\n[schema.billing]\ncomment = \"Invoices\"\n"
+    );
+    let marker = std::fs::read_to_string(out.join("marks.marker.toml")).unwrap();
+    assert!(marker.contains("columns = []\n"), "{marker}");
+    let fmt = run(&["fmt", "--schema", out.to_str().unwrap(), "--check"]);
+    assert_eq!(fmt.code, 0, "{}{}", fmt.stdout, fmt.stderr);
+}

@@ -33,11 +33,20 @@ pub enum Change {
         value: String,
         before: Option<String>,
     },
-    /// Values removed or reordered: no statement can do that without rewriting data.
+    /// Values removed or reordered: no statement can do that in place. With
+    /// `--allow-destructive` the type is recreated: `ALTER TYPE t RENAME TO t__old`,
+    /// `CREATE TYPE t AS ENUM (...)`, every column using it converted through its text, then
+    /// `DROP TYPE t__old` once no column (not even one dropped by this plan) uses it.
     ReshapeEnum {
         name: QualName,
         from: Vec<String>,
         to: Vec<String>,
+        /// The columns converted to the new type.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        uses: Vec<EnumUse>,
+        /// The declared comment, set again on the new type.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// `CREATE TABLE t (...)` with its primary key, unique and check constraints, then its indexes
     CreateTable { def: Table },
@@ -176,6 +185,38 @@ pub enum Change {
         from: String,
         to: String,
     },
+}
+
+/// A live column whose type is an enum being recreated (or an array of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumUse {
+    pub table: QualName,
+    pub column: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub array: bool,
+    /// The live column has an expression default, dropped before the type changes (it is
+    /// bound to the old type).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drops_default: bool,
+    /// The default set again afterwards: the declared one when it is the live one, or the live
+    /// one when the column is not declared (a changed default is its own change, after this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sets_default: Option<crate::model::SqlExpr>,
+    /// Its table has `prevent_destroy` (the conversion rewrites it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
+}
+
+impl Change {
+    /// For a [`Change::ReshapeEnum`]: the values the database has that the declaration drops.
+    pub fn removed_enum_values(&self) -> Vec<String> {
+        match self {
+            Change::ReshapeEnum { from, to, .. } => {
+                (from.iter()).filter(|v| !to.contains(v)).cloned().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// What a [`Change::SetComment`] comments on.
@@ -363,13 +404,23 @@ pub enum Question {
     Nulls(QualName, String),
     /// Whether the sequence has handed out a value (1) or not (0): its position is data.
     SequenceUsed(QualName),
+    /// How many rows hold one of `values` in the column (of an enum type recreated without
+    /// them; `array`: an array of it, holding one of them).
+    EnumValues {
+        table: QualName,
+        column: String,
+        array: bool,
+        values: Vec<String>,
+    },
 }
 
 impl Question {
     /// The table apply locks before asking again (a sequence cannot be locked).
     pub fn table(&self) -> Option<&QualName> {
         match self {
-            Question::Rows(t) | Question::Nulls(t, _) => Some(t),
+            Question::Rows(t) | Question::Nulls(t, _) | Question::EnumValues { table: t, .. } => {
+                Some(t)
+            }
             Question::SequenceUsed(_) => None,
         }
     }
@@ -388,6 +439,16 @@ impl Question {
             Question::SequenceUsed(t) => {
                 format!("it relied on sequence {t} never having been used, and it has been")
             }
+            Question::EnumValues {
+                table,
+                column,
+                values,
+                ..
+            } => format!(
+                "it relied on no row of {table} holding {} in `{column}`, and {} now do",
+                values.join(", "),
+                verdict::count(now, "row")
+            ),
         }
     }
 }
@@ -435,6 +496,17 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
             Change::DropSequence { name } => {
                 qs.insert(Question::SequenceUsed(name.clone()));
             }
+            Change::ReshapeEnum { uses, .. } => {
+                let values = c.removed_enum_values();
+                if !values.is_empty() {
+                    qs.extend(uses.iter().map(|u| Question::EnumValues {
+                        table: u.table.clone(),
+                        column: u.column.clone(),
+                        array: u.array,
+                        values: values.clone(),
+                    }));
+                }
+            }
             Change::AlterType { table, .. }
             | Change::DropColumn { table, .. }
             | Change::DropTable { table }
@@ -471,8 +543,9 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             None => out.changes.push(Change::CreateEnum { def: e.clone() }),
             Some(l) => {
                 let before = out.changes.len();
-                diff_enum(&mut out.changes, e, l);
-                if e.comment != l.comment {
+                diff_enum(&mut out.changes, e, l, desired, live, prune);
+                let reshaped = matches!(out.changes.last(), Some(Change::ReshapeEnum { .. }));
+                if e.comment != l.comment && !reshaped {
                     out.changes.push(Change::SetComment {
                         target: CommentOn::Enum { name: name.clone() },
                         comment: e.comment.clone(),
@@ -699,8 +772,16 @@ fn not_unchanged(out: &mut Diff) {
     out.unchanged.retain(|o| !changed.contains(o));
 }
 
-/// New values may be added anywhere; removing or reordering values cannot be done in place.
-fn diff_enum(out: &mut Vec<Change>, want: &EnumType, have: &EnumType) {
+/// New values may be added anywhere; removing or reordering values cannot be done in place (the
+/// type is recreated, see [`Change::ReshapeEnum`]).
+fn diff_enum(
+    out: &mut Vec<Change>,
+    want: &EnumType,
+    have: &EnumType,
+    desired: &Schema,
+    live: &Schema,
+    prune: bool,
+) {
     let kept: Vec<&String> = want
         .values
         .iter()
@@ -713,6 +794,8 @@ fn diff_enum(out: &mut Vec<Change>, want: &EnumType, have: &EnumType) {
             name: want.name.clone(),
             from: have.values.clone(),
             to: want.values.clone(),
+            uses: enum_uses(&want.name, desired, live, prune),
+            comment: want.comment.clone(),
         });
         return;
     }
@@ -730,6 +813,46 @@ fn diff_enum(out: &mut Vec<Change>, want: &EnumType, have: &EnumType) {
             });
         }
     }
+}
+
+/// The live columns of type `name` (or an array of it) that stay: a column this plan drops (an
+/// undeclared column, a table pruned) keeps the old type until it is gone.
+fn enum_uses(name: &QualName, desired: &Schema, live: &Schema, prune: bool) -> Vec<EnumUse> {
+    let mut out = Vec::new();
+    for (tn, t) in &live.tables {
+        let declared = desired.tables.get(tn);
+        if declared.is_none() && prune {
+            continue;
+        }
+        for c in &t.columns {
+            if !matches!(&c.ty.base, crate::model::BaseType::Named(q) if q == name) {
+                continue;
+            }
+            let want = declared.map(|d| d.column(&c.name));
+            if matches!(want, Some(None)) {
+                continue;
+            }
+            let expr = |d: &Option<ColumnDefault>| match d {
+                Some(ColumnDefault::Expr(e)) => Some(e.clone()),
+                _ => None,
+            };
+            let sets_default = match want.flatten() {
+                // Declared with another type, or another default: its own change sets it.
+                Some(w) if w.ty != c.ty || !same_default(&w.default, &c.default, &c.ty) => None,
+                Some(w) => expr(&w.default),
+                None => expr(&c.default),
+            };
+            out.push(EnumUse {
+                table: tn.clone(),
+                column: c.name.clone(),
+                array: c.ty.array,
+                drops_default: expr(&c.default).is_some(),
+                sets_default,
+                protected: declared.is_some_and(|d| d.prevent_destroy),
+            });
+        }
+    }
+    out
 }
 
 fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Change, Question};
 use crate::model::ColumnDefault;
+use crate::model::names::quote_ident;
 
 /// Counts above this are reported as "more than".
 pub const FACT_CAP: u64 = 1_000_000;
@@ -100,11 +101,76 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
         | DropEnum { .. }
         | DropSchema { .. } => Verdict::change(),
         AddEnumValue { .. } => Verdict::change(),
-        ReshapeEnum { from, to, .. } => Verdict::refuse(format!(
-            "enum values cannot be removed or reordered in place (database has [{}], declared [{}])",
-            from.join(", "),
-            to.join(", ")
-        )),
+        ReshapeEnum {
+            name,
+            from,
+            to,
+            uses,
+            ..
+        } => {
+            let columns = || {
+                let cols: Vec<String> = (uses.iter())
+                    .map(|u| format!("{}.{}", u.table, quote_ident(&u.column)))
+                    .collect();
+                match cols.len() {
+                    0 => "no column uses it".to_string(),
+                    1 => format!("converts column {}", cols[0]),
+                    n => format!("converts {n} columns ({})", cols.join(", ")),
+                }
+            };
+            if let Some(u) = uses.iter().find(|u| u.protected) {
+                return Verdict::refuse(format!(
+                    "{} has prevent_destroy: recreating enum {name} would rewrite it",
+                    u.table
+                ));
+            }
+            if !destructive {
+                return Verdict::refuse(format!(
+                    "enum values cannot be removed or reordered in place (database has [{}], declared [{}]); --allow-destructive would recreate the type ({})",
+                    from.join(", "),
+                    to.join(", "),
+                    columns()
+                ));
+            }
+            let removed = change.removed_enum_values();
+            let held: Vec<String> = if removed.is_empty() {
+                Vec::new()
+            } else {
+                (uses.iter())
+                    .filter_map(|u| {
+                        let q = Question::EnumValues {
+                            table: u.table.clone(),
+                            column: u.column.clone(),
+                            array: u.array,
+                            values: removed.clone(),
+                        };
+                        match facts.get(&q).copied().unwrap_or(u64::MAX) {
+                            0 => None,
+                            n => Some(format!(
+                                "{} in `{}` of {}",
+                                count(n, "row"),
+                                u.column,
+                                u.table
+                            )),
+                        }
+                    })
+                    .collect()
+            };
+            if held.is_empty() {
+                Verdict::note(format!(
+                    "recreates the type and {}, rewriting under an exclusive lock",
+                    columns()
+                ))
+            } else {
+                Verdict::refuse(format!(
+                    "the removed value{} {} {} still held: {}; change those rows by hand first",
+                    if removed.len() == 1 { "" } else { "s" },
+                    removed.join(", "),
+                    if removed.len() == 1 { "is" } else { "are" },
+                    held.join(", ")
+                ))
+            }
+        }
         DropTable { table } => match rows(table.clone()) {
             0 => Verdict::note("the table is empty"),
             n if destructive => Verdict::note(format!("drops {}", count(n, "row"))),

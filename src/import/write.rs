@@ -80,12 +80,30 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
 }
 
 /// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
-/// comment).
+/// comment), and for each schema other than `public` that holds nothing else the declaration
+/// carries: without it, that schema would not be created from the declaration.
 fn schema_sections(schema: &Schema) -> String {
-    let sections: Vec<String> = (schema.schema_comments.iter())
-        .filter_map(|(s, c)| Some((s, c.as_ref()?)))
-        .filter(|(s, c)| !(s.as_str() == "public" && *c == crate::model::STOCK_PUBLIC_COMMENT))
-        .map(|(s, c)| format!("[schema.{}]\ncomment = {}\n", key(s), string(c)))
+    let used: BTreeSet<&str> = (schema.tables.keys())
+        .chain(schema.enums.keys())
+        .chain(schema.sequences.keys())
+        .map(|q| q.schema.as_str())
+        .collect();
+    let names: BTreeSet<&String> = (schema.schemas.iter())
+        .chain(schema.schema_comments.keys())
+        .collect();
+    let sections: Vec<String> = names
+        .into_iter()
+        .filter_map(|s| {
+            let comment = (schema.schema_comments.get(s).cloned().flatten())
+                .filter(|c| !(s == "public" && c == crate::model::STOCK_PUBLIC_COMMENT));
+            match comment {
+                Some(c) => Some(format!("[schema.{}]\ncomment = {}\n", key(s), string(&c))),
+                None if s != "public" && !used.contains(s.as_str()) => {
+                    Some(format!("[schema.{}]\n", key(s)))
+                }
+                None => None,
+            }
+        })
         .collect();
     sections.join("\n")
 }
@@ -478,7 +496,7 @@ fn table(t: &Table, schema: &Schema) -> String {
     // Align `name` and `type` so a column reads as a row.
     let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
     let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0);
-    let _ = writeln!(out, "columns = [");
+    let _ = writeln!(out, "columns = [{}", if rows.is_empty() { "]" } else { "" });
     for r in &rows {
         let line = if r[2].is_empty() {
             format!("{:w0$} {}", r[0], r[1].trim_end_matches(','))
@@ -487,7 +505,9 @@ fn table(t: &Table, schema: &Schema) -> String {
         };
         let _ = writeln!(out, "  {{ {} }},", line.trim_end());
     }
-    let _ = writeln!(out, "]");
+    if !rows.is_empty() {
+        let _ = writeln!(out, "]");
+    }
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
         let _ = writeln!(
             out,

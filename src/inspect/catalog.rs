@@ -561,6 +561,28 @@ pub async fn facts(
                 crate::model::names::quote_ident(c),
                 FACT_CAP + 1
             ),
+            Question::EnumValues {
+                table,
+                column,
+                array,
+                values,
+            } => {
+                let col = crate::model::names::quote_ident(column);
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| crate::model::names::quote_literal(v))
+                    .collect();
+                let held = if *array {
+                    format!("{col}::text[] && ARRAY[{}]::text[]", list.join(", "))
+                } else {
+                    format!("{col}::text IN ({})", list.join(", "))
+                };
+                format!(
+                    "SELECT {i}, count(*) FROM (SELECT 1 FROM {} WHERE {held} LIMIT {}) s",
+                    table.sql(),
+                    FACT_CAP + 1
+                )
+            }
             Question::SequenceUsed(s) => format!(
                 "SELECT {i}, CASE WHEN is_called THEN 1::bigint ELSE 0::bigint END FROM {}",
                 s.sql()

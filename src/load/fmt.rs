@@ -142,7 +142,9 @@ fn format_array(a: &mut Array, fields: &'static [Field], always_multiline: bool)
         .iter()
         .any(|v| !comments(v.decor().prefix().and_then(|r| r.as_str())).is_empty())
         || !comments(a.trailing().as_str()).is_empty();
-    let multiline = always_multiline || a.len() > 1 || any_comment;
+    // `columns = []` (a table without columns) stays on its line.
+    let empty_columns = always_multiline && a.is_empty() && !any_comment;
+    let multiline = (always_multiline && !empty_columns) || a.len() > 1 || any_comment;
     for (i, v) in a.iter_mut().enumerate() {
         let (same_line, above) = split_comments(v.decor().prefix().and_then(|r| r.as_str()));
         // The first item's same-line comment follows the `[`; later ones end the line before.
@@ -167,7 +169,7 @@ fn format_array(a: &mut Array, fields: &'static [Field], always_multiline: bool)
         a.set_trailing(block(same_line, &below, ""));
     } else {
         a.set_trailing_comma(false);
-        a.set_trailing(" ");
+        a.set_trailing(if empty_columns { "" } else { " " });
     }
 }
 

@@ -431,12 +431,7 @@ fn read_table(
                     columns.push(c);
                 }
             }
-            if items.is_empty() {
-                p.push(
-                    Diagnostic::new(name.loc.clone(), format!("{what} has no columns"))
-                        .label("`columns` is empty"),
-                );
-            }
+            // `columns = []` is a table without columns, which PostgreSQL allows.
         }
         None if body.get("columns").is_none() => p.push(
             Diagnostic::new(name.loc.clone(), format!("{what} has no `columns`"))

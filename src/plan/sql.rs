@@ -2,7 +2,7 @@
 //! `quote_literal`; expressions are inserted only after the loader checked that each is exactly one
 //! SQL expression.
 
-use crate::diff::{Change, CommentOn, Constraint};
+use crate::diff::{Change, CommentOn, Constraint, EnumUse};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
@@ -292,13 +292,15 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
         );
     let inline: Vec<Constraint> = inline.collect();
     lines.extend(inline.iter().map(constraint_def));
+    // A table without columns (nor constraints) is `CREATE TABLE t ()`.
+    let body = if lines.is_empty() {
+        String::new()
+    } else {
+        format!("\n    {}\n", lines.join(",\n    "))
+    };
     let mut out = vec![(
         Phase::CreateTables,
-        format!(
-            "CREATE TABLE {} (\n    {}\n)",
-            t.name.sql(),
-            lines.join(",\n    ")
-        ),
+        format!("CREATE TABLE {} ({body})", t.name.sql()),
     )];
     for c in t.checks.iter().filter(|c| !c.valid) {
         let c = Constraint::Check(c.clone());
@@ -324,6 +326,65 @@ fn create_table(t: &Table) -> Vec<(Phase, String)> {
     for c in t.columns.iter().filter(|c| c.comment.is_some()) {
         let target = format!("COLUMN {}.{}", t.name.sql(), quote_ident(&c.name));
         out.push((Phase::Comments, comment(target, &c.comment)));
+    }
+    out
+}
+
+/// The enum type recreated with other values: the old one renamed out of the way, the new one
+/// created, every column converted through its text (its default dropped first, as it is bound to
+/// the old type, and set again), and the old type dropped once nothing uses it (columns this plan
+/// drops keep it until then).
+fn reshape_enum(
+    name: &QualName,
+    values: &[String],
+    uses: &[EnumUse],
+    text: &Option<String>,
+) -> Vec<(Phase, String)> {
+    // Cut to 58 bytes first, so that PostgreSQL's truncation to 63 cannot make it the type's
+    // own name.
+    let mut end = 58.min(name.name.len());
+    while !name.name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let old = QualName::new(name.schema.clone(), format!("{}__old", &name.name[..end]));
+    let list: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
+    let mut out = vec![
+        format!(
+            "ALTER TYPE {} RENAME TO {}",
+            name.sql(),
+            quote_ident(&old.name)
+        ),
+        format!("CREATE TYPE {} AS ENUM ({})", name.sql(), list.join(", ")),
+    ];
+    for u in uses {
+        let alter_column = format!(
+            "{} ALTER COLUMN {}",
+            alter(&u.table),
+            quote_ident(&u.column)
+        );
+        if u.drops_default {
+            out.push(format!("{alter_column} DROP DEFAULT"));
+        }
+        let (brackets, ty) = if u.array {
+            ("[]", "text[]")
+        } else {
+            ("", "text")
+        };
+        out.push(format!(
+            "{alter_column} TYPE {}{brackets} USING {}::{ty}::{}{brackets}",
+            name.sql(),
+            quote_ident(&u.column),
+            name.sql()
+        ));
+        if let Some(d) = &u.sets_default {
+            out.push(format!("{alter_column} SET DEFAULT {}", d.sql));
+        }
+    }
+    let mut out: Vec<(Phase, String)> = out.into_iter().map(|s| (Phase::Types, s)).collect();
+    out.push((Phase::DropTypes, format!("DROP TYPE {}", old.sql())));
+    if text.is_some() {
+        let on = CommentOn::Enum { name: name.clone() };
+        out.push((Phase::Comments, comment(comment_target(&on), text)));
     }
     out
 }
@@ -373,7 +434,13 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 ),
             )
         }
-        ReshapeEnum { .. } => Vec::new(),
+        ReshapeEnum {
+            name,
+            to,
+            uses,
+            comment: text,
+            ..
+        } => reshape_enum(name, to, uses, text),
         CreateTable { def } => create_table(def),
         DropTable { table } => one(Phase::DropTables, format!("DROP TABLE {}", table.sql())),
         SetIdentity {
