@@ -105,8 +105,12 @@ pub enum Change {
     },
     /// `CREATE SEQUENCE s AS t INCREMENT BY ... CACHE ... [NO] CYCLE`
     CreateSequence { def: Sequence },
-    /// `ALTER SEQUENCE s ...` with every option (its current value is left alone)
-    AlterSequence { from: Sequence, to: Sequence },
+    /// `ALTER SEQUENCE s ...` with every option (its current value is left alone), and
+    /// `OWNED BY` when the owner differs
+    AlterSequence {
+        from: Box<Sequence>,
+        to: Box<Sequence>,
+    },
     /// `DROP SEQUENCE s` (only with `--prune`)
     DropSequence { name: QualName },
     /// `DROP TYPE t` (only with `--prune`)
@@ -511,10 +515,12 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 .push(Change::CreateSequence { def: want.clone() }),
             Some(have) => {
                 let before = out.changes.len();
-                if (&have.data_type, &have.options) != (&want.data_type, &want.options) {
+                if (&have.data_type, &have.options, &have.owned_by)
+                    != (&want.data_type, &want.options, &want.owned_by)
+                {
                     out.changes.push(Change::AlterSequence {
-                        from: have.clone(),
-                        to: want.clone(),
+                        from: Box::new(have.clone()),
+                        to: Box::new(want.clone()),
                     });
                 }
                 if have.comment != want.comment {

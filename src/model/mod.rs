@@ -86,6 +86,30 @@ pub struct Sequence {
     pub options: SequenceOptions,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `OWNED BY table.column`: the sequence is dropped with the column (without being its
+    /// default; a column whose `nextval()` default is its own sequence is `serial`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<OwnedBy>,
+}
+
+/// The column a sequence belongs to (`ALTER SEQUENCE ... OWNED BY table.column`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OwnedBy {
+    pub table: QualName,
+    pub column: String,
+}
+
+impl OwnedBy {
+    /// `schema.table.column`, quoted as SQL needs it.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", self.table.sql(), names::quote_ident(&self.column))
+    }
+}
+
+impl fmt::Display for OwnedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql())
+    }
 }
 
 /// What tableform looks at: the managed PostgreSQL schemas, minus objects hidden by `ignore`

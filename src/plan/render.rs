@@ -63,8 +63,14 @@ pub fn summarise(change: &Change) -> String {
             )
         }
         CreateSequence { def } => format!(
-            "create sequence ({}, start {}, increment {})",
-            def.data_type, def.options.start, def.options.increment
+            "create sequence ({}, start {}, increment {}{})",
+            def.data_type,
+            def.options.start,
+            def.options.increment,
+            def.owned_by
+                .as_ref()
+                .map(|o| format!(", owned by {o}"))
+                .unwrap_or_default()
         ),
         AlterSequence { from, to } => {
             let mut parts = Vec::new();
@@ -72,6 +78,16 @@ pub fn summarise(change: &Change) -> String {
                 parts.push(format!("type {} -> {}", from.data_type, to.data_type));
             }
             parts.extend(from.options.changes_to(&to.options));
+            if from.owned_by != to.owned_by {
+                let owner = |o: &Option<crate::model::OwnedBy>| {
+                    o.as_ref().map_or("none".to_string(), ToString::to_string)
+                };
+                parts.push(format!(
+                    "owned by {} -> {}",
+                    owner(&from.owned_by),
+                    owner(&to.owned_by)
+                ));
+            }
             format!("alter sequence: {}", parts.join(", "))
         }
         DropSequence { .. } => "drop sequence (not declared)".into(),

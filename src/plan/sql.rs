@@ -7,7 +7,7 @@ use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
     Check, Column, ColumnDefault, FkAction, FkMatch, ForeignKey, Identity, Index, IndexKey,
-    IndexPart, QualName, Sequence, Table, Unique,
+    IndexPart, OwnedBy, QualName, Sequence, Table, Unique,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -83,6 +83,14 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&identity);
     }
     s
+}
+
+/// `ALTER SEQUENCE s OWNED BY t.c`, once the tables and their columns exist.
+fn owned_by(name: &QualName, o: &OwnedBy) -> (Phase, String) {
+    (
+        Phase::Constraints,
+        format!("ALTER SEQUENCE {} OWNED BY {}", name.sql(), o.sql()),
+    )
 }
 
 /// The options of `CREATE SEQUENCE` / `ALTER SEQUENCE`, all spelled out.
@@ -429,6 +437,9 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                     sequence_options(def)
                 ),
             );
+            if let Some(o) = &def.owned_by {
+                out.push(owned_by(&def.name, o));
+            }
             if def.comment.is_some() {
                 let on = CommentOn::Sequence {
                     name: def.name.clone(),
@@ -437,10 +448,29 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             }
             out
         }
-        AlterSequence { to, .. } => one(
-            Phase::Types,
-            format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to)),
-        ),
+        AlterSequence { from, to } => {
+            let mut out = Vec::new();
+            if (&from.data_type, &from.options) != (&to.data_type, &to.options) {
+                out.push((
+                    Phase::Types,
+                    format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to)),
+                ));
+            }
+            if from.owned_by != to.owned_by {
+                // Released before any column is dropped (which would drop the sequence with
+                // it), and given to its new owner once the column exists.
+                if from.owned_by.is_some() {
+                    out.push((
+                        Phase::Types,
+                        format!("ALTER SEQUENCE {} OWNED BY NONE", to.name.sql()),
+                    ));
+                }
+                if let Some(o) = &to.owned_by {
+                    out.push(owned_by(&to.name, o));
+                }
+            }
+            out
+        }
         DropSequence { name } => one(Phase::DropTypes, format!("DROP SEQUENCE {}", name.sql())),
         DropEnum { name } => one(Phase::DropTypes, format!("DROP TYPE {}", name.sql())),
         DropSchema { schema } => one(
