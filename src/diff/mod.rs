@@ -74,6 +74,10 @@ pub enum Change {
         /// `COLLATE` would give the column the new type's default).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         collation: Option<String>,
+        /// A serial column's own sequence, whose `AS` type follows the column's
+        /// (`serial` <-> `bigserial` / `smallserial`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serial_sequence: Option<QualName>,
     },
     /// `ALTER TABLE t ALTER COLUMN c TYPE ty COLLATE x` (same type, other collation; `None` is
     /// the type's default)
@@ -787,6 +791,7 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             drops_default,
             sets_default,
             collation: want.collation.clone(),
+            serial_sequence: serial_sequence(table, want, have),
         });
     } else if want.collation != have.collation {
         out.push(Change::SetCollation {
@@ -863,6 +868,22 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             column: want.name.clone(),
             comment: want.comment.clone(),
         });
+    }
+}
+
+/// The live sequence of a column that is serial on both sides and changes between the serial
+/// types: its `AS` type changes with the column's.
+fn serial_sequence(table: &QualName, want: &Column, have: &Column) -> Option<QualName> {
+    use crate::model::types::Serial;
+    match (&want.default, &have.default) {
+        (Some(ColumnDefault::Serial { .. }), Some(ColumnDefault::Serial { sequence: Some(s) }))
+            if !want.ty.array
+                && want.ty.base != have.ty.base
+                && Serial::keyword(&want.ty.base).is_some() =>
+        {
+            Some(QualName::new(table.schema.clone(), s.clone()))
+        }
+        _ => None,
     }
 }
 

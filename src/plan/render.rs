@@ -102,14 +102,18 @@ pub fn summarise(change: &Change) -> String {
             drops_default,
             sets_default,
             collation,
+            serial_sequence,
             ..
         } => {
-            let default = match (drops_default, sets_default) {
+            let mut default = match (drops_default, sets_default) {
                 (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
                 (true, None) => " (default dropped)".to_string(),
                 (false, Some(d)) => format!(" (then default {})", d.sql),
                 (false, None) => String::new(),
             };
+            if let Some(seq) = serial_sequence {
+                default.push_str(&format!(" (sequence {seq} AS {to})"));
+            }
             let collate = collation
                 .as_ref()
                 .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));

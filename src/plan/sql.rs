@@ -6,8 +6,8 @@ use crate::diff::{Change, CommentOn, Constraint};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
-    Check, Column, ColumnDefault, FkAction, FkMatch, ForeignKey, Identity, Index, IndexKey,
-    IndexPart, OwnedBy, QualName, Sequence, Table, Unique,
+    Check, Column, ColumnDefault, DataType, FkAction, FkMatch, ForeignKey, Identity, Index,
+    IndexKey, IndexPart, OwnedBy, QualName, Sequence, Table, Unique, integer_range,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -83,6 +83,23 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&identity);
     }
     s
+}
+
+/// `ALTER SEQUENCE s AS new` for a serial column changing between the serial types. A wider type
+/// takes the new type's maximum by itself (PostgreSQL moves a bound that was the old type's own);
+/// a narrower one sets the bounds of a serial of the new type with it, as `AS integer` alone
+/// fails on a maximum beyond integer's.
+fn serial_sequence_type(seq: &QualName, from: &DataType, to: &DataType) -> String {
+    let (_, new_max) = integer_range(&to.base);
+    let (_, old_max) = integer_range(&from.base);
+    if new_max >= old_max {
+        format!("ALTER SEQUENCE {} AS {to}", seq.sql())
+    } else {
+        format!(
+            "ALTER SEQUENCE {} AS {to} MINVALUE 1 MAXVALUE {new_max}",
+            seq.sql()
+        )
+    }
 }
 
 /// `ALTER SEQUENCE s OWNED BY t.c`, once the tables and their columns exist.
@@ -500,6 +517,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             drops_default,
             sets_default,
             collation,
+            serial_sequence,
             ..
         } => {
             let col = quote_ident(column);
@@ -523,6 +541,9 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             sql.push(format!("{alter_column} TYPE {to}{collate}{using}"));
             if let Some(d) = sets_default {
                 sql.push(format!("{alter_column} SET DEFAULT {}", d.sql));
+            }
+            if let Some(seq) = serial_sequence {
+                sql.push(serial_sequence_type(seq, from, to));
             }
             sql.into_iter().map(|s| (Phase::AlterColumns, s)).collect()
         }
