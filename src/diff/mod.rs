@@ -114,6 +114,10 @@ pub enum Change {
     AlterSequence {
         from: Box<Sequence>,
         to: Box<Sequence>,
+        /// The current value, when the new bounds exclude it: the sequence is restarted
+        /// (`RESTART`, at its start), as PostgreSQL refuses bounds that exclude it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restart: Option<i64>,
     },
     /// `DROP SEQUENCE s` (only with `--prune`)
     DropSequence { name: QualName },
@@ -522,9 +526,12 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 if (&have.data_type, &have.options, &have.owned_by)
                     != (&want.data_type, &want.options, &want.owned_by)
                 {
+                    let restart = (live.sequence_values.get(name).copied())
+                        .filter(|v| *v < want.options.min_value || *v > want.options.max_value);
                     out.changes.push(Change::AlterSequence {
                         from: Box::new(have.clone()),
                         to: Box::new(want.clone()),
+                        restart,
                     });
                 }
                 if have.comment != want.comment {

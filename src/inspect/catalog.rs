@@ -128,7 +128,9 @@ ORDER BY n.nspname, c.relname, i.relname";
 const SEQUENCES: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'),
-       own.nspname, own.relname, own.attname
+       own.nspname, own.relname, own.attname,
+       COALESCE(CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+                     THEN pg_sequence_last_value(c.oid) END, s.seqstart)
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -279,6 +281,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     for r in &sequences {
         let name = qual(r, 0);
+        s.sequence_values.insert(name.clone(), r.get(13));
         let data_type =
             DataType::parse(&r.get::<_, String>(2)).unwrap_or(DataType::new(BaseType::BigInt));
         s.sequences.insert(

@@ -75,6 +75,11 @@ pub struct Schema {
     /// on a drop.
     #[serde(skip)]
     pub index_scans: BTreeMap<QualName, i64>,
+    /// Live side only: each standalone sequence's current value (its start when it never handed
+    /// one out), for bounds that would exclude it. Not part of the fingerprint: it moves with
+    /// every `nextval()`.
+    #[serde(skip)]
+    pub sequence_values: BTreeMap<QualName, i64>,
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).

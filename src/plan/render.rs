@@ -72,7 +72,7 @@ pub fn summarise(change: &Change) -> String {
                 .map(|o| format!(", owned by {o}"))
                 .unwrap_or_default()
         ),
-        AlterSequence { from, to } => {
+        AlterSequence { from, to, .. } => {
             let mut parts = Vec::new();
             if from.data_type != to.data_type {
                 parts.push(format!("type {} -> {}", from.data_type, to.data_type));

@@ -465,12 +465,17 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             }
             out
         }
-        AlterSequence { from, to } => {
+        AlterSequence { from, to, restart } => {
             let mut out = Vec::new();
             if (&from.data_type, &from.options) != (&to.data_type, &to.options) {
                 out.push((
                     Phase::Types,
-                    format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to)),
+                    format!(
+                        "ALTER SEQUENCE {} {}{}",
+                        to.name.sql(),
+                        sequence_options(to),
+                        if restart.is_some() { " RESTART" } else { "" }
+                    ),
                 ));
             }
             if from.owned_by != to.owned_by {
