@@ -4,8 +4,8 @@ use std::path::Path;
 
 use tableform::import::sql::{SqlImport, SqlImportError, from_sql};
 use tableform::model::{
-    BaseType, ColumnDefault, DataType, FkAction, Identity, IndexPart, QualName, Schema, Sequence,
-    SequenceOptions, Table,
+    BaseType, ColumnDefault, DataType, FkAction, Identity, IndexPart, OwnedBy, QualName, Schema,
+    Sequence, SequenceOptions, Table,
 };
 
 fn q(name: &str) -> QualName {
@@ -453,6 +453,7 @@ fn pg_dump_output_gives_serial_columns_and_no_owned_sequences() {
                 cycle: false,
             },
             comment: None,
+            owned_by: None,
         }
     );
     assert_eq!(s.enums[&q("mood")].values, ["sad", "ok", "happy"]);
@@ -514,6 +515,7 @@ fn enums_and_standalone_sequences() {
                 cycle: false,
             },
             comment: None,
+            owned_by: None,
         }
     );
     assert_eq!(
@@ -530,6 +532,7 @@ fn enums_and_standalone_sequences() {
                 cycle: true,
             },
             comment: None,
+            owned_by: None,
         }
     );
     let tiny = &s.sequences[&q("tiny")];
@@ -917,4 +920,29 @@ COMMIT;
         orders.indexes[0].predicate.as_ref().unwrap().sql,
         "amount > 0"
     );
+}
+
+#[test]
+fn a_sequence_owned_by_a_column_that_is_not_its_default_is_a_standalone_owned_sequence() {
+    let imp = import(
+        "CREATE TABLE orders (id serial, number bigint);
+         CREATE SEQUENCE order_number START 1000;
+         ALTER SEQUENCE order_number OWNED BY public.orders.number;",
+    );
+    assert!(imp.skipped.is_empty(), "{:?}", imp.skipped);
+    let s = &imp.schema;
+    // The serial's sequence belongs to its column; the other one is declared, with its owner.
+    assert_eq!(s.sequences.keys().collect::<Vec<_>>(), [&q("order_number")]);
+    assert_eq!(
+        s.sequences[&q("order_number")].owned_by,
+        Some(OwnedBy {
+            table: q("orders"),
+            column: "number".into(),
+        })
+    );
+    assert!(matches!(
+        table(s, "orders").column("id").unwrap().default,
+        Some(ColumnDefault::Serial { .. })
+    ));
+    assert_eq!(table(s, "orders").column("number").unwrap().default, None);
 }

@@ -83,6 +83,10 @@ pub enum Change {
         /// `COLLATE` would give the column the new type's default).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         collation: Option<String>,
+        /// A serial column's own sequence, whose `AS` type follows the column's
+        /// (`serial` <-> `bigserial` / `smallserial`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serial_sequence: Option<QualName>,
     },
     /// `ALTER TABLE t ALTER COLUMN c TYPE ty COLLATE x` (same type, other collation; `None` is
     /// the type's default)
@@ -114,8 +118,16 @@ pub enum Change {
     },
     /// `CREATE SEQUENCE s AS t INCREMENT BY ... CACHE ... [NO] CYCLE`
     CreateSequence { def: Sequence },
-    /// `ALTER SEQUENCE s ...` with every option (its current value is left alone)
-    AlterSequence { from: Sequence, to: Sequence },
+    /// `ALTER SEQUENCE s ...` with every option (its current value is left alone), and
+    /// `OWNED BY` when the owner differs
+    AlterSequence {
+        from: Box<Sequence>,
+        to: Box<Sequence>,
+        /// The current value, when the new bounds exclude it: the sequence is restarted
+        /// (`RESTART`, at its start), as PostgreSQL refuses bounds that exclude it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restart: Option<i64>,
+    },
     /// `DROP SEQUENCE s` (only with `--prune`)
     DropSequence { name: QualName },
     /// `DROP TYPE t` (only with `--prune`)
@@ -584,10 +596,15 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                 .push(Change::CreateSequence { def: want.clone() }),
             Some(have) => {
                 let before = out.changes.len();
-                if (&have.data_type, &have.options) != (&want.data_type, &want.options) {
+                if (&have.data_type, &have.options, &have.owned_by)
+                    != (&want.data_type, &want.options, &want.owned_by)
+                {
+                    let restart = (live.sequence_values.get(name).copied())
+                        .filter(|v| *v < want.options.min_value || *v > want.options.max_value);
                     out.changes.push(Change::AlterSequence {
-                        from: have.clone(),
-                        to: want.clone(),
+                        from: Box::new(have.clone()),
+                        to: Box::new(want.clone()),
+                        restart,
                     });
                 }
                 if have.comment != want.comment {
@@ -904,6 +921,7 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             drops_default,
             sets_default,
             collation: want.collation.clone(),
+            serial_sequence: serial_sequence(table, want, have),
         });
     } else if want.collation != have.collation {
         out.push(Change::SetCollation {
@@ -980,6 +998,22 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             column: want.name.clone(),
             comment: want.comment.clone(),
         });
+    }
+}
+
+/// The live sequence of a column that is serial on both sides and changes between the serial
+/// types: its `AS` type changes with the column's.
+fn serial_sequence(table: &QualName, want: &Column, have: &Column) -> Option<QualName> {
+    use crate::model::types::Serial;
+    match (&want.default, &have.default) {
+        (Some(ColumnDefault::Serial { .. }), Some(ColumnDefault::Serial { sequence: Some(s) }))
+            if !want.ty.array
+                && want.ty.base != have.ty.base
+                && Serial::keyword(&want.ty.base).is_some() =>
+        {
+            Some(QualName::new(table.schema.clone(), s.clone()))
+        }
+        _ => None,
     }
 }
 

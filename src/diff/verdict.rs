@@ -97,9 +97,33 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
         },
         SetIdentity { .. }
         | AlterIdentity { .. }
-        | AlterSequence { .. }
+        | AlterSequence { restart: None, .. }
         | DropEnum { .. }
         | DropSchema { .. } => Verdict::change(),
+        AlterSequence {
+            to,
+            restart: Some(v),
+            ..
+        } => {
+            let o = &to.options;
+            // Back to or past values it handed out, in its own direction.
+            let repeats = if o.increment > 0 {
+                o.start <= *v
+            } else {
+                o.start >= *v
+            };
+            Verdict::note(format!(
+                "its current value {v} is outside the new bounds ({} to {}): it restarts at {}{}",
+                o.min_value,
+                o.max_value,
+                o.start,
+                if repeats {
+                    ", and may hand out values it handed out before"
+                } else {
+                    ""
+                }
+            ))
+        }
         AddEnumValue { .. } => Verdict::change(),
         ReshapeEnum {
             name,

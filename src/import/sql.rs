@@ -24,7 +24,7 @@
 //!   extensions...) are listed in `skipped` with their line and the reason, as are parts of a
 //!   statement that were left out (a column's collation, an operator class...).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -39,7 +39,8 @@ use crate::model::names::{self, NameKind, Namer, column_addition};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table, Unique,
+    Index, IndexKey, IndexPart, OwnedBy, PrimaryKey, QualName, Schema, Sequence, SqlExpr, Table,
+    Unique,
 };
 
 /// What a SQL file declares, as the model, and what was left out.
@@ -849,6 +850,7 @@ fn build_sequence(name: QualName, o: &SeqOpts, old: Option<&Sequence>) -> Sequen
             cycle: o.cycle.or(prev.map(|p| p.cycle)).unwrap_or(false),
         },
         comment: None,
+        owned_by: None,
     }
 }
 
@@ -2762,10 +2764,12 @@ impl Importer {
 
     fn finish(mut self) -> SqlImport {
         // nextval() of a sequence owned by the same column is what serial creates.
+        let mut serials: HashSet<QualName> = HashSet::new();
         for ((tq, col), seq) in &self.nextvals {
             if self.owned.get(seq) != Some(&(tq.clone(), col.clone())) {
                 continue;
             }
+            serials.insert(seq.clone());
             if let Some(c) = self
                 .schema
                 .tables
@@ -2777,12 +2781,17 @@ impl Importer {
                 });
             }
         }
-        // Sequences owned by a column belong to it (as in the catalog); the others are
-        // standalone.
-        for (q, s) in std::mem::take(&mut self.sequences) {
-            if !self.owned.contains_key(&q) {
-                self.schema.sequences.insert(q, s);
+        // A serial's sequence belongs to its column (as in the catalog); the others are
+        // standalone, owned by a column or not.
+        for (q, mut s) in std::mem::take(&mut self.sequences) {
+            if serials.contains(&q) {
+                continue;
             }
+            s.owned_by = self.owned.get(&q).map(|(table, column)| OwnedBy {
+                table: table.clone(),
+                column: column.clone(),
+            });
+            self.schema.sequences.insert(q, s);
         }
         // `REFERENCES t` without columns means t's primary key.
         let pks: HashMap<QualName, Vec<String>> = self

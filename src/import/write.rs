@@ -739,6 +739,13 @@ fn sequence(s: &Sequence) -> String {
     for key in option_keys(&s.options, &s.data_type) {
         let _ = writeln!(out, "{key}");
     }
+    if let Some(o) = &s.owned_by {
+        let _ = writeln!(
+            out,
+            "owned_by = {}",
+            string(&format!("{}.{}", o.table.name, o.column))
+        );
+    }
     if let Some(c) = &s.comment {
         let _ = writeln!(out, "comment = {}", string(c));
     }

@@ -7,8 +7,8 @@ use tokio_postgres::{Client, Row};
 
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
-    Identity, ImpliedKey, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence,
-    SequenceOptions, SqlExpr, StorageParams, Table, Unique,
+    Identity, ImpliedKey, Index, IndexKey, IndexPart, OwnedBy, PrimaryKey, QualName, Schema,
+    Sequence, SequenceOptions, SqlExpr, StorageParams, Table, Unique,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,8 @@ LEFT JOIN LATERAL (
     JOIN pg_sequence ps ON ps.seqrelid = s.oid
     WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
       AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
+    -- A column may own more sequences than its own: the identity's or the default's first.
+    ORDER BY dep.deptype = 'i' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.oid::regclass::text), false) DESC
     LIMIT 1) seq ON true
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND a.attnum > 0 AND NOT a.attisdropped
@@ -125,13 +127,30 @@ ORDER BY n.nspname, c.relname, i.relname";
 
 const SEQUENCES: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
-       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class')
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'),
+       own.nspname, own.relname, own.attname,
+       COALESCE(CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+                     THEN pg_sequence_last_value(c.oid) END, s.seqstart)
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+    SELECT tn.nspname::text, t.relname::text, a.attname::text,
+           COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default
+    FROM pg_depend d
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+    LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+      AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' AND d.refobjsubid > 0
+    LIMIT 1) own ON true
 WHERE n.nspname = ANY($1)
+  -- An identity's sequence is part of its column, and so is the sequence a column owns and
+  -- takes its nextval() default from (serial); one owned without being the default is not.
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))";
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i')
+  AND NOT COALESCE(own.is_default, false)";
 
 const ENUMS: &str = "
 SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder),
@@ -262,6 +281,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     for r in &sequences {
         let name = qual(r, 0);
+        s.sequence_values.insert(name.clone(), r.get(13));
         let data_type =
             DataType::parse(&r.get::<_, String>(2)).unwrap_or(DataType::new(BaseType::BigInt));
         s.sequences.insert(
@@ -278,6 +298,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
                     cycle: r.get(8),
                 },
                 comment: r.get(9),
+                owned_by: r.get::<_, Option<String>>(10).map(|schema| OwnedBy {
+                    table: QualName::new(schema, r.get::<_, String>(11)),
+                    column: r.get(12),
+                }),
             },
         );
     }

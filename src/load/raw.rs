@@ -33,6 +33,7 @@ pub struct RawSequence {
     pub data_type: Option<Sp<String>>,
     pub options: RawSeqOptions,
     pub comment: Option<Sp<String>>,
+    pub owned_by: Option<Sp<String>>,
 }
 
 /// The options a sequence (standalone, or an identity's) may declare.
@@ -287,6 +288,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                 data_type: f.string(p, "type"),
                 options: RawSeqOptions::read(&f, p),
                 comment: f.string(p, "comment"),
+                owned_by: f.string(p, "owned_by"),
                 name,
             });
             f.finish(p);

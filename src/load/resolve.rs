@@ -6,8 +6,8 @@ use crate::model::names::{self, MAX_IDENT, NameKind};
 use crate::model::types::{Serial, TypeError};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, EnumType, FkAction, FkMatch, ForeignKey,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions,
-    SqlExpr, Table, Unique,
+    Identity, Index, IndexKey, IndexPart, OwnedBy, PrimaryKey, QualName, Schema, Sequence,
+    SequenceOptions, SqlExpr, Table, Unique,
 };
 
 use super::diag::{Diagnostic, Loc};
@@ -275,7 +275,70 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
         data_type,
         options: o,
         comment: s.comment.as_ref().map(|c| c.value.clone()),
+        owned_by: None,
     }
+}
+
+/// `owned_by = "table.column"`: a declared column of a table in the sequence's own schema
+/// (PostgreSQL links only those), which does not take its default from the sequence (that
+/// column is `serial`).
+fn owned_by(p: &mut Problems, schema: &Schema, seq: &QualName, o: &Sp<String>) -> Option<OwnedBy> {
+    let Some((table, column)) = o
+        .value
+        .rsplit_once('.')
+        .filter(|(t, c)| !t.is_empty() && !c.is_empty())
+    else {
+        p.push(
+            Diagnostic::new(
+                o.loc.clone(),
+                format!("cannot read `owned_by = \"{}\"`", o.value),
+            )
+            .label("expected `table.column`"),
+        );
+        return None;
+    };
+    let table = QualName::new(seq.schema.clone(), table);
+    let Some(t) = schema.tables.get(&table) else {
+        p.push(
+            Diagnostic::new(
+                o.loc.clone(),
+                format!(
+                    "sequence {seq} is owned by table {table}, which the schema does not declare"
+                ),
+            )
+            .label("a sequence can only be owned by a table of its own schema"),
+        );
+        return None;
+    };
+    let Some(c) = t.column(column) else {
+        p.push(
+            Diagnostic::new(
+                o.loc.clone(),
+                format!(
+                    "sequence {seq} is owned by column `{column}`, which {table} does not have"
+                ),
+            )
+            .label("unknown column"),
+        );
+        return None;
+    };
+    if let Some(ColumnDefault::Expr(e)) = &c.default
+        && e.sql.to_lowercase().contains("nextval")
+        && e.sql.contains(&seq.name)
+    {
+        p.push(
+            Diagnostic::new(
+                o.loc.clone(),
+                format!("column `{column}` of {table} takes its default from sequence {seq} and owns it: that is a serial column"),
+            )
+            .label("declare the column `type = \"serial\"` (or bigserial, smallserial) instead"),
+        );
+        return None;
+    }
+    Some(OwnedBy {
+        table,
+        column: column.to_string(),
+    })
 }
 
 pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
@@ -367,6 +430,26 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     for (name, raw) in &raw_by_name {
         let table = resolve_table(p, &schema, &mut namer, name, raw);
         schema.tables.insert(name.clone(), table);
+    }
+    // A sequence's owner is a declared column.
+    let mut owners_seen: BTreeSet<QualName> = BTreeSet::new();
+    for s in &decls.sequences {
+        let name = QualName::new(
+            s.schema
+                .as_ref()
+                .map_or(DEFAULT_SCHEMA, |x| x.value.as_str()),
+            s.name.value.clone(),
+        );
+        // A sequence declared twice is already reported; the first declaration counts.
+        if !owners_seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(o) = &s.owned_by {
+            let owner = owned_by(p, &schema, &name, o);
+            if let Some(seq) = schema.sequences.get_mut(&name) {
+                seq.owned_by = owner;
+            }
+        }
     }
     // Foreign keys need every table, so they are checked once all are resolved.
     for (name, raw) in &raw_by_name {

@@ -336,6 +336,11 @@ pub const SEQUENCE: &[Field] = &[
         Kind::Str,
         "Sequence comment (COMMENT ON SEQUENCE).",
     ),
+    f(
+        "owned_by",
+        Kind::Str,
+        "OWNED BY: \"table.column\" of a declared table in the sequence's schema; the sequence is dropped with the column.",
+    ),
 ];
 
 pub const SCHEMA: &[Field] = &[f(

@@ -75,6 +75,11 @@ pub struct Schema {
     /// on a drop.
     #[serde(skip)]
     pub index_scans: BTreeMap<QualName, i64>,
+    /// Live side only: each standalone sequence's current value (its start when it never handed
+    /// one out), for bounds that would exclude it. Not part of the fingerprint: it moves with
+    /// every `nextval()`.
+    #[serde(skip)]
+    pub sequence_values: BTreeMap<QualName, i64>,
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).
@@ -86,6 +91,30 @@ pub struct Sequence {
     pub options: SequenceOptions,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `OWNED BY table.column`: the sequence is dropped with the column (without being its
+    /// default; a column whose `nextval()` default is its own sequence is `serial`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<OwnedBy>,
+}
+
+/// The column a sequence belongs to (`ALTER SEQUENCE ... OWNED BY table.column`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OwnedBy {
+    pub table: QualName,
+    pub column: String,
+}
+
+impl OwnedBy {
+    /// `schema.table.column`, quoted as SQL needs it.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", self.table.sql(), names::quote_ident(&self.column))
+    }
+}
+
+impl fmt::Display for OwnedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql())
+    }
 }
 
 /// A live object whose definition holds more than the model carries (found by the self-check,

@@ -63,15 +63,31 @@ pub fn summarise(change: &Change) -> String {
             )
         }
         CreateSequence { def } => format!(
-            "create sequence ({}, start {}, increment {})",
-            def.data_type, def.options.start, def.options.increment
+            "create sequence ({}, start {}, increment {}{})",
+            def.data_type,
+            def.options.start,
+            def.options.increment,
+            def.owned_by
+                .as_ref()
+                .map(|o| format!(", owned by {o}"))
+                .unwrap_or_default()
         ),
-        AlterSequence { from, to } => {
+        AlterSequence { from, to, .. } => {
             let mut parts = Vec::new();
             if from.data_type != to.data_type {
                 parts.push(format!("type {} -> {}", from.data_type, to.data_type));
             }
             parts.extend(from.options.changes_to(&to.options));
+            if from.owned_by != to.owned_by {
+                let owner = |o: &Option<crate::model::OwnedBy>| {
+                    o.as_ref().map_or("none".to_string(), ToString::to_string)
+                };
+                parts.push(format!(
+                    "owned by {} -> {}",
+                    owner(&from.owned_by),
+                    owner(&to.owned_by)
+                ));
+            }
             format!("alter sequence: {}", parts.join(", "))
         }
         DropSequence { .. } => "drop sequence (not declared)".into(),
@@ -86,14 +102,18 @@ pub fn summarise(change: &Change) -> String {
             drops_default,
             sets_default,
             collation,
+            serial_sequence,
             ..
         } => {
-            let default = match (drops_default, sets_default) {
+            let mut default = match (drops_default, sets_default) {
                 (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
                 (true, None) => " (default dropped)".to_string(),
                 (false, Some(d)) => format!(" (then default {})", d.sql),
                 (false, None) => String::new(),
             };
+            if let Some(seq) = serial_sequence {
+                default.push_str(&format!(" (sequence {seq} AS {to})"));
+            }
             let collate = collation
                 .as_ref()
                 .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));

@@ -6,8 +6,8 @@ use crate::diff::{Change, CommentOn, Constraint, EnumUse};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::types::Serial;
 use crate::model::{
-    Check, Column, ColumnDefault, FkAction, FkMatch, ForeignKey, Identity, Index, IndexKey,
-    IndexPart, QualName, Sequence, Table, Unique,
+    Check, Column, ColumnDefault, DataType, FkAction, FkMatch, ForeignKey, Identity, Index,
+    IndexKey, IndexPart, OwnedBy, QualName, Sequence, Table, Unique, integer_range,
 };
 
 /// When a statement runs, relative to the others: drops that others depend on come first, foreign
@@ -83,6 +83,31 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&identity);
     }
     s
+}
+
+/// `ALTER SEQUENCE s AS new` for a serial column changing between the serial types. A wider type
+/// takes the new type's maximum by itself (PostgreSQL moves a bound that was the old type's own);
+/// a narrower one sets the bounds of a serial of the new type with it, as `AS integer` alone
+/// fails on a maximum beyond integer's.
+fn serial_sequence_type(seq: &QualName, from: &DataType, to: &DataType) -> String {
+    let (_, new_max) = integer_range(&to.base);
+    let (_, old_max) = integer_range(&from.base);
+    if new_max >= old_max {
+        format!("ALTER SEQUENCE {} AS {to}", seq.sql())
+    } else {
+        format!(
+            "ALTER SEQUENCE {} AS {to} MINVALUE 1 MAXVALUE {new_max}",
+            seq.sql()
+        )
+    }
+}
+
+/// `ALTER SEQUENCE s OWNED BY t.c`, once the tables and their columns exist.
+fn owned_by(name: &QualName, o: &OwnedBy) -> (Phase, String) {
+    (
+        Phase::Constraints,
+        format!("ALTER SEQUENCE {} OWNED BY {}", name.sql(), o.sql()),
+    )
 }
 
 /// The options of `CREATE SEQUENCE` / `ALTER SEQUENCE`, all spelled out.
@@ -496,6 +521,9 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                     sequence_options(def)
                 ),
             );
+            if let Some(o) = &def.owned_by {
+                out.push(owned_by(&def.name, o));
+            }
             if def.comment.is_some() {
                 let on = CommentOn::Sequence {
                     name: def.name.clone(),
@@ -504,10 +532,34 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             }
             out
         }
-        AlterSequence { to, .. } => one(
-            Phase::Types,
-            format!("ALTER SEQUENCE {} {}", to.name.sql(), sequence_options(to)),
-        ),
+        AlterSequence { from, to, restart } => {
+            let mut out = Vec::new();
+            if (&from.data_type, &from.options) != (&to.data_type, &to.options) {
+                out.push((
+                    Phase::Types,
+                    format!(
+                        "ALTER SEQUENCE {} {}{}",
+                        to.name.sql(),
+                        sequence_options(to),
+                        if restart.is_some() { " RESTART" } else { "" }
+                    ),
+                ));
+            }
+            if from.owned_by != to.owned_by {
+                // Released before any column is dropped (which would drop the sequence with
+                // it), and given to its new owner once the column exists.
+                if from.owned_by.is_some() {
+                    out.push((
+                        Phase::Types,
+                        format!("ALTER SEQUENCE {} OWNED BY NONE", to.name.sql()),
+                    ));
+                }
+                if let Some(o) = &to.owned_by {
+                    out.push(owned_by(&to.name, o));
+                }
+            }
+            out
+        }
         DropSequence { name } => one(Phase::DropTypes, format!("DROP SEQUENCE {}", name.sql())),
         DropEnum { name } => one(Phase::DropTypes, format!("DROP TYPE {}", name.sql())),
         DropSchema { schema } => one(
@@ -537,6 +589,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             drops_default,
             sets_default,
             collation,
+            serial_sequence,
             ..
         } => {
             let col = quote_ident(column);
@@ -560,6 +613,9 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             sql.push(format!("{alter_column} TYPE {to}{collate}{using}"));
             if let Some(d) = sets_default {
                 sql.push(format!("{alter_column} SET DEFAULT {}", d.sql));
+            }
+            if let Some(seq) = serial_sequence {
+                sql.push(serial_sequence_type(seq, from, to));
             }
             sql.into_iter().map(|s| (Phase::AlterColumns, s)).collect()
         }

@@ -1,0 +1,2 @@
+CREATE SEQUENCE ticket AS integer;
+SELECT setval('ticket', 500);

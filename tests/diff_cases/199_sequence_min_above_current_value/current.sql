@@ -1,0 +1,3 @@
+CREATE SEQUENCE invoice_number;
+SELECT nextval('invoice_number');
+SELECT nextval('invoice_number');
