@@ -189,6 +189,7 @@ columns = [
   { name = "n", type = "integer" },
 ]
 checks = [{ name = "t_n_check", expression = "n IN (1, 2)" }]
+indexes = [{ columns = ["id"] }]
 "#;
 
 /// On a read-only connection (a hot standby, `default_transaction_read_only`, a role without
@@ -197,7 +198,8 @@ checks = [{ name = "t_n_check", expression = "n IN (1, 2)" }]
 #[test]
 fn plan_on_a_read_only_connection_asks_for_dev_url_and_works_with_it() {
     let db = TestDb::new("readonly");
-    db.exec("CREATE TYPE mood AS ENUM ('calm', 'eager'); CREATE TABLE t (id integer, m mood DEFAULT 'calm', n integer CHECK (n IN (1, 2)))");
+    db.exec("CREATE TYPE mood AS ENUM ('calm', 'eager'); CREATE TABLE t (id integer, m mood DEFAULT 'calm', n integer CHECK (n IN (1, 2)));
+         CREATE INDEX ON t (id);");
     let dir = schema_dir("readonly", ENUM_DEFAULT);
     let dir = dir.to_str().unwrap();
     let sep = if db.url.contains('?') { '&' } else { '?' };
@@ -235,6 +237,13 @@ fn plan_on_a_read_only_connection_asks_for_dev_url_and_works_with_it() {
         ]);
         assert_eq!(r.code, 0, "{label}: {}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("No changes"), "{label}: {}", r.stdout);
+        // The self-check needs temporary tables on the database itself: it says it did not run.
+        assert!(
+            r.stdout
+                .contains("The self-check (properties the model may not carry) did not run: "),
+            "{label}: {}",
+            r.stdout
+        );
         let r = common::run(&[
             "drift",
             "--schema",
@@ -398,4 +407,33 @@ fn a_row_committed_during_the_lock_wait_stops_making_a_column_an_identity() {
         insert: "INSERT INTO t VALUES (7)",
         survives: "(7)",
     });
+}
+
+/// A writer that holds its transaction open longer than apply waits: apply gives up on the table
+/// lock it needs for the data re-check, says which table, and changes nothing.
+#[test]
+fn a_table_lock_never_granted_for_the_data_recheck_is_named() {
+    let db = TestDb::new("locknever");
+    db.exec("CREATE TABLE t (id integer, note text)");
+    let before = db.dump();
+    let dir = schema_dir(
+        "locknever",
+        "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+    );
+    let writer = TestDb::attach(&db);
+    writer.exec("BEGIN; INSERT INTO t VALUES (1, 'pending')");
+    let r = db.run(&[
+        "apply",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--auto-approve",
+        "--lock-timeout",
+        "0.2",
+        "--lock-retries",
+        "1",
+    ]);
+    writer.exec("ROLLBACK");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    insta::assert_snapshot!("lock_never_granted", db.scrub(&r.stderr));
+    assert_eq!(db.dump(), before);
 }

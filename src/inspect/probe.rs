@@ -140,18 +140,9 @@ pub async fn reconcile(
 /// A connection that may not create temporary tables (a hot standby, a read-only transaction,
 /// a role without TEMP) cannot probe: say so, and what to do, instead of a bare server error.
 fn read_only(e: &tokio_postgres::Error, count: usize) -> Result<(), InspectError> {
-    use tokio_postgres::error::SqlState;
-    match e.code() {
-        Some(c)
-            if *c == SqlState::READ_ONLY_SQL_TRANSACTION
-                || *c == SqlState::INSUFFICIENT_PRIVILEGE =>
-        {
-            Err(InspectError::ReadOnly {
-                count,
-                reason: super::connect::reason(e),
-            })
-        }
-        _ => Ok(()),
+    match session::temp_refused(e) {
+        Some(reason) => Err(InspectError::ReadOnly { count, reason }),
+        None => Ok(()),
     }
 }
 

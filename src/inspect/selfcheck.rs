@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
-use tokio_postgres::error::SqlState;
 
 use super::catalog::InspectError;
 use super::session;
@@ -111,7 +110,7 @@ pub async fn run(client: &mut Client, live: &Schema) -> Result<SelfCheck, Inspec
     sql.extend(items.iter().map(|i| i.sql.as_str()));
     let mut failed: BTreeMap<usize, String> = BTreeMap::new();
     if let Err(e) = session::pipeline(tx.client(), &sql).await {
-        if let Some(reason) = read_only(&e) {
+        if let Some(reason) = session::temp_refused(&e) {
             return Ok(SelfCheck {
                 skipped: Some(reason),
                 ..SelfCheck::default()
@@ -271,11 +270,4 @@ fn rename(c: Constraint, name: &str) -> Constraint {
             Constraint::ForeignKey(f)
         }
     }
-}
-
-/// A connection that may not create temporary tables: the check is skipped, and says why.
-fn read_only(e: &tokio_postgres::Error) -> Option<String> {
-    let code = e.code()?;
-    (*code == SqlState::READ_ONLY_SQL_TRANSACTION || *code == SqlState::INSUFFICIENT_PRIVILEGE)
-        .then(|| super::connect::reason(e))
 }

@@ -122,3 +122,13 @@ pub async fn in_order<F: std::future::Future>(requests: impl Iterator<Item = F>)
     }
     out
 }
+
+/// The server's reason when this connection may not create temporary tables (a hot standby, a
+/// read-only transaction, a role without TEMP); `None` for any other error. The expression probe
+/// and the self-check both need them.
+pub fn temp_refused(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let code = e.code()?;
+    (*code == SqlState::READ_ONLY_SQL_TRANSACTION || *code == SqlState::INSUFFICIENT_PRIVILEGE)
+        .then(|| super::connect::reason(e))
+}
