@@ -199,3 +199,55 @@ indexes = [{ name = "docs_body_idx", columns = ["body"], method = "gist" }]
     assert_eq!(db.dump(), before, "the index was rewritten");
     insta::assert_snapshot!("self_check", db.scrub(&plan.stdout));
 }
+
+/// `--strict` turns every note (not managed, not carried, not checked) into an error for plan,
+/// drift and apply: exit 1, nothing saved, nothing changed; without anything to note it changes nothing.
+#[test]
+fn strict_turns_the_notes_into_errors() {
+    let db = TestDb::new("strict");
+    db.exec(
+        "CREATE TABLE users (id integer PRIMARY KEY, body tsvector);
+         CREATE VIEW user_ids AS SELECT id FROM users;",
+    );
+    let before = db.dump();
+    let dir = schema_dir(
+        "strict",
+        r#"
+[table.users]
+columns = [
+  { name = "id",   type = "integer", primary_key = true },
+  { name = "body", type = "tsvector" },
+  { name = "name", type = "text" },
+]
+"#,
+    );
+    let dir = dir.to_str().unwrap();
+    let out = scratch_dir("strict-out").join("plan.json");
+    let out = out.to_str().unwrap();
+    let plan = db.run(&["plan", "--schema", dir, "--strict", "--out", out]);
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+    assert!(!std::path::Path::new(out).exists(), "a plan was saved");
+    let drift = db.run(&["drift", "--schema", dir, "--strict"]);
+    assert_eq!(drift.code, 1, "{}{}", drift.stdout, drift.stderr);
+    let apply = db.run(&["apply", "--schema", dir, "--strict", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(db.dump(), before, "apply --strict changed the database");
+    // Without --strict the same plan is a note and the column is added.
+    let relaxed = db.run(&["apply", "--schema", dir, "--auto-approve"]);
+    assert_eq!(relaxed.code, 0, "{}{}", relaxed.stdout, relaxed.stderr);
+    db.exec("DROP VIEW user_ids;");
+    let clean = db.run(&["drift", "--schema", dir, "--strict"]);
+    assert_eq!(
+        clean.code, 0,
+        "nothing to note: {}{}",
+        clean.stdout, clean.stderr
+    );
+    insta::assert_snapshot!(
+        "strict",
+        db.scrub(&format!(
+            "{}---\n{}---\n{}",
+            plan.stderr, drift.stderr, apply.stderr
+        ))
+    );
+}

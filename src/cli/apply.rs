@@ -39,6 +39,9 @@ async fn run_fresh(args: &ApplyArgs) -> Status {
         Err(s) => return s,
     };
     let file = &planned.file;
+    if let Err(s) = plan::strict_gate(o.strict, &file.plan, "nothing was changed") {
+        return s;
+    }
     output::print(&render::text(file, output::stdout_color(o.schema.no_color)));
     if file.plan.has_refusals() {
         output::error("the plan holds refusals; nothing was applied");
@@ -77,6 +80,9 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         && let Err(e) = file.verify_signature(&key)
     {
         return fail(format!("{}: {e}", path.display()));
+    }
+    if let Err(s) = plan::strict_gate(args.opts.strict, &file.plan, "nothing was changed") {
+        return s;
     }
     if file.plan.has_refusals() {
         output::print(&plan::render(

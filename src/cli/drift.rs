@@ -10,6 +10,9 @@ pub async fn run(args: &DriftArgs) -> Status {
         Ok(p) => p,
         Err(s) => return s,
     };
+    if let Err(s) = plan::strict_gate(args.strict, &planned.file.plan, "no drift report") {
+        return s;
+    }
     let items = render::drift_items(&planned.file.plan);
     output::print(&match args.format {
         DriftFormat::Text => render::drift_text(&planned.file, &items),

@@ -122,6 +122,10 @@ pub struct PlanOpts {
     /// Drop tables in the managed schemas that the declaration does not mention.
     #[arg(long)]
     pub prune: bool,
+    /// Fail (exit 1, nothing saved or applied) when the database holds anything tableform does
+    /// not carry or manage, or the self-check could not run, instead of reporting it as a note.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +195,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: DriftFormat,
+    /// Fail (exit 1) when the database holds anything tableform does not carry or manage, or the
+    /// self-check could not run, instead of reporting it as "not drift".
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -125,6 +125,26 @@ pub async fn make_plan(
     })
 }
 
+/// `--strict`: anything the plan would only note (not carried, not managed, not checked) is an
+/// error, and `done` says what did not happen because of it.
+pub fn strict_gate(strict: bool, plan: &Plan, done: &str) -> Result<(), Status> {
+    let findings = render::strict_findings(plan);
+    if !strict || findings.is_empty() {
+        return Ok(());
+    }
+    let mut msg =
+        format!("--strict: the database holds what tableform does not carry or manage; {done}:");
+    for f in findings {
+        msg.push_str("\n  ");
+        msg.push_str(&f);
+    }
+    msg.push_str(
+        "\n  (without --strict these are notes; [settings] ignore hides tables, indexes, constraints and columns)",
+    );
+    output::error(&msg);
+    Err(Status::Error)
+}
+
 /// The managed schemas: those the settings list (or `public`), plus every schema the declaration
 /// uses; and the ignore patterns.
 fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
@@ -169,6 +189,14 @@ pub async fn run(args: &PlanArgs) -> Status {
         Ok(p) => p,
         Err(s) => return s,
     };
+    let done = if args.out.is_some() {
+        "no plan was written or saved"
+    } else {
+        "no plan was written"
+    };
+    if let Err(s) = strict_gate(o.strict, &planned.file.plan, done) {
+        return s;
+    }
     // Signed whenever there is a key, so that `--format json` stays the file, byte for byte.
     if let Some(key) = plan_key() {
         planned.file.sign(&key);

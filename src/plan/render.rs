@@ -756,6 +756,24 @@ fn self_check_skipped(why: &str) -> String {
     )
 }
 
+/// What `--strict` turns into an error: everything the plan reports as not carried, not managed
+/// or not checked, one line each. Empty when the model holds the whole database.
+pub fn strict_findings(plan: &Plan) -> Vec<String> {
+    let carried = (plan.not_carried.iter()).map(|n| {
+        format!(
+            "{} is not carried by the model (database: {}; modelled: {})",
+            n.object, n.live, n.modelled
+        )
+    });
+    let managed = not_managed_lines(plan)
+        .into_iter()
+        .map(|l| format!("{l}, not managed by tableform"));
+    let skipped = (plan.self_check_skipped.iter()).map(|why| {
+        format!("the self-check (properties the model may not carry) did not run: {why}")
+    });
+    carried.chain(managed).chain(skipped).collect()
+}
+
 /// `schema public holds 2 views, 1 function`, one line per schema.
 fn not_managed_lines(plan: &Plan) -> Vec<String> {
     (plan.not_managed.iter())
