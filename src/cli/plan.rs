@@ -94,7 +94,10 @@ pub async fn make_plan(
             skipped: Some(e.to_string()),
             ..Default::default()
         });
-    let d = diff::diff(&desired, &live.schema, options.prune);
+    // Read against the declaration: a declared serial owns the sequence its default uses.
+    let adopted = diff::adopt_serials(&desired, &live.schema);
+    let seen = adopted.as_ref().unwrap_or(&live.schema);
+    let d = diff::diff(&desired, seen, options.prune);
     let questions = d.questions();
     let facts = inspect::facts(&client, &questions).await.map_err(fail)?;
     if std::env::var_os("TABLEFORM_STATS").is_some() {
@@ -106,7 +109,7 @@ pub async fn make_plan(
         allow_destructive: options.allow_destructive,
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
-    let mut plan = Plan::build((&desired, &live.schema), &d, &facts, &judge, fps);
+    let mut plan = Plan::build((&desired, seen), &d, &facts, &judge, fps);
     plan.protect(std::mem::take(&mut check.not_carried));
     plan.self_check_skipped = check.skipped;
     let (host, port) = target.host_port();

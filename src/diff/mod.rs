@@ -536,6 +536,8 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
 /// Lists the changes that turn `live` into `desired`. With `prune`, live tables the declaration
 /// does not mention are dropped; otherwise they are reported as unmanaged.
 pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
+    let adopted = adopt_serials(desired, live);
+    let live = adopted.as_ref().unwrap_or(live);
     let mut out = Diff::default();
     for s in desired.schemas.difference(&live.schemas) {
         out.changes.push(Change::CreateSchema { schema: s.clone() });
@@ -999,6 +1001,69 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             comment: want.comment.clone(),
         });
     }
+}
+
+/// A declared `serial` column matches a live one whose `nextval()` default is a sequence the
+/// column owns, whatever that sequence is called or however it was made (a table renamed after
+/// its serial was created keeps `old_id_seq`): the sequence is then the column's, not a
+/// standalone one to create or drop. `None` when no column needs adopting.
+pub fn adopt_serials(desired: &Schema, live: &Schema) -> Option<Schema> {
+    let mut adopt = Vec::new();
+    for (name, t) in &desired.tables {
+        let Some(lt) = live.tables.get(name) else {
+            continue;
+        };
+        for c in &t.columns {
+            if !matches!(c.default, Some(ColumnDefault::Serial { .. })) {
+                continue;
+            }
+            let Some(lc) = lt.columns.iter().find(|l| l.name == c.name) else {
+                continue;
+            };
+            let Some(ColumnDefault::Expr(e)) = &lc.default else {
+                continue;
+            };
+            let owned = live.sequences.values().find(|sq| {
+                sq.owned_by
+                    .as_ref()
+                    .is_some_and(|o| o.table == *name && o.column == c.name)
+                    && e.sql == nextval_of(&sq.name)
+            });
+            if let Some(sq) = owned {
+                adopt.push((name.clone(), c.name.clone(), sq.name.clone()));
+            }
+        }
+    }
+    if adopt.is_empty() {
+        return None;
+    }
+    let mut live = live.clone();
+    for (table, column, seq) in adopt {
+        live.sequences.remove(&seq);
+        if let Some(c) = (live.tables.get_mut(&table))
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+        {
+            c.default = Some(ColumnDefault::Serial {
+                sequence: Some(seq.name),
+            });
+        }
+    }
+    Some(live)
+}
+
+/// `nextval('seq'::regclass)` as PostgreSQL spells a default on `seq`: the name qualified unless
+/// its schema is `public` (tableform reads the catalog with `search_path` pinned to it).
+fn nextval_of(seq: &QualName) -> String {
+    let unqualified = crate::model::names::quote_ident(&seq.name);
+    let name = if seq.schema == "public" {
+        unqualified
+    } else {
+        format!(
+            "{}.{unqualified}",
+            crate::model::names::quote_ident(&seq.schema)
+        )
+    };
+    format!("nextval('{}'::regclass)", name.replace('\'', "''"))
 }
 
 /// The live sequence of a column that is serial on both sides and changes between the serial

@@ -130,13 +130,15 @@ SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqinc
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'),
        own.nspname, own.relname, own.attname,
        COALESCE(CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
-                     THEN pg_sequence_last_value(c.oid) END, s.seqstart)
+                     THEN pg_sequence_last_value(c.oid) END, s.seqstart),
+       COALESCE(own.is_default, false), own.default_text
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
     SELECT tn.nspname::text, t.relname::text, a.attname::text,
-           COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default
+           COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default,
+           pg_get_expr(ad.adbin, ad.adrelid) AS default_text
     FROM pg_depend d
     JOIN pg_class t ON t.oid = d.refobjid
     JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -146,11 +148,11 @@ LEFT JOIN LATERAL (
       AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' AND d.refobjsubid > 0
     LIMIT 1) own ON true
 WHERE n.nspname = ANY($1)
-  -- An identity's sequence is part of its column, and so is the sequence a column owns and
-  -- takes its nextval() default from (serial); one owned without being the default is not.
+  -- An identity's sequence is part of its column. The sequence a column owns and takes its
+  -- nextval() default from is read too (is_default): it is serial only if it is exactly what
+  -- serial makes (see settle_serials).
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i')
-  AND NOT COALESCE(own.is_default, false)";
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i')";
 
 const ENUMS: &str = "
 SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder),
@@ -279,8 +281,12 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
             },
         );
     }
+    let mut defaults_of = Vec::new();
     for r in &sequences {
         let name = qual(r, 0);
+        if r.get::<_, bool>(14) {
+            defaults_of.push((name.clone(), r.get::<_, String>(15)));
+        }
         s.sequence_values.insert(name.clone(), r.get(13));
         let data_type =
             DataType::parse(&r.get::<_, String>(2)).unwrap_or(DataType::new(BaseType::BigInt));
@@ -327,6 +333,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
             t.columns.push(column(r));
         }
     }
+    settle_serials(s, defaults_of);
     for r in &constraints {
         if let Some(t) = s.tables.get_mut(&qual(r, 0)) {
             add_constraint(t, r);
@@ -340,6 +347,43 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         }
     }
     Ok(live)
+}
+
+/// A column that owns a sequence and takes its `nextval()` default from it is `serial` only when
+/// the sequence is exactly what `serial` makes: named `table_column_seq` beside its table, of the
+/// column's integer type, with the default bounds, no comment, and the column NOT NULL. Anything
+/// else (a sequence renamed or shared, a nullable column, other bounds) would be changed by
+/// declaring `serial`, so it stays a sequence of its own and the column a plain default. The
+/// diff still lets a declared `serial` adopt such a column ([`crate::diff`]).
+fn settle_serials(s: &mut Schema, defaults_of: Vec<(QualName, String)>) {
+    use crate::model::types::Serial;
+    for (seq, default_text) in defaults_of {
+        let Some(sq) = s.sequences.get(&seq) else {
+            continue;
+        };
+        let Some(own) = sq.owned_by.clone() else {
+            continue;
+        };
+        let Some(c) = (s.tables.get_mut(&own.table))
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == own.column))
+        else {
+            continue;
+        };
+        let shaped = seq.schema == own.table.schema
+            && seq.name == crate::model::names::serial_sequence_name(&own.table.name, &c.name)
+            && !c.nullable
+            && !c.ty.array
+            && Serial::keyword(&c.ty.base).is_some()
+            && sq.data_type == DataType::new(c.ty.base.clone())
+            && sq.options == SequenceOptions::defaults(&c.ty.base, 1)
+            && sq.comment.is_none()
+            && matches!(c.default, Some(ColumnDefault::Serial { .. }));
+        if shaped {
+            s.sequences.remove(&seq);
+        } else {
+            c.default = Some(ColumnDefault::Expr(SqlExpr::raw(default_text)));
+        }
+    }
 }
 
 fn qual(r: &Row, i: usize) -> QualName {

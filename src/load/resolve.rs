@@ -280,9 +280,12 @@ fn sequence(p: &mut Problems, s: &super::raw::RawSequence) -> Sequence {
 }
 
 /// `owned_by = "table.column"`: a declared column of a table in the sequence's own schema
-/// (PostgreSQL links only those), which does not take its default from the sequence (that
-/// column is `serial`).
-fn owned_by(p: &mut Problems, schema: &Schema, seq: &QualName, o: &Sp<String>) -> Option<OwnedBy> {
+/// (PostgreSQL links only those). A column that takes its default from the sequence and is
+/// exactly what `serial` makes (the sequence named `table_column_seq`, of the column's type,
+/// default bounds, the column NOT NULL) must be declared `serial`: that is how the database
+/// reads back.
+fn owned_by(p: &mut Problems, schema: &Schema, seq: &Sequence, o: &Sp<String>) -> Option<OwnedBy> {
+    let (seq, declared) = (&seq.name, seq);
     let Some((table, column)) = o
         .value
         .rsplit_once('.')
@@ -322,7 +325,15 @@ fn owned_by(p: &mut Problems, schema: &Schema, seq: &QualName, o: &Sp<String>) -
         );
         return None;
     };
+    let serial_shaped = seq.name == names::serial_sequence_name(&table.name, column)
+        && !c.nullable
+        && !c.ty.array
+        && crate::model::types::Serial::keyword(&c.ty.base).is_some()
+        && declared.data_type == DataType::new(c.ty.base.clone())
+        && declared.options == SequenceOptions::defaults(&c.ty.base, 1)
+        && declared.comment.is_none();
     if let Some(ColumnDefault::Expr(e)) = &c.default
+        && serial_shaped
         && e.sql.to_lowercase().contains("nextval")
         && e.sql.contains(&seq.name)
     {
@@ -444,8 +455,8 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         if !owners_seen.insert(name.clone()) {
             continue;
         }
-        if let Some(o) = &s.owned_by {
-            let owner = owned_by(p, &schema, &name, o);
+        if let (Some(o), Some(declared)) = (&s.owned_by, schema.sequences.get(&name)) {
+            let owner = owned_by(p, &schema, &declared.clone(), o);
             if let Some(seq) = schema.sequences.get_mut(&name) {
                 seq.owned_by = owner;
             }

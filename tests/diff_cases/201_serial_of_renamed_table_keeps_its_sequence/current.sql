@@ -1,0 +1,2 @@
+CREATE TABLE orders (id serial PRIMARY KEY, note text);
+ALTER TABLE orders RENAME TO purchases;
