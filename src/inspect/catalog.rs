@@ -114,7 +114,9 @@ SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
              JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1] ORDER BY k),
        COALESCE(i.reloptions, '{}'),
        COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false),
-       obj_description(i.oid, 'pg_class')
+       obj_description(i.oid, 'pg_class'),
+       ARRAY(SELECT COALESCE(oc.opcdefault, false) FROM generate_series(1, x.indnkeyatts) k
+             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1] ORDER BY k)
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
@@ -516,6 +518,7 @@ fn index(r: &Row) -> Index {
     let options: Vec<i32> = r.get(7);
     let collations: Vec<Option<String>> = r.get(10);
     let opclasses: Vec<Option<String>> = r.get(11);
+    let default_opclass: Vec<bool> = r.get(17);
     let full: String = r.get(12);
     let method: String = r.get(4);
     let segments = key_segments(&full, &method);
@@ -547,9 +550,13 @@ fn index(r: &Row) -> Index {
                 key.collation = Some(c.clone());
                 rest = after;
             }
+            // A default operator class is spelled out too when it has parameters (`tsvector_ops
+            // (siglen='100')`): the model carries the class, not its parameters (the self-check
+            // reports those), so such a key keeps the default class implied.
             if let Some(o) = &opclass
                 && let Some(after) = rest.strip_prefix(&format!(" {o}"))
                 && (after.is_empty() || after.starts_with([' ', '(']))
+                && !(after.starts_with(" (") && default_opclass.get(k).copied().unwrap_or(false))
             {
                 key.opclass = Some(o.clone());
             }
