@@ -204,7 +204,12 @@ indexes = [{ name = "docs_body_idx", columns = ["body"], method = "gist" }]
         "selfcheck-bare",
         "[table.docs]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"body\", type = \"tsvector\" },\n]\n",
     );
-    let refused = db.run(&["apply", "--schema", bare.to_str().unwrap(), "--auto-approve"]);
+    let refused = db.run(&[
+        "apply",
+        "--schema",
+        bare.to_str().unwrap(),
+        "--auto-approve",
+    ]);
     assert_eq!(refused.code, 3, "{}{}", refused.stdout, refused.stderr);
     assert_eq!(db.dump(), before, "the index was dropped");
     insta::assert_snapshot!("self_check", db.scrub(&plan.stdout));

@@ -115,6 +115,9 @@ pub enum Change {
         column: String,
         from: SequenceOptions,
         to: SequenceOptions,
+        /// The sequence's current value, when the new bounds exclude it: it `RESTART`s.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restart: Option<i64>,
     },
     /// `CREATE SEQUENCE s AS t INCREMENT BY ... CACHE ... [NO] CYCLE`
     CreateSequence { def: Sequence },
@@ -702,6 +705,24 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         }
     }
     make_drops_possible(&mut out.changes, desired, live);
+    // An identity whose new bounds exclude its sequence's current value restarts, as a
+    // standalone sequence does (PostgreSQL refuses the bounds otherwise).
+    for c in &mut out.changes {
+        if let Change::AlterIdentity {
+            table,
+            column,
+            to,
+            restart,
+            ..
+        } = c
+        {
+            *restart = (live
+                .identity_values
+                .get(&(table.clone(), column.clone()))
+                .copied())
+            .filter(|v| *v < to.min_value || *v > to.max_value);
+        }
+    }
     not_unchanged(&mut out);
     out
 }
@@ -992,6 +1013,7 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             column: want.name.clone(),
             from: h,
             to: w,
+            restart: None,
         });
     }
     if want.comment != have.comment {

@@ -96,34 +96,20 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             )),
         },
         SetIdentity { .. }
-        | AlterIdentity { .. }
+        | AlterIdentity { restart: None, .. }
         | AlterSequence { restart: None, .. }
         | DropEnum { .. }
         | DropSchema { .. } => Verdict::change(),
+        AlterIdentity {
+            to,
+            restart: Some(v),
+            ..
+        } => restart_note(to, *v),
         AlterSequence {
             to,
             restart: Some(v),
             ..
-        } => {
-            let o = &to.options;
-            // Back to or past values it handed out, in its own direction.
-            let repeats = if o.increment > 0 {
-                o.start <= *v
-            } else {
-                o.start >= *v
-            };
-            Verdict::note(format!(
-                "its current value {v} is outside the new bounds ({} to {}): it restarts at {}{}",
-                o.min_value,
-                o.max_value,
-                o.start,
-                if repeats {
-                    ", and may hand out values it handed out before"
-                } else {
-                    ""
-                }
-            ))
-        }
+        } => restart_note(&to.options, *v),
         AddEnumValue { .. } => Verdict::change(),
         ReshapeEnum {
             name,
@@ -318,4 +304,26 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
         | DropIndex { .. }
         | RenameIndex { .. } => Verdict::change(),
     }
+}
+
+/// The note of a sequence (standalone or an identity's) whose new bounds exclude its current
+/// value `v`: it restarts at its start.
+fn restart_note(o: &crate::model::SequenceOptions, v: i64) -> Verdict {
+    // Back to or past values it handed out, in its own direction.
+    let repeats = if o.increment > 0 {
+        o.start <= v
+    } else {
+        o.start >= v
+    };
+    Verdict::note(format!(
+        "its current value {v} is outside the new bounds ({} to {}): it restarts at {}{}",
+        o.min_value,
+        o.max_value,
+        o.start,
+        if repeats {
+            ", and may hand out values it handed out before"
+        } else {
+            ""
+        }
+    ))
 }

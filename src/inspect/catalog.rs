@@ -44,7 +44,9 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
        et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text,
        pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', seq.oid::regclass::text),
        seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle,
-       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END,
+       CASE WHEN a.attidentity <> '' AND has_sequence_privilege(seq.oid, 'SELECT,USAGE')
+            THEN COALESCE(pg_sequence_last_value(seq.oid), seq.seqstart) END
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -332,7 +334,12 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     for r in &columns {
         if let Some(t) = s.tables.get_mut(&qual(r, 0)) {
-            t.columns.push(column(r));
+            let c = column(r);
+            if let Some(v) = r.get::<_, Option<i64>>(21) {
+                s.identity_values
+                    .insert((t.name.clone(), c.name.clone()), v);
+            }
+            t.columns.push(c);
         }
     }
     settle_serials(s, defaults_of);

@@ -80,6 +80,9 @@ pub struct Schema {
     /// every `nextval()`.
     #[serde(skip)]
     pub sequence_values: BTreeMap<QualName, i64>,
+    /// Live side only: the same for each identity column's sequence, by table and column.
+    #[serde(skip)]
+    pub identity_values: BTreeMap<(QualName, String), i64>,
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).

@@ -496,12 +496,16 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             column,
             from,
             to,
+            restart,
         } => {
-            let sets: Vec<String> = to
+            let mut sets: Vec<String> = to
                 .sql_differences(from)
                 .into_iter()
                 .map(|o| format!("SET {o}"))
                 .collect();
+            if restart.is_some() {
+                sets.push("RESTART".into());
+            }
             one(
                 Phase::AlterColumns,
                 format!(
