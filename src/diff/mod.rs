@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Identity, Index, IndexPart,
-    PrimaryKey, QualName, Schema, Sequence, SequenceOptions, Table, Unique,
+    Check, Column, ColumnDefault, ColumnUpgrade, DataType, EnumType, ForeignKey, Identity, Index,
+    IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, Table, Unique,
 };
 
 pub use verdict::{Facts, Options, Verdict, judge};
@@ -52,8 +52,15 @@ pub enum Change {
     CreateTable { def: Table },
     /// `DROP TABLE t` (only with `--prune`)
     DropTable { table: QualName },
-    /// `ALTER TABLE t ADD COLUMN c ...`
-    AddColumn { table: QualName, column: Column },
+    /// `ALTER TABLE t ADD COLUMN c ...`. With a `backfill` (a NOT NULL column without a
+    /// default, added to a table with rows): added nullable, filled with
+    /// `UPDATE t SET c = <backfill> WHERE c IS NULL`, then `SET NOT NULL`.
+    AddColumn {
+        table: QualName,
+        column: Column,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::model::SqlExpr>,
+    },
     /// `ALTER TABLE t DROP COLUMN c`; `protected` when the table has `prevent_destroy`.
     DropColumn {
         table: QualName,
@@ -87,6 +94,10 @@ pub enum Change {
         /// (`serial` <-> `bigserial` / `smallserial`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         serial_sequence: Option<QualName>,
+        /// The declared conversion (`using`): `TYPE new USING <expr>`, in place of the
+        /// built-in cast.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        using: Option<crate::model::SqlExpr>,
     },
     /// `ALTER TABLE t ALTER COLUMN c TYPE ty COLLATE x` (same type, other collation; `None` is
     /// the type's default)
@@ -141,11 +152,14 @@ pub enum Change {
         from: Option<ColumnDefault>,
         to: Option<ColumnDefault>,
     },
-    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`
+    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`. Setting NOT NULL with a
+    /// `backfill`: `UPDATE t SET c = <backfill> WHERE c IS NULL` first.
     SetNullable {
         table: QualName,
         column: String,
         nullable: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::model::SqlExpr>,
     },
     /// `COMMENT ON COLUMN t.c IS ...`
     SetColumnComment {
@@ -217,6 +231,9 @@ pub struct EnumUse {
     /// Its table has `prevent_destroy` (the conversion rewrites it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// The column's declared conversion (`using`), in place of `c::text::new`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<crate::model::SqlExpr>,
 }
 
 impl Change {
@@ -331,7 +348,33 @@ impl Change {
         use crate::model::ColumnDefault;
         match self {
             Change::CreateTable { def } => def.expressions(),
-            Change::AddColumn { column, .. } => column.default_expr().into_iter().collect(),
+            Change::AddColumn {
+                column, backfill, ..
+            } => {
+                let mut out: Vec<_> = column.default_expr().into_iter().collect();
+                out.extend(
+                    backfill
+                        .iter()
+                        .map(|e| (format!("column {} backfill", column.name), e)),
+                );
+                out
+            }
+            Change::SetNullable {
+                column,
+                backfill: Some(e),
+                ..
+            } => vec![(format!("column {column} backfill"), e)],
+            Change::AlterType {
+                column,
+                using: Some(e),
+                ..
+            } => vec![(format!("column {column} using"), e)],
+            Change::ReshapeEnum { uses, .. } => (uses.iter())
+                .filter_map(|u| {
+                    let e = u.using.as_ref()?;
+                    Some((format!("table {}, column {} using", u.table, u.column), e))
+                })
+                .collect(),
             Change::SetDefault {
                 column,
                 to: Some(ColumnDefault::Expr(e)),
@@ -495,13 +538,16 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
     let mut qs = BTreeSet::new();
     for c in changes {
         match c {
-            Change::AddColumn { table, column } if !column.nullable && column.default.is_none() => {
+            Change::AddColumn { table, column, .. }
+                if !column.nullable && column.default.is_none() =>
+            {
                 qs.insert(Question::Rows(table.clone()));
             }
             Change::SetNullable {
                 table,
                 column,
                 nullable: false,
+                ..
             } => {
                 qs.insert(Question::Nulls(table.clone(), column.clone()));
             }
@@ -582,7 +628,9 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             }
             Some(l) => {
                 let before = out.changes.len();
-                diff_table(&mut out.changes, t, l);
+                let none = BTreeMap::new();
+                let upgrades = desired.upgrades.get(name).unwrap_or(&none);
+                diff_table(&mut out.changes, t, l, upgrades);
                 if out.changes.len() == before {
                     out.unchanged.push((ObjectKind::Table, name.clone()));
                 }
@@ -860,6 +908,9 @@ fn enum_uses(name: &QualName, desired: &Schema, live: &Schema, prune: bool) -> V
                 None => expr(&c.default),
             };
             out.push(EnumUse {
+                using: declared
+                    .and_then(|_| desired.upgrade(tn, &c.name))
+                    .and_then(|u| u.using.clone()),
                 table: tn.clone(),
                 column: c.name.clone(),
                 array: c.ty.array,
@@ -872,15 +923,25 @@ fn enum_uses(name: &QualName, desired: &Schema, live: &Schema, prune: bool) -> V
     out
 }
 
-fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
+fn diff_table(
+    out: &mut Vec<Change>,
+    want: &Table,
+    have: &Table,
+    upgrades: &BTreeMap<String, ColumnUpgrade>,
+) {
     let name = &want.name;
     for c in &want.columns {
+        let up = upgrades.get(&c.name);
         match have.column(&c.name) {
+            // A default fills the new column by itself; a backfill has nothing to do.
             None => out.push(Change::AddColumn {
                 table: name.clone(),
                 column: c.clone(),
+                backfill: up
+                    .and_then(|u| u.backfill.clone())
+                    .filter(|_| !c.nullable && c.default.is_none()),
             }),
-            Some(h) => diff_column(out, want, c, h),
+            Some(h) => diff_column(out, want, c, h, up),
         }
     }
     for h in &have.columns {
@@ -902,7 +963,13 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
     diff_indexes(out, name, &want.indexes, &have.indexes);
 }
 
-fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Column) {
+fn diff_column(
+    out: &mut Vec<Change>,
+    owner: &Table,
+    want: &Column,
+    have: &Column,
+    up: Option<&ColumnUpgrade>,
+) {
     let table = &owner.name;
     let expr = |d: &Option<ColumnDefault>| match d {
         Some(ColumnDefault::Expr(e)) => Some(e.clone()),
@@ -922,6 +989,7 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             sets_default,
             collation: want.collation.clone(),
             serial_sequence: serial_sequence(table, want, have),
+            using: up.and_then(|u| u.using.clone()),
         });
     } else if want.collation != have.collation {
         out.push(Change::SetCollation {
@@ -948,6 +1016,9 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
         table: table.clone(),
         column: want.name.clone(),
         nullable: want.nullable,
+        backfill: up
+            .and_then(|u| u.backfill.clone())
+            .filter(|_| !want.nullable),
     });
     // SET NOT NULL before an identity is added (PostgreSQL only adds one to a NOT NULL
     // column); DROP NOT NULL after it is dropped (an identity column cannot lose NOT NULL).

@@ -93,7 +93,16 @@ pub fn summarise(change: &Change) -> String {
         DropSequence { .. } => "drop sequence (not declared)".into(),
         DropEnum { .. } => "drop enum type (not declared)".into(),
         DropSchema { .. } => "drop schema (declares nothing)".into(),
-        AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
+        AddColumn {
+            column, backfill, ..
+        } => match backfill {
+            Some(e) => format!(
+                "add column {} (backfill {})",
+                sql::column_def(column),
+                e.sql
+            ),
+            None => format!("add column {}", sql::column_def(column)),
+        },
         DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
         AlterType {
             column,
@@ -103,8 +112,12 @@ pub fn summarise(change: &Change) -> String {
             sets_default,
             collation,
             serial_sequence,
+            using,
             ..
         } => {
+            let using = using
+                .as_ref()
+                .map_or(String::new(), |e| format!(" USING {}", e.sql));
             let mut default = match (drops_default, sets_default) {
                 (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
                 (true, None) => " (default dropped)".to_string(),
@@ -118,7 +131,7 @@ pub fn summarise(change: &Change) -> String {
                 .as_ref()
                 .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));
             format!(
-                "column {}: type {from} -> {to}{collate}{default}",
+                "column {}: type {from} -> {to}{collate}{using}{default}",
                 quote_ident(column)
             )
         }
@@ -168,14 +181,20 @@ pub fn summarise(change: &Change) -> String {
             }
         }
         SetNullable {
-            column, nullable, ..
+            column,
+            nullable,
+            backfill,
+            ..
         } => {
             let what = if *nullable {
                 "drop NOT NULL"
             } else {
                 "set NOT NULL"
             };
-            format!("column {}: {what}", quote_ident(column))
+            let fill = backfill
+                .as_ref()
+                .map_or(String::new(), |e| format!(" (backfill {})", e.sql));
+            format!("column {}: {what}{fill}", quote_ident(column))
         }
         SetColumnComment {
             column, comment, ..
@@ -361,6 +380,9 @@ pub fn text(file: &PlanFile, color: bool) -> String {
             Action::Refuse => writeln!(out, " {}", p.paint(p.red, "(refused)")),
             _ => writeln!(out),
         };
+        for n in &o.notes {
+            let _ = writeln!(out, "        {}", p.paint(p.dim, &format!("note: {n}")));
+        }
         for c in &o.changes {
             // A created table's foreign keys are counted in its summary line and shown in the SQL.
             if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
