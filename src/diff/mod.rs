@@ -447,6 +447,42 @@ pub struct Unmanaged {
     /// manage ("holds 2 views").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<String>,
+    /// The migration tool whose bookkeeping table this is ("Alembic"): never drift, never
+    /// pruned (see [`bookkeeping_tool`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+}
+
+/// The bookkeeping tables of migration tools, by exact name (in any schema), with the tool that
+/// writes them. A database upgraded by one of these holds such a table next to the tables
+/// tableform manages; it is the tool's, not drift.
+pub const BOOKKEEPING_TABLES: &[(&str, &str)] = &[
+    ("alembic_version", "Alembic"),
+    ("flyway_schema_history", "Flyway"),
+    ("schema_migrations", "Rails, golang-migrate or dbmate"),
+    ("ar_internal_metadata", "Rails"),
+    ("_prisma_migrations", "Prisma"),
+    ("__drizzle_migrations", "Drizzle"),
+    ("atlas_schema_revisions", "Atlas"),
+    ("goose_db_version", "goose"),
+    ("knex_migrations", "Knex"),
+    ("knex_migrations_lock", "Knex"),
+    ("django_migrations", "Django"),
+    ("databasechangelog", "Liquibase"),
+    ("databasechangeloglock", "Liquibase"),
+    ("__EFMigrationsHistory", "Entity Framework"),
+    ("_sqlx_migrations", "SQLx"),
+    ("__diesel_schema_migrations", "Diesel"),
+    ("refinery_schema_history", "Refinery"),
+    ("seaql_migrations", "SeaORM"),
+    ("SequelizeMeta", "Sequelize"),
+];
+
+/// The migration tool a table of this exact name belongs to, if any.
+pub fn bookkeeping_tool(table: &str) -> Option<&'static str> {
+    (BOOKKEEPING_TABLES.iter())
+        .find(|(name, _)| *name == table)
+        .map(|(_, tool)| *tool)
 }
 
 /// A fact about the data that a verdict depends on.
@@ -669,7 +705,16 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     }
     for name in live.tables.keys() {
         if !desired.tables.contains_key(name) {
-            if prune {
+            // A migration tool's bookkeeping: reported as its, never dropped (declared, it is
+            // managed like any other table).
+            if let Some(tool) = bookkeeping_tool(&name.name) {
+                out.unmanaged.push(Unmanaged {
+                    kind: ObjectKind::Table,
+                    name: name.clone(),
+                    kept: None,
+                    owned_by: Some(tool.to_string()),
+                });
+            } else if prune {
                 out.changes.push(Change::DropTable {
                     table: name.clone(),
                 });
@@ -678,6 +723,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                     kind: ObjectKind::Table,
                     name: name.clone(),
                     kept: None,
+                    owned_by: None,
                 });
             }
         }
@@ -695,11 +741,13 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             kind: ObjectKind::Sequence,
             name: n.clone(),
             kept: None,
+            owned_by: None,
         }));
         out.unmanaged.extend(enums.map(|n| Unmanaged {
             kind: ObjectKind::Enum,
             name: n.clone(),
             kept: None,
+            owned_by: None,
         }));
     }
     if prune {
@@ -733,6 +781,16 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                     if *n == 1 { "" } else { "s" }
                 ));
             }
+            let kept_tables: Vec<String> = (live.tables.keys())
+                .filter(|t| t.schema == *s && bookkeeping_tool(&t.name).is_some())
+                .map(|t| t.name.clone())
+                .collect();
+            if !kept_tables.is_empty() {
+                held.push(format!(
+                    "the migration bookkeeping of another tool ({})",
+                    kept_tables.join(", ")
+                ));
+            }
             if held.is_empty() {
                 out.changes.push(Change::DropSchema { schema: s.clone() });
             } else {
@@ -743,6 +801,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                         "holds {} that tableform does not manage",
                         held.join(", ")
                     )),
+                    owned_by: None,
                 });
             }
         }

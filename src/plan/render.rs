@@ -422,9 +422,12 @@ pub fn text(file: &PlanFile, color: bool) -> String {
         }
     }
     for u in &plan.unmanaged {
-        let why = match &u.kept {
-            Some(why) => format!("(not declared, but kept: it {why})"),
-            None => "(unmanaged: not declared, left untouched)".into(),
+        let why = match (&u.owned_by, &u.kept) {
+            (Some(tool), _) => {
+                format!("(owned by {tool}: its migration bookkeeping, left untouched)")
+            }
+            (None, Some(why)) => format!("(not declared, but kept: it {why})"),
+            (None, None) => "(unmanaged: not declared, left untouched)".into(),
         };
         let _ = writeln!(
             out,
@@ -612,15 +615,23 @@ pub fn markdown(file: &PlanFile) -> String {
             );
         }
         for u in &plan.unmanaged {
-            let why = match &u.kept {
-                Some(why) => format!("not declared, but kept: it {why}"),
-                None => "not declared, left untouched".into(),
+            let (action, why) = match (&u.owned_by, &u.kept) {
+                (Some(tool), _) => (
+                    format!("owned by {tool}"),
+                    "its migration bookkeeping, left untouched".to_string(),
+                ),
+                (None, Some(why)) => (
+                    "unmanaged".into(),
+                    format!("not declared, but kept: it {why}"),
+                ),
+                (None, None) => ("unmanaged".into(), "not declared, left untouched".into()),
             };
             let _ = writeln!(
                 out,
-                "| `{}` {} | unmanaged | {why} |",
+                "| `{}` {} | {} | {why} |",
                 unmanaged_label(u),
-                kind_word(u.kind)
+                kind_word(u.kind),
+                md_escape(&action)
             );
         }
         let _ = writeln!(out);
@@ -758,7 +769,8 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
             });
         }
     }
-    for u in &plan.unmanaged {
+    // A migration tool's bookkeeping table is that tool's business, not drift.
+    for u in plan.unmanaged.iter().filter(|u| u.owned_by.is_none()) {
         let mut description = format!("{} is not declared", kind_word(u.kind));
         if let Some(why) = &u.kept {
             description.push_str(&format!(" (kept: it {why})"));
@@ -791,6 +803,20 @@ fn not_managed_lines(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+/// `table public.alembic_version: owned by Alembic`, one line per bookkeeping table.
+fn owned_lines(plan: &Plan) -> Vec<String> {
+    (plan.unmanaged.iter())
+        .filter_map(|u| {
+            let tool = u.owned_by.as_ref()?;
+            Some(format!(
+                "{} {}: owned by {tool}",
+                kind_word(u.kind),
+                unmanaged_label(u)
+            ))
+        })
+        .collect()
+}
+
 pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     let mut out = format!("tableform drift check for {}\n\n", file.database.describe());
     if !file.plan.not_carried.is_empty() {
@@ -811,6 +837,14 @@ pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     if !not_managed.is_empty() {
         out.push_str("Not managed by tableform (not drift; kinds it does not model):\n");
         for line in not_managed {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
+    let owned = owned_lines(&file.plan);
+    if !owned.is_empty() {
+        out.push_str("Owned by migration tools (not drift; never touched):\n");
+        for line in owned {
             let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
@@ -841,6 +875,9 @@ pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
         "items": items,
         "not_managed": file.plan.not_managed,
         "not_carried": file.plan.not_carried,
+        "owned_by_tools": (file.plan.unmanaged.iter())
+            .filter(|u| u.owned_by.is_some())
+            .collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
