@@ -302,7 +302,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 ))
             } else {
                 Verdict::refuse(format!(
-                    "changing `{column}` from {from} to {to} could fail or lose data ({}); convert it by hand or pass --allow-destructive",
+                    "changing `{column}` from {from} to {to} could fail or lose data ({}); declare a `using` conversion, or pass --allow-destructive",
                     count(n, "row")
                 ))
             }
