@@ -546,3 +546,71 @@ fn bookkeeping_tables_are_owned_by_their_tool_never_drift_never_pruned() {
     );
     assert!(!plan.stdout.contains("owned by Alembic"), "{}", plan.stdout);
 }
+
+/// Rows written between plan and apply: the saved plan's count was 2, a writer adds NULLs after
+/// it, and apply (which locks the table and counts again before any step) fills those too, so
+/// SET NOT NULL succeeds. A plan that relied on there being no NULL is stale instead.
+#[test]
+fn a_saved_backfill_fills_rows_written_after_the_plan() {
+    let db = TestDb::new("up_late_rows");
+    db.exec(
+        "CREATE TABLE shops (id integer PRIMARY KEY, name text NOT NULL, rate_type text);
+         INSERT INTO shops VALUES (1, 'a', NULL), (2, 'b', 'online'), (3, 'c', NULL);",
+    );
+    let toml = "[table.shops]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"name\", type = \"text\", nullable = false },\n  { name = \"rate_type\", type = \"text\", nullable = false, backfill = \"'shop'\" },\n]\n";
+    let dir = schema_dir("up_late_rows", toml);
+    let saved = dir.join("plan.json");
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("(2 rows at plan time"),
+        "{}",
+        plan.stdout
+    );
+    db.exec("INSERT INTO shops VALUES (4, 'd', NULL), (5, 'e', 'x')");
+    let before = digest(&db, "shops", "id, name");
+    let apply = db.run(&["apply", saved.to_str().unwrap()]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(digest(&db, "shops", "id, name"), before);
+    assert_eq!(
+        db.strings("SELECT rate_type FROM shops ORDER BY id"),
+        ["shop", "online", "shop", "shop", "x"]
+    );
+    assert!(not_null(&db, "shops", "rate_type"));
+
+    // No NULL at plan time: no UPDATE is planned, and a NULL written afterwards makes the plan
+    // stale rather than failing half way.
+    let db = TestDb::new("up_late_nulls");
+    db.exec(
+        "CREATE TABLE shops (id integer PRIMARY KEY, name text NOT NULL, rate_type text);
+         INSERT INTO shops VALUES (1, 'a', 'online');",
+    );
+    let saved = dir.join("plan2.json");
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(!plan.stdout.contains("UPDATE"), "{}", plan.stdout);
+    db.exec("INSERT INTO shops VALUES (2, 'b', NULL)");
+    let before = db.dump();
+    let apply = db.run(&["apply", saved.to_str().unwrap()]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("holding no NULL, and it now is NULL in 1 row"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(db.dump(), before);
+}
