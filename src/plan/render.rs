@@ -600,6 +600,7 @@ pub fn markdown(file: &PlanFile) -> String {
                         && matches!(c.change, Change::AddConstraint { .. }))
                 })
                 .map(|c| md_escape(&c.summary))
+                .chain(o.notes.iter().map(|n| md_escape(&format!("note: {n}"))))
                 .collect();
             let _ = writeln!(
                 out,
