@@ -437,3 +437,61 @@ fn a_table_lock_never_granted_for_the_data_recheck_is_named() {
     insta::assert_snapshot!("lock_never_granted", db.scrub(&r.stderr));
     assert_eq!(db.dump(), before);
 }
+
+/// A `backfill` (or `using`) crafted to end its statement and run another: rejected at load,
+/// located, before anything connects to change a thing; and one the offline reader keeps but
+/// the server's grammar does not read as one expression is stopped by the guard.
+#[test]
+fn a_hostile_backfill_or_using_never_runs() {
+    let db = hostile_db();
+    db.exec("INSERT INTO t VALUES (1, NULL)");
+    let before = db.dump();
+    for (key, text, located) in [
+        ("backfill", "1); DROP TABLE victim; --", true),
+        ("using", "label); DROP TABLE victim; --", true),
+        ("backfill", "'x' || (SELECT 1); DROP TABLE victim", true),
+        ("backfill", "TRY_CAST(1 AS text)", false),
+    ] {
+        let ty = if key == "using" {
+            "varchar(10)"
+        } else {
+            "text"
+        };
+        let toml = format!(
+            "[table.t]\ncolumns = [\n  {{ name = \"id\", type = \"integer\", primary_key = true }},\n  {{ name = \"label\", type = \"{ty}\", nullable = false, {key} = {text:?} }},\n]\n"
+        );
+        let dir = schema_dir("hostile_backfill", &toml);
+        for cmd in ["plan", "apply"] {
+            let mut args = vec![cmd, "--schema", dir.to_str().unwrap()];
+            if cmd == "apply" {
+                args.push("--auto-approve");
+            }
+            let r = db.run(&args);
+            assert_eq!(r.code, 1, "{key} {text:?} {cmd}: {}{}", r.stdout, r.stderr);
+            assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+            if located {
+                assert!(
+                    r.stderr
+                        .contains(&format!("invalid {key} expression for column `label`"))
+                        && r.stderr.contains("schema.toml:4:"),
+                    "{key} {text:?}: {}",
+                    r.stderr
+                );
+            } else {
+                assert!(
+                    r.stderr
+                        .contains("is not exactly one SQL expression to PostgreSQL")
+                        && r.stderr.contains("column label backfill"),
+                    "{text:?}: {}",
+                    r.stderr
+                );
+            }
+            victim_survives(&db, &format!("{cmd} with {key} {text:?}"));
+        }
+    }
+    assert_eq!(db.dump(), before);
+    assert_eq!(
+        db.strings("SELECT coalesce(label, 'NULL') FROM t"),
+        ["NULL"]
+    );
+}

@@ -73,7 +73,7 @@ fn alembic_version_alone_is_left_untouched() {
     );
     assert!(
         plan.stdout
-            .contains("? table public.alembic_version (unmanaged: not declared, left untouched)"),
+            .contains("? table public.alembic_version (owned by Alembic: its migration bookkeeping, left untouched)"),
         "{}",
         plan.stdout
     );

@@ -48,6 +48,10 @@ pub async fn make_plan(
                 .into_iter()
                 .map(move |(place, e)| (format!("table {name}, {place}"), e.sql.as_str()))
         })
+        // `backfill` and `using` expressions, which the steps may carry too.
+        .chain(
+            (desired.upgrade_expressions().into_iter()).map(|(place, e)| (place, e.sql.as_str())),
+        )
         .collect();
     inspect::guard::one_expression_each(&client, &exprs)
         .await

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, ColumnDefault, DataType, EnumType, ForeignKey, Identity, Index, IndexPart,
-    PrimaryKey, QualName, Schema, Sequence, SequenceOptions, Table, Unique,
+    Check, Column, ColumnDefault, ColumnUpgrade, DataType, EnumType, ForeignKey, Identity, Index,
+    IndexPart, PrimaryKey, QualName, Schema, Sequence, SequenceOptions, Table, Unique,
 };
 
 pub use verdict::{Facts, Options, Verdict, judge};
@@ -52,8 +52,15 @@ pub enum Change {
     CreateTable { def: Table },
     /// `DROP TABLE t` (only with `--prune`)
     DropTable { table: QualName },
-    /// `ALTER TABLE t ADD COLUMN c ...`
-    AddColumn { table: QualName, column: Column },
+    /// `ALTER TABLE t ADD COLUMN c ...`. With a `backfill` (a NOT NULL column without a
+    /// default, added to a table with rows): added nullable, filled with
+    /// `UPDATE t SET c = <backfill> WHERE c IS NULL`, then `SET NOT NULL`.
+    AddColumn {
+        table: QualName,
+        column: Column,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::model::SqlExpr>,
+    },
     /// `ALTER TABLE t DROP COLUMN c`; `protected` when the table has `prevent_destroy`.
     DropColumn {
         table: QualName,
@@ -87,6 +94,10 @@ pub enum Change {
         /// (`serial` <-> `bigserial` / `smallserial`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         serial_sequence: Option<QualName>,
+        /// The declared conversion (`using`): `TYPE new USING <expr>`, in place of the
+        /// built-in cast.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        using: Option<crate::model::SqlExpr>,
     },
     /// `ALTER TABLE t ALTER COLUMN c TYPE ty COLLATE x` (same type, other collation; `None` is
     /// the type's default)
@@ -144,11 +155,14 @@ pub enum Change {
         from: Option<ColumnDefault>,
         to: Option<ColumnDefault>,
     },
-    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`
+    /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`. Setting NOT NULL with a
+    /// `backfill`: `UPDATE t SET c = <backfill> WHERE c IS NULL` first.
     SetNullable {
         table: QualName,
         column: String,
         nullable: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<crate::model::SqlExpr>,
     },
     /// `COMMENT ON COLUMN t.c IS ...`
     SetColumnComment {
@@ -220,6 +234,9 @@ pub struct EnumUse {
     /// Its table has `prevent_destroy` (the conversion rewrites it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// The column's declared conversion (`using`), in place of `c::text::new`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<crate::model::SqlExpr>,
 }
 
 impl Change {
@@ -334,7 +351,33 @@ impl Change {
         use crate::model::ColumnDefault;
         match self {
             Change::CreateTable { def } => def.expressions(),
-            Change::AddColumn { column, .. } => column.default_expr().into_iter().collect(),
+            Change::AddColumn {
+                column, backfill, ..
+            } => {
+                let mut out: Vec<_> = column.default_expr().into_iter().collect();
+                out.extend(
+                    backfill
+                        .iter()
+                        .map(|e| (format!("column {} backfill", column.name), e)),
+                );
+                out
+            }
+            Change::SetNullable {
+                column,
+                backfill: Some(e),
+                ..
+            } => vec![(format!("column {column} backfill"), e)],
+            Change::AlterType {
+                column,
+                using: Some(e),
+                ..
+            } => vec![(format!("column {column} using"), e)],
+            Change::ReshapeEnum { uses, .. } => (uses.iter())
+                .filter_map(|u| {
+                    let e = u.using.as_ref()?;
+                    Some((format!("table {}, column {} using", u.table, u.column), e))
+                })
+                .collect(),
             Change::SetDefault {
                 column,
                 to: Some(ColumnDefault::Expr(e)),
@@ -407,6 +450,42 @@ pub struct Unmanaged {
     /// manage ("holds 2 views").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<String>,
+    /// The migration tool whose bookkeeping table this is ("Alembic"): never drift, never
+    /// pruned (see [`bookkeeping_tool`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+}
+
+/// The bookkeeping tables of migration tools, by exact name (in any schema), with the tool that
+/// writes them. A database upgraded by one of these holds such a table next to the tables
+/// tableform manages; it is the tool's, not drift.
+pub const BOOKKEEPING_TABLES: &[(&str, &str)] = &[
+    ("alembic_version", "Alembic"),
+    ("flyway_schema_history", "Flyway"),
+    ("schema_migrations", "Rails, golang-migrate or dbmate"),
+    ("ar_internal_metadata", "Rails"),
+    ("_prisma_migrations", "Prisma"),
+    ("__drizzle_migrations", "Drizzle"),
+    ("atlas_schema_revisions", "Atlas"),
+    ("goose_db_version", "goose"),
+    ("knex_migrations", "Knex"),
+    ("knex_migrations_lock", "Knex"),
+    ("django_migrations", "Django"),
+    ("databasechangelog", "Liquibase"),
+    ("databasechangeloglock", "Liquibase"),
+    ("__EFMigrationsHistory", "Entity Framework"),
+    ("_sqlx_migrations", "SQLx"),
+    ("__diesel_schema_migrations", "Diesel"),
+    ("refinery_schema_history", "Refinery"),
+    ("seaql_migrations", "SeaORM"),
+    ("SequelizeMeta", "Sequelize"),
+];
+
+/// The migration tool a table of this exact name belongs to, if any.
+pub fn bookkeeping_tool(table: &str) -> Option<&'static str> {
+    (BOOKKEEPING_TABLES.iter())
+        .find(|(name, _)| *name == table)
+        .map(|(_, tool)| *tool)
 }
 
 /// A fact about the data that a verdict depends on.
@@ -498,13 +577,16 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
     let mut qs = BTreeSet::new();
     for c in changes {
         match c {
-            Change::AddColumn { table, column } if !column.nullable && column.default.is_none() => {
+            Change::AddColumn { table, column, .. }
+                if !column.nullable && column.default.is_none() =>
+            {
                 qs.insert(Question::Rows(table.clone()));
             }
             Change::SetNullable {
                 table,
                 column,
                 nullable: false,
+                ..
             } => {
                 qs.insert(Question::Nulls(table.clone(), column.clone()));
             }
@@ -587,7 +669,9 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             }
             Some(l) => {
                 let before = out.changes.len();
-                diff_table(&mut out.changes, t, l);
+                let none = BTreeMap::new();
+                let upgrades = desired.upgrades.get(name).unwrap_or(&none);
+                diff_table(&mut out.changes, t, l, upgrades);
                 if out.changes.len() == before {
                     out.unchanged.push((ObjectKind::Table, name.clone()));
                 }
@@ -626,7 +710,16 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     }
     for name in live.tables.keys() {
         if !desired.tables.contains_key(name) {
-            if prune {
+            // A migration tool's bookkeeping: reported as its, never dropped (declared, it is
+            // managed like any other table).
+            if let Some(tool) = bookkeeping_tool(&name.name) {
+                out.unmanaged.push(Unmanaged {
+                    kind: ObjectKind::Table,
+                    name: name.clone(),
+                    kept: None,
+                    owned_by: Some(tool.to_string()),
+                });
+            } else if prune {
                 out.changes.push(Change::DropTable {
                     table: name.clone(),
                 });
@@ -635,6 +728,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                     kind: ObjectKind::Table,
                     name: name.clone(),
                     kept: None,
+                    owned_by: None,
                 });
             }
         }
@@ -652,11 +746,13 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
             kind: ObjectKind::Sequence,
             name: n.clone(),
             kept: None,
+            owned_by: None,
         }));
         out.unmanaged.extend(enums.map(|n| Unmanaged {
             kind: ObjectKind::Enum,
             name: n.clone(),
             kept: None,
+            owned_by: None,
         }));
     }
     if prune {
@@ -690,6 +786,16 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                     if *n == 1 { "" } else { "s" }
                 ));
             }
+            let kept_tables: Vec<String> = (live.tables.keys())
+                .filter(|t| t.schema == *s && bookkeeping_tool(&t.name).is_some())
+                .map(|t| t.name.clone())
+                .collect();
+            if !kept_tables.is_empty() {
+                held.push(format!(
+                    "the migration bookkeeping of another tool ({})",
+                    kept_tables.join(", ")
+                ));
+            }
             if held.is_empty() {
                 out.changes.push(Change::DropSchema { schema: s.clone() });
             } else {
@@ -700,6 +806,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
                         "holds {} that tableform does not manage",
                         held.join(", ")
                     )),
+                    owned_by: None,
                 });
             }
         }
@@ -883,6 +990,9 @@ fn enum_uses(name: &QualName, desired: &Schema, live: &Schema, prune: bool) -> V
                 None => expr(&c.default),
             };
             out.push(EnumUse {
+                using: declared
+                    .and_then(|_| desired.upgrade(tn, &c.name))
+                    .and_then(|u| u.using.clone()),
                 table: tn.clone(),
                 column: c.name.clone(),
                 array: c.ty.array,
@@ -895,15 +1005,25 @@ fn enum_uses(name: &QualName, desired: &Schema, live: &Schema, prune: bool) -> V
     out
 }
 
-fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
+fn diff_table(
+    out: &mut Vec<Change>,
+    want: &Table,
+    have: &Table,
+    upgrades: &BTreeMap<String, ColumnUpgrade>,
+) {
     let name = &want.name;
     for c in &want.columns {
+        let up = upgrades.get(&c.name);
         match have.column(&c.name) {
+            // A default fills the new column by itself; a backfill has nothing to do.
             None => out.push(Change::AddColumn {
                 table: name.clone(),
                 column: c.clone(),
+                backfill: up
+                    .and_then(|u| u.backfill.clone())
+                    .filter(|_| !c.nullable && c.default.is_none()),
             }),
-            Some(h) => diff_column(out, want, c, h),
+            Some(h) => diff_column(out, want, c, h, up),
         }
     }
     for h in &have.columns {
@@ -925,7 +1045,13 @@ fn diff_table(out: &mut Vec<Change>, want: &Table, have: &Table) {
     diff_indexes(out, name, &want.indexes, &have.indexes);
 }
 
-fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Column) {
+fn diff_column(
+    out: &mut Vec<Change>,
+    owner: &Table,
+    want: &Column,
+    have: &Column,
+    up: Option<&ColumnUpgrade>,
+) {
     let table = &owner.name;
     let expr = |d: &Option<ColumnDefault>| match d {
         Some(ColumnDefault::Expr(e)) => Some(e.clone()),
@@ -945,6 +1071,7 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
             sets_default,
             collation: want.collation.clone(),
             serial_sequence: serial_sequence(table, want, have),
+            using: up.and_then(|u| u.using.clone()),
         });
     } else if want.collation != have.collation {
         out.push(Change::SetCollation {
@@ -971,6 +1098,9 @@ fn diff_column(out: &mut Vec<Change>, owner: &Table, want: &Column, have: &Colum
         table: table.clone(),
         column: want.name.clone(),
         nullable: want.nullable,
+        backfill: up
+            .and_then(|u| u.backfill.clone())
+            .filter(|_| !want.nullable),
     });
     // SET NOT NULL before an identity is added (PostgreSQL only adds one to a NOT NULL
     // column); DROP NOT NULL after it is dropped (an identity column cannot lose NOT NULL).

@@ -64,6 +64,15 @@ pub fn count(n: u64, what: &str) -> String {
     }
 }
 
+/// What a backfill will do, with the count labelled as what it was when the plan was made.
+fn backfill_note(column: &str, e: &crate::model::SqlExpr, n: u64) -> String {
+    format!(
+        "backfill: `{column}` is set to {} where it is NULL ({} at plan time; apply fills every NULL row it finds once the table is locked), then NOT NULL is set",
+        e.sql,
+        count(n.min(FACT_CAP + 1), "row")
+    )
+}
+
 /// Decides whether one change may run. `facts` must answer the change's questions
 /// ([`super::Diff::questions`]); a missing answer is treated as "has rows", the safe side.
 pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
@@ -134,9 +143,11 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                     u.table
                 ));
             }
-            if !destructive {
+            // Every column converted by a declared `using`: nothing is left to chance.
+            let declared = !uses.is_empty() && uses.iter().all(|u| u.using.is_some());
+            if !destructive && !declared {
                 return Verdict::refuse(format!(
-                    "enum values cannot be removed or reordered in place (database has [{}], declared [{}]); --allow-destructive would recreate the type ({})",
+                    "enum values cannot be removed or reordered in place (database has [{}], declared [{}]); declare a `using` conversion on each column, or --allow-destructive would recreate the type ({})",
                     from.join(", "),
                     to.join(", "),
                     columns()
@@ -147,6 +158,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 Vec::new()
             } else {
                 (uses.iter())
+                    .filter(|u| u.using.is_none())
                     .filter_map(|u| {
                         let q = Question::EnumValues {
                             table: u.table.clone(),
@@ -189,14 +201,24 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 count(n, "row")
             )),
         },
-        AddColumn { table, column } => {
+        AddColumn {
+            table,
+            column,
+            backfill,
+        } => {
             if column.nullable || column.default.is_some() {
                 return Verdict::change();
             }
-            match rows(table.clone()) {
-                0 => Verdict::note("NOT NULL without a default is fine: the table is empty"),
-                n => Verdict::refuse(format!(
-                    "column `{}` is NOT NULL without a default and {table} has {}; declare a default, make it nullable, or backfill it by hand",
+            match (rows(table.clone()), backfill) {
+                (0, Some(_)) => Verdict::note(
+                    "backfill is a no-op: the table is empty, there is nothing to fill (the key can stay)",
+                ),
+                (0, None) => {
+                    Verdict::note("NOT NULL without a default is fine: the table is empty")
+                }
+                (n, Some(e)) => Verdict::note(backfill_note(&column.name, e, n)),
+                (n, None) => Verdict::refuse(format!(
+                    "column `{}` is NOT NULL without a default and {table} has {}; declare a default, make it nullable, or declare a `backfill` expression",
                     column.name,
                     count(n, "row")
                 )),
@@ -234,6 +256,15 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
         }
         AlterType {
             table,
+            using: Some(e),
+            ..
+        } => Verdict::note(format!(
+            "converts with USING {}: rewrites the table under an ACCESS EXCLUSIVE lock ({} at plan time); apply fails, changing nothing, if the expression fails on a row",
+            e.sql,
+            count(rows(table.clone()).min(FACT_CAP + 1), "row")
+        )),
+        AlterType {
+            table,
             column,
             from,
             to,
@@ -257,7 +288,7 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
                 ))
             } else {
                 Verdict::refuse(format!(
-                    "changing `{column}` from {from} to {to} could fail or lose data ({}); convert it by hand or pass --allow-destructive",
+                    "changing `{column}` from {from} to {to} could fail or lose data ({}); declare a `using` conversion, or pass --allow-destructive",
                     count(n, "row")
                 ))
             }
@@ -273,15 +304,20 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             table,
             column,
             nullable: false,
+            backfill,
         } => {
-            match facts
+            let nulls = facts
                 .get(&Question::Nulls(table.clone(), column.clone()))
                 .copied()
-                .unwrap_or(u64::MAX)
-            {
-                0 => Verdict::change(),
-                n => Verdict::refuse(format!(
-                    "`{column}` cannot become NOT NULL: it is NULL in {}; fill them in by hand first",
+                .unwrap_or(u64::MAX);
+            match (nulls, backfill) {
+                (0, Some(_)) => Verdict::note(format!(
+                    "backfill is a no-op: `{column}` holds no NULL, there is nothing to fill (the key can stay)"
+                )),
+                (0, None) => Verdict::change(),
+                (n, Some(e)) => Verdict::note(backfill_note(column, e, n)),
+                (n, None) => Verdict::refuse(format!(
+                    "`{column}` cannot become NOT NULL: it is NULL in {}; declare a `backfill` expression, or fill them in by hand first",
                     count(n, "row")
                 )),
             }

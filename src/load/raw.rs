@@ -96,6 +96,8 @@ pub struct RawColumn {
     pub identity: Option<RawIdentity>,
     pub comment: Option<Sp<String>>,
     pub collation: Option<Sp<String>>,
+    pub backfill: Option<Sp<String>>,
+    pub using: Option<Sp<String>>,
 }
 
 /// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
@@ -617,6 +619,8 @@ fn read_column(
         identity: read_identity(&c, p),
         comment: c.string(p, "comment"),
         collation: c.string(p, "collation"),
+        backfill: c.string(p, "backfill"),
+        using: c.string(p, "using"),
     };
     c.finish(p);
     Some(col)

@@ -440,6 +440,10 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     }
     for (name, raw) in &raw_by_name {
         let table = resolve_table(p, &schema, &mut namer, name, raw);
+        let upgrades = column_upgrades(p, raw, &table);
+        if !upgrades.is_empty() {
+            schema.upgrades.insert(name.clone(), upgrades);
+        }
         schema.tables.insert(name.clone(), table);
     }
     // A sequence's owner is a declared column.
@@ -1256,6 +1260,66 @@ fn expr_or_report(p: &mut Problems, text: &Sp<String>, what: &str) -> Option<Sql
             None
         }
     }
+}
+
+/// The `backfill` and `using` keys of a table's columns, each parsed as one SQL expression.
+/// A backfill only means something for a column that ends NOT NULL and does not fill itself.
+fn column_upgrades(
+    p: &mut Problems,
+    raw: &RawTable,
+    table: &Table,
+) -> BTreeMap<String, crate::model::ColumnUpgrade> {
+    let mut out: BTreeMap<String, crate::model::ColumnUpgrade> = BTreeMap::new();
+    for c in &raw.columns {
+        if c.backfill.is_none() && c.using.is_none() {
+            continue;
+        }
+        // A duplicate column was reported already; its keys belong to neither.
+        if out.contains_key(&c.name.value) {
+            continue;
+        }
+        let Some(col) = table.column(&c.name.value) else {
+            continue;
+        };
+        let mut up = crate::model::ColumnUpgrade::default();
+        if let Some(b) = &c.backfill {
+            let what = format!("backfill expression for column `{}`", c.name.value);
+            let expr = expr_or_report(p, b, &what);
+            if col.nullable {
+                p.push(
+                    Diagnostic::new(
+                        b.loc.clone(),
+                        format!("column `{}` has a backfill but is nullable", c.name.value),
+                    )
+                    .label("a backfill fills NULLs before NOT NULL is set")
+                    .hint("declare `nullable = false`, or remove the backfill"),
+                );
+            } else if col.identity.is_some()
+                || matches!(col.default, Some(ColumnDefault::Serial { .. }))
+            {
+                p.push(
+                    Diagnostic::new(
+                        b.loc.clone(),
+                        format!(
+                            "column `{}` has a backfill but fills itself (serial or identity)",
+                            c.name.value
+                        ),
+                    )
+                    .label("remove the backfill"),
+                );
+            } else {
+                up.backfill = expr;
+            }
+        }
+        if let Some(u) = &c.using {
+            let what = format!("using expression for column `{}`", c.name.value);
+            up.using = expr_or_report(p, u, &what);
+        }
+        if up.backfill.is_some() || up.using.is_some() {
+            out.insert(c.name.value.clone(), up);
+        }
+    }
+    out
 }
 
 /// Names in `cols` that are columns of `table`; reports the others.

@@ -118,6 +118,16 @@ pub const COLUMN: &[Field] = &[
         Kind::Str,
         "COLLATE: a collation name, as in pg_collation (\"C\", \"POSIX\", \"en-x-icu\"); default: the type's.",
     ),
+    f(
+        "backfill",
+        Kind::Str,
+        "A SQL expression that fills the column where it is NULL before NOT NULL is set, when a NOT NULL column is added to a table with rows or set on one holding NULLs: \"'shop'\", \"now()\", \"coalesce(updated_at, created_at)\". Nothing to fill: a no-op.",
+    ),
+    f(
+        "using",
+        Kind::Str,
+        "A SQL expression converting existing values when the column's type changes (ALTER COLUMN ... TYPE ... USING): \"flag <> 0\", \"status::text::new_enum\". No type change: a no-op.",
+    ),
 ];
 
 pub const GENERATED: &[&str] = &["always", "by default"];

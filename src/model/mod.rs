@@ -83,6 +83,46 @@ pub struct Schema {
     /// Live side only: the same for each identity column's sequence, by table and column.
     #[serde(skip)]
     pub identity_values: BTreeMap<(QualName, String), i64>,
+    /// Declared side only: per table, per column, how existing rows get to the declared column
+    /// (`backfill`, `using`). They describe a change, not a state: the live side never has them,
+    /// and a key with nothing to do is reported as such, never a difference.
+    #[serde(skip)]
+    pub upgrades: BTreeMap<QualName, BTreeMap<String, ColumnUpgrade>>,
+}
+
+/// What a declared column says about moving existing rows into it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColumnUpgrade {
+    /// `backfill`: the value given to rows where the column is NULL, before `SET NOT NULL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<SqlExpr>,
+    /// `using`: the conversion of a type change, `ALTER COLUMN c TYPE t USING <expr>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<SqlExpr>,
+}
+
+impl Schema {
+    /// The declared `backfill`/`using` of a column, if any.
+    pub fn upgrade(&self, table: &QualName, column: &str) -> Option<&ColumnUpgrade> {
+        self.upgrades.get(table).and_then(|t| t.get(column))
+    }
+
+    /// Every `backfill` and `using` expression, with where it is declared (for the server's
+    /// one-expression guard).
+    pub fn upgrade_expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let mut out = Vec::new();
+        for (t, cols) in &self.upgrades {
+            for (c, u) in cols {
+                if let Some(e) = &u.backfill {
+                    out.push((format!("table {t}, column {c} backfill"), e));
+                }
+                if let Some(e) = &u.using {
+                    out.push((format!("table {t}, column {c} using"), e));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).

@@ -33,6 +33,10 @@ pub struct ObjectPlan {
     /// (`"  "` kept, `"- "` removed, `"+ "` added).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definition_diff: Vec<String>,
+    /// Declared `backfill`/`using` keys with nothing to do in this plan, and why ("the table is
+    /// new"): harmless, reported so a reviewer knows they did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,8 +117,10 @@ impl Plan {
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
+            let verdict = with_usage(judge(change, facts, opts), change, live);
+            let change = &without_idle_backfill(change, facts);
             let planned = PlannedChange {
-                verdict: with_usage(judge(change, facts, opts), change, live),
+                verdict,
                 summary: render::summarise(change),
                 change: change.clone(),
             };
@@ -133,6 +139,7 @@ impl Plan {
                     name,
                     action: Action::Skip,
                     changes: vec![planned],
+                    notes: Vec::new(),
                 }),
             }
         }
@@ -143,10 +150,14 @@ impl Plan {
                 action: Action::Skip,
                 changes: Vec::new(),
                 definition_diff: Vec::new(),
+                notes: Vec::new(),
             });
         }
         for o in &mut objects {
             o.action = object_action(&o.changes);
+            if o.kind == ObjectKind::Table {
+                o.notes = idle_upgrades(desired, live, &o.name, &diff.changes);
+            }
         }
         objects.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         let mut plan = Plan {
@@ -209,6 +220,120 @@ impl Plan {
             .iter()
             .any(|o| matches!(o.action, Action::Create | Action::Change))
     }
+}
+
+/// A backfill with nothing to fill (the fact it rests on is zero) runs no `UPDATE`: the column is
+/// added, or set, NOT NULL as it would be without the key. Its verdict says so.
+fn without_idle_backfill(change: &Change, facts: &Facts) -> Change {
+    use crate::diff::Question;
+    let mut c = change.clone();
+    match &mut c {
+        Change::AddColumn {
+            table, backfill, ..
+        } if facts.get(&Question::Rows(table.clone())) == Some(&0) => *backfill = None,
+        Change::SetNullable {
+            table,
+            column,
+            backfill,
+            ..
+        } if facts.get(&Question::Nulls(table.clone(), column.clone())) == Some(&0) => {
+            *backfill = None
+        }
+        _ => {}
+    }
+    c
+}
+
+/// The declared `backfill` and `using` keys of `table` that no change of this plan uses, each
+/// with why it has nothing to do. (A backfill a change carries but whose fact is zero is said
+/// by that change's verdict.)
+fn idle_upgrades(
+    desired: &Schema,
+    live: &Schema,
+    table: &QualName,
+    changes: &[Change],
+) -> Vec<String> {
+    let Some(ups) = desired.upgrades.get(table) else {
+        return Vec::new();
+    };
+    let new_table = !live.tables.contains_key(table);
+    let mut out = Vec::new();
+    // In declaration order.
+    let declared = desired
+        .tables
+        .get(table)
+        .map_or(&[][..], |t| &t.columns[..]);
+    for (column, up) in declared
+        .iter()
+        .filter_map(|c| ups.get(&c.name).map(|u| (&c.name, u)))
+    {
+        let col = crate::model::names::quote_ident(column);
+        if up.backfill.is_some() {
+            let used = changes.iter().any(|c| match c {
+                Change::AddColumn {
+                    table: t,
+                    column: k,
+                    backfill: Some(_),
+                } => t == table && k.name == *column,
+                Change::SetNullable {
+                    table: t,
+                    column: k,
+                    backfill: Some(_),
+                    ..
+                } => t == table && k == column,
+                _ => false,
+            });
+            let why = if new_table {
+                Some("the table is new, there are no rows to fill".to_string())
+            } else if live
+                .tables
+                .get(table)
+                .and_then(|t| t.column(column))
+                .is_none()
+            {
+                Some("the column is added with a default, which fills it".to_string())
+            } else {
+                Some(format!("{col} is already NOT NULL"))
+            };
+            if let (false, Some(why)) = (used, why) {
+                out.push(format!(
+                    "column {col}: backfill is a no-op: {why} (the key can stay)"
+                ));
+            }
+        }
+        if up.using.is_some() {
+            let used = changes.iter().any(|c| match c {
+                Change::AlterType {
+                    table: t,
+                    column: k,
+                    using: Some(_),
+                    ..
+                } => t == table && k == column,
+                Change::ReshapeEnum { uses, .. } => uses
+                    .iter()
+                    .any(|u| u.table == *table && u.column == *column && u.using.is_some()),
+                _ => false,
+            });
+            if !used {
+                let why = if new_table {
+                    "the table is new, there are no rows to convert".to_string()
+                } else if live
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.column(column))
+                    .is_none()
+                {
+                    "the column is new, there are no values to convert".to_string()
+                } else {
+                    format!("the type of {col} does not change")
+                };
+                out.push(format!(
+                    "column {col}: using is a no-op: {why} (the key can stay)"
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Dropping an index: how often it was used, so a reviewer sees what dropping a production

@@ -93,7 +93,16 @@ pub fn summarise(change: &Change) -> String {
         DropSequence { .. } => "drop sequence (not declared)".into(),
         DropEnum { .. } => "drop enum type (not declared)".into(),
         DropSchema { .. } => "drop schema (declares nothing)".into(),
-        AddColumn { column, .. } => format!("add column {}", sql::column_def(column)),
+        AddColumn {
+            column, backfill, ..
+        } => match backfill {
+            Some(e) => format!(
+                "add column {} (backfill {})",
+                sql::column_def(column),
+                e.sql
+            ),
+            None => format!("add column {}", sql::column_def(column)),
+        },
         DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
         AlterType {
             column,
@@ -103,8 +112,12 @@ pub fn summarise(change: &Change) -> String {
             sets_default,
             collation,
             serial_sequence,
+            using,
             ..
         } => {
+            let using = using
+                .as_ref()
+                .map_or(String::new(), |e| format!(" USING {}", e.sql));
             let mut default = match (drops_default, sets_default) {
                 (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
                 (true, None) => " (default dropped)".to_string(),
@@ -118,7 +131,7 @@ pub fn summarise(change: &Change) -> String {
                 .as_ref()
                 .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));
             format!(
-                "column {}: type {from} -> {to}{collate}{default}",
+                "column {}: type {from} -> {to}{collate}{using}{default}",
                 quote_ident(column)
             )
         }
@@ -168,14 +181,20 @@ pub fn summarise(change: &Change) -> String {
             }
         }
         SetNullable {
-            column, nullable, ..
+            column,
+            nullable,
+            backfill,
+            ..
         } => {
             let what = if *nullable {
                 "drop NOT NULL"
             } else {
                 "set NOT NULL"
             };
-            format!("column {}: {what}", quote_ident(column))
+            let fill = backfill
+                .as_ref()
+                .map_or(String::new(), |e| format!(" (backfill {})", e.sql));
+            format!("column {}: {what}{fill}", quote_ident(column))
         }
         SetColumnComment {
             column, comment, ..
@@ -361,6 +380,9 @@ pub fn text(file: &PlanFile, color: bool) -> String {
             Action::Refuse => writeln!(out, " {}", p.paint(p.red, "(refused)")),
             _ => writeln!(out),
         };
+        for n in &o.notes {
+            let _ = writeln!(out, "        {}", p.paint(p.dim, &format!("note: {n}")));
+        }
         for c in &o.changes {
             // A created table's foreign keys are counted in its summary line and shown in the SQL.
             if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
@@ -400,9 +422,12 @@ pub fn text(file: &PlanFile, color: bool) -> String {
         }
     }
     for u in &plan.unmanaged {
-        let why = match &u.kept {
-            Some(why) => format!("(not declared, but kept: it {why})"),
-            None => "(unmanaged: not declared, left untouched)".into(),
+        let why = match (&u.owned_by, &u.kept) {
+            (Some(tool), _) => {
+                format!("(owned by {tool}: its migration bookkeeping, left untouched)")
+            }
+            (None, Some(why)) => format!("(not declared, but kept: it {why})"),
+            (None, None) => "(unmanaged: not declared, left untouched)".into(),
         };
         let _ = writeln!(
             out,
@@ -575,6 +600,7 @@ pub fn markdown(file: &PlanFile) -> String {
                         && matches!(c.change, Change::AddConstraint { .. }))
                 })
                 .map(|c| md_escape(&c.summary))
+                .chain(o.notes.iter().map(|n| md_escape(&format!("note: {n}"))))
                 .collect();
             let _ = writeln!(
                 out,
@@ -590,15 +616,23 @@ pub fn markdown(file: &PlanFile) -> String {
             );
         }
         for u in &plan.unmanaged {
-            let why = match &u.kept {
-                Some(why) => format!("not declared, but kept: it {why}"),
-                None => "not declared, left untouched".into(),
+            let (action, why) = match (&u.owned_by, &u.kept) {
+                (Some(tool), _) => (
+                    format!("owned by {tool}"),
+                    "its migration bookkeeping, left untouched".to_string(),
+                ),
+                (None, Some(why)) => (
+                    "unmanaged".into(),
+                    format!("not declared, but kept: it {why}"),
+                ),
+                (None, None) => ("unmanaged".into(), "not declared, left untouched".into()),
             };
             let _ = writeln!(
                 out,
-                "| `{}` {} | unmanaged | {why} |",
+                "| `{}` {} | {} | {why} |",
                 unmanaged_label(u),
-                kind_word(u.kind)
+                kind_word(u.kind),
+                md_escape(&action)
             );
         }
         let _ = writeln!(out);
@@ -736,7 +770,8 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
             });
         }
     }
-    for u in &plan.unmanaged {
+    // A migration tool's bookkeeping table is that tool's business, not drift.
+    for u in plan.unmanaged.iter().filter(|u| u.owned_by.is_none()) {
         let mut description = format!("{} is not declared", kind_word(u.kind));
         if let Some(why) = &u.kept {
             description.push_str(&format!(" (kept: it {why})"));
@@ -787,6 +822,20 @@ fn not_managed_lines(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+/// `table public.alembic_version: owned by Alembic`, one line per bookkeeping table.
+fn owned_lines(plan: &Plan) -> Vec<String> {
+    (plan.unmanaged.iter())
+        .filter_map(|u| {
+            let tool = u.owned_by.as_ref()?;
+            Some(format!(
+                "{} {}: owned by {tool}",
+                kind_word(u.kind),
+                unmanaged_label(u)
+            ))
+        })
+        .collect()
+}
+
 pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     let mut out = format!("tableform drift check for {}\n\n", file.database.describe());
     if !file.plan.not_carried.is_empty() {
@@ -807,6 +856,14 @@ pub fn drift_text(file: &PlanFile, items: &[DriftItem]) -> String {
     if !not_managed.is_empty() {
         out.push_str("Not managed by tableform (not drift; kinds it does not model):\n");
         for line in not_managed {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
+    let owned = owned_lines(&file.plan);
+    if !owned.is_empty() {
+        out.push_str("Owned by migration tools (not drift; never touched):\n");
+        for line in owned {
             let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
@@ -837,6 +894,9 @@ pub fn drift_json(file: &PlanFile, items: &[DriftItem]) -> String {
         "items": items,
         "not_managed": file.plan.not_managed,
         "not_carried": file.plan.not_carried,
+        "owned_by_tools": (file.plan.unmanaged.iter())
+            .filter(|u| u.owned_by.is_some())
+            .collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

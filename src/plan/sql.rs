@@ -26,6 +26,9 @@ pub enum Phase {
     Types,
     CreateTables,
     AlterColumns,
+    /// `UPDATE t SET c = <backfill> WHERE c IS NULL`, then `SET NOT NULL`: after every column
+    /// exists in its final type (a backfill may read the others), before constraints.
+    Backfill,
     Constraints,
     /// New indexes on existing tables: with `--concurrent-indexes`, built after the commit.
     /// Before foreign keys, which may rely on a new unique index.
@@ -395,10 +398,12 @@ fn reshape_enum(
         } else {
             ("", "text")
         };
+        let using = match &u.using {
+            Some(e) => e.sql.clone(),
+            None => format!("{}::{ty}::{}{brackets}", quote_ident(&u.column), name.sql()),
+        };
         out.push(format!(
-            "{alter_column} TYPE {}{brackets} USING {}::{ty}::{}{brackets}",
-            name.sql(),
-            quote_ident(&u.column),
+            "{alter_column} TYPE {}{brackets} USING {using}",
             name.sql()
         ));
         if let Some(d) = &u.sets_default {
@@ -412,6 +417,26 @@ fn reshape_enum(
         out.push((Phase::Comments, comment(comment_target(&on), text)));
     }
     out
+}
+
+/// A backfill: the NULLs filled with the declared expression, then `SET NOT NULL`, each its own
+/// statement (apply has locked the table, whose NULL count is one of the plan's facts).
+fn fill(table: &QualName, column: &str, e: &crate::model::SqlExpr) -> Vec<(Phase, String)> {
+    let col = quote_ident(column);
+    vec![
+        (
+            Phase::Backfill,
+            format!(
+                "UPDATE {} SET {col} = {} WHERE {col} IS NULL",
+                table.sql(),
+                e.sql
+            ),
+        ),
+        (
+            Phase::Backfill,
+            format!("{} ALTER COLUMN {col} SET NOT NULL", alter(table)),
+        ),
+    ]
 }
 
 /// The statements for one change, each with its phase.
@@ -570,11 +595,22 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             Phase::DropSchemas,
             format!("DROP SCHEMA {}", quote_ident(schema)),
         ),
-        AddColumn { table, column } => {
+        AddColumn {
+            table,
+            column,
+            backfill,
+        } => {
+            let mut added = column.clone();
+            if backfill.is_some() {
+                added.nullable = true;
+            }
             let mut out = one(
                 Phase::AlterColumns,
-                format!("{} ADD COLUMN {}", alter(table), column_def(column)),
+                format!("{} ADD COLUMN {}", alter(table), column_def(&added)),
             );
+            if let Some(e) = backfill {
+                out.extend(fill(table, &column.name, e));
+            }
             if column.comment.is_some() {
                 let target = format!("COLUMN {}.{}", table.sql(), quote_ident(&column.name));
                 out.push((Phase::Comments, comment(target, &column.comment)));
@@ -594,13 +630,16 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             sets_default,
             collation,
             serial_sequence,
+            using: declared,
             ..
         } => {
             let col = quote_ident(column);
             // A widening needs no conversion; anything else only runs when the verdict allowed
             // it. An enum converts to another type through its text (there is no cast from one
-            // enum to another).
-            let using = if from.widens_to(to) {
+            // enum to another). A declared `using` replaces either.
+            let using = if let Some(e) = declared {
+                format!(" USING {}", e.sql)
+            } else if from.widens_to(to) {
                 String::new()
             } else {
                 format!(" USING {}", from.conversion(&col, to))
@@ -666,7 +705,14 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
         SetNullable {
             table,
             column,
+            nullable: false,
+            backfill: Some(e),
+        } => fill(table, column, e),
+        SetNullable {
+            table,
+            column,
             nullable,
+            ..
         } => {
             let action = if *nullable {
                 "DROP NOT NULL"
