@@ -25,6 +25,8 @@ use crate::model::{self, Scope};
 use crate::plan::Plan;
 use crate::plan::{Phase, Step};
 
+pub mod rehearse;
+
 /// The advisory lock every tableform apply takes (the bytes of "tblform" as a number), so that
 /// two applies on one database never interleave.
 pub const LOCK_KEY: i64 = 0x0074_626c_666f_726d;

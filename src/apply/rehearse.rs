@@ -1,0 +1,280 @@
+//! `--rehearse`: the plan's statements run on the real database, on its real rows, inside a
+//! transaction that is always rolled back.
+//!
+//! The rehearsal takes every lock `apply` would (the advisory lock, the data tables, then each
+//! step's own), under the same `lock_timeout` and `statement_timeout`, checks the plan is not
+//! stale exactly as `apply` does, runs each step alone (timing it and reading from `pg_locks`
+//! the strongest table lock it took), then reads the catalog again inside the transaction and
+//! diffs it with the declaration: a rehearsal converges when nothing is left to do. Then
+//! `ROLLBACK`, whatever happened. A backfill that violates a constraint, or a `USING` cast that
+//! fails on one row, is found here, before the release.
+
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio_postgres::Client;
+
+use super::{ApplyError, ApplyOptions, begin, early_commit_point, lock_data_tables, recheck_data};
+use super::{server_message, short};
+use crate::diff::{self, Options};
+use crate::inspect::{self, session};
+use crate::model::{self, Schema, Scope};
+use crate::plan::Plan;
+
+/// What a rehearsal found; saved in the plan file (`plan --rehearse --out`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rehearsal {
+    /// When it ran, by the server's clock (UTC, RFC 3339).
+    pub at: String,
+    /// The steps that ran, in order (up to and including a failed one).
+    pub steps: Vec<RehearsedStep>,
+    /// The step that failed: its 1-based number and the server's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<RehearsalFailure>,
+    /// After every step ran: what a new plan would still change (empty: it converged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RehearsedStep {
+    pub sql: String,
+    /// Wall time of the statement, in milliseconds.
+    pub millis: u64,
+    /// The strongest table lock the step took on a relation that existed before the rehearsal
+    /// (`ACCESS EXCLUSIVE on public.orders`); `None` when it took none beyond what earlier steps
+    /// held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RehearsalFailure {
+    pub step: usize,
+    pub message: String,
+}
+
+impl Rehearsal {
+    /// Every step ran and a plan made afterwards would be empty.
+    pub fn converged(&self) -> bool {
+        self.failed.is_none() && self.left.is_empty()
+    }
+}
+
+/// PostgreSQL's table lock modes, weakest first.
+const MODES: [&str; 8] = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// `AccessExclusiveLock` -> `ACCESS EXCLUSIVE`, as `LOCK TABLE` spells it.
+fn mode_sql(mode: &str) -> String {
+    let words = mode.trim_end_matches("Lock");
+    let mut out = String::new();
+    for ch in words.chars() {
+        if ch.is_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+const LOCKS: &str = "
+SELECT l.relation::regclass::text, l.mode
+FROM pg_locks l
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND l.relation = ANY($1::oid[])";
+
+/// Rehearses `plan` on `client` and rolls back. `desired` is the declaration as the plan saw it
+/// (after the server's canonical spellings were read), to diff the rehearsed catalog with.
+pub async fn rehearse(
+    client: &Client,
+    plan: &Plan,
+    desired: &Schema,
+    (scope, judging, prune): (&Scope, &Options, bool),
+    opts: &ApplyOptions,
+    stop: &AtomicBool,
+) -> Result<Rehearsal, ApplyError> {
+    if plan.has_refusals() {
+        return Err(ApplyError::Refused);
+    }
+    let steps: Vec<&crate::plan::Step> = plan.steps.iter().collect();
+    if early_commit_point(plan, &steps).is_some() {
+        return Err(ApplyError::Database(
+            "cannot rehearse this plan: later steps use enum values it adds, which PostgreSQL allows only after a COMMIT, and a rehearsal never commits".into(),
+        ));
+    }
+    let exprs: Vec<(String, &str)> = (plan.objects.iter())
+        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
+        .flat_map(|(o, c)| {
+            c.change
+                .expressions()
+                .into_iter()
+                .map(move |(place, e)| (format!("{}, {place}", o.name), e.sql.as_str()))
+        })
+        .collect();
+    inspect::guard::one_expression_each(client, &exprs)
+        .await
+        .map_err(|e| ApplyError::Database(e.to_string()))?;
+    let _ = client
+        .batch_execute("SET client_connection_check_interval = '1s'")
+        .await;
+    let outcome = in_transaction(client, plan, desired, (scope, judging, prune), opts, stop).await;
+    // Always: whatever ran is undone. A lost connection has been rolled back by the server.
+    let _ = client.batch_execute("ROLLBACK").await;
+    outcome
+}
+
+async fn in_transaction(
+    client: &Client,
+    plan: &Plan,
+    desired: &Schema,
+    (scope, judging, prune): (&Scope, &Options, bool),
+    opts: &ApplyOptions,
+    stop: &AtomicBool,
+) -> Result<Rehearsal, ApplyError> {
+    begin(client, opts, stop).await?;
+    let at: String = client
+        .query_one(
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+            &[],
+        )
+        .await?
+        .get(0);
+    // The relations that exist now: locks on what the plan creates are not worth reporting.
+    let existing: Vec<u32> = client
+        .query(
+            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ANY($1)",
+            &[&scope.schemas.iter().cloned().collect::<Vec<String>>()],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get::<_, u32>(0))
+        .collect();
+    lock_data_tables(client, plan, opts).await?;
+    let mut live = inspect::inspect(client, &scope.schemas).await?;
+    scope.hide(&mut live.schema);
+    let found = model::fingerprint(&live.schema);
+    if found != plan.live_fingerprint {
+        return Err(ApplyError::Stale {
+            expected: short(&plan.live_fingerprint),
+            found: short(&found),
+        });
+    }
+    recheck_data(client, plan, judging).await?;
+    let mut held = locks(client, &existing).await?;
+    let mut out = Rehearsal {
+        at,
+        steps: Vec::new(),
+        failed: None,
+        left: Vec::new(),
+    };
+    for (i, step) in plan.steps.iter().enumerate() {
+        super::stopped(stop, false)?;
+        let start = Instant::now();
+        let result = session::run(client, &step.sql).await;
+        let millis = start.elapsed().as_millis() as u64;
+        if let Err(e) = result {
+            if super::is_cancel(&e) {
+                return Err(ApplyError::Cancelled {
+                    message: server_message(&e),
+                    committed_early: false,
+                });
+            }
+            out.steps.push(RehearsedStep {
+                sql: step.sql.clone(),
+                millis,
+                lock: None,
+            });
+            out.failed = Some(RehearsalFailure {
+                step: i + 1,
+                message: server_message(&e),
+            });
+            return Ok(out);
+        }
+        let now = locks(client, &existing).await?;
+        let lock = strongest_new(&held, &now);
+        held = now;
+        out.steps.push(RehearsedStep {
+            sql: step.sql.clone(),
+            millis,
+            lock,
+        });
+    }
+    let mut after = inspect::inspect(client, &scope.schemas).await?;
+    scope.hide(&mut after.schema);
+    let adopted = diff::adopt_serials(desired, &after.schema);
+    let seen = adopted.as_ref().unwrap_or(&after.schema);
+    let d = diff::diff(desired, seen, prune);
+    out.left = (d.changes.iter())
+        .map(|c| {
+            let (_, name) = c.object();
+            format!("{name}: {}", crate::plan::render::summarise(c))
+        })
+        .collect();
+    Ok(out)
+}
+
+/// The table locks this session holds on relations that existed before, strongest mode each.
+async fn locks(
+    client: &Client,
+    existing: &[u32],
+) -> Result<Vec<(String, usize)>, tokio_postgres::Error> {
+    let rows = client.query(LOCKS, &[&existing]).await?;
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for r in rows {
+        let (rel, mode): (String, String) = (r.get(0), r.get(1));
+        let rank = MODES.iter().position(|m| *m == mode).unwrap_or(0);
+        match out.iter_mut().find(|(n, _)| *n == rel) {
+            Some(e) if e.1 < rank => e.1 = rank,
+            Some(_) => {}
+            None => out.push((rel, rank)),
+        }
+    }
+    Ok(out)
+}
+
+/// The strongest lock in `now` that `before` did not hold (or held in a weaker mode).
+fn strongest_new(before: &[(String, usize)], now: &[(String, usize)]) -> Option<String> {
+    now.iter()
+        .filter(|(rel, rank)| {
+            before
+                .iter()
+                .find(|(b, _)| b == rel)
+                .is_none_or(|(_, r)| r < rank)
+        })
+        .max_by_key(|(rel, rank)| (*rank, std::cmp::Reverse(rel.clone())))
+        .map(|(rel, rank)| format!("{} on {rel}", mode_sql(MODES[*rank])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_modes_are_spelled_as_lock_table_spells_them() {
+        assert_eq!(mode_sql("AccessExclusiveLock"), "ACCESS EXCLUSIVE");
+        assert_eq!(mode_sql("ShareRowExclusiveLock"), "SHARE ROW EXCLUSIVE");
+        assert_eq!(mode_sql("ShareLock"), "SHARE");
+    }
+
+    #[test]
+    fn only_a_lock_not_held_before_counts() {
+        let before = vec![("public.a".to_string(), 7)];
+        let now = vec![("public.a".to_string(), 7), ("public.b".to_string(), 4)];
+        assert_eq!(
+            strongest_new(&before, &now).as_deref(),
+            Some("SHARE on public.b")
+        );
+        assert_eq!(strongest_new(&now, &now), None);
+    }
+}
