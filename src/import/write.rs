@@ -219,26 +219,27 @@ fn section<'d>(doc: &'d mut DocumentMut, kind: &str, name: &str) -> &'d mut Toml
     kinds[name].as_table_mut().expect("just inserted")
 }
 
-/// A string value, on one line: where toml_edit would choose a multi-line string (for a line
-/// break, or for both kinds of quote), a basic string with escapes instead (TOML's basic-string
-/// escapes are JSON's), which reads better inside an inline table.
+/// A string value, always a basic string on one line (`"..."` with escapes; TOML's basic-string
+/// escapes are JSON's) where toml_edit would pick a literal or multi-line string (for a quote or
+/// a line break): the spelling the files have always had, and one that reads well inside an
+/// inline table.
 fn text(s: &str) -> Value {
     let v = Value::from(s);
     let repr = v.to_string();
-    let repr = repr.trim_start();
-    if repr.starts_with("\"\"\"") || repr.starts_with("'''") {
-        let escaped = serde_json::to_string(s).ok();
-        if let Some(v) = escaped.and_then(|e| e.parse::<Value>().ok()) {
-            return v;
-        }
+    if repr.trim_start().starts_with('"') && !repr.contains("\"\"\"") {
+        return v;
     }
-    v
+    serde_json::to_string(s)
+        .ok()
+        .and_then(|e| e.parse::<Value>().ok())
+        .unwrap_or(v)
 }
 
+/// Every string through [`text`].
 fn strings<S: AsRef<str>>(list: impl IntoIterator<Item = S>) -> Value {
     Value::Array(
         list.into_iter()
-            .map(|s| s.as_ref().to_string())
+            .map(|s| text(s.as_ref()))
             .collect::<Array>(),
     )
 }
@@ -418,7 +419,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     let tname = t.name.name.as_str();
     let out = section(doc, "table", tname);
     if t.name.schema != "public" {
-        out.insert("schema", Item::Value(t.name.schema.as_str().into()));
+        out.insert("schema", Item::Value(text(&t.name.schema)));
     }
     if let Some(c) = &t.comment {
         out.insert("comment", Item::Value(text(c)));
@@ -459,8 +460,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
                 _ => None,
             };
             let ty = serial.map_or_else(|| familiar(&c.ty, schema), str::to_string);
-            let mut fields: Vec<(&str, Value)> =
-                vec![("name", c.name.as_str().into()), ("type", ty.into())];
+            let mut fields: Vec<(&str, Value)> = vec![("name", text(&c.name)), ("type", text(&ty))];
             if column_pk.is_some_and(|pk| pk.columns[0] == c.name) {
                 fields.push(("primary_key", true.into()));
             } else if !c.nullable && serial.is_none() && c.identity.is_none() {
@@ -490,7 +490,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
                 fields.push(("unique", true.into()));
             }
             if let Some(fk) = column_fk(&c.name) {
-                fields.push(("references", reference(&t.name, fk).into()));
+                fields.push(("references", text(&reference(&t.name, fk))));
                 if fk.on_delete != FkAction::NoAction {
                     fields.push(("on_delete", action(fk.on_delete).into()));
                 }
@@ -499,7 +499,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
                 }
             }
             if let Some(k) = &c.collation {
-                fields.push(("collation", k.as_str().into()));
+                fields.push(("collation", text(k)));
             }
             if let Some(cm) = &c.comment {
                 fields.push(("comment", text(cm)));
@@ -509,10 +509,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .collect();
     out.insert("columns", Item::Value(Value::Array(columns)));
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
-        let mut fields = vec![
-            ("name", pk.name.as_str().into()),
-            ("columns", strings(&pk.columns)),
-        ];
+        let mut fields = vec![("name", text(&pk.name)), ("columns", strings(&pk.columns))];
         with_comment(&mut fields, &pk.comment);
         out.insert("primary_key", Item::Value(inline(fields)));
     }
@@ -521,10 +518,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .iter()
         .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
         .map(|u| {
-            let mut parts = vec![
-                ("name", u.name.as_str().into()),
-                ("columns", strings(&u.columns)),
-            ];
+            let mut parts = vec![("name", text(&u.name)), ("columns", strings(&u.columns))];
             if u.nulls_not_distinct {
                 parts.push(("nulls_not_distinct", true.into()));
             }
@@ -558,7 +552,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .iter()
         .map(|c| {
             let mut parts = vec![
-                ("name", c.name.as_str().into()),
+                ("name", text(&c.name)),
                 ("expression", text(&strip_outer_parens(&c.expr.sql))),
             ];
             if !c.valid {
@@ -616,9 +610,9 @@ fn list(out: &mut TomlTable, key: &str, items: Vec<Value>) {
 
 fn foreign_key(from: &QualName, f: &ForeignKey) -> Value {
     let mut parts = vec![
-        ("name", f.name.as_str().into()),
+        ("name", text(&f.name)),
         ("columns", strings(&f.columns)),
-        ("references", reference(from, f).into()),
+        ("references", text(&reference(from, f))),
     ];
     if f.on_delete != FkAction::NoAction {
         parts.push(("on_delete", action(f.on_delete).into()));
@@ -658,10 +652,7 @@ fn index(i: &Index) -> Value {
             _ => crate::plan::sql::index_key(k),
         })
         .collect();
-    let mut parts = vec![
-        ("name", i.name.as_str().into()),
-        ("columns", strings(&keys)),
-    ];
+    let mut parts = vec![("name", text(&i.name)), ("columns", strings(&keys))];
     if i.unique {
         parts.push(("unique", true.into()));
     }
@@ -669,7 +660,7 @@ fn index(i: &Index) -> Value {
         parts.push(("where", text(&strip_outer_parens(&p.sql))));
     }
     if i.method != "btree" {
-        parts.push(("method", i.method.as_str().into()));
+        parts.push(("method", text(&i.method)));
     }
     if !i.include.is_empty() {
         parts.push(("include", strings(&i.include)));
@@ -691,7 +682,7 @@ fn params(w: &crate::model::StorageParams) -> Value {
         let bare = crate::model::StorageParams::bare(v)
             .then(|| v.parse::<Value>().ok())
             .flatten();
-        t.insert(k, bare.unwrap_or_else(|| v.as_str().into()));
+        t.insert(k, bare.unwrap_or_else(|| text(v)));
     }
     Value::InlineTable(t)
 }
@@ -699,7 +690,7 @@ fn params(w: &crate::model::StorageParams) -> Value {
 fn enum_type(doc: &mut DocumentMut, e: &EnumType) {
     let out = section(doc, "enum", &e.name.name);
     if e.name.schema != "public" {
-        out.insert("schema", Item::Value(e.name.schema.as_str().into()));
+        out.insert("schema", Item::Value(text(&e.name.schema)));
     }
     out.insert("values", Item::Value(strings(&e.values)));
     if let Some(c) = &e.comment {
@@ -710,15 +701,15 @@ fn enum_type(doc: &mut DocumentMut, e: &EnumType) {
 fn sequence(doc: &mut DocumentMut, s: &Sequence) {
     let out = section(doc, "sequence", &s.name.name);
     if s.name.schema != "public" {
-        out.insert("schema", Item::Value(s.name.schema.as_str().into()));
+        out.insert("schema", Item::Value(text(&s.name.schema)));
     }
-    out.insert("type", Item::Value(s.data_type.to_string().into()));
+    out.insert("type", Item::Value(text(&s.data_type.to_string())));
     for (key, value) in option_keys(&s.options, &s.data_type) {
         out.insert(key, Item::Value(value));
     }
     if let Some(o) = &s.owned_by {
         let owner = format!("{}.{}", o.table.name, o.column);
-        out.insert("owned_by", Item::Value(owner.into()));
+        out.insert("owned_by", Item::Value(text(&owner)));
     }
     if let Some(c) = &s.comment {
         out.insert("comment", Item::Value(text(c)));
