@@ -165,17 +165,15 @@ fn words(sql: &str, n: usize) -> Vec<String> {
 /// Runs every statement of the file; the notes say what was skipped.
 pub async fn load(client: &Client, script: &Script) -> Result<Vec<String>, LoadError> {
     for s in &script.statements {
-        let first = words(&s.sql, 2);
-        if SERVER_WIDE.iter().any(|w| first == *w) {
+        if let Some(what) = server_wide(&s.sql) {
             return Err(LoadError {
                 pos: script.pos(s.offset),
                 message: format!(
-                    "{} acts on the whole server, not on one database's schema; tableform does not run it (dump the database alone, without --create)",
-                    first.join(" ").to_uppercase()
+                    "{what} acts on the whole server, not on one database's schema; tableform does not run it (dump the database alone, without --create)"
                 ),
             });
         }
-        if first.first().is_some_and(|w| w == "copy") && stdin_copy(&s.sql) {
+        if stdin_copy(&s.sql) {
             return Err(LoadError {
                 pos: script.pos(s.offset),
                 message: "COPY ... FROM stdin loads data, which import does not read; dump with --schema-only".into(),
@@ -218,9 +216,19 @@ pub async fn load(client: &Client, script: &Script) -> Result<Vec<String>, LoadE
 /// How many statements are sent before their answers are awaited.
 const PIPELINE: usize = 64;
 
+/// `CREATE DATABASE`, `ALTER SYSTEM`...: the statement's kind, when it acts on the server.
+fn server_wide(sql: &str) -> Option<String> {
+    let mut first = words(sql, 3);
+    // `CREATE USER MAPPING` belongs to one database.
+    let mapping = first.get(2).is_some_and(|w| w == "mapping");
+    first.truncate(2);
+    (!mapping && SERVER_WIDE.iter().any(|w| first == *w)).then(|| first.join(" ").to_uppercase())
+}
+
+/// `COPY ... FROM stdin`: data follows the statement in the file.
 fn stdin_copy(sql: &str) -> bool {
     let w = words(sql, usize::MAX);
-    w.windows(2).any(|p| p == ["from", "stdin"])
+    w.first().is_some_and(|c| c == "copy") && w.windows(2).any(|p| p == ["from", "stdin"])
 }
 
 /// `ALTER ... OWNER TO`, `GRANT`, `REVOKE`, `ALTER DEFAULT PRIVILEGES`, `SET [SESSION] ROLE`,
@@ -272,4 +280,25 @@ fn failure(script: &Script, s: &Statement, e: &tokio_postgres::Error) -> LoadErr
         message.push_str(&format!("; hint: {h}"));
     }
     LoadError { pos, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_on_the_whole_server_are_told_apart_from_database_ones() {
+        assert_eq!(
+            server_wide("CREATE DATABASE shop WITH TEMPLATE = template0").as_deref(),
+            Some("CREATE DATABASE")
+        );
+        assert_eq!(
+            server_wide("alter  system set work_mem = '1MB'").as_deref(),
+            Some("ALTER SYSTEM")
+        );
+        assert_eq!(server_wide("CREATE USER MAPPING FOR app SERVER s"), None);
+        assert_eq!(server_wide("CREATE TABLE database (id int)"), None);
+        assert!(stdin_copy("COPY public.t (a, b) FROM stdin"));
+        assert!(!stdin_copy("COPY t TO stdout"));
+    }
 }
