@@ -82,8 +82,11 @@ async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), St
         // the inspector reads the catalog.
         let client = db.connect().await?;
         let (schema, mut notes) = read_catalog(args, &client).await?;
+        if !skipped.is_empty() {
+            notes.push_str("Skipped (the scratch server lacks the role they name):\n");
+        }
         for s in &skipped {
-            notes.push_str(&format!("  {}: {s}\n", path.display()));
+            notes.push_str(&format!("  {}:{s}\n", path.display()));
         }
         Ok::<_, String>((schema, notes))
     };

@@ -200,7 +200,7 @@ pub async fn load(client: &Client, script: &Script) -> Result<Vec<String>, LoadE
             let Err(e) = r else { continue };
             if ownership(s) && missing_role(&e) {
                 notes.push(format!(
-                    "line {}: {} skipped ({}; owners and privileges are not imported)",
+                    "{}: {} skipped ({}; owners and privileges are not imported)",
                     script.pos(s.offset).line,
                     words(&s.sql, 2).join(" ").to_uppercase(),
                     crate::inspect::connect::reason(&e)
