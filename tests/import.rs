@@ -122,7 +122,12 @@ fn what_the_model_does_not_manage_is_counted_not_dropped() {
 
 /// For every diff case with a current state: load it, import it with `import` (into the given
 /// directory), and require that a plan of the result against the same database is empty.
-fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
+///
+/// The cases in `reloaded` are those whose database PostgreSQL itself does not rebuild exactly
+/// from its own `pg_dump` (it stores some expressions differently when it reads back its own
+/// spelling of them). For them the test proves that this is so (the restored database dumps
+/// differently), and requires the plan against the restored database to be empty instead.
+fn every_case_round_trips(reloaded: &[&str], import: impl Fn(&TestDb, &Path) -> common::Run) {
     let root = common::root().join("tests/diff_cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -145,7 +150,20 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
             continue;
         }
         let out = work.join("schema");
-        let plan = db.run(&[
+        let restored;
+        let against = if reloaded.contains(&name.as_str()) {
+            restored = TestDb::new("impcaserestored");
+            restored.exec(&db.dump());
+            if restored.dump().replace(&restored.name, "DB") == db.dump().replace(&db.name, "DB") {
+                failures.push(format!(
+                    "{name}: PostgreSQL now restores this case exactly from its dump: take it off the list"
+                ));
+            }
+            &restored
+        } else {
+            &db
+        };
+        let plan = against.run(&[
             "plan",
             "--schema",
             out.to_str().unwrap(),
@@ -168,7 +186,7 @@ fn every_case_round_trips(import: impl Fn(&TestDb, &Path) -> common::Run) {
 
 #[test]
 fn every_diff_case_round_trips_through_import() {
-    every_case_round_trips(|db, work| import_live(db, &work.join("schema")));
+    every_case_round_trips(&[], |db, work| import_live(db, &work.join("schema")));
 }
 
 #[test]
@@ -278,6 +296,26 @@ fn a_pg_dump_with_meta_commands_imports_and_errors_point_into_the_file() {
     let t = std::fs::read_to_string(out.join("t.toml")).unwrap();
     assert!(t.contains("first line\\n\\\\second line"), "{t}");
     assert!(t.contains("default = \"'a;b'\""), "{t}");
+
+    // An owner or grantee the scratch server lacks: skipped, and said so with its line.
+    std::fs::write(
+        &sql,
+        "CREATE TABLE t (id int);\nALTER TABLE public.t OWNER TO tf_nobody_here;\n\
+         GRANT SELECT ON t TO tf_nobody_here;\n",
+    )
+    .unwrap();
+    let r = import_sql(&sql, &dir.join("owned"), &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "{}:2: ALTER TABLE skipped (role \"tf_nobody_here\" does not exist",
+            sql.display()
+        )) && r
+            .stdout
+            .contains(&format!("{}:3: GRANT SELECT skipped", sql.display())),
+        "{}",
+        r.stdout
+    );
 
     std::fs::write(
         &sql,
@@ -478,8 +516,10 @@ fn import_never_overwrites_without_force() {
 #[test]
 fn a_pg_dump_of_every_diff_case_round_trips_through_the_sql_importer() {
     // The dump runs in a scratch database read by the live import's inspector: every case
-    // carries exactly what the live import carries.
-    every_case_round_trips(|db, work| {
+    // carries exactly what the live import carries. In 032, PostgreSQL stores the reloaded
+    // `status IN (...)` check as `= ANY (ARRAY[('draft'::character varying)::text, ...])`, not
+    // as the original's `= ANY ((ARRAY['draft'::character varying, ...])::text[])`.
+    every_case_round_trips(&["032_check_constraints_identical"], |db, work| {
         let dump = work.join("dump.sql");
         std::fs::write(&dump, db.dump()).unwrap();
         import_sql(&dump, &work.join("schema"), &[])
