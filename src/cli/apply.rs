@@ -268,7 +268,7 @@ fn confirm() -> bool {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn interrupted() {
+pub(super) async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

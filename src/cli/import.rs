@@ -1,17 +1,20 @@
-//! `tableform import`: write the TOML declaration of a live database or of a SQL DDL file.
+//! `tableform import`: write the TOML declaration of a live database or of a SQL DDL file (run
+//! in a scratch database, then read like a live one).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::plan::{connect, fail};
 use super::{ImportArgs, Status, output};
-use crate::import::{self, sql};
+use tokio_postgres::Client;
+
+use crate::import::{self, scratch, script};
 use crate::inspect;
 use crate::model::Schema;
 
 pub async fn run(args: &ImportArgs) -> Status {
     let (schema, notes) = match &args.from_sql {
-        Some(path) => match from_sql(args, path) {
+        Some(path) => match from_sql(args, path).await {
             Ok(s) => s,
             Err(status) => return status,
         },
@@ -52,49 +55,87 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), Status> {
+/// Runs the file in a scratch database and reads it back with the live import's inspector; the
+/// scratch database is dropped on every path (an error, an interrupt).
+async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), Status> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
-    let imported = sql::from_sql(&text).map_err(|e| fail(format!("{}: {e}", path.display())))?;
-    let mut notes = String::new();
-    if !imported.skipped.is_empty() {
-        notes.push_str(&format!(
-            "Not managed ({} note{}: statements skipped or parts left out):\n",
-            imported.skipped.len(),
-            plural(imported.skipped.len())
-        ));
-        for s in &imported.skipped {
-            notes.push_str(&format!(
-                "  {}:{}: {} ({})\n",
-                path.display(),
-                s.line,
-                s.statement,
-                s.reason
-            ));
+    let at = |pos: script::Pos| format!("{}:{pos}", path.display());
+    let script =
+        script::Script::parse(&text).map_err(|e| fail(format!("{}: {}", at(e.pos), e.message)))?;
+    let env = |k: &str| std::env::var(k).ok();
+    let server = scratch::Server::choose(
+        args.conn.dev_url.as_deref(),
+        args.conn.database_url.as_deref(),
+        &env,
+    )
+    .await
+    .map_err(fail)?;
+    let db = server.create().await.map_err(fail)?;
+    let work = async {
+        let client = db.connect().await?;
+        let skipped = scratch::load(&client, &script)
+            .await
+            .map_err(|e| format!("{}: {}", at(e.pos), e.message))?;
+        drop(client);
+        // A new session: the file's `SET`s (pg_dump's `search_path = ''`) must not change how
+        // the inspector reads the catalog.
+        let client = db.connect().await?;
+        let (schema, mut notes) = read_catalog(args, &client).await?;
+        if !skipped.is_empty() {
+            notes.push_str("Skipped (the scratch server lacks the role they name):\n");
         }
-        if args.strict {
-            output::eprint(&notes);
-            return Err(fail(
-                "--strict: the SQL file holds statements tableform does not manage; nothing was written",
-            ));
+        for s in &skipped {
+            notes.push_str(&format!("  {}:{s}\n", path.display()));
         }
+        Ok::<_, String>((schema, notes))
+    };
+    let result = tokio::select! {
+        r = work => Some(r),
+        _ = super::apply::interrupted() => None,
+    };
+    let dropped = server.drop(&db).await;
+    if let Err(e) = &dropped {
+        output::error(e);
     }
-    Ok((imported.schema, notes))
+    match result {
+        None => {
+            output::error(&format!(
+                "interrupted: nothing was written{}",
+                if dropped.is_ok() {
+                    format!("; the scratch database \"{}\" was dropped", db.name)
+                } else {
+                    String::new()
+                }
+            ));
+            Err(Status::Interrupted)
+        }
+        Some(Err(e)) => Err(fail(e)),
+        Some(Ok(r)) => Ok(r),
+    }
 }
 
 async fn from_database(args: &ImportArgs) -> Result<(Schema, String), Status> {
     let (_, client) = connect(&args.conn).await?;
+    read_catalog(args, &client).await.map_err(fail)
+}
+
+/// The schemas to import (`--schema-name`, else every user schema) read from the catalog, and
+/// the "Not managed" line; with `--strict`, anything not managed is an error.
+async fn read_catalog(args: &ImportArgs, client: &Client) -> Result<(Schema, String), String> {
     let schemas: BTreeSet<String> = if args.schemas.is_empty() {
-        inspect::catalog::user_schemas(&client)
+        inspect::catalog::user_schemas(client)
             .await
-            .map_err(fail)?
+            .map_err(|e| e.to_string())?
     } else {
         args.schemas.iter().cloned().collect()
     };
-    let live = inspect::inspect(&client, &schemas).await.map_err(fail)?;
-    let counts = inspect::catalog::unmanaged_counts(&client, &schemas)
+    let live = inspect::inspect(client, &schemas)
         .await
-        .map_err(fail)?;
+        .map_err(|e| e.to_string())?;
+    let counts = inspect::catalog::unmanaged_counts(client, &schemas)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut notes = String::new();
     let found: Vec<String> = counts
         .iter()
@@ -115,6 +156,13 @@ async fn from_database(args: &ImportArgs) -> Result<(Schema, String), Status> {
             "Not managed (left out of the declaration): {}.\n",
             found.join(", ")
         ));
+        if args.strict {
+            output::eprint(&notes);
+            return Err(
+                "--strict: the source holds objects tableform does not manage; nothing was written"
+                    .into(),
+            );
+        }
     }
     Ok((live.schema, notes))
 }

@@ -85,7 +85,8 @@ pub struct ConnArgs {
     pub database_url: Option<String>,
     /// A server where tableform may create temporary tables, for comparing declared expressions
     /// when the database's connection is read-only (a hot standby, a role without TEMP); the
-    /// database itself is then only read.
+    /// database itself is then only read. `import --from-sql` creates its scratch database
+    /// there.
     #[arg(long, value_name = "URL", env = "TABLEFORM_DEV_URL")]
     pub dev_url: Option<String>,
 }
@@ -169,7 +170,9 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
     /// Read the declaration from a SQL DDL file (pg_dump --schema-only, migration SQL) instead
-    /// of a live database.
+    /// of a live database. The file runs, with the role's rights, in a scratch database that
+    /// tableform creates and drops on the server of --dev-url, else of the database connection
+    /// (its role needs CREATEDB); run only files you trust (see docs/security.md).
     #[arg(long, value_name = "FILE")]
     pub from_sql: Option<PathBuf>,
     /// Directory to write the .toml files to (created if missing).
@@ -178,7 +181,8 @@ pub struct ImportArgs {
     /// Overwrite files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
-    /// With --from-sql: fail, writing nothing, when a statement is skipped (views, functions...).
+    /// Fail, writing nothing, when the source holds objects tableform does not manage (views,
+    /// functions, triggers...).
     #[arg(long)]
     pub strict: bool,
     /// PostgreSQL schema to import; repeat for several (default: every schema but the system ones).

@@ -1,9 +1,10 @@
-//! Model -> TOML text.
+//! Model -> TOML text, built as `toml_edit` documents and laid out by the formatter of
+//! `tableform fmt` (`load::fmt`), so the format has one writer.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::Digest;
-use std::fmt::Write;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table as TomlTable, Value};
 
 use crate::model::names;
 use crate::model::types::Serial;
@@ -34,13 +35,11 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         } else {
             format!("{}._enums.toml", file_part(ns))
         };
-        files.insert(
-            name,
-            list.iter()
-                .map(|e| enum_type(e))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        let mut doc = DocumentMut::new();
+        for e in list {
+            enum_type(&mut doc, e);
+        }
+        files.insert(name, finish(doc));
     }
     let mut seqs: BTreeMap<&str, Vec<&Sequence>> = BTreeMap::new();
     for s in schema.sequences.values() {
@@ -52,29 +51,28 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         } else {
             format!("{}._sequences.toml", file_part(ns))
         };
-        files.insert(
-            name,
-            list.iter()
-                .map(|s| sequence(s))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        let mut doc = DocumentMut::new();
+        for s in list {
+            sequence(&mut doc, s);
+        }
+        files.insert(name, finish(doc));
     }
     // The schemas it was imported from, even those holding nothing tableform declares: the
     // declaration manages exactly them, and a database without tables still gets a folder that
     // loads and plans (an empty database round-trips like any other).
-    let schemas: Vec<String> = schema.schemas.iter().cloned().collect();
-    files.insert(
-        SETTINGS_FILE.to_string(),
-        format!("[settings]\nschemas = {}\n", strings(&schemas)),
-    );
-    let schemas = schema_sections(schema);
-    if !schemas.is_empty() {
-        files.insert("_schemas.toml".to_string(), schemas);
+    let mut settings = TomlTable::new();
+    settings.insert("schemas", Item::Value(strings(&schema.schemas)));
+    let mut doc = DocumentMut::new();
+    doc.insert("settings", Item::Table(settings));
+    files.insert(SETTINGS_FILE.to_string(), finish(doc));
+    if let Some(doc) = schema_sections(schema) {
+        files.insert("_schemas.toml".to_string(), finish(doc));
     }
     let reserved: BTreeSet<String> = files.keys().map(|f| f.to_lowercase()).collect();
     for (name, t) in table_file_names(schema.tables.values(), &reserved) {
-        files.insert(name, table(t, schema));
+        let mut doc = DocumentMut::new();
+        table(&mut doc, t, schema);
+        files.insert(name, finish(doc));
     }
     files
 }
@@ -82,7 +80,7 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
 /// `[schema.NAME]` with its comment, for each schema that has one (other than `public`'s stock
 /// comment), and for each schema other than `public` that holds nothing else the declaration
 /// carries: without it, that schema would not be created from the declaration.
-fn schema_sections(schema: &Schema) -> String {
+fn schema_sections(schema: &Schema) -> Option<DocumentMut> {
     let used: BTreeSet<&str> = (schema.tables.keys())
         .chain(schema.enums.keys())
         .chain(schema.sequences.keys())
@@ -91,21 +89,21 @@ fn schema_sections(schema: &Schema) -> String {
     let names: BTreeSet<&String> = (schema.schemas.iter())
         .chain(schema.schema_comments.keys())
         .collect();
-    let sections: Vec<String> = names
-        .into_iter()
-        .filter_map(|s| {
-            let comment = (schema.schema_comments.get(s).cloned().flatten())
-                .filter(|c| !(s == "public" && c == crate::model::STOCK_PUBLIC_COMMENT));
-            match comment {
-                Some(c) => Some(format!("[schema.{}]\ncomment = {}\n", key(s), string(&c))),
-                None if s != "public" && !used.contains(s.as_str()) => {
-                    Some(format!("[schema.{}]\n", key(s)))
-                }
-                None => None,
-            }
-        })
-        .collect();
-    sections.join("\n")
+    let mut doc = DocumentMut::new();
+    let mut any = false;
+    for s in names {
+        let comment = (schema.schema_comments.get(s).cloned().flatten())
+            .filter(|c| !(s == "public" && c == crate::model::STOCK_PUBLIC_COMMENT));
+        if comment.is_none() && (s == "public" || used.contains(s.as_str())) {
+            continue;
+        }
+        let t = section(&mut doc, "schema", s);
+        if let Some(c) = comment {
+            t.insert("comment", Item::Value(text(&c)));
+        }
+        any = true;
+    }
+    any.then_some(doc)
 }
 
 /// One distinct file name per table (compared case-insensitively), none of them in `reserved`.
@@ -195,46 +193,64 @@ fn file_part(s: &str) -> String {
     }
 }
 
-/// A TOML basic string.
-fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// The document's text in the canonical layout of `tableform fmt`.
+fn finish(doc: DocumentMut) -> String {
+    let text = doc.to_string();
+    crate::load::fmt::format(&text).unwrap_or(text)
 }
 
-/// A TOML key: bare when it can be, quoted otherwise.
-fn key(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        s.to_string()
-    } else {
-        string(s)
+/// `[KIND.NAME]` in `doc` (after a blank line, unless it is the first), empty.
+fn section<'d>(doc: &'d mut DocumentMut, kind: &str, name: &str) -> &'d mut TomlTable {
+    let first = doc.is_empty();
+    let kinds = doc
+        .entry(kind)
+        .or_insert_with(|| {
+            let mut t = TomlTable::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        })
+        .as_table_mut()
+        .expect("a section kind is a table");
+    let mut t = TomlTable::new();
+    if !first {
+        t.decor_mut().set_prefix("\n");
     }
+    kinds.insert(name, Item::Table(t));
+    kinds[name].as_table_mut().expect("just inserted")
 }
 
-fn strings(list: &[String]) -> String {
-    format!(
-        "[{}]",
-        list.iter()
-            .map(|s| string(s))
-            .collect::<Vec<_>>()
-            .join(", ")
+/// A string value, always a basic string on one line (`"..."` with escapes; TOML's basic-string
+/// escapes are JSON's) where toml_edit would pick a literal or multi-line string (for a quote or
+/// a line break): the spelling the files have always had, and one that reads well inside an
+/// inline table.
+fn text(s: &str) -> Value {
+    let v = Value::from(s);
+    let repr = v.to_string();
+    if repr.trim_start().starts_with('"') && !repr.contains("\"\"\"") {
+        return v;
+    }
+    serde_json::to_string(s)
+        .ok()
+        .and_then(|e| e.parse::<Value>().ok())
+        .unwrap_or(v)
+}
+
+/// Every string through [`text`].
+fn strings<S: AsRef<str>>(list: impl IntoIterator<Item = S>) -> Value {
+    Value::Array(
+        list.into_iter()
+            .map(|s| text(s.as_ref()))
+            .collect::<Array>(),
     )
+}
+
+/// An inline table of `(key, value)` pairs, in that order.
+fn inline(pairs: Vec<(&str, Value)>) -> Value {
+    let mut t = InlineTable::new();
+    for (k, v) in pairs {
+        t.insert(k, v);
+    }
+    Value::InlineTable(t)
 }
 
 /// A default in the spelling a person would write: `'active'` rather than
@@ -344,26 +360,29 @@ fn familiar(ty: &crate::model::DataType, schema: &Schema) -> String {
 
 /// `start = 1000`, `increment = 5`...: the options that differ from the type's defaults (the
 /// loader fills those in again).
-fn option_keys(o: &crate::model::SequenceOptions, ty: &crate::model::DataType) -> Vec<String> {
+fn option_keys(
+    o: &crate::model::SequenceOptions,
+    ty: &crate::model::DataType,
+) -> Vec<(&'static str, Value)> {
     let d = crate::model::SequenceOptions::defaults(&ty.base, o.increment);
-    let mut out = Vec::new();
+    let mut out: Vec<(&str, Value)> = Vec::new();
     if o.start != d.start {
-        out.push(format!("start = {}", o.start));
+        out.push(("start", o.start.into()));
     }
     if o.increment != 1 {
-        out.push(format!("increment = {}", o.increment));
+        out.push(("increment", o.increment.into()));
     }
     if o.min_value != d.min_value {
-        out.push(format!("min_value = {}", o.min_value));
+        out.push(("min_value", o.min_value.into()));
     }
     if o.max_value != d.max_value {
-        out.push(format!("max_value = {}", o.max_value));
+        out.push(("max_value", o.max_value.into()));
     }
     if o.cache != d.cache {
-        out.push(format!("cache = {}", o.cache));
+        out.push(("cache", o.cache.into()));
     }
     if o.cycle != d.cycle {
-        out.push(format!("cycle = {}", o.cycle));
+        out.push(("cycle", o.cycle.into()));
     }
     out
 }
@@ -396,15 +415,14 @@ fn simple_reference(fk: &ForeignKey) -> bool {
         && fk.ref_columns.iter().all(|c| plain(c))
 }
 
-fn table(t: &Table, schema: &Schema) -> String {
+fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     let tname = t.name.name.as_str();
-    let mut out = String::new();
-    let _ = writeln!(out, "[table.{}]", key(tname));
+    let out = section(doc, "table", tname);
     if t.name.schema != "public" {
-        let _ = writeln!(out, "schema = {}", string(&t.name.schema));
+        out.insert("schema", Item::Value(text(&t.name.schema)));
     }
     if let Some(c) = &t.comment {
-        let _ = writeln!(out, "comment = {}", string(c));
+        out.insert("comment", Item::Value(text(c)));
     }
     // Single-column constraints with PostgreSQL's default names are written on their column.
     // (Those with a comment, or other properties a column cannot declare, are written in full.)
@@ -433,121 +451,94 @@ fn table(t: &Table, schema: &Schema) -> String {
                 && simple_reference(f)
         })
     };
-    let rows: Vec<Vec<String>> = t
+    let columns: Array = t
         .columns
         .iter()
         .map(|c| {
-            let mut fields = vec![format!("name = {},", string(&c.name))];
             let serial = match (&c.default, Serial::keyword(&c.ty.base)) {
                 (Some(ColumnDefault::Serial { .. }), Some(kw)) if !c.ty.array => Some(kw),
                 _ => None,
             };
-            fields.push(format!(
-                "type = {},",
-                string(serial.unwrap_or(&familiar(&c.ty, schema)))
-            ));
-            let is_pk = column_pk.is_some_and(|pk| pk.columns[0] == c.name);
-            let mut extra = Vec::new();
-            if is_pk {
-                extra.push("primary_key = true".to_string());
+            let ty = serial.map_or_else(|| familiar(&c.ty, schema), str::to_string);
+            let mut fields: Vec<(&str, Value)> = vec![("name", text(&c.name)), ("type", text(&ty))];
+            if column_pk.is_some_and(|pk| pk.columns[0] == c.name) {
+                fields.push(("primary_key", true.into()));
             } else if !c.nullable && serial.is_none() && c.identity.is_none() {
-                extra.push("nullable = false".to_string());
+                fields.push(("nullable", false.into()));
             }
             if let (Some(ColumnDefault::Expr(e)), None) = (&c.default, serial) {
-                extra.push(format!("default = {}", string(&natural(e, &c.ty))));
+                fields.push(("default", text(&natural(e, &c.ty))));
             }
             if let Some(kind) = c.identity {
                 let generated = match kind {
-                    Identity::Always => "\"always\"",
-                    Identity::ByDefault => "\"by default\"",
+                    Identity::Always => "always",
+                    Identity::ByDefault => "by default",
                 };
-                match c.identity_sequence {
-                    None => extra.push(format!("identity = {generated}")),
-                    Some(o) => {
-                        let keys: Vec<String> = std::iter::once(format!("generated = {generated}"))
-                            .chain(option_keys(&o, &c.ty))
-                            .collect();
-                        extra.push(format!("identity = {{ {} }}", keys.join(", ")));
-                    }
-                }
+                fields.push((
+                    "identity",
+                    match c.identity_sequence {
+                        None => generated.into(),
+                        Some(o) => inline(
+                            std::iter::once(("generated", generated.into()))
+                                .chain(option_keys(&o, &c.ty))
+                                .collect(),
+                        ),
+                    },
+                ));
             }
             if column_unique(&c.name) {
-                extra.push("unique = true".into());
+                fields.push(("unique", true.into()));
             }
             if let Some(fk) = column_fk(&c.name) {
-                extra.push(format!("references = {}", string(&reference(&t.name, fk))));
+                fields.push(("references", text(&reference(&t.name, fk))));
                 if fk.on_delete != FkAction::NoAction {
-                    extra.push(format!("on_delete = {}", string(action(fk.on_delete))));
+                    fields.push(("on_delete", action(fk.on_delete).into()));
                 }
                 if fk.on_update != FkAction::NoAction {
-                    extra.push(format!("on_update = {}", string(action(fk.on_update))));
+                    fields.push(("on_update", action(fk.on_update).into()));
                 }
             }
             if let Some(k) = &c.collation {
-                extra.push(format!("collation = {}", string(k)));
+                fields.push(("collation", text(k)));
             }
             if let Some(cm) = &c.comment {
-                extra.push(format!("comment = {}", string(cm)));
+                fields.push(("comment", text(cm)));
             }
-            fields.push(extra.join(", "));
-            fields
+            inline(fields)
         })
         .collect();
-    // Align `name` and `type` so a column reads as a row.
-    let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
-    let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0);
-    let _ = writeln!(out, "columns = [{}", if rows.is_empty() { "]" } else { "" });
-    for r in &rows {
-        let line = if r[2].is_empty() {
-            format!("{:w0$} {}", r[0], r[1].trim_end_matches(','))
-        } else {
-            format!("{:w0$} {:w1$} {}", r[0], r[1], r[2])
-        };
-        let _ = writeln!(out, "  {{ {} }},", line.trim_end());
-    }
-    if !rows.is_empty() {
-        let _ = writeln!(out, "]");
-    }
+    out.insert("columns", Item::Value(Value::Array(columns)));
     if let (Some(pk), None) = (&t.primary_key, column_pk) {
-        let _ = writeln!(
-            out,
-            "primary_key = {{ name = {}, columns = {}{} }}",
-            string(&pk.name),
-            strings(&pk.columns),
-            comment_key(&pk.comment)
-        );
+        let mut fields = vec![("name", text(&pk.name)), ("columns", strings(&pk.columns))];
+        with_comment(&mut fields, &pk.comment);
+        out.insert("primary_key", Item::Value(inline(fields)));
     }
-    let uniques: Vec<String> = t
+    let uniques: Vec<Value> = t
         .uniques
         .iter()
         .filter(|u| !(u.columns.len() == 1 && column_unique(&u.columns[0])))
         .map(|u| {
-            let mut parts = vec![
-                format!("name = {}", string(&u.name)),
-                format!("columns = {}", strings(&u.columns)),
-            ];
+            let mut parts = vec![("name", text(&u.name)), ("columns", strings(&u.columns))];
             if u.nulls_not_distinct {
-                parts.push("nulls_not_distinct = true".into());
+                parts.push(("nulls_not_distinct", true.into()));
             }
             if u.initially_deferred {
-                parts.push("initially_deferred = true".into());
+                parts.push(("initially_deferred", true.into()));
             } else if u.deferrable {
-                parts.push("deferrable = true".into());
+                parts.push(("deferrable", true.into()));
             }
             if !u.include.is_empty() {
-                parts.push(format!("include = {}", strings(&u.include)));
+                parts.push(("include", strings(&u.include)));
             }
             if !u.with.is_empty() {
-                parts.push(format!("with = {}", params(&u.with)));
+                parts.push(("with", params(&u.with)));
             }
-            if let Some(c) = &u.comment {
-                parts.push(format!("comment = {}", string(c)));
-            }
-            format!("{{ {} }}", parts.join(", "))
+            with_comment(&mut parts, &u.comment);
+            inline(parts)
         })
         .collect();
-    list(&mut out, "unique", &uniques);
-    let fks: Vec<String> = t
+    list(out, "unique", uniques);
+    let fks: Vec<Value> = t
         .foreign_keys
         .iter()
         .filter(|f| {
@@ -555,37 +546,34 @@ fn table(t: &Table, schema: &Schema) -> String {
         })
         .map(|f| foreign_key(&t.name, f))
         .collect();
-    list(&mut out, "foreign_keys", &fks);
-    let checks: Vec<String> = t
+    list(out, "foreign_keys", fks);
+    let checks: Vec<Value> = t
         .checks
         .iter()
         .map(|c| {
-            let mut extra = String::new();
+            let mut parts = vec![
+                ("name", text(&c.name)),
+                ("expression", text(&strip_outer_parens(&c.expr.sql))),
+            ];
             if !c.valid {
-                extra.push_str(", valid = false");
+                parts.push(("valid", false.into()));
             }
             if c.no_inherit {
-                extra.push_str(", no_inherit = true");
+                parts.push(("no_inherit", true.into()));
             }
-            format!(
-                "{{ name = {}, expression = {}{extra}{} }}",
-                string(&c.name),
-                string(&strip_outer_parens(&c.expr.sql)),
-                comment_key(&c.comment)
-            )
+            with_comment(&mut parts, &c.comment);
+            inline(parts)
         })
         .collect();
-    list(&mut out, "checks", &checks);
-    let indexes: Vec<String> = t.indexes.iter().map(index).collect();
-    list(&mut out, "indexes", &indexes);
-    out
+    list(out, "checks", checks);
+    list(out, "indexes", t.indexes.iter().map(index).collect());
 }
 
-/// `, comment = "..."`, or nothing.
-fn comment_key(c: &Option<String>) -> String {
-    c.as_ref()
-        .map(|c| format!(", comment = {}", string(c)))
-        .unwrap_or_default()
+/// `comment = "..."`, when there is one.
+fn with_comment(parts: &mut Vec<(&str, Value)>, c: &Option<String>) {
+    if let Some(c) = c {
+        parts.push(("comment", text(c)));
+    }
 }
 
 /// `(a > 0)` -> `a > 0`, only when the outer parentheses enclose the whole expression.
@@ -613,52 +601,41 @@ fn strip_outer_parens(sql: &str) -> String {
     inner.to_string()
 }
 
-fn list(out: &mut String, name: &str, items: &[String]) {
-    match items.len() {
-        0 => {}
-        1 => {
-            let _ = writeln!(out, "{name} = [ {} ]", items[0]);
-        }
-        _ => {
-            let _ = writeln!(out, "{name} = [");
-            for i in items {
-                let _ = writeln!(out, "  {i},");
-            }
-            let _ = writeln!(out, "]");
-        }
+/// `KEY = [ ... ]`, unless there is nothing to list.
+fn list(out: &mut TomlTable, key: &str, items: Vec<Value>) {
+    if !items.is_empty() {
+        out.insert(key, Item::Value(Value::Array(items.into_iter().collect())));
     }
 }
 
-fn foreign_key(from: &QualName, f: &ForeignKey) -> String {
+fn foreign_key(from: &QualName, f: &ForeignKey) -> Value {
     let mut parts = vec![
-        format!("name = {}", string(&f.name)),
-        format!("columns = {}", strings(&f.columns)),
-        format!("references = {}", string(&reference(from, f))),
+        ("name", text(&f.name)),
+        ("columns", strings(&f.columns)),
+        ("references", text(&reference(from, f))),
     ];
     if f.on_delete != FkAction::NoAction {
-        parts.push(format!("on_delete = {}", string(action(f.on_delete))));
+        parts.push(("on_delete", action(f.on_delete).into()));
     }
     if f.on_update != FkAction::NoAction {
-        parts.push(format!("on_update = {}", string(action(f.on_update))));
+        parts.push(("on_update", action(f.on_update).into()));
     }
     if f.initially_deferred {
-        parts.push("initially_deferred = true".into());
+        parts.push(("initially_deferred", true.into()));
     } else if f.deferrable {
-        parts.push("deferrable = true".into());
+        parts.push(("deferrable", true.into()));
     }
     if f.match_type == FkMatch::Full {
-        parts.push("match = \"full\"".into());
+        parts.push(("match", "full".into()));
     }
     if !f.valid {
-        parts.push("valid = false".into());
+        parts.push(("valid", false.into()));
     }
-    if let Some(c) = &f.comment {
-        parts.push(format!("comment = {}", string(c)));
-    }
-    format!("{{ {} }}", parts.join(", "))
+    with_comment(&mut parts, &f.comment);
+    inline(parts)
 }
 
-fn index(i: &Index) -> String {
+fn index(i: &Index) -> Value {
     let keys: Vec<String> = i
         .keys
         .iter()
@@ -675,79 +652,66 @@ fn index(i: &Index) -> String {
             _ => crate::plan::sql::index_key(k),
         })
         .collect();
-    let mut parts = vec![
-        format!("name = {}", string(&i.name)),
-        format!("columns = {}", strings(&keys)),
-    ];
+    let mut parts = vec![("name", text(&i.name)), ("columns", strings(&keys))];
     if i.unique {
-        parts.push("unique = true".into());
+        parts.push(("unique", true.into()));
     }
     if let Some(p) = &i.predicate {
-        parts.push(format!("where = {}", string(&strip_outer_parens(&p.sql))));
+        parts.push(("where", text(&strip_outer_parens(&p.sql))));
     }
     if i.method != "btree" {
-        parts.push(format!("method = {}", string(&i.method)));
+        parts.push(("method", text(&i.method)));
     }
     if !i.include.is_empty() {
-        parts.push(format!("include = {}", strings(&i.include)));
+        parts.push(("include", strings(&i.include)));
     }
     if !i.with.is_empty() {
-        parts.push(format!("with = {}", params(&i.with)));
+        parts.push(("with", params(&i.with)));
     }
     if i.nulls_not_distinct {
-        parts.push("nulls_not_distinct = true".into());
+        parts.push(("nulls_not_distinct", true.into()));
     }
-    if let Some(c) = &i.comment {
-        parts.push(format!("comment = {}", string(c)));
-    }
-    format!("{{ {} }}", parts.join(", "))
+    with_comment(&mut parts, &i.comment);
+    inline(parts)
 }
 
 /// Storage parameters as an inline table: numbers and booleans bare, anything else a string.
-fn params(w: &crate::model::StorageParams) -> String {
-    let items: Vec<String> = (w.0.iter())
-        .map(|(k, v)| {
-            let value = if crate::model::StorageParams::bare(v) {
-                v.clone()
-            } else {
-                string(v)
-            };
-            format!("{} = {value}", key(k))
-        })
-        .collect();
-    format!("{{ {} }}", items.join(", "))
+fn params(w: &crate::model::StorageParams) -> Value {
+    let mut t = InlineTable::new();
+    for (k, v) in &w.0 {
+        let bare = crate::model::StorageParams::bare(v)
+            .then(|| v.parse::<Value>().ok())
+            .flatten();
+        t.insert(k, bare.unwrap_or_else(|| text(v)));
+    }
+    Value::InlineTable(t)
 }
 
-fn enum_type(e: &EnumType) -> String {
-    let mut out = format!("[enum.{}]\n", key(&e.name.name));
+fn enum_type(doc: &mut DocumentMut, e: &EnumType) {
+    let out = section(doc, "enum", &e.name.name);
     if e.name.schema != "public" {
-        let _ = writeln!(out, "schema = {}", string(&e.name.schema));
+        out.insert("schema", Item::Value(text(&e.name.schema)));
     }
-    let _ = writeln!(out, "values = {}", strings(&e.values));
+    out.insert("values", Item::Value(strings(&e.values)));
     if let Some(c) = &e.comment {
-        let _ = writeln!(out, "comment = {}", string(c));
+        out.insert("comment", Item::Value(text(c)));
     }
-    out
 }
 
-fn sequence(s: &Sequence) -> String {
-    let mut out = format!("[sequence.{}]\n", key(&s.name.name));
+fn sequence(doc: &mut DocumentMut, s: &Sequence) {
+    let out = section(doc, "sequence", &s.name.name);
     if s.name.schema != "public" {
-        let _ = writeln!(out, "schema = {}", string(&s.name.schema));
+        out.insert("schema", Item::Value(text(&s.name.schema)));
     }
-    let _ = writeln!(out, "type = {}", string(&s.data_type.to_string()));
-    for key in option_keys(&s.options, &s.data_type) {
-        let _ = writeln!(out, "{key}");
+    out.insert("type", Item::Value(text(&s.data_type.to_string())));
+    for (key, value) in option_keys(&s.options, &s.data_type) {
+        out.insert(key, Item::Value(value));
     }
     if let Some(o) = &s.owned_by {
-        let _ = writeln!(
-            out,
-            "owned_by = {}",
-            string(&format!("{}.{}", o.table.name, o.column))
-        );
+        let owner = format!("{}.{}", o.table.name, o.column);
+        out.insert("owned_by", Item::Value(text(&owner)));
     }
     if let Some(c) = &s.comment {
-        let _ = writeln!(out, "comment = {}", string(c));
+        out.insert("comment", Item::Value(text(c)));
     }
-    out
 }

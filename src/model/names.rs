@@ -405,16 +405,6 @@ impl Namer {
             .insert(name.to_string());
     }
 
-    /// Frees a name (the object was dropped or renamed).
-    pub fn forget(&mut self, ns: &str, name: &str) {
-        if let Some(s) = self.relations.get_mut(ns) {
-            s.remove(name);
-        }
-        if let Some(s) = self.constraints.get_mut(ns) {
-            s.remove(name);
-        }
-    }
-
     pub fn has_relation(&self, ns: &str, name: &str) -> bool {
         self.relations.get(ns).is_some_and(|s| s.contains(name))
     }
