@@ -12,7 +12,6 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
 use super::{ApplyError, ApplyOptions, begin, early_commit_point, lock_data_tables, recheck_data};
@@ -21,46 +20,7 @@ use crate::diff::{self, Options};
 use crate::inspect::{self, session};
 use crate::model::{self, Schema, Scope};
 use crate::plan::Plan;
-
-/// What a rehearsal found; saved in the plan file (`plan --rehearse --out`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rehearsal {
-    /// When it ran, by the server's clock (UTC, RFC 3339).
-    pub at: String,
-    /// The steps that ran, in order (up to and including a failed one).
-    pub steps: Vec<RehearsedStep>,
-    /// The step that failed: its 1-based number and the server's message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed: Option<RehearsalFailure>,
-    /// After every step ran: what a new plan would still change (empty: it converged).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub left: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RehearsedStep {
-    pub sql: String,
-    /// Wall time of the statement, in milliseconds.
-    pub millis: u64,
-    /// The strongest table lock the step took on a relation that existed before the rehearsal
-    /// (`ACCESS EXCLUSIVE on public.orders`); `None` when it took none beyond what earlier steps
-    /// held.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lock: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RehearsalFailure {
-    pub step: usize,
-    pub message: String,
-}
-
-impl Rehearsal {
-    /// Every step ran and a plan made afterwards would be empty.
-    pub fn converged(&self) -> bool {
-        self.failed.is_none() && self.left.is_empty()
-    }
-}
+use crate::plan::rehearsal::{Rehearsal, RehearsalFailure, RehearsedStep};
 
 /// PostgreSQL's table lock modes, weakest first.
 const MODES: [&str; 8] = [
@@ -88,10 +48,10 @@ fn mode_sql(mode: &str) -> String {
 }
 
 const LOCKS: &str = "
-SELECT l.relation::regclass::text, l.mode
-FROM pg_locks l
+SELECT format('%I.%I', n.nspname, c.relname), l.mode
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-  AND l.relation = ANY($1::oid[])";
+  AND c.relkind IN ('r', 'p') AND l.relation = ANY($1::oid[])";
 
 /// Rehearses `plan` on `client` and rolls back. `desired` is the declaration as the plan saw it
 /// (after the server's canonical spellings were read), to diff the rehearsed catalog with.
@@ -171,9 +131,10 @@ async fn in_transaction(
         });
     }
     recheck_data(client, plan, judging).await?;
-    let mut held = locks(client, &existing).await?;
+    let before = strongest(&locks(client, &existing).await?);
     let mut out = Rehearsal {
         at,
+        before,
         steps: Vec::new(),
         failed: None,
         left: Vec::new(),
@@ -201,9 +162,7 @@ async fn in_transaction(
             });
             return Ok(out);
         }
-        let now = locks(client, &existing).await?;
-        let lock = strongest_new(&held, &now);
-        held = now;
+        let lock = strongest(&locks(client, &existing).await?);
         out.steps.push(RehearsedStep {
             sql: step.sql.clone(),
             millis,
@@ -243,15 +202,10 @@ async fn locks(
     Ok(out)
 }
 
-/// The strongest lock in `now` that `before` did not hold (or held in a weaker mode).
-fn strongest_new(before: &[(String, usize)], now: &[(String, usize)]) -> Option<String> {
-    now.iter()
-        .filter(|(rel, rank)| {
-            before
-                .iter()
-                .find(|(b, _)| b == rel)
-                .is_none_or(|(_, r)| r < rank)
-        })
+/// The strongest lock held (the first table in name order among equals), as `LOCK TABLE`
+/// spells its mode.
+fn strongest(held: &[(String, usize)]) -> Option<String> {
+    held.iter()
         .max_by_key(|(rel, rank)| (*rank, std::cmp::Reverse(rel.clone())))
         .map(|(rel, rank)| format!("{} on {rel}", mode_sql(MODES[*rank])))
 }
@@ -268,13 +222,16 @@ mod tests {
     }
 
     #[test]
-    fn only_a_lock_not_held_before_counts() {
-        let before = vec![("public.a".to_string(), 7)];
-        let now = vec![("public.a".to_string(), 7), ("public.b".to_string(), 4)];
+    fn the_strongest_mode_wins_then_the_first_name() {
+        let held = vec![
+            ("public.b".to_string(), 7),
+            ("public.a".to_string(), 4),
+            ("public.c".to_string(), 7),
+        ];
         assert_eq!(
-            strongest_new(&before, &now).as_deref(),
-            Some("SHARE on public.b")
+            strongest(&held).as_deref(),
+            Some("ACCESS EXCLUSIVE on public.b")
         );
-        assert_eq!(strongest_new(&now, &now), None);
+        assert_eq!(strongest(&[]), None);
     }
 }

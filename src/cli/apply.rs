@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio_postgres::Client;
 
 use super::plan::{self, fail, make_plan, plan_options};
-use super::{ApplyArgs, ConnArgs, Status, output};
+use super::{ApplyArgs, ConnArgs, LockArgs, Status, output};
 use crate::apply::{self, ApplyError, ApplyOptions};
 use crate::diff::Options;
 use crate::inspect::{self, ConnectError, Target};
@@ -34,7 +34,7 @@ pub async fn run(args: &ApplyArgs) -> Status {
 /// Plans now, shows the plan, asks, applies.
 async fn run_fresh(args: &ApplyArgs) -> Status {
     let o = &args.opts;
-    let planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
+    let mut planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
         Err(s) => return s,
     };
@@ -51,6 +51,20 @@ async fn run_fresh(args: &ApplyArgs) -> Status {
         output::print("Nothing to apply.\n");
         return Status::Ok;
     }
+    if args.rehearse {
+        match plan::rehearse(&mut planned, &args.lock).await {
+            Ok(Some(r)) => {
+                output::print(&crate::plan::rehearsal::text(&r));
+                if !r.converged() {
+                    output::error("the rehearsal did not succeed (see above); nothing was applied");
+                    return Status::Error;
+                }
+            }
+            Ok(None) => {}
+            Err(s) => return s,
+        }
+    }
+    let file = &planned.file;
     if !args.auto_approve && !confirm() {
         output::error("apply cancelled; nothing was changed");
         return Status::Error;
@@ -72,10 +86,23 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
             "a saved plan carries its own schema and options: pass PLAN_FILE alone, without --schema, --prune or --allow-destructive",
         );
     }
+    if args.rehearse {
+        return fail(
+            "--rehearse with a saved plan: rehearse when you make it (`tableform plan --rehearse --out FILE` records the rehearsal in the file); nothing was changed",
+        );
+    }
     let mut file = match PlanFile::read(path) {
         Ok(f) => f,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
+    if let Some(r) = file.rehearsal.as_ref().filter(|r| !r.converged()) {
+        output::print(&crate::plan::rehearsal::text(r));
+        return fail(format!(
+            "{}: the plan's rehearsal (at {}) did not succeed; make a new plan; nothing was changed",
+            path.display(),
+            r.at
+        ));
+    }
     if let Some(key) = plan::plan_key()
         && let Err(e) = file.verify_signature(&key)
     {
@@ -150,11 +177,8 @@ async fn execute(
     scope: &Scope,
 ) -> Status {
     let opts = ApplyOptions {
-        lock_wait: seconds(args.lock_wait),
-        lock_timeout: seconds(args.lock_timeout),
-        statement_timeout: seconds(args.statement_timeout),
-        lock_retries: args.lock_retries.min(20),
         concurrent_indexes: args.concurrent_indexes,
+        ..apply_options(&args.lock)
     };
     let cancel = client.cancel_token();
     let judging = Options {
@@ -338,5 +362,16 @@ fn fault_point(i: usize) {
         && n.to_str().and_then(|n| n.parse::<usize>().ok()) == Some(i + 1)
     {
         std::process::abort();
+    }
+}
+
+/// The lock and statement limits of apply and rehearsals.
+pub fn apply_options(lock: &LockArgs) -> ApplyOptions {
+    ApplyOptions {
+        lock_wait: seconds(lock.lock_wait),
+        lock_timeout: seconds(lock.lock_timeout),
+        statement_timeout: seconds(lock.statement_timeout),
+        lock_retries: lock.lock_retries.min(20),
+        concurrent_indexes: false,
     }
 }

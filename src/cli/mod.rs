@@ -142,6 +142,15 @@ pub struct PlanArgs {
     /// Also write the plan to FILE, to review and apply later (`tableform apply FILE`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Run the plan's SQL on the database, on its real rows, in a transaction that is always
+    /// rolled back, and report each step's time and strongest table lock, and whether a plan
+    /// made afterwards is empty. It takes the locks apply takes (ACCESS EXCLUSIVE on the tables
+    /// it alters), under --lock-timeout and --statement-timeout: writers wait meanwhile. Exit 1
+    /// when a step fails or something is left to do. With --out the file records it.
+    #[arg(long)]
+    pub rehearse: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,17 +214,9 @@ pub struct DriftArgs {
     pub strict: bool,
 }
 
+/// How long apply (and a rehearsal) waits for locks and statements.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// A saved plan file (`plan --out`): applied exactly, without a prompt, if the database
-    /// still matches it.
-    #[arg(value_name = "PLAN_FILE")]
-    pub file: Option<PathBuf>,
-    #[command(flatten)]
-    pub opts: PlanOpts,
-    /// Apply without asking for confirmation.
-    #[arg(long)]
-    pub auto_approve: bool,
+pub struct LockArgs {
     /// Seconds to wait for another tableform apply on the same database.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub lock_wait: f64,
@@ -229,6 +230,26 @@ pub struct ApplyArgs {
     /// How often to retry a statement that hit the lock timeout (with backoff) before giving up.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub lock_retries: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A saved plan file (`plan --out`): applied exactly, without a prompt, if the database
+    /// still matches it.
+    #[arg(value_name = "PLAN_FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub opts: PlanOpts,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Rehearse first (see `plan --rehearse`: the same locks, then a rollback) and apply only if
+    /// every step ran and nothing was left to do; not with PLAN_FILE (rehearse with `plan
+    /// --rehearse --out`, which records it in the file).
+    #[arg(long)]
+    pub rehearse: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Build new indexes on existing tables with CREATE INDEX CONCURRENTLY, after the transaction
     /// commits (no long write lock; not rolled back with the rest if it fails).
     #[arg(long)]

@@ -15,6 +15,9 @@ use crate::plan::{Plan, render};
 /// A plan document and the connection it was computed on.
 pub struct Planned {
     pub file: PlanFile,
+    /// The declaration, with the server's spellings of its expressions (for a rehearsal's
+    /// second diff).
+    pub desired: model::Schema,
     pub client: Client,
     pub target: Target,
     pub scope: Scope,
@@ -126,6 +129,7 @@ pub async fn make_plan(
     let file = PlanFile::new(plan, live.server_version.clone(), database, &scope, options);
     Ok(Planned {
         file,
+        desired,
         client,
         target,
         scope,
@@ -150,6 +154,34 @@ pub fn strict_gate(strict: bool, plan: &Plan, done: &str) -> Result<(), Status> 
     );
     output::error(&msg);
     Err(Status::Error)
+}
+
+/// `--rehearse`: runs the plan's steps and rolls back, and records what it found in the plan
+/// document. `None` when there is nothing to rehearse (no steps, or refusals: the plan says so).
+pub async fn rehearse(
+    planned: &mut Planned,
+    lock: &super::LockArgs,
+) -> Result<Option<crate::plan::rehearsal::Rehearsal>, Status> {
+    let plan = &planned.file.plan;
+    if plan.steps.is_empty() || plan.has_refusals() {
+        return Ok(None);
+    }
+    let judging = Options {
+        allow_destructive: planned.file.options.allow_destructive,
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let r = crate::apply::rehearse::rehearse(
+        &planned.client,
+        plan,
+        &planned.desired,
+        (&planned.scope, &judging, planned.file.options.prune),
+        &super::apply::apply_options(lock),
+        &stop,
+    )
+    .await
+    .map_err(|e| fail(format!("the rehearsal stopped: {e}; nothing was changed")))?;
+    planned.file.record_rehearsal(r.clone());
+    Ok(Some(r))
 }
 
 /// The managed schemas: those the settings list (or `public`), plus every schema the declaration
@@ -204,6 +236,14 @@ pub async fn run(args: &PlanArgs) -> Status {
     if let Err(s) = strict_gate(o.strict, &planned.file.plan, done) {
         return s;
     }
+    let rehearsal = if args.rehearse {
+        match rehearse(&mut planned, &args.lock).await {
+            Ok(r) => r,
+            Err(s) => return s,
+        }
+    } else {
+        None
+    };
     // Signed whenever there is a key, so that `--format json` stays the file, byte for byte.
     if let Some(key) = plan_key() {
         planned.file.sign(&key);
@@ -215,6 +255,20 @@ pub async fn run(args: &PlanArgs) -> Status {
         return fail(format!("cannot write the plan to {}: {e}", path.display()));
     }
     output::print(&render(file, args.format, o.schema.no_color));
+    match (&rehearsal, args.format) {
+        (Some(r), Format::Text) => output::print(&crate::plan::rehearsal::text(r)),
+        (Some(r), Format::Markdown) => output::print(&format!(
+            "\n```text{}```\n",
+            crate::plan::rehearsal::text(r)
+        )),
+        (None, Format::Text) if args.rehearse && file.plan.has_refusals() => {
+            output::print("\nNot rehearsed: the plan holds refusals, so there is nothing to run.\n")
+        }
+        (None, Format::Text) if args.rehearse => {
+            output::print("\nNot rehearsed: the plan has no steps.\n")
+        }
+        _ => {}
+    }
     if let (Some(path), Format::Text) = (&args.out, args.format)
         && file.plan.steps.is_empty()
     {
@@ -228,6 +282,16 @@ pub async fn run(args: &PlanArgs) -> Status {
             path.display(),
             path.display()
         ));
+    }
+    if rehearsal.as_ref().is_some_and(|r| !r.converged()) {
+        output::error(if args.format == Format::Text {
+            "the rehearsal did not succeed (see above); nothing was changed"
+        } else if args.format == Format::Markdown {
+            "the rehearsal did not succeed (see the plan); nothing was changed"
+        } else {
+            "the rehearsal did not succeed (see `rehearsal` in the plan); nothing was changed"
+        });
+        return Status::Error;
     }
     if file.plan.has_refusals() {
         if args.format == Format::Sql {

@@ -46,6 +46,10 @@ pub struct PlanFile {
     pub summary: Summary,
     #[serde(flatten)]
     pub plan: Plan,
+    /// `plan --rehearse`: what the rehearsal found and when; absent when the plan was not
+    /// rehearsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<super::rehearsal::Rehearsal>,
     /// `hmac-sha256:` of the document's compact JSON without `signature` and with `checksum`
     /// empty, keyed with [`PLAN_KEY_ENV`]; absent when the plan was made without a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,11 +151,18 @@ impl PlanFile {
             options,
             summary: plan.summary(),
             plan,
+            rehearsal: None,
             signature: None,
             checksum: String::new(),
         };
         file.checksum = file.compute_checksum();
         file
+    }
+
+    /// Records a rehearsal of the plan (and seals the document again).
+    pub fn record_rehearsal(&mut self, r: super::rehearsal::Rehearsal) {
+        self.rehearsal = Some(r);
+        self.checksum = self.compute_checksum();
     }
 
     /// Signs the document with `key` (and seals it again).

@@ -4,6 +4,7 @@
 //! needed, without touching the database, and can be rendered, saved, and applied later.
 
 pub mod file;
+pub mod rehearsal;
 pub mod render;
 pub mod sql;
 
