@@ -266,3 +266,56 @@ columns = [
         ))
     );
 }
+
+/// Table and column properties the model does not carry (UNLOGGED, storage parameters, row
+/// level security, STORAGE, STATISTICS, per-column options, generated columns) are listed by
+/// import, plan and drift, never silently dropped; `--strict` makes them errors; nothing is
+/// changed to "fix" them.
+#[test]
+fn table_and_column_properties_the_model_does_not_carry_are_reported() {
+    let db = TestDb::new("props");
+    db.exec(
+        "CREATE UNLOGGED TABLE logs (id integer PRIMARY KEY, body text) WITH (fillfactor = 70);
+         ALTER TABLE logs ALTER COLUMN body SET STORAGE EXTERNAL;
+         ALTER TABLE logs ALTER COLUMN body SET STATISTICS 500;
+         ALTER TABLE logs ALTER COLUMN id SET (n_distinct = 100);
+         ALTER TABLE logs ENABLE ROW LEVEL SECURITY;
+         CREATE TABLE totals (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);",
+    );
+    let before = db.dump();
+    let out = scratch_dir("props").join("schema");
+    let out = out.to_str().unwrap();
+    let import = db.run(&["import", "--out", out]);
+    assert_eq!(import.code, 0, "{}{}", import.stdout, import.stderr);
+    let plan = db.run(&["plan", "--schema", out]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let drift = db.run(&["drift", "--schema", out, "--format", "json"]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    let objects: Vec<&str> = (doc["not_carried"].as_array().unwrap().iter())
+        .map(|n| n["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            "table public.logs",
+            "column id of public.logs",
+            "column body of public.logs",
+            "column b of public.totals",
+        ]
+    );
+    let strict = db.run(&["drift", "--schema", out, "--strict"]);
+    assert_eq!(strict.code, 1, "{}{}", strict.stdout, strict.stderr);
+    let apply = db.run(&["apply", "--schema", out, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        db.dump(),
+        before,
+        "apply changed what the model does not carry"
+    );
+    insta::assert_snapshot!(
+        "properties_not_carried",
+        db.scrub(&format!("{}---\n{}", import.stdout, plan.stdout))
+            .replace(out, "OUT")
+    );
+}

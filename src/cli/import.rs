@@ -80,8 +80,8 @@ async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), St
         drop(client);
         // A new session: the file's `SET`s (pg_dump's `search_path = ''`) must not change how
         // the inspector reads the catalog.
-        let client = db.connect().await?;
-        let (schema, mut notes) = read_catalog(args, &client).await?;
+        let mut client = db.connect().await?;
+        let (schema, mut notes) = read_catalog(args, &mut client).await?;
         if !skipped.is_empty() {
             notes.push_str("Skipped (the scratch server lacks the role they name):\n");
         }
@@ -116,13 +116,13 @@ async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), St
 }
 
 async fn from_database(args: &ImportArgs) -> Result<(Schema, String), Status> {
-    let (_, client) = connect(&args.conn).await?;
-    read_catalog(args, &client).await.map_err(fail)
+    let (_, mut client) = connect(&args.conn).await?;
+    read_catalog(args, &mut client).await.map_err(fail)
 }
 
 /// The schemas to import (`--schema-name`, else every user schema) read from the catalog, and
 /// the "Not managed" line; with `--strict`, anything not managed is an error.
-async fn read_catalog(args: &ImportArgs, client: &Client) -> Result<(Schema, String), String> {
+async fn read_catalog(args: &ImportArgs, client: &mut Client) -> Result<(Schema, String), String> {
     let schemas: BTreeSet<String> = if args.schemas.is_empty() {
         inspect::catalog::user_schemas(client)
             .await
@@ -151,15 +151,34 @@ async fn read_catalog(args: &ImportArgs, client: &Client) -> Result<(Schema, Str
             )
         })
         .collect();
+    // What the model cannot say about the objects it does import: the inspector's notes on
+    // tables and columns, and the self-check's on indexes and keys (never fatal).
+    let mut not_carried = live.not_carried.clone();
+    match inspect::selfcheck::run(client, &live.schema).await {
+        Ok(check) => not_carried.extend(check.not_carried),
+        Err(e) => notes.push_str(&format!(
+            "The self-check (properties the model may not carry) did not run: {e}.\n"
+        )),
+    }
+    if !not_carried.is_empty() {
+        notes.push_str(
+            "Not carried (the declaration cannot say these; plan and drift will list them too):\n",
+        );
+        for n in &not_carried {
+            notes.push_str(&format!("  {}: {}\n", n.object, n.live));
+        }
+    }
     if !found.is_empty() {
         notes.push_str(&format!(
             "Not managed (left out of the declaration): {}.\n",
             found.join(", ")
         ));
+    }
+    if !found.is_empty() || !not_carried.is_empty() {
         if args.strict {
             output::eprint(&notes);
             return Err(
-                "--strict: the source holds objects tableform does not manage; nothing was written"
+                "--strict: the source holds what tableform does not manage or carry; nothing was written"
                     .into(),
             );
         }

@@ -117,7 +117,9 @@ pub async fn make_plan(
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
     let mut plan = Plan::build((&desired, seen), &d, &facts, &judge, fps);
-    plan.protect(std::mem::take(&mut check.not_carried));
+    let mut not_carried = std::mem::take(&mut live.not_carried);
+    not_carried.append(&mut check.not_carried);
+    plan.protect(not_carried);
     plan.self_check_skipped = check.skipped;
     let (host, port) = target.host_port();
     let database = DatabaseId {

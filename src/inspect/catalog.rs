@@ -31,9 +31,25 @@ impl From<tokio_postgres::Error> for InspectError {
 
 const NAMESPACES: &str = "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ANY($1)";
 
+// The last column lists what a table has that the model does not carry, spelled as in DDL.
 const TABLES: &str = "
-SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class')
+SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
+       array_remove(ARRAY[
+         CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END,
+         CASE WHEN c.reloptions IS NOT NULL THEN 'WITH (' || array_to_string(c.reloptions, ', ') || ')' END,
+         CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN 'USING ' || quote_ident(am.amname) END,
+         CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' || quote_ident(ts.spcname) END,
+         CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END,
+         CASE WHEN c.relforcerowsecurity THEN 'FORCE ROW LEVEL SECURITY' END,
+         CASE c.relreplident WHEN 'n' THEN 'REPLICA IDENTITY NOTHING' WHEN 'f' THEN 'REPLICA IDENTITY FULL'
+                             WHEN 'i' THEN 'REPLICA IDENTITY USING INDEX' END,
+         (SELECT 'INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) || ')'
+          FROM pg_inherits i WHERE i.inhrelid = c.oid),
+         CASE WHEN c.relkind = 'p' THEN 'PARTITION BY ' || pg_get_partkeydef(c.oid) END
+       ]::text[], NULL)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_am am ON am.oid = c.relam
+LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)";
 
 const COLUMNS: &str = "
@@ -46,7 +62,18 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
        seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END,
        CASE WHEN a.attidentity <> '' AND has_sequence_privilege(seq.oid, 'SELECT,USAGE')
-            THEN COALESCE(pg_sequence_last_value(seq.oid), seq.seqstart) END
+            THEN COALESCE(pg_sequence_last_value(seq.oid), seq.seqstart) END,
+       -- What a column has that the model does not carry, spelled as in DDL (attcompression
+       -- is PostgreSQL 14+, and attstattarget is NULL by default from 17 on: read by name).
+       array_remove(ARRAY[
+         CASE WHEN a.attstorage <> t.typstorage THEN 'STORAGE ' || CASE a.attstorage
+              WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
+         CASE to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'COMPRESSION pglz' WHEN 'l' THEN 'COMPRESSION lz4' END,
+         CASE WHEN COALESCE((to_jsonb(a) ->> 'attstattarget')::int, -1) >= 0
+              THEN 'STATISTICS ' || (to_jsonb(a) ->> 'attstattarget') END,
+         (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'),
+         CASE WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' END
+       ]::text[], NULL)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -177,6 +204,9 @@ pub struct Live {
     /// Which cluster and database this is (see [`identity`]).
     pub system_identifier: String,
     pub database: String,
+    /// Tables and columns with properties the model does not carry (`UNLOGGED`, `STORAGE
+    /// EXTERNAL`, ...): reported with the self-check's findings, never changed.
+    pub not_carried: Vec<crate::model::NotCarried>,
 }
 
 /// The query [`identity`] and [`inspect`] send: the cluster's `system_identifier` (shared by a
@@ -317,6 +347,16 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     for r in &tables {
         let name = qual(r, 0);
+        let extra: Vec<String> = r.get(3);
+        if !extra.is_empty() {
+            live.not_carried.push(crate::model::NotCarried {
+                object: format!("table {name}"),
+                table: name.clone(),
+                name: String::new(),
+                live: extra.join(", "),
+                modelled: "none of these (the model does not carry them)".into(),
+            });
+        }
         s.tables.insert(
             name.clone(),
             Table {
@@ -335,6 +375,20 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     for r in &columns {
         if let Some(t) = s.tables.get_mut(&qual(r, 0)) {
             let c = column(r);
+            let extra: Vec<String> = r.get(22);
+            if !extra.is_empty() {
+                live.not_carried.push(crate::model::NotCarried {
+                    object: format!(
+                        "column {} of {}",
+                        crate::model::names::quote_ident(&c.name),
+                        t.name
+                    ),
+                    table: t.name.clone(),
+                    name: c.name.clone(),
+                    live: extra.join(", "),
+                    modelled: "none of these (the model does not carry them)".into(),
+                });
+            }
             if let Some(v) = r.get::<_, Option<i64>>(21) {
                 s.identity_values
                     .insert((t.name.clone(), c.name.clone()), v);

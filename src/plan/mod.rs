@@ -387,19 +387,30 @@ impl Plan {
 }
 
 /// Whether `change` drops, creates again or renames the object `n`.
+/// Whether `change` drops, builds again or renames the index or constraint `n` is about. Notes
+/// on tables and columns protect nothing: tableform never rebuilds those.
 fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
+    let (index, constraint) = (
+        n.object.starts_with("index "),
+        n.object.starts_with("constraint "),
+    );
     match change {
-        Change::DropIndex { table, index } | Change::CreateIndex { table, index } => {
-            *table == n.table && index.name == n.name
+        Change::DropIndex { table, index: i } | Change::CreateIndex { table, index: i } => {
+            index && *table == n.table && i.name == n.name
         }
-        Change::RenameIndex { table, from, .. } => *table == n.table && *from == n.name,
+        Change::RenameIndex { table, from, .. } => index && *table == n.table && *from == n.name,
         Change::DropConstraint {
-            table, constraint, ..
+            table,
+            constraint: c,
+            ..
         }
-        | Change::AddConstraint { table, constraint } => {
-            *table == n.table && constraint.name() == n.name
+        | Change::AddConstraint {
+            table,
+            constraint: c,
+        } => constraint && *table == n.table && c.name() == n.name,
+        Change::RenameConstraint { table, from, .. } => {
+            constraint && *table == n.table && *from == n.name
         }
-        Change::RenameConstraint { table, from, .. } => *table == n.table && *from == n.name,
         _ => false,
     }
 }
