@@ -174,14 +174,12 @@ async fn read_catalog(args: &ImportArgs, client: &mut Client) -> Result<(Schema,
             found.join(", ")
         ));
     }
-    if !found.is_empty() || !not_carried.is_empty() {
-        if args.strict {
-            output::eprint(&notes);
-            return Err(
-                "--strict: the source holds what tableform does not manage or carry; nothing was written"
-                    .into(),
-            );
-        }
+    if args.strict && (!found.is_empty() || !not_carried.is_empty()) {
+        output::eprint(&notes);
+        return Err(
+            "--strict: the source holds what tableform does not manage or carry; nothing was written"
+                .into(),
+        );
     }
     Ok((live.schema, notes))
 }
