@@ -206,8 +206,14 @@ pub enum Change {
     },
     /// `CREATE INDEX n ON t ...`
     CreateIndex { table: QualName, index: Index },
-    /// `DROP INDEX n`
-    DropIndex { table: QualName, index: Index },
+    /// `DROP INDEX n`: not declared, or `because` it is created again (redefined, or out of the
+    /// way of a type being recreated).
+    DropIndex {
+        table: QualName,
+        index: Index,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        because: Option<String>,
+    },
     /// `ALTER INDEX a RENAME TO b`
     RenameIndex {
         table: QualName,
@@ -812,6 +818,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         }
     }
     make_drops_possible(&mut out.changes, desired, live);
+    make_enum_recreation_possible(&mut out.changes, desired, live);
     // An identity whose new bounds exclude its sequence's current value restarts, as a
     // standalone sequence does (PostgreSQL refuses the bounds otherwise).
     for c in &mut out.changes {
@@ -910,6 +917,107 @@ fn make_drops_possible(changes: &mut Vec<Change>, desired: &Schema, live: &Schem
         }
     }
     changes.extend(extra);
+}
+
+/// A recreated enum type converts its columns with `ALTER COLUMN ... TYPE`, which PostgreSQL
+/// cannot do while a check or an index expression or predicate on the column compares it with
+/// a value of the old type (`operator does not exist: st = st__old`). Such checks and indexes
+/// are dropped first and created again after, from the declaration (or as they were, when the
+/// table is not declared); ones the diff already drops or creates are left to it.
+fn make_enum_recreation_possible(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    let uses: Vec<(QualName, QualName, String)> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::ReshapeEnum { name, uses, .. } => Some((name, uses)),
+            _ => None,
+        })
+        .flat_map(|(name, uses)| {
+            uses.iter()
+                .map(move |u| (name.clone(), u.table.clone(), u.column.clone()))
+        })
+        .collect();
+    let mut extra = Vec::new();
+    for (enum_name, table, column) in uses {
+        let Some(lt) = live.tables.get(&table) else {
+            continue;
+        };
+        let dt = desired.tables.get(&table);
+        let names = |e: &crate::model::SqlExpr| mentions(&e.sql, &column);
+        for ck in lt.checks.iter().filter(|c| names(&c.expr)) {
+            let handled = changes.iter().chain(&extra).any(|c| {
+                matches!(c, Change::DropConstraint { table: t, constraint, .. } | Change::AddConstraint { table: t, constraint }
+                    if *t == table && constraint.name() == ck.name)
+            });
+            if handled {
+                continue;
+            }
+            extra.push(Change::DropConstraint {
+                table: table.clone(),
+                constraint: Constraint::Check(ck.clone()),
+                because: Some(format!(
+                    "out of the way of the recreation of {enum_name}, then added again"
+                )),
+            });
+            let again = match dt {
+                Some(d) => d.checks.iter().find(|c| c.name == ck.name).cloned(),
+                None => Some(ck.clone()),
+            };
+            if let Some(again) = again {
+                extra.push(Change::AddConstraint {
+                    table: table.clone(),
+                    constraint: Constraint::Check(again),
+                });
+            }
+        }
+        let by_expression = |i: &&Index| {
+            i.predicate.as_ref().is_some_and(names)
+                || i.keys.iter().any(|k| match &k.part {
+                    IndexPart::Expr(e) => names(e),
+                    IndexPart::Column(_) => false,
+                })
+        };
+        for ix in lt.indexes.iter().filter(by_expression) {
+            let handled = changes.iter().chain(&extra).any(|c| {
+                matches!(c, Change::DropIndex { table: t, index, .. } | Change::CreateIndex { table: t, index }
+                    if *t == table && index.name == ix.name)
+            });
+            if handled {
+                continue;
+            }
+            extra.push(Change::DropIndex {
+                table: table.clone(),
+                index: ix.clone(),
+                because: Some(format!(
+                    "out of the way of the recreation of {enum_name}, then created again"
+                )),
+            });
+            let again = match dt {
+                Some(d) => d.indexes.iter().find(|i| i.name == ix.name).cloned(),
+                None => Some(ix.clone()),
+            };
+            if let Some(again) = again {
+                extra.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: again,
+                });
+            }
+        }
+    }
+    changes.extend(extra);
+}
+
+/// Whether `sql` names `column` (as a whole word, or quoted): conservative, since a check or
+/// index dropped and created again needlessly costs a scan, never a row.
+fn mentions(sql: &str, column: &str) -> bool {
+    let quoted = format!("\"{}\"", column.replace('"', "\"\""));
+    if sql.contains(&quoted) {
+        return true;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    sql.match_indices(column).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + column.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 /// Objects that [`make_drops_possible`] gave changes to are no longer unchanged.
@@ -1376,6 +1484,7 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
                 out.push(Change::DropIndex {
                     table: table.clone(),
                     index: h.clone(),
+                    because: Some("redefined: created again as declared".into()),
                 });
                 out.push(Change::CreateIndex {
                     table: table.clone(),
@@ -1403,6 +1512,7 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
         out.push(Change::DropIndex {
             table: table.clone(),
             index: h.clone(),
+            because: None,
         });
     }
 }

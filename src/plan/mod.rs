@@ -340,7 +340,14 @@ fn idle_upgrades(
 /// Dropping an index: how often it was used, so a reviewer sees what dropping a production
 /// index means (it is not a verdict input: the number changes with every query).
 fn with_usage(verdict: Verdict, change: &Change, live: &Schema) -> Verdict {
-    let (Change::DropIndex { table, index }, Verdict::Change { note: None }) = (change, &verdict)
+    let (
+        Change::DropIndex {
+            table,
+            index,
+            because: None,
+        },
+        Verdict::Change { note: None },
+    ) = (change, &verdict)
     else {
         return verdict;
     };
@@ -395,9 +402,10 @@ fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
         n.object.starts_with("constraint "),
     );
     match change {
-        Change::DropIndex { table, index: i } | Change::CreateIndex { table, index: i } => {
-            index && *table == n.table && i.name == n.name
+        Change::DropIndex {
+            table, index: i, ..
         }
+        | Change::CreateIndex { table, index: i } => index && *table == n.table && i.name == n.name,
         Change::RenameIndex { table, from, .. } => index && *table == n.table && *from == n.name,
         Change::DropConstraint {
             table,

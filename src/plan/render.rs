@@ -232,9 +232,11 @@ pub fn summarise(change: &Change) -> String {
             )
         }
         CreateIndex { table, index } => sql::create_index(table, index),
-        DropIndex { index, .. } => {
-            format!("drop index {} (not declared)", quote_ident(&index.name))
-        }
+        DropIndex { index, because, .. } => format!(
+            "drop index {} ({})",
+            quote_ident(&index.name),
+            because.as_deref().unwrap_or("not declared")
+        ),
         RenameIndex { from, to, .. } => {
             format!("rename index {} to {}", quote_ident(from), quote_ident(to))
         }
@@ -703,9 +705,18 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
                 Change::DropColumn { column, .. } => {
                     format!("column {} is not declared", quote_ident(column))
                 }
-                Change::DropIndex { index, .. } => {
+                Change::DropIndex {
+                    index,
+                    because: None,
+                    ..
+                } => {
                     format!("index {} is not declared", quote_ident(&index.name))
                 }
+                Change::DropIndex {
+                    index,
+                    because: Some(why),
+                    ..
+                } => format!("index {}: {why}", quote_ident(&index.name)),
                 Change::DropConstraint {
                     constraint,
                     because: None,

@@ -789,7 +789,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             out.extend(index_comment(table, index, Phase::Indexes));
             out
         }
-        DropIndex { table, index } => one(
+        DropIndex { table, index, .. } => one(
             Phase::DropConstraints,
             format!(
                 "DROP INDEX {}",
