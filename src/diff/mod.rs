@@ -6,6 +6,7 @@
 //! lists them, the caller answers them from the database, and the verdicts are pure functions of
 //! the changes, the answers and the options. Nothing here does I/O.
 
+pub mod rename;
 pub mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -198,19 +199,52 @@ pub enum Change {
         target: CommentOn,
         comment: Option<String>,
     },
-    /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name)
+    /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name; or `declared`:
+    /// its `renamed_from`, run before everything else)
     RenameConstraint {
         table: QualName,
         from: String,
         to: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        declared: bool,
     },
     /// `CREATE INDEX n ON t ...`
     CreateIndex { table: QualName, index: Index },
     /// `DROP INDEX n`
     DropIndex { table: QualName, index: Index },
-    /// `ALTER INDEX a RENAME TO b`
+    /// `ALTER INDEX a RENAME TO b` (same definition, other name; or `declared`: its
+    /// `renamed_from`, run before everything else)
     RenameIndex {
         table: QualName,
+        from: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        declared: bool,
+    },
+    /// `renamed_from` on a table: `ALTER TABLE from RENAME TO to` (then `SET SCHEMA` when the
+    /// schema differs), before everything else. Rows, indexes, constraints and the foreign keys
+    /// of other tables that reference it follow.
+    RenameTable { from: QualName, to: QualName },
+    /// `renamed_from` on a column: `ALTER TABLE t RENAME COLUMN from TO to`, first.
+    RenameColumn {
+        table: QualName,
+        from: String,
+        to: String,
+    },
+    /// `renamed_values` of an enum: `ALTER TYPE t RENAME VALUE 'from' TO 'to'`, first.
+    RenameEnumValue {
+        name: QualName,
+        from: String,
+        to: String,
+    },
+    /// A `renamed_from` whose old and new objects both exist: which one is meant cannot be
+    /// told, so it is refused. `what` is "table", "column", "index", "constraint" or "value";
+    /// `object` the table (or enum type) the plan lists it under.
+    AmbiguousRename {
+        #[serde(rename = "object_kind")]
+        kind: ObjectKind,
+        object: QualName,
+        what: String,
         from: String,
         to: String,
     },
@@ -414,9 +448,11 @@ impl Change {
             DropSequence { name } => (ObjectKind::Sequence, name.clone()),
             DropEnum { name } => (ObjectKind::Enum, name.clone()),
             CreateEnum { def } => (ObjectKind::Enum, def.name.clone()),
-            AddEnumValue { name, .. } | ReshapeEnum { name, .. } => {
+            AddEnumValue { name, .. } | ReshapeEnum { name, .. } | RenameEnumValue { name, .. } => {
                 (ObjectKind::Enum, name.clone())
             }
+            RenameTable { to, .. } => (ObjectKind::Table, to.clone()),
+            AmbiguousRename { kind, object, .. } => (*kind, object.clone()),
             CreateTable { def } => (ObjectKind::Table, def.name.clone()),
             DropTable { table }
             | AddColumn { table, .. }
@@ -435,7 +471,8 @@ impl Change {
             | RenameConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
-            | RenameIndex { table, .. } => (ObjectKind::Table, table.clone()),
+            | RenameIndex { table, .. }
+            | RenameColumn { table, .. } => (ObjectKind::Table, table.clone()),
         }
     }
 }
@@ -563,6 +600,12 @@ pub struct Diff {
     pub unmanaged: Vec<Unmanaged>,
     /// Declared objects that exist and match exactly.
     pub unchanged: Vec<(ObjectKind, QualName)>,
+    /// Notes on declared objects that are not changes: `renamed_from` keys whose rename was done
+    /// already.
+    pub notes: BTreeMap<(ObjectKind, QualName), Vec<String>>,
+    /// The live model as the changes after the renames see it (the renames applied), when the
+    /// plan renames anything.
+    pub renamed_live: Option<Schema>,
 }
 
 impl Diff {
@@ -572,8 +615,84 @@ impl Diff {
     }
 }
 
-/// The facts [`judge`] needs for `changes`.
-pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Question> {
+/// The facts [`judge`] needs for `changes`, asked of the database as it is before the plan:
+/// a table or column the plan renames is asked about by its old name.
+pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change> + Clone) -> Vec<Question> {
+    let names = LiveNames::of(changes.clone());
+    let qs: BTreeSet<Question> = (judged_questions(changes).into_iter())
+        .map(|q| names.live(&q))
+        .collect();
+    qs.into_iter().collect()
+}
+
+/// `facts` (answers to [`questions`], by the names the database had) with each answer also
+/// under the question [`judge`] asks, by the names the plan gives.
+pub fn judged_facts<'a>(
+    changes: impl IntoIterator<Item = &'a Change> + Clone,
+    facts: &Facts,
+) -> Facts {
+    let names = LiveNames::of(changes.clone());
+    let mut out = facts.clone();
+    for q in judged_questions(changes) {
+        if let Some(n) = facts.get(&names.live(&q)) {
+            out.insert(q, *n);
+        }
+    }
+    out
+}
+
+/// What the plan's renames renamed: new names to old ones.
+#[derive(Default)]
+struct LiveNames {
+    tables: BTreeMap<QualName, QualName>,
+    columns: BTreeMap<(QualName, String), String>,
+}
+
+impl LiveNames {
+    fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Self {
+        let mut n = LiveNames::default();
+        for c in changes {
+            match c {
+                Change::RenameTable { from, to } => {
+                    n.tables.insert(to.clone(), from.clone());
+                }
+                Change::RenameColumn { table, from, to } => {
+                    n.columns.insert((table.clone(), to.clone()), from.clone());
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+
+    fn live(&self, q: &Question) -> Question {
+        let table = |t: &QualName| self.tables.get(t).unwrap_or(t).clone();
+        let column = |t: &QualName, c: &String| {
+            (self.columns.get(&(t.clone(), c.clone())))
+                .unwrap_or(c)
+                .clone()
+        };
+        match q {
+            Question::Rows(t) => Question::Rows(table(t)),
+            Question::Nulls(t, c) => Question::Nulls(table(t), column(t, c)),
+            Question::SequenceUsed(s) => Question::SequenceUsed(s.clone()),
+            Question::EnumValues {
+                table: t,
+                column: c,
+                array,
+                values,
+            } => Question::EnumValues {
+                table: table(t),
+                column: column(t, c),
+                array: *array,
+                values: values.clone(),
+            },
+        }
+    }
+}
+
+/// The facts [`judge`] needs for `changes`, by the names the plan gives.
+fn judged_questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Question> {
     let mut qs = BTreeSet::new();
     for c in changes {
         match c {
@@ -623,7 +742,13 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
 pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     let adopted = adopt_serials(desired, live);
     let live = adopted.as_ref().unwrap_or(live);
-    let mut out = Diff::default();
+    let renamed = rename::renames(desired, live);
+    let live = renamed.live.as_ref().unwrap_or(live);
+    let mut out = Diff {
+        changes: renamed.changes.clone(),
+        notes: renamed.notes.clone(),
+        ..Diff::default()
+    };
     for s in desired.schemas.difference(&live.schemas) {
         out.changes.push(Change::CreateSchema { schema: s.clone() });
     }
@@ -831,6 +956,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         }
     }
     not_unchanged(&mut out);
+    out.renamed_live = renamed.live;
     out
 }
 
@@ -1305,6 +1431,7 @@ fn diff_constraints(
                         table: table.clone(),
                         from: h.name().to_string(),
                         to: w.name().to_string(),
+                        declared: false,
                     });
                     comment(out, w, h);
                 }
@@ -1389,6 +1516,7 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
                         table: table.clone(),
                         from: h.name.clone(),
                         to: w.name.clone(),
+                        declared: false,
                     });
                     comment(out, w, h);
                 }

@@ -329,6 +329,18 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             "checks every existing row; it fails, and the whole apply rolls back, if one violates it",
         ),
         SetComment { .. } => Verdict::change(),
+        RenameTable { from, .. } => Verdict::note(format!(
+            "renamed_from: its rows, indexes, constraints and the foreign keys that reference it follow; whatever still says {from} (views, functions, the application) must change with it"
+        )),
+        RenameColumn { from, .. } => Verdict::note(format!(
+            "renamed_from: its values, indexes and constraints follow; whatever still says `{from}` (views, functions, the application) must change with it"
+        )),
+        RenameEnumValue { .. } => {
+            Verdict::note("renamed_values: rows holding the old value hold the new one")
+        }
+        AmbiguousRename { what, from, to, .. } => Verdict::refuse(format!(
+            "renamed_from is ambiguous: both {what} {from} and {what} {to} exist; drop or rename one of them by hand, or remove the key"
+        )),
         SetDefault { .. }
         | SetNullable { .. }
         | SetColumnComment { .. }

@@ -58,6 +58,36 @@ impl SqlExpr {
         }
     }
 
+    /// The expression with every word naming `from` (unquoted in any case, or quoted exactly)
+    /// spelled `to`, as PostgreSQL shows a check or an index expression after the column it
+    /// reads was renamed. Words after a `.` other than a column's own are renamed too; the result
+    /// is only compared, never run.
+    pub fn with_renamed_ident(&self, from: &str, to: &str) -> SqlExpr {
+        use sqlparser::tokenizer::{Tokenizer, Word};
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &self.sql).tokenize() else {
+            return self.clone();
+        };
+        let mut changed = false;
+        let out: String = (tokens.into_iter())
+            .map(|t| match &t {
+                Token::Word(Word {
+                    value, quote_style, ..
+                }) if (quote_style.is_none() && value.to_lowercase() == from)
+                    || (*quote_style == Some('"') && value == from) =>
+                {
+                    changed = true;
+                    super::names::quote_ident(to).to_string()
+                }
+                _ => t.to_string(),
+            })
+            .collect();
+        if changed {
+            SqlExpr::raw(out)
+        } else {
+            self.clone()
+        }
+    }
+
     /// Whether two expressions mean the same to PostgreSQL, as far as can be told without asking
     /// it. `column` is the type of the column the expression belongs to, if any.
     pub fn equivalent(&self, other: &SqlExpr, column: Option<&DataType>) -> bool {

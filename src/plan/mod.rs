@@ -34,7 +34,8 @@ pub struct ObjectPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definition_diff: Vec<String>,
     /// Declared `backfill`/`using` keys with nothing to do in this plan, and why ("the table is
-    /// new"): harmless, reported so a reviewer knows they did not run.
+    /// new"), and `renamed_from` keys whose rename was done already: harmless, reported so a
+    /// reviewer knows they did not run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -114,11 +115,14 @@ impl Plan {
         fingerprints: (String, String),
     ) -> Plan {
         let (desired, live) = inputs;
+        // After the renames, the changes name tables and columns by their new names.
+        let live = diff.renamed_live.as_ref().unwrap_or(live);
+        let judged = crate::diff::judged_facts(&diff.changes, facts);
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
-            let verdict = with_usage(judge(change, facts, opts), change, live);
-            let change = &without_idle_backfill(change, facts);
+            let verdict = with_usage(judge(change, &judged, opts), change, live);
+            let change = &without_idle_backfill(change, &judged);
             let planned = PlannedChange {
                 verdict,
                 summary: render::summarise(change),
@@ -157,6 +161,9 @@ impl Plan {
             o.action = object_action(&o.changes);
             if o.kind == ObjectKind::Table {
                 o.notes = idle_upgrades(desired, live, &o.name, &diff.changes);
+            }
+            if let Some(notes) = diff.notes.get(&(o.kind, o.name.clone())) {
+                o.notes.extend(notes.iter().cloned());
             }
         }
         objects.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));

@@ -224,19 +224,43 @@ pub fn summarise(change: &Change) -> String {
                 because.as_deref().unwrap_or("not declared")
             )
         }
-        RenameConstraint { from, to, .. } => {
+        RenameConstraint {
+            from, to, declared, ..
+        } => {
             format!(
-                "rename constraint {} to {}",
+                "rename constraint {} to {}{}",
                 quote_ident(from),
-                quote_ident(to)
+                quote_ident(to),
+                if *declared { " (renamed_from)" } else { "" }
             )
         }
         CreateIndex { table, index } => sql::create_index(table, index),
         DropIndex { index, .. } => {
             format!("drop index {} (not declared)", quote_ident(&index.name))
         }
-        RenameIndex { from, to, .. } => {
-            format!("rename index {} to {}", quote_ident(from), quote_ident(to))
+        RenameIndex {
+            from, to, declared, ..
+        } => {
+            format!(
+                "rename index {} to {}{}",
+                quote_ident(from),
+                quote_ident(to),
+                if *declared { " (renamed_from)" } else { "" }
+            )
+        }
+        RenameTable { from, to } => format!("rename table {from} to {to} (renamed_from)"),
+        RenameColumn { from, to, .. } => format!(
+            "rename column {} to {} (renamed_from)",
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        RenameEnumValue { from, to, .. } => format!(
+            "rename value {} to {} (renamed_values)",
+            crate::model::names::quote_literal(from),
+            crate::model::names::quote_literal(to)
+        ),
+        AmbiguousRename { what, from, to, .. } => {
+            format!("rename {what} {from} to {to}: both exist")
         }
     }
 }

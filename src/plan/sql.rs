@@ -17,6 +17,8 @@ use crate::model::{
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// `renamed_from`: `ALTER ... RENAME`, before every other step, which all use the new names.
+    Renames,
     /// `ALTER TYPE ... ADD VALUE`: first, because PostgreSQL only lets later statements use a new
     /// value once it is committed (apply commits early when they do).
     EnumValues,
@@ -774,8 +776,17 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 ),
             )
         }
-        RenameConstraint { table, from, to } => one(
-            Phase::Constraints,
+        RenameConstraint {
+            table,
+            from,
+            to,
+            declared,
+        } => one(
+            if *declared {
+                Phase::Renames
+            } else {
+                Phase::Constraints
+            },
             format!(
                 "{} RENAME CONSTRAINT {} TO {}",
                 alter(table),
@@ -796,13 +807,64 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
                 QualName::new(table.schema.clone(), index.name.clone()).sql()
             ),
         ),
-        RenameIndex { table, from, to } => one(
-            Phase::Constraints,
+        RenameIndex {
+            table,
+            from,
+            to,
+            declared,
+        } => one(
+            if *declared {
+                Phase::Renames
+            } else {
+                Phase::Constraints
+            },
             format!(
                 "ALTER INDEX {} RENAME TO {}",
                 QualName::new(table.schema.clone(), from.clone()).sql(),
                 quote_ident(to)
             ),
         ),
+        RenameTable { from, to } => {
+            let mut out = vec![(
+                Phase::Renames,
+                format!("{} RENAME TO {}", alter(from), quote_ident(&to.name)),
+            )];
+            if from.schema != to.schema {
+                // The schema may be new: renames run before `CREATE SCHEMA`.
+                out.push((
+                    Phase::Renames,
+                    format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&to.schema)),
+                ));
+                out.push((
+                    Phase::Renames,
+                    format!(
+                        "{} SET SCHEMA {}",
+                        alter(&QualName::new(from.schema.clone(), to.name.clone())),
+                        quote_ident(&to.schema)
+                    ),
+                ));
+            }
+            out
+        }
+        RenameColumn { table, from, to } => one(
+            Phase::Renames,
+            format!(
+                "{} RENAME COLUMN {} TO {}",
+                alter(table),
+                quote_ident(from),
+                quote_ident(to)
+            ),
+        ),
+        RenameEnumValue { name, from, to } => one(
+            Phase::Renames,
+            format!(
+                "ALTER TYPE {} RENAME VALUE {} TO {}",
+                name.sql(),
+                quote_literal(from),
+                quote_literal(to)
+            ),
+        ),
+        // Refused: never runs.
+        AmbiguousRename { .. } => Vec::new(),
     }
 }
