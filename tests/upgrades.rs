@@ -875,3 +875,130 @@ fn fmt_keeps_renamed_from() {
     assert_eq!(after.renames, before.renames);
     assert_eq!(after, before);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Columns that become serial or identity, and serial columns that stop being one
+// ---------------------------------------------------------------------------------------------
+
+const TICKETS_BEFORE: &str = "
+    CREATE TABLE tickets (id integer PRIMARY KEY, subject text NOT NULL);
+    INSERT INTO tickets VALUES (1, 'Printer on fire'), (7, 'VPN down'), (3, 'Ünïcode');";
+
+fn tickets(id: &str) -> String {
+    format!(
+        "[table.tickets]\ncolumns = [\n  {{ name = \"id\", type = {id}, primary_key = true }},\n  {{ name = \"subject\", type = \"text\", nullable = false }},\n]\n"
+    )
+}
+
+fn next_id(db: &TestDb) -> String {
+    db.strings("INSERT INTO tickets (subject) VALUES ('new') RETURNING id")
+        .remove(0)
+}
+
+/// An integer column of a table with rows becomes serial: its sequence is created and set
+/// past the largest id, so the next row gets max + 1.
+#[test]
+fn an_integer_column_with_rows_becomes_serial() {
+    let db = TestDb::new("up_to_serial");
+    db.exec(TICKETS_BEFORE);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(&db, "plan_integer_to_serial", &tickets("\"serial\""), &[]);
+    assert!(
+        plan.contains(
+            "CREATE SEQUENCE public.tickets_id_seq AS integer OWNED BY public.tickets.id;"
+        ),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(next_id(&db), "8");
+}
+
+/// An integer column of a table with rows becomes an identity: the identity's sequence is set
+/// past the largest id.
+#[test]
+fn an_integer_column_with_rows_becomes_an_identity() {
+    let db = TestDb::new("up_to_identity");
+    db.exec(TICKETS_BEFORE);
+    let before = digest(&db, "tickets", "id, subject");
+    let toml = tickets("\"integer\", identity = \"always\"");
+    plan_apply_converge(&db, "plan_integer_to_identity", &toml, &[]);
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(next_id(&db), "8");
+}
+
+fn sequences(db: &TestDb) -> Vec<String> {
+    db.strings(
+        "SELECT string_agg(relname::text, ',' ORDER BY relname) FROM pg_class WHERE relkind = 'S'",
+    )
+}
+
+const SERIAL_TICKETS: &str = "
+    CREATE TABLE tickets (id serial PRIMARY KEY, subject text NOT NULL);
+    INSERT INTO tickets (subject) VALUES ('Printer on fire'), ('VPN down'), ('Ünïcode');";
+
+/// A serial column declared a plain integer loses its default and its own sequence: nothing is
+/// left behind for the next plan to call unmanaged.
+#[test]
+fn a_serial_column_becoming_integer_drops_its_sequence() {
+    let db = TestDb::new("up_serial_to_int");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(&db, "plan_serial_to_integer", &tickets("\"integer\""), &[]);
+    assert!(
+        plan.contains("DROP SEQUENCE public.tickets_id_seq;"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(sequences(&db), ["NULL"]);
+    let again = db.run(&[
+        "plan",
+        "--schema",
+        schema_dir("up_serial_to_int2", &tickets("\"integer\""))
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(!again.stdout.contains("unmanaged"), "{}", again.stdout);
+}
+
+/// A serial column becomes an identity: the default and the old sequence go, the identity's
+/// sequence continues past the largest id.
+#[test]
+fn a_serial_column_becomes_an_identity() {
+    let db = TestDb::new("up_serial_to_identity");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let toml = tickets("\"integer\", identity = \"by default\"");
+    plan_apply_converge(&db, "plan_serial_to_identity", &toml, &[]);
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(sequences(&db), ["tickets_id_seq"]);
+    assert_eq!(
+        db.strings("SELECT attidentity FROM pg_attribute WHERE attrelid = 'tickets'::regclass AND attname = 'id'"),
+        ["d"]
+    );
+    assert_eq!(next_id(&db), "4");
+}
+
+/// serial -> bigserial: the column and its sequence become bigint; the sequence keeps its
+/// position.
+#[test]
+fn a_serial_column_becomes_bigserial() {
+    let db = TestDb::new("up_serial_to_big");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(
+        &db,
+        "plan_serial_to_bigserial",
+        &tickets("\"bigserial\""),
+        &[],
+    );
+    assert!(
+        plan.contains("ALTER SEQUENCE public.tickets_id_seq AS bigint"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(
+        db.strings("SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = 'tickets_id_seq'::regclass"),
+        ["bigint"]
+    );
+    assert_eq!(next_id(&db), "4");
+}

@@ -120,6 +120,10 @@ pub enum Change {
         /// When adding an identity: its sequence options that differ from the defaults.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<String>,
+        /// When adding an identity to a table with rows: its sequence is then set past the
+        /// column's largest value, read once the table is locked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        past_max: bool,
     },
     /// `ALTER TABLE t ALTER COLUMN c SET START WITH ... SET INCREMENT BY ...` (identity sequence)
     AlterIdentity {
@@ -149,12 +153,23 @@ pub enum Change {
     DropEnum { name: QualName },
     /// `DROP SCHEMA s` (only with `--prune`, for a managed schema that declares nothing)
     DropSchema { schema: String },
-    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`. A column that becomes
+    /// serial gets its sequence first (`CREATE SEQUENCE s AS type OWNED BY t.c`), then
+    /// `nextval('s')` as its default; a serial column that stops being one loses its sequence
+    /// after its default (`DROP SEQUENCE s`).
     SetDefault {
         table: QualName,
         column: String,
         from: Option<ColumnDefault>,
         to: Option<ColumnDefault>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        creates_sequence: Option<SerialSequence>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drops_sequence: Option<QualName>,
+        /// The created sequence is set past the column's largest value (the table has rows),
+        /// read once the table is locked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        past_max: bool,
     },
     /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`. Setting NOT NULL with a
     /// `backfill`: `UPDATE t SET c = <backfill> WHERE c IS NULL` first.
@@ -248,6 +263,14 @@ pub enum Change {
         from: String,
         to: String,
     },
+}
+
+/// The sequence created for a column that becomes serial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SerialSequence {
+    pub name: QualName,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
 }
 
 /// A live column whose type is an enum being recreated (or an array of it).
@@ -723,7 +746,12 @@ fn judged_questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Qu
                     }));
                 }
             }
-            Change::AlterType { table, .. }
+            Change::SetDefault {
+                table,
+                creates_sequence: Some(_),
+                ..
+            }
+            | Change::AlterType { table, .. }
             | Change::DropColumn { table, .. }
             | Change::DropTable { table }
             | Change::SetIdentity {
@@ -740,10 +768,11 @@ fn judged_questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Qu
 /// Lists the changes that turn `live` into `desired`. With `prune`, live tables the declaration
 /// does not mention are dropped; otherwise they are reported as unmanaged.
 pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
-    let adopted = adopt_serials(desired, live);
-    let live = adopted.as_ref().unwrap_or(live);
+    // Renamed first, so that a serial of a renamed table or column is adopted too.
     let renamed = rename::renames(desired, live);
     let live = renamed.live.as_ref().unwrap_or(live);
+    let adopted = adopt_serials(desired, live);
+    let live = adopted.as_ref().unwrap_or(live);
     let mut out = Diff {
         changes: renamed.changes.clone(),
         notes: renamed.notes.clone(),
@@ -956,7 +985,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         }
     }
     not_unchanged(&mut out);
-    out.renamed_live = renamed.live;
+    out.renamed_live = renamed.live.as_ref().map(|_| live.clone());
     out
 }
 
@@ -1213,11 +1242,30 @@ fn diff_column(
     if (!default_in_type_change || serial_involved)
         && !same_default(&want.default, &have.default, &want.ty)
     {
+        let creates_sequence = match &want.default {
+            Some(ColumnDefault::Serial { .. }) => Some(SerialSequence {
+                name: QualName::new(
+                    table.schema.clone(),
+                    crate::model::names::serial_sequence_name(&table.name, &want.name),
+                ),
+                data_type: DataType::new(want.ty.base.clone()),
+            }),
+            _ => None,
+        };
+        let drops_sequence = match &have.default {
+            Some(ColumnDefault::Serial { sequence: Some(s) }) => {
+                Some(QualName::new(table.schema.clone(), s.clone()))
+            }
+            _ => None,
+        };
         out.push(Change::SetDefault {
             table: table.clone(),
             column: want.name.clone(),
             from: have.default.clone(),
             to: want.default.clone(),
+            past_max: creates_sequence.is_some(),
+            creates_sequence,
+            drops_sequence,
         });
     }
     let set_nullable = (want.nullable != have.nullable).then(|| Change::SetNullable {
@@ -1252,6 +1300,7 @@ fn diff_column(
             from: have.identity,
             to: want.identity,
             options,
+            past_max: have.identity.is_none(),
         });
     }
     if dropping_identity {

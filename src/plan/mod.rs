@@ -246,6 +246,13 @@ fn without_idle_backfill(change: &Change, facts: &Facts) -> Change {
         } if facts.get(&Question::Nulls(table.clone(), column.clone())) == Some(&0) => {
             *backfill = None
         }
+        // Nothing to count past on an empty table: the sequence starts where it starts.
+        Change::SetDefault {
+            table, past_max, ..
+        }
+        | Change::SetIdentity {
+            table, past_max, ..
+        } if facts.get(&Question::Rows(table.clone())) == Some(&0) => *past_max = false,
         _ => {}
     }
     c

@@ -175,6 +175,9 @@ pub fn summarise(change: &Change) -> String {
             let col = quote_ident(column);
             match (from, to) {
                 (_, Some(ColumnDefault::Serial { .. })) => format!("column {col}: make serial"),
+                (Some(ColumnDefault::Serial { .. }), None) => {
+                    format!("column {col}: no longer serial (drop its default and sequence)")
+                }
                 (_, Some(d)) => format!("column {col}: set default {}", d.describe()),
                 (Some(f), None) => format!("column {col}: drop default {}", f.describe()),
                 (None, None) => format!("column {col}: no default"),
