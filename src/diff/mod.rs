@@ -566,22 +566,37 @@ pub enum Question {
         array: bool,
         values: Vec<String>,
     },
+    /// A question about a table or column this plan renames: asked of the database by the
+    /// names it has until apply renames them (`live`; apply locks and counts before any step),
+    /// answered for the names the verdicts use (`judged`) too.
+    Renamed {
+        live: Box<Question>,
+        judged: Box<Question>,
+    },
 }
 
 impl Question {
+    /// The question as the database can answer it now.
+    pub fn asked(&self) -> &Question {
+        match self {
+            Question::Renamed { live, .. } => live,
+            q => q,
+        }
+    }
+
     /// The table apply locks before asking again (a sequence cannot be locked).
     pub fn table(&self) -> Option<&QualName> {
-        match self {
+        match self.asked() {
             Question::Rows(t) | Question::Nulls(t, _) | Question::EnumValues { table: t, .. } => {
                 Some(t)
             }
-            Question::SequenceUsed(_) => None,
+            Question::SequenceUsed(_) | Question::Renamed { .. } => None,
         }
     }
 
     /// Why a plan that relied on a zero answer no longer holds.
     pub fn no_longer_zero(&self, now: u64) -> String {
-        match self {
+        match self.asked() {
             Question::Rows(t) => format!(
                 "it relied on {t} being empty, and it now has {}",
                 verdict::count(now, "row")
@@ -603,6 +618,7 @@ impl Question {
                 values.join(", "),
                 verdict::count(now, "row")
             ),
+            Question::Renamed { .. } => String::new(),
         }
     }
 }
@@ -643,22 +659,28 @@ impl Diff {
 pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change> + Clone) -> Vec<Question> {
     let names = LiveNames::of(changes.clone());
     let qs: BTreeSet<Question> = (judged_questions(changes).into_iter())
-        .map(|q| names.live(&q))
+        .map(|q| {
+            let live = names.live(&q);
+            if live == q {
+                q
+            } else {
+                Question::Renamed {
+                    live: Box::new(live),
+                    judged: Box::new(q),
+                }
+            }
+        })
         .collect();
     qs.into_iter().collect()
 }
 
-/// `facts` (answers to [`questions`], by the names the database had) with each answer also
-/// under the question [`judge`] asks, by the names the plan gives.
-pub fn judged_facts<'a>(
-    changes: impl IntoIterator<Item = &'a Change> + Clone,
-    facts: &Facts,
-) -> Facts {
-    let names = LiveNames::of(changes.clone());
+/// `facts` with each answer to a [`Question::Renamed`] also under the question it answers for
+/// (the names the verdicts use).
+pub fn judged_facts(facts: &Facts) -> Facts {
     let mut out = facts.clone();
-    for q in judged_questions(changes) {
-        if let Some(n) = facts.get(&names.live(&q)) {
-            out.insert(q, *n);
+    for (q, n) in facts {
+        if let Question::Renamed { judged, .. } = q {
+            out.insert((**judged).clone(), *n);
         }
     }
     out
@@ -698,7 +720,7 @@ impl LiveNames {
         match q {
             Question::Rows(t) => Question::Rows(table(t)),
             Question::Nulls(t, c) => Question::Nulls(table(t), column(t, c)),
-            Question::SequenceUsed(s) => Question::SequenceUsed(s.clone()),
+            Question::SequenceUsed(_) | Question::Renamed { .. } => q.clone(),
             Question::EnumValues {
                 table: t,
                 column: c,

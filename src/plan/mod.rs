@@ -117,7 +117,7 @@ impl Plan {
         let (desired, live) = inputs;
         // After the renames, the changes name tables and columns by their new names.
         let live = diff.renamed_live.as_ref().unwrap_or(live);
-        let judged = crate::diff::judged_facts(&diff.changes, facts);
+        let judged = crate::diff::judged_facts(facts);
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
