@@ -1060,3 +1060,22 @@ fn a_renamed_empty_table_gets_a_not_null_column() {
     assert!(r.stdout.contains("the table is empty"), "{}", r.stdout);
     assert!(not_null(&db, "b", "c"));
 }
+
+/// `renamed_from = "schema.name"` moves a table into another schema, created first when it is
+/// new; its rows stay.
+#[test]
+fn renamed_from_moves_a_table_into_a_new_schema() {
+    let db = TestDb::new("up_rename_schema");
+    db.exec(
+        "CREATE TABLE people (id integer PRIMARY KEY, name text);
+         INSERT INTO people VALUES (1, 'Ada'), (2, NULL);",
+    );
+    let before = digest(&db, "people", "id, name");
+    let toml = "[settings]\nschemas = [\"public\", \"crm\"]\n\n[table.contacts]\nschema = \"crm\"\nrenamed_from = \"public.people\"\ncolumns = [\n  { name = \"id\", type = \"integer\" },\n  { name = \"name\", type = \"text\" },\n]\nprimary_key = { name = \"people_pkey\", columns = [\"id\"] }\n";
+    let plan = plan_apply_converge(&db, "plan_rename_table_schema", toml, &[]);
+    assert!(
+        plan.contains("ALTER TABLE public.contacts SET SCHEMA crm;"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "crm.contacts", "id, name"), before);
+}

@@ -376,9 +376,15 @@ impl Plan {
     /// never drops or rewrites an object to "fix" a difference it cannot see, since rebuilding
     /// it from the model would lose what the model does not carry.
     pub fn protect(&mut self, not_carried: Vec<crate::model::NotCarried>) {
+        // The live objects by the names the changes use once the declared renames ran.
+        let renamed: Vec<crate::model::NotCarried> = (not_carried.iter())
+            .map(|n| after_renames(&self.objects, n))
+            .collect();
         for o in &mut self.objects {
             for c in &mut o.changes {
-                let hit = not_carried.iter().find(|n| touches(&c.change, n));
+                let hit = (not_carried.iter().zip(&renamed))
+                    .find(|(_, r)| touches(&c.change, r))
+                    .map(|(n, _)| n);
                 if let Some(n) = hit
                     && !c.verdict.is_refusal()
                 {
@@ -399,9 +405,47 @@ impl Plan {
     }
 }
 
-/// Whether `change` drops, creates again or renames the object `n`.
+/// `n` with its table and its own name as the plan's declared renames leave them.
+fn after_renames(objects: &[ObjectPlan], n: &crate::model::NotCarried) -> crate::model::NotCarried {
+    let mut out = n.clone();
+    let changes = || {
+        objects
+            .iter()
+            .flat_map(|o| o.changes.iter().map(|c| &c.change))
+    };
+    for c in changes() {
+        if let Change::RenameTable { from, to } = c
+            && *from == out.table
+        {
+            out.table = to.clone();
+        }
+    }
+    for c in changes() {
+        match c {
+            Change::RenameIndex {
+                table,
+                from,
+                to,
+                declared: true,
+            }
+            | Change::RenameConstraint {
+                table,
+                from,
+                to,
+                declared: true,
+            } if *table == out.table && *from == out.name => out.name = to.clone(),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `change` drops, creates again or renames the object `n` (a declared rename keeps
+/// the object as it is: what happens to it after is judged by its new name).
 fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
     match change {
+        Change::RenameIndex { declared: true, .. }
+        | Change::RenameConstraint { declared: true, .. } => false,
         Change::DropIndex { table, index } | Change::CreateIndex { table, index } => {
             *table == n.table && index.name == n.name
         }
