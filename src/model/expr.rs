@@ -432,6 +432,20 @@ fn same_base(a: &DataType, b: &DataType) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_renamed_column_is_renamed_in_expressions_as_postgresql_shows_them() {
+        let r = |e: &str, from: &str, to: &str| SqlExpr::raw(e).with_renamed_ident(from, to).sql;
+        assert_eq!(r("(qty > 0)", "qty", "quantity"), "(quantity > 0)");
+        assert_eq!(
+            r("(QTY > 0) AND (qty_max > QTY)", "qty", "n"),
+            "(n > 0) AND (qty_max > n)"
+        );
+        assert_eq!(r("(\"Qty\" > 0)", "Qty", "n"), "(n > 0)");
+        assert_eq!(r("(\"Qty\" > 0)", "qty", "n"), "(\"Qty\" > 0)");
+        assert_eq!(r("('qty' = label)", "qty", "n"), "('qty' = label)");
+        assert_eq!(r("(a > 0)", "a", "Big Name"), "(\"Big Name\" > 0)");
+    }
+
     fn eq(a: &str, b: &str, ty: Option<&str>) -> bool {
         let t = ty.map(|t| DataType::parse(t).unwrap());
         SqlExpr::raw(a).equivalent(&SqlExpr::raw(b), t.as_ref())
