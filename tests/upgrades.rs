@@ -614,3 +614,468 @@ fn a_saved_backfill_fills_rows_written_after_the_plan() {
     );
     assert_eq!(db.dump(), before);
 }
+
+// ---------------------------------------------------------------------------------------------
+// renamed_from
+// ---------------------------------------------------------------------------------------------
+
+const CUSTOMERS_BEFORE: &str = "
+    CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL REFERENCES customers (id), total integer);
+    INSERT INTO customers VALUES (1, 'Ada'), (2, 'Brünhild'), (3, 'O''Neil');
+    INSERT INTO orders VALUES (10, 1, 100), (11, 1, NULL), (12, 3, 7);";
+
+const CLIENTS: &str = "[table.clients]\nrenamed_from = \"customers\"\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"name\", type = \"text\", nullable = false },\n]\n\n[table.orders]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"customer_id\", type = \"integer\", nullable = false, references = \"clients\" },\n  { name = \"total\", type = \"integer\" },\n]\n";
+
+/// A table that another table references is renamed in place: its rows stay, the foreign key
+/// follows it and keeps working, and the old name is neither dropped nor listed as unmanaged.
+#[test]
+fn renamed_from_renames_a_referenced_table_keeping_rows_and_foreign_keys() {
+    let db = TestDb::new("up_rename_table");
+    db.exec(CUSTOMERS_BEFORE);
+    let people = digest(&db, "customers", "id, name");
+    let orders = digest(&db, "orders", "id, customer_id, total");
+    let plan = plan_apply_converge(&db, "plan_rename_table", CLIENTS, &["--prune"]);
+    assert!(
+        plan.contains("ALTER TABLE public.customers RENAME TO clients;"),
+        "{plan}"
+    );
+    assert!(!plan.contains("DROP TABLE"), "{plan}");
+    assert!(!plan.contains("unmanaged"), "{plan}");
+    assert_eq!(digest(&db, "clients", "id, name"), people);
+    assert_eq!(digest(&db, "orders", "id, customer_id, total"), orders);
+    assert_eq!(
+        db.strings("SELECT to_regclass('public.customers') IS NULL"),
+        ["t"]
+    );
+    // The foreign key still guards the renamed table.
+    db.exec(
+        "DO $$ BEGIN INSERT INTO orders VALUES (13, 99, 1); RAISE EXCEPTION 'the foreign key no longer holds'; EXCEPTION WHEN foreign_key_violation THEN NULL; END $$",
+    );
+    db.exec("INSERT INTO orders VALUES (13, 2, 1)");
+    // Left in place, the key is a no-op the plan names.
+    let dir = schema_dir("up_rename_table_again", CLIENTS);
+    let again = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("the key can be removed now"),
+        "{}",
+        again.stdout
+    );
+    insta::assert_snapshot!("plan_rename_table_done", db.scrub(&again.stdout));
+}
+
+const ITEMS_BEFORE: &str = "
+    CREATE TABLE items (id integer PRIMARY KEY, qty text, label text NOT NULL);
+    CREATE INDEX items_qty_idx ON items (qty);
+    INSERT INTO items VALUES (1, '3', 'bolt'), (2, ' 5', 'nut'), (3, NULL, 'washer');";
+
+const ITEMS: &str = "[table.items]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"quantity\", type = \"integer\", nullable = false, renamed_from = \"qty\", using = \"trim(quantity)::integer\", backfill = \"0\" },\n  { name = \"label\", type = \"text\", nullable = false },\n]\nindexes = [\n  { name = \"items_qty_idx\", columns = [\"quantity\"] },\n]\n";
+
+/// A column renamed, converted (`using`, written with its new name) and filled (`backfill`) in
+/// one plan: the rename runs first, the rest sees the new name.
+#[test]
+fn renamed_from_with_using_and_backfill_on_the_same_column() {
+    let db = TestDb::new("up_rename_column");
+    db.exec(ITEMS_BEFORE);
+    let before = digest(&db, "items", "id, label");
+    let plan = plan_apply_converge(&db, "plan_rename_column_using_backfill", ITEMS, &[]);
+    let rename = plan
+        .find("ALTER TABLE public.items RENAME COLUMN qty TO quantity;")
+        .expect(&plan);
+    let convert = plan.find("TYPE integer USING").expect(&plan);
+    let fill = plan
+        .find("UPDATE public.items SET quantity = 0")
+        .expect(&plan);
+    assert!(rename < convert && convert < fill, "{plan}");
+    assert_eq!(digest(&db, "items", "id, label"), before);
+    assert_eq!(
+        db.strings("SELECT string_agg(quantity::text, ',' ORDER BY id) FROM items"),
+        ["3,5,0"]
+    );
+    assert!(not_null(&db, "items", "quantity"));
+    // The index followed the column.
+    assert_eq!(
+        db.strings("SELECT indexdef FROM pg_indexes WHERE indexname = 'items_qty_idx'"),
+        ["CREATE INDEX items_qty_idx ON public.items USING btree (quantity)"]
+    );
+}
+
+/// Both the old and the new name exist: which one is meant cannot be told; refused, naming
+/// both, and nothing changes.
+#[test]
+fn renamed_from_with_both_names_present_is_refused() {
+    let db = TestDb::new("up_rename_both");
+    db.exec(CUSTOMERS_BEFORE);
+    db.exec("CREATE TABLE clients (id integer PRIMARY KEY, name text NOT NULL)");
+    db.exec("ALTER TABLE orders ADD COLUMN amount integer; UPDATE orders SET amount = total");
+    let before = db.dump();
+    let both = "[table.orders]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"customer_id\", type = \"integer\", nullable = false, references = \"clients\" },\n  { name = \"total\", type = \"integer\", renamed_from = \"amount\" },\n]\n\n[table.clients]\nrenamed_from = \"customers\"\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"name\", type = \"text\", nullable = false },\n]\n";
+    let dir = schema_dir("up_rename_both", both);
+    let dir = dir.to_str().unwrap();
+    let plan = db.run(&["plan", "--schema", dir]);
+    assert_eq!(plan.code, 3, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("both table public.customers and table public.clients exist"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("both column amount and column total exist"),
+        "{}",
+        plan.stdout
+    );
+    insta::assert_snapshot!("plan_rename_both_present", db.scrub(&plan.stdout));
+    let apply = db.run(&["apply", "--schema", dir, "--auto-approve"]);
+    assert_ne!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(db.dump(), before);
+}
+
+/// An enum value, an index and constraints (check, unique, foreign key, primary key) renamed.
+#[test]
+fn renamed_from_on_enum_values_indexes_and_constraints() {
+    let db = TestDb::new("up_rename_parts");
+    db.exec(
+        "CREATE TYPE state AS ENUM ('new', 'sent', 'gone');
+         CREATE TABLE boxes (id integer CONSTRAINT boxes_pk PRIMARY KEY, code text CONSTRAINT code_uq UNIQUE, weight integer CONSTRAINT weight_positive CHECK (weight > 0), state state NOT NULL, parent integer CONSTRAINT parent_fk REFERENCES boxes (id));
+         CREATE INDEX boxes_w ON boxes (weight);
+         INSERT INTO boxes VALUES (1, 'a', 5, 'sent', NULL), (2, 'b', 7, 'new', 1), (3, NULL, NULL, 'gone', 1);",
+    );
+    let before = digest(
+        &db,
+        "boxes",
+        "id, code, weight, state::text <> 'sent', parent",
+    );
+    let toml = "[enum.state]\nvalues = [\"new\", \"shipped\", \"gone\"]\nrenamed_values = { shipped = \"sent\" }\n\n[table.boxes]\ncolumns = [\n  { name = \"id\", type = \"integer\" },\n  { name = \"code\", type = \"text\" },\n  { name = \"weight\", type = \"integer\" },\n  { name = \"state\", type = \"state\", nullable = false },\n  { name = \"parent\", type = \"integer\" },\n]\nprimary_key = { name = \"boxes_pkey\", columns = [\"id\"], renamed_from = \"boxes_pk\" }\nunique = [{ name = \"boxes_code_key\", columns = [\"code\"], renamed_from = \"code_uq\" }]\nchecks = [{ name = \"boxes_weight_check\", expression = \"weight > 0\", renamed_from = \"weight_positive\" }]\nforeign_keys = [{ name = \"boxes_parent_fkey\", columns = [\"parent\"], references = \"boxes(id)\", renamed_from = \"parent_fk\" }]\nindexes = [{ name = \"boxes_weight_idx\", columns = [\"weight\"], renamed_from = \"boxes_w\" }]\n";
+    let plan = plan_apply_converge(&db, "plan_rename_parts", toml, &[]);
+    for sql in [
+        "ALTER TYPE public.state RENAME VALUE 'sent' TO 'shipped';",
+        "ALTER INDEX public.boxes_w RENAME TO boxes_weight_idx;",
+        "ALTER TABLE public.boxes RENAME CONSTRAINT weight_positive TO boxes_weight_check;",
+        "ALTER TABLE public.boxes RENAME CONSTRAINT parent_fk TO boxes_parent_fkey;",
+        "ALTER TABLE public.boxes RENAME CONSTRAINT code_uq TO boxes_code_key;",
+        "ALTER TABLE public.boxes RENAME CONSTRAINT boxes_pk TO boxes_pkey;",
+    ] {
+        assert!(plan.contains(sql), "{sql} missing:\n{plan}");
+    }
+    assert!(!plan.contains("DROP"), "{plan}");
+    assert_eq!(
+        digest(
+            &db,
+            "boxes",
+            "id, code, weight, state::text <> 'shipped', parent"
+        ),
+        before
+    );
+    assert_eq!(
+        db.strings("SELECT state::text FROM boxes WHERE id = 1"),
+        ["shipped"]
+    );
+}
+
+/// A `renamed_from` holding quotes and semicolons names a column; it is quoted as an
+/// identifier, never spliced into the statement.
+#[test]
+fn a_hostile_renamed_from_is_quoted_as_an_identifier() {
+    let db = TestDb::new("up_rename_hostile");
+    db.exec(
+        "CREATE TABLE t (id integer PRIMARY KEY, \"a\"\"; DROP TABLE t; --\" text);
+         CREATE TABLE keep (id integer);
+         INSERT INTO t VALUES (1, 'x'), (2, NULL);",
+    );
+    let before = digest(&db, "t", "id");
+    let toml = "[table.t]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"b\", type = \"text\", renamed_from = \"a\\\"; DROP TABLE t; --\" },\n]\n\n[table.keep]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n";
+    let plan = plan_apply_converge(&db, "plan_rename_hostile", toml, &[]);
+    assert!(
+        plan.contains("RENAME COLUMN \"a\"\"; DROP TABLE t; --\" TO b;"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "t", "id"), before);
+    assert_eq!(
+        db.strings("SELECT string_agg(coalesce(b, '-'), ',' ORDER BY id) FROM t"),
+        ["x,-"]
+    );
+}
+
+/// Every misuse of the keys is a located error; nothing is planned or changed.
+#[test]
+fn a_bad_renamed_from_is_a_located_error() {
+    let db = TestDb::new("up_rename_bad");
+    db.exec("CREATE TABLE t (id integer PRIMARY KEY, a text); INSERT INTO t VALUES (1, 'x');");
+    let before = db.dump();
+    let col = |extra: &str| {
+        format!(
+            "[table.t]\ncolumns = [\n  {{ name = \"id\", type = \"integer\", primary_key = true }},\n  {{ name = \"b\", type = \"text\"{extra} }},\n]\n"
+        )
+    };
+    for (toml, message, at) in [
+        (col(", renamed_from = \"\""), "column renamed_from name is empty", "schema.toml:4:"),
+        (col(", renamed_from = \"b\""), "column `b` is renamed from itself", "schema.toml:4:"),
+        (col(", renamed_from = \"id\""), "column `b` is renamed from `id`, which is declared too", "schema.toml:4:"),
+        (col(", renamed_from = 3"), "renamed_from", "schema.toml:4:"),
+        (
+            "[table.t]\nrenamed_from = \"a.b.c\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n".to_string(),
+            "table renamed_from `a.b.c` is not a table name",
+            "schema.toml:2:",
+        ),
+        (
+            "[table.t]\nrenamed_from = \"t\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n".to_string(),
+            "table public.t is renamed from itself",
+            "schema.toml:2:",
+        ),
+        (
+            "[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n\n[sequence.s]\nrenamed_from = \"old_s\"\n".to_string(),
+            "renamed_from",
+            "schema.toml:5:",
+        ),
+        (
+            "[enum.e]\nvalues = [\"a\", \"b\"]\nrenamed_values = { c = \"x\" }\n".to_string(),
+            "`c` is not a value of enum public.e",
+            "schema.toml:3:",
+        ),
+        (
+            "[enum.e]\nvalues = [\"a\", \"b\"]\nrenamed_values = { a = \"b\" }\n".to_string(),
+            "enum value `a` is renamed from `b`, which is declared too",
+            "schema.toml:3:",
+        ),
+    ] {
+        let dir = schema_dir("up_rename_bad", &toml);
+        let r = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{toml}\n{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(message), "{toml}\n{}", r.stderr);
+        assert!(r.stderr.contains(at), "not located:\n{toml}\n{}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert_eq!(db.dump(), before);
+}
+
+/// `tableform fmt` keeps the keys, and the schema means the same after it.
+#[test]
+fn fmt_keeps_renamed_from() {
+    let dir = common::scratch_dir("up_fmt_rename");
+    common::write(
+        &dir,
+        "s.toml",
+        "[table.t]\nrenamed_from=\"old_t\"\ncolumns=[{renamed_from=\"m\",name=\"n\",type=\"bigint\"}]\nindexes=[{renamed_from=\"i0\",name=\"i1\",columns=[\"n\"]}]\n\n[enum.e]\nrenamed_values={b=\"a\"}\nvalues=[\"b\"]\n",
+    );
+    let before = tableform::load::load_dir(&dir).unwrap().schema;
+    assert_eq!(before.renames.tables.len(), 1);
+    assert_eq!(before.renames.columns.len(), 1);
+    assert_eq!(before.renames.indexes.len(), 1);
+    assert_eq!(before.renames.enum_values.len(), 1);
+    let r = common::run(&["fmt", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tidy = std::fs::read_to_string(dir.join("s.toml")).unwrap();
+    assert!(tidy.contains("renamed_from = \"old_t\""), "{tidy}");
+    assert!(tidy.contains("renamed_from = \"m\""), "{tidy}");
+    assert!(tidy.contains("renamed_values = {b=\"a\"}"), "{tidy}");
+    let after = tableform::load::load_dir(&dir).unwrap().schema;
+    assert_eq!(after.renames, before.renames);
+    assert_eq!(after, before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns that become serial or identity, and serial columns that stop being one
+// ---------------------------------------------------------------------------------------------
+
+const TICKETS_BEFORE: &str = "
+    CREATE TABLE tickets (id integer PRIMARY KEY, subject text NOT NULL);
+    INSERT INTO tickets VALUES (1, 'Printer on fire'), (7, 'VPN down'), (3, 'Ünïcode');";
+
+fn tickets(id: &str) -> String {
+    format!(
+        "[table.tickets]\ncolumns = [\n  {{ name = \"id\", type = {id}, primary_key = true }},\n  {{ name = \"subject\", type = \"text\", nullable = false }},\n]\n"
+    )
+}
+
+fn next_id(db: &TestDb) -> String {
+    db.strings("INSERT INTO tickets (subject) VALUES ('new') RETURNING id")
+        .remove(0)
+}
+
+/// An integer column of a table with rows becomes serial: its sequence is created and set
+/// past the largest id, so the next row gets max + 1.
+#[test]
+fn an_integer_column_with_rows_becomes_serial() {
+    let db = TestDb::new("up_to_serial");
+    db.exec(TICKETS_BEFORE);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(&db, "plan_integer_to_serial", &tickets("\"serial\""), &[]);
+    assert!(
+        plan.contains(
+            "CREATE SEQUENCE public.tickets_id_seq AS integer OWNED BY public.tickets.id;"
+        ),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(next_id(&db), "8");
+}
+
+/// An integer column of a table with rows becomes an identity: the identity's sequence is set
+/// past the largest id.
+#[test]
+fn an_integer_column_with_rows_becomes_an_identity() {
+    let db = TestDb::new("up_to_identity");
+    db.exec(TICKETS_BEFORE);
+    let before = digest(&db, "tickets", "id, subject");
+    let toml = tickets("\"integer\", identity = \"always\"");
+    plan_apply_converge(&db, "plan_integer_to_identity", &toml, &[]);
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(next_id(&db), "8");
+}
+
+fn sequences(db: &TestDb) -> Vec<String> {
+    db.strings(
+        "SELECT string_agg(relname::text, ',' ORDER BY relname) FROM pg_class WHERE relkind = 'S'",
+    )
+}
+
+const SERIAL_TICKETS: &str = "
+    CREATE TABLE tickets (id serial PRIMARY KEY, subject text NOT NULL);
+    INSERT INTO tickets (subject) VALUES ('Printer on fire'), ('VPN down'), ('Ünïcode');";
+
+/// A serial column declared a plain integer loses its default and its own sequence: nothing is
+/// left behind for the next plan to call unmanaged.
+#[test]
+fn a_serial_column_becoming_integer_drops_its_sequence() {
+    let db = TestDb::new("up_serial_to_int");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(&db, "plan_serial_to_integer", &tickets("\"integer\""), &[]);
+    assert!(
+        plan.contains("DROP SEQUENCE public.tickets_id_seq;"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(sequences(&db), ["NULL"]);
+    let again = db.run(&[
+        "plan",
+        "--schema",
+        schema_dir("up_serial_to_int2", &tickets("\"integer\""))
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(!again.stdout.contains("unmanaged"), "{}", again.stdout);
+}
+
+/// A serial column becomes an identity: the default and the old sequence go, the identity's
+/// sequence continues past the largest id.
+#[test]
+fn a_serial_column_becomes_an_identity() {
+    let db = TestDb::new("up_serial_to_identity");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let toml = tickets("\"integer\", identity = \"by default\"");
+    plan_apply_converge(&db, "plan_serial_to_identity", &toml, &[]);
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(sequences(&db), ["tickets_id_seq"]);
+    assert_eq!(
+        db.strings("SELECT attidentity FROM pg_attribute WHERE attrelid = 'tickets'::regclass AND attname = 'id'"),
+        ["d"]
+    );
+    assert_eq!(next_id(&db), "4");
+}
+
+/// serial -> bigserial: the column and its sequence become bigint; the sequence keeps its
+/// position.
+#[test]
+fn a_serial_column_becomes_bigserial() {
+    let db = TestDb::new("up_serial_to_big");
+    db.exec(SERIAL_TICKETS);
+    let before = digest(&db, "tickets", "id, subject");
+    let plan = plan_apply_converge(
+        &db,
+        "plan_serial_to_bigserial",
+        &tickets("\"bigserial\""),
+        &[],
+    );
+    assert!(
+        plan.contains("ALTER SEQUENCE public.tickets_id_seq AS bigint"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "tickets", "id, subject"), before);
+    assert_eq!(
+        db.strings("SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = 'tickets_id_seq'::regclass"),
+        ["bigint"]
+    );
+    assert_eq!(next_id(&db), "4");
+}
+
+/// A saved plan that renames a table and a column and fills the column: apply checks the real
+/// catalog's fingerprint, locks and counts the tables under their old names, and fills the NULLs
+/// written between plan and apply.
+#[test]
+fn a_saved_plan_with_renames_applies_and_fills_late_rows() {
+    let db = TestDb::new("up_rename_saved");
+    db.exec(
+        "CREATE TABLE shop (id integer PRIMARY KEY, kind text);
+         INSERT INTO shop VALUES (1, NULL), (2, 'online');",
+    );
+    let toml = "[table.shops]\nrenamed_from = \"shop\"\ncolumns = [\n  { name = \"id\", type = \"integer\" },\n  { name = \"rate_type\", type = \"text\", nullable = false, renamed_from = \"kind\", backfill = \"'shop'\" },\n]\nprimary_key = { name = \"shop_pkey\", columns = [\"id\"] }\n";
+    let dir = schema_dir("up_rename_saved", toml);
+    let saved = dir.join("plan.json");
+    let plan = db.run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("(1 row at plan time"),
+        "{}",
+        plan.stdout
+    );
+    let json = std::fs::read_to_string(&saved).unwrap();
+    assert!(json.contains("\"rename_table\""), "{json}");
+    assert!(json.contains("\"phase\": \"renames\""), "{json}");
+    // The facts name the table and column as the database has them until apply renames them.
+    assert!(json.contains("\"name\": \"shop\""), "{json}");
+    assert!(json.contains("\"kind\""), "{json}");
+    db.exec("INSERT INTO shop VALUES (3, NULL)");
+    let before = digest(&db, "shop", "id");
+    let apply = db.run(&["apply", saved.to_str().unwrap()]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(digest(&db, "shops", "id"), before);
+    assert_eq!(
+        db.strings("SELECT rate_type FROM shops ORDER BY id"),
+        ["shop", "online", "shop"]
+    );
+    assert!(not_null(&db, "shops", "rate_type"));
+}
+
+/// A verdict that rests on a renamed table being empty holds at apply too: apply asks about the
+/// table by its old name and judges by its new one.
+#[test]
+fn a_renamed_empty_table_gets_a_not_null_column() {
+    let db = TestDb::new("up_rename_empty");
+    db.exec("CREATE TABLE a (id integer PRIMARY KEY);");
+    let toml = "[table.b]\nrenamed_from = \"a\"\ncolumns = [\n  { name = \"id\", type = \"integer\" },\n  { name = \"c\", type = \"text\", nullable = false },\n]\nprimary_key = { name = \"a_pkey\", columns = [\"id\"] }\n";
+    let dir = schema_dir("up_rename_empty", toml);
+    let r = db.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("the table is empty"), "{}", r.stdout);
+    assert!(not_null(&db, "b", "c"));
+}
+
+/// `renamed_from = "schema.name"` moves a table into another schema, created first when it is
+/// new; its rows stay.
+#[test]
+fn renamed_from_moves_a_table_into_a_new_schema() {
+    let db = TestDb::new("up_rename_schema");
+    db.exec(
+        "CREATE TABLE people (id integer PRIMARY KEY, name text);
+         INSERT INTO people VALUES (1, 'Ada'), (2, NULL);",
+    );
+    let before = digest(&db, "people", "id, name");
+    let toml = "[settings]\nschemas = [\"public\", \"crm\"]\n\n[table.contacts]\nschema = \"crm\"\nrenamed_from = \"public.people\"\ncolumns = [\n  { name = \"id\", type = \"integer\" },\n  { name = \"name\", type = \"text\" },\n]\nprimary_key = { name = \"people_pkey\", columns = [\"id\"] }\n";
+    let plan = plan_apply_converge(&db, "plan_rename_table_schema", toml, &[]);
+    assert!(
+        plan.contains("ALTER TABLE public.contacts SET SCHEMA crm;"),
+        "{plan}"
+    );
+    assert_eq!(digest(&db, "crm.contacts", "id, name"), before);
+}

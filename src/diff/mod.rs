@@ -6,6 +6,7 @@
 //! lists them, the caller answers them from the database, and the verdicts are pure functions of
 //! the changes, the answers and the options. Nothing here does I/O.
 
+pub mod rename;
 pub mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,6 +120,10 @@ pub enum Change {
         /// When adding an identity: its sequence options that differ from the defaults.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<String>,
+        /// When adding an identity to a table with rows: its sequence is then set past the
+        /// column's largest value, read once the table is locked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        past_max: bool,
     },
     /// `ALTER TABLE t ALTER COLUMN c SET START WITH ... SET INCREMENT BY ...` (identity sequence)
     AlterIdentity {
@@ -148,12 +153,23 @@ pub enum Change {
     DropEnum { name: QualName },
     /// `DROP SCHEMA s` (only with `--prune`, for a managed schema that declares nothing)
     DropSchema { schema: String },
-    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT e` / `DROP DEFAULT`. A column that becomes
+    /// serial gets its sequence first (`CREATE SEQUENCE s AS type OWNED BY t.c`), then
+    /// `nextval('s')` as its default; a serial column that stops being one loses its sequence
+    /// after its default (`DROP SEQUENCE s`).
     SetDefault {
         table: QualName,
         column: String,
         from: Option<ColumnDefault>,
         to: Option<ColumnDefault>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        creates_sequence: Option<SerialSequence>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drops_sequence: Option<QualName>,
+        /// The created sequence is set past the column's largest value (the table has rows),
+        /// read once the table is locked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        past_max: bool,
     },
     /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL` / `DROP NOT NULL`. Setting NOT NULL with a
     /// `backfill`: `UPDATE t SET c = <backfill> WHERE c IS NULL` first.
@@ -198,11 +214,14 @@ pub enum Change {
         target: CommentOn,
         comment: Option<String>,
     },
-    /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name)
+    /// `ALTER TABLE t RENAME CONSTRAINT a TO b` (same definition, other name; or `declared`:
+    /// its `renamed_from`, run before everything else)
     RenameConstraint {
         table: QualName,
         from: String,
         to: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        declared: bool,
     },
     /// `CREATE INDEX n ON t ...`
     CreateIndex { table: QualName, index: Index },
@@ -214,12 +233,50 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         because: Option<String>,
     },
-    /// `ALTER INDEX a RENAME TO b`
+    /// `ALTER INDEX a RENAME TO b` (same definition, other name; or `declared`: its
+    /// `renamed_from`, run before everything else)
     RenameIndex {
         table: QualName,
         from: String,
         to: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        declared: bool,
     },
+    /// `renamed_from` on a table: `ALTER TABLE from RENAME TO to` (then `SET SCHEMA` when the
+    /// schema differs), before everything else. Rows, indexes, constraints and the foreign keys
+    /// of other tables that reference it follow.
+    RenameTable { from: QualName, to: QualName },
+    /// `renamed_from` on a column: `ALTER TABLE t RENAME COLUMN from TO to`, first.
+    RenameColumn {
+        table: QualName,
+        from: String,
+        to: String,
+    },
+    /// `renamed_values` of an enum: `ALTER TYPE t RENAME VALUE 'from' TO 'to'`, first.
+    RenameEnumValue {
+        name: QualName,
+        from: String,
+        to: String,
+    },
+    /// A `renamed_from` whose old and new objects both exist: which one is meant cannot be
+    /// told, so it is refused. `what` is "table", "column", "index", "constraint" or "value";
+    /// `object` the table (or enum type) the plan lists it under.
+    AmbiguousRename {
+        #[serde(rename = "object_kind")]
+        kind: ObjectKind,
+        object: QualName,
+        what: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// The sequence created for a column that becomes serial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SerialSequence {
+    pub name: QualName,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
 }
 
 /// A live column whose type is an enum being recreated (or an array of it).
@@ -420,9 +477,11 @@ impl Change {
             DropSequence { name } => (ObjectKind::Sequence, name.clone()),
             DropEnum { name } => (ObjectKind::Enum, name.clone()),
             CreateEnum { def } => (ObjectKind::Enum, def.name.clone()),
-            AddEnumValue { name, .. } | ReshapeEnum { name, .. } => {
+            AddEnumValue { name, .. } | ReshapeEnum { name, .. } | RenameEnumValue { name, .. } => {
                 (ObjectKind::Enum, name.clone())
             }
+            RenameTable { to, .. } => (ObjectKind::Table, to.clone()),
+            AmbiguousRename { kind, object, .. } => (*kind, object.clone()),
             CreateTable { def } => (ObjectKind::Table, def.name.clone()),
             DropTable { table }
             | AddColumn { table, .. }
@@ -441,7 +500,8 @@ impl Change {
             | RenameConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
-            | RenameIndex { table, .. } => (ObjectKind::Table, table.clone()),
+            | RenameIndex { table, .. }
+            | RenameColumn { table, .. } => (ObjectKind::Table, table.clone()),
         }
     }
 }
@@ -512,22 +572,37 @@ pub enum Question {
         array: bool,
         values: Vec<String>,
     },
+    /// A question about a table or column this plan renames: asked of the database by the
+    /// names it has until apply renames them (`live`; apply locks and counts before any step),
+    /// answered for the names the verdicts use (`judged`) too.
+    Renamed {
+        live: Box<Question>,
+        judged: Box<Question>,
+    },
 }
 
 impl Question {
+    /// The question as the database can answer it now.
+    pub fn asked(&self) -> &Question {
+        match self {
+            Question::Renamed { live, .. } => live,
+            q => q,
+        }
+    }
+
     /// The table apply locks before asking again (a sequence cannot be locked).
     pub fn table(&self) -> Option<&QualName> {
-        match self {
+        match self.asked() {
             Question::Rows(t) | Question::Nulls(t, _) | Question::EnumValues { table: t, .. } => {
                 Some(t)
             }
-            Question::SequenceUsed(_) => None,
+            Question::SequenceUsed(_) | Question::Renamed { .. } => None,
         }
     }
 
     /// Why a plan that relied on a zero answer no longer holds.
     pub fn no_longer_zero(&self, now: u64) -> String {
-        match self {
+        match self.asked() {
             Question::Rows(t) => format!(
                 "it relied on {t} being empty, and it now has {}",
                 verdict::count(now, "row")
@@ -549,6 +624,7 @@ impl Question {
                 values.join(", "),
                 verdict::count(now, "row")
             ),
+            Question::Renamed { .. } => String::new(),
         }
     }
 }
@@ -569,6 +645,12 @@ pub struct Diff {
     pub unmanaged: Vec<Unmanaged>,
     /// Declared objects that exist and match exactly.
     pub unchanged: Vec<(ObjectKind, QualName)>,
+    /// Notes on declared objects that are not changes: `renamed_from` keys whose rename was done
+    /// already.
+    pub notes: BTreeMap<(ObjectKind, QualName), Vec<String>>,
+    /// The live model as the changes after the renames see it (the renames applied), when the
+    /// plan renames anything.
+    pub renamed_live: Option<Schema>,
 }
 
 impl Diff {
@@ -578,8 +660,90 @@ impl Diff {
     }
 }
 
-/// The facts [`judge`] needs for `changes`.
-pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Question> {
+/// The facts [`judge`] needs for `changes`, asked of the database as it is before the plan:
+/// a table or column the plan renames is asked about by its old name.
+pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change> + Clone) -> Vec<Question> {
+    let names = LiveNames::of(changes.clone());
+    let qs: BTreeSet<Question> = (judged_questions(changes).into_iter())
+        .map(|q| {
+            let live = names.live(&q);
+            if live == q {
+                q
+            } else {
+                Question::Renamed {
+                    live: Box::new(live),
+                    judged: Box::new(q),
+                }
+            }
+        })
+        .collect();
+    qs.into_iter().collect()
+}
+
+/// `facts` with each answer to a [`Question::Renamed`] also under the question it answers for
+/// (the names the verdicts use).
+pub fn judged_facts(facts: &Facts) -> Facts {
+    let mut out = facts.clone();
+    for (q, n) in facts {
+        if let Question::Renamed { judged, .. } = q {
+            out.insert((**judged).clone(), *n);
+        }
+    }
+    out
+}
+
+/// What the plan's renames renamed: new names to old ones.
+#[derive(Default)]
+struct LiveNames {
+    tables: BTreeMap<QualName, QualName>,
+    columns: BTreeMap<(QualName, String), String>,
+}
+
+impl LiveNames {
+    fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Self {
+        let mut n = LiveNames::default();
+        for c in changes {
+            match c {
+                Change::RenameTable { from, to } => {
+                    n.tables.insert(to.clone(), from.clone());
+                }
+                Change::RenameColumn { table, from, to } => {
+                    n.columns.insert((table.clone(), to.clone()), from.clone());
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+
+    fn live(&self, q: &Question) -> Question {
+        let table = |t: &QualName| self.tables.get(t).unwrap_or(t).clone();
+        let column = |t: &QualName, c: &String| {
+            (self.columns.get(&(t.clone(), c.clone())))
+                .unwrap_or(c)
+                .clone()
+        };
+        match q {
+            Question::Rows(t) => Question::Rows(table(t)),
+            Question::Nulls(t, c) => Question::Nulls(table(t), column(t, c)),
+            Question::SequenceUsed(_) | Question::Renamed { .. } => q.clone(),
+            Question::EnumValues {
+                table: t,
+                column: c,
+                array,
+                values,
+            } => Question::EnumValues {
+                table: table(t),
+                column: column(t, c),
+                array: *array,
+                values: values.clone(),
+            },
+        }
+    }
+}
+
+/// The facts [`judge`] needs for `changes`, by the names the plan gives.
+fn judged_questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Question> {
     let mut qs = BTreeSet::new();
     for c in changes {
         match c {
@@ -610,7 +774,12 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
                     }));
                 }
             }
-            Change::AlterType { table, .. }
+            Change::SetDefault {
+                table,
+                creates_sequence: Some(_),
+                ..
+            }
+            | Change::AlterType { table, .. }
             | Change::DropColumn { table, .. }
             | Change::DropTable { table }
             | Change::SetIdentity {
@@ -627,9 +796,16 @@ pub fn questions<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Quest
 /// Lists the changes that turn `live` into `desired`. With `prune`, live tables the declaration
 /// does not mention are dropped; otherwise they are reported as unmanaged.
 pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
+    // Renamed first, so that a serial of a renamed table or column is adopted too.
+    let renamed = rename::renames(desired, live);
+    let live = renamed.live.as_ref().unwrap_or(live);
     let adopted = adopt_serials(desired, live);
     let live = adopted.as_ref().unwrap_or(live);
-    let mut out = Diff::default();
+    let mut out = Diff {
+        changes: renamed.changes.clone(),
+        notes: renamed.notes.clone(),
+        ..Diff::default()
+    };
     for s in desired.schemas.difference(&live.schemas) {
         out.changes.push(Change::CreateSchema { schema: s.clone() });
     }
@@ -838,6 +1014,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
         }
     }
     not_unchanged(&mut out);
+    out.renamed_live = renamed.live.as_ref().map(|_| live.clone());
     out
 }
 
@@ -1195,11 +1372,30 @@ fn diff_column(
     if (!default_in_type_change || serial_involved)
         && !same_default(&want.default, &have.default, &want.ty)
     {
+        let creates_sequence = match &want.default {
+            Some(ColumnDefault::Serial { .. }) => Some(SerialSequence {
+                name: QualName::new(
+                    table.schema.clone(),
+                    crate::model::names::serial_sequence_name(&table.name, &want.name),
+                ),
+                data_type: DataType::new(want.ty.base.clone()),
+            }),
+            _ => None,
+        };
+        let drops_sequence = match &have.default {
+            Some(ColumnDefault::Serial { sequence: Some(s) }) => {
+                Some(QualName::new(table.schema.clone(), s.clone()))
+            }
+            _ => None,
+        };
         out.push(Change::SetDefault {
             table: table.clone(),
             column: want.name.clone(),
             from: have.default.clone(),
             to: want.default.clone(),
+            past_max: creates_sequence.is_some(),
+            creates_sequence,
+            drops_sequence,
         });
     }
     let set_nullable = (want.nullable != have.nullable).then(|| Change::SetNullable {
@@ -1234,6 +1430,7 @@ fn diff_column(
             from: have.identity,
             to: want.identity,
             options,
+            past_max: have.identity.is_none(),
         });
     }
     if dropping_identity {
@@ -1413,6 +1610,7 @@ fn diff_constraints(
                         table: table.clone(),
                         from: h.name().to_string(),
                         to: w.name().to_string(),
+                        declared: false,
                     });
                     comment(out, w, h);
                 }
@@ -1498,6 +1696,7 @@ fn diff_indexes(out: &mut Vec<Change>, table: &QualName, want: &[Index], have: &
                         table: table.clone(),
                         from: h.name.clone(),
                         to: w.name.clone(),
+                        declared: false,
                     });
                     comment(out, w, h);
                 }

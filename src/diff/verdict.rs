@@ -90,9 +90,9 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             ..
         } => match rows(table.clone()) {
             0 => Verdict::change(),
-            n => Verdict::refuse(format!(
-                "making existing column `{column}` an identity needs its sequence set past the {} already there; do it by hand",
-                count(n, "value")
+            n => Verdict::note(format!(
+                "its sequence is then set past the largest `{column}` ({} at plan time; apply reads the largest value once the table is locked)",
+                count(n, "row")
             )),
         },
         DropSequence { name } => match facts.get(&Question::SequenceUsed(name.clone())).copied() {
@@ -294,11 +294,35 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             }
         }
         SetDefault {
+            table,
+            to: Some(ColumnDefault::Serial { .. }),
+            column,
+            creates_sequence: Some(seq),
+            ..
+        } => match rows(table.clone()) {
+            0 => Verdict::note(format!(
+                "creates sequence {}, owned by `{column}`, as its default",
+                seq.name
+            )),
+            n => Verdict::note(format!(
+                "creates sequence {}, owned by `{column}`, as its default, set past the largest `{column}` ({} at plan time; apply reads the largest value once the table is locked)",
+                seq.name,
+                count(n, "row")
+            )),
+        },
+        SetDefault {
             to: Some(ColumnDefault::Serial { .. }),
             column,
             ..
         } => Verdict::refuse(format!(
             "turning existing column `{column}` into a serial needs a sequence created and set past the existing values; do it by hand"
+        )),
+        SetDefault {
+            drops_sequence: Some(seq),
+            column,
+            ..
+        } => Verdict::note(format!(
+            "`{column}` is no longer serial: its own sequence {seq} is dropped after the default"
         )),
         SetNullable {
             table,
@@ -329,6 +353,18 @@ pub fn judge(change: &Change, facts: &Facts, opts: &Options) -> Verdict {
             "checks every existing row; it fails, and the whole apply rolls back, if one violates it",
         ),
         SetComment { .. } => Verdict::change(),
+        RenameTable { from, .. } => Verdict::note(format!(
+            "renamed_from: its rows, indexes, constraints and the foreign keys that reference it follow; whatever still says {from} (views, functions, the application) must change with it"
+        )),
+        RenameColumn { from, .. } => Verdict::note(format!(
+            "renamed_from: its values, indexes and constraints follow; whatever still says `{from}` (views, functions, the application) must change with it"
+        )),
+        RenameEnumValue { .. } => {
+            Verdict::note("renamed_values: rows holding the old value hold the new one")
+        }
+        AmbiguousRename { what, from, to, .. } => Verdict::refuse(format!(
+            "renamed_from is ambiguous: both {what} {from} and {what} {to} exist; drop or rename one of them by hand, or remove the key"
+        )),
         SetDefault { .. }
         | SetNullable { .. }
         | SetColumnComment { .. }

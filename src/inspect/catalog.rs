@@ -685,7 +685,7 @@ pub async fn facts(
     let parts: Vec<String> = questions
         .iter()
         .enumerate()
-        .map(|(i, q)| match q {
+        .map(|(i, q)| match q.asked() {
             Question::Rows(t) => format!(
                 "SELECT {i}, count(*) FROM (SELECT 1 FROM {} LIMIT {}) s",
                 t.sql(),
@@ -723,17 +723,22 @@ pub async fn facts(
                 "SELECT {i}, CASE WHEN is_called THEN 1::bigint ELSE 0::bigint END FROM {}",
                 s.sql()
             ),
+            // `asked` is never itself a rename.
+            Question::Renamed { .. } => format!("SELECT {i}, 0::bigint WHERE false"),
         })
         .collect();
     let rows = client.query(&parts.join(" UNION ALL "), &[]).await?;
-    Ok(rows
+    let answers = rows
         .iter()
         .map(|r| {
             let i: i32 = r.get(0);
             let n: i64 = r.get(1);
             (questions[i as usize].clone(), n as u64)
         })
-        .collect())
+        .collect();
+    // A question about an object the plan renames answers for its new name too, which the
+    // verdicts ask by.
+    Ok(crate::diff::judged_facts(&answers))
 }
 
 pub use crate::diff::Question;

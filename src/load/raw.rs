@@ -79,6 +79,7 @@ pub struct RawTable {
     pub checks: Vec<RawCheck>,
     pub indexes: Vec<RawIndex>,
     pub prevent_destroy: Option<Sp<bool>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -98,6 +99,7 @@ pub struct RawColumn {
     pub collation: Option<Sp<String>>,
     pub backfill: Option<Sp<String>>,
     pub using: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 /// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
@@ -158,6 +160,7 @@ pub struct RawColumns {
     /// Unique constraints only.
     pub options: RawKeyOptions,
     pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 /// What a unique constraint (and, but for deferral, an index) may add to its columns.
@@ -183,6 +186,7 @@ pub struct RawForeignKey {
     pub match_type: Option<Sp<String>>,
     pub valid: Option<Sp<bool>>,
     pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -192,6 +196,7 @@ pub struct RawCheck {
     pub valid: Option<Sp<bool>>,
     pub no_inherit: Option<Sp<bool>>,
     pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -206,6 +211,7 @@ pub struct RawIndex {
     pub nulls_not_distinct: Option<Sp<bool>>,
     pub loc: Loc,
     pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -214,6 +220,8 @@ pub struct RawEnum {
     pub schema: Option<Sp<String>>,
     pub values: Vec<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    /// `renamed_values = { new = "old" }`.
+    pub renamed_values: Vec<(Sp<String>, Sp<String>)>,
 }
 
 use super::spec;
@@ -266,6 +274,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
             }
             let schema = f.string(p, "schema");
             let comment = f.string(p, "comment");
+            let renamed_values = f.params(p, "renamed_values").unwrap_or_default();
             f.finish(p);
             if let Some(values) = values {
                 decls.enums.push(RawEnum {
@@ -273,6 +282,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
                     values,
                     name,
                     comment,
+                    renamed_values,
                 });
             }
         }
@@ -472,6 +482,7 @@ fn read_table(
         let name = c.string(p, "name");
         let (valid, no_inherit) = (c.boolean(p, "valid"), c.boolean(p, "no_inherit"));
         let comment = c.string(p, "comment");
+        let renamed_from = c.string(p, "renamed_from");
         c.finish(p);
         Some(RawCheck {
             name,
@@ -479,6 +490,7 @@ fn read_table(
             valid,
             no_inherit,
             comment,
+            renamed_from,
         })
     });
     let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
@@ -506,6 +518,7 @@ fn read_table(
             nulls_not_distinct: i.boolean(p, "nulls_not_distinct"),
             loc: i.loc(span),
             comment: i.string(p, "comment"),
+            renamed_from: i.string(p, "renamed_from"),
         };
         Some(idx)
     });
@@ -520,6 +533,7 @@ fn read_table(
         checks,
         indexes,
         prevent_destroy: f.boolean(p, "prevent_destroy"),
+        renamed_from: f.string(p, "renamed_from"),
     };
     f.finish(p);
     Some(table)
@@ -621,6 +635,7 @@ fn read_column(
         collation: c.string(p, "collation"),
         backfill: c.string(p, "backfill"),
         using: c.string(p, "using"),
+        renamed_from: c.string(p, "renamed_from"),
     };
     c.finish(p);
     Some(col)
@@ -664,6 +679,7 @@ fn read_columns(
         loc: c.loc(span),
         options,
         comment: c.string(p, "comment"),
+        renamed_from: c.string(p, "renamed_from"),
     };
     c.finish(p);
     Some(out)
@@ -699,6 +715,7 @@ fn read_fk(
         match_type: c.string(p, "match"),
         valid: c.boolean(p, "valid"),
         comment: c.string(p, "comment"),
+        renamed_from: c.string(p, "renamed_from"),
         columns: columns?,
         references: references?,
         loc: c.loc(span),

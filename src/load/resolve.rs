@@ -439,13 +439,17 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         namer.relation(&name.schema, &name.name);
     }
     for (name, raw) in &raw_by_name {
-        let table = resolve_table(p, &schema, &mut namer, name, raw);
+        let mut renamed = Vec::new();
+        let table = resolve_table(p, &schema, &mut namer, name, raw, &mut renamed);
+        part_renames(p, &mut schema.renames, raw, &table, renamed);
         let upgrades = column_upgrades(p, raw, &table);
         if !upgrades.is_empty() {
             schema.upgrades.insert(name.clone(), upgrades);
         }
         schema.tables.insert(name.clone(), table);
     }
+    table_renames(p, &mut schema, &raw_by_name);
+    enum_renames(p, &mut schema, decls);
     // A sequence's owner is a declared column.
     let mut owners_seen: BTreeSet<QualName> = BTreeSet::new();
     for s in &decls.sequences {
@@ -660,6 +664,7 @@ fn resolve_table(
     namer: &mut Namer,
     name: &QualName,
     raw: &RawTable,
+    renamed: &mut Vec<(String, Sp<String>, &'static str)>,
 ) -> Table {
     let tname = name.name.as_str();
     let ns = name.schema.as_str();
@@ -818,6 +823,9 @@ fn resolve_table(
         if let Some(cm) = &tpk.comment {
             check_comment(p, cm);
         }
+        if let Some(r) = &tpk.renamed_from {
+            renamed.push((pk_name.clone(), r.clone(), "constraint"));
+        }
         table.primary_key = Some(PrimaryKey {
             name: pk_name,
             columns: cols,
@@ -857,7 +865,11 @@ fn resolve_table(
         }
     }
     for u in &raw.uniques {
-        table.uniques.push(resolve_unique(p, namer, &table, u));
+        let resolved = resolve_unique(p, namer, &table, u);
+        if let Some(r) = &u.renamed_from {
+            renamed.push((resolved.name.clone(), r.clone(), "constraint"));
+        }
+        table.uniques.push(resolved);
     }
     redundant_keys(p, &table, raw);
     for c in &raw.columns {
@@ -898,6 +910,9 @@ fn resolve_table(
             if let Some(cm) = &chk.comment {
                 check_comment(p, cm);
             }
+            if let Some(r) = &chk.renamed_from {
+                renamed.push((n.clone(), r.clone(), "constraint"));
+            }
             table.checks.push(Check {
                 name: n,
                 expr,
@@ -909,6 +924,9 @@ fn resolve_table(
     }
     for idx in &raw.indexes {
         if let Some(i) = resolve_index(p, namer, &table, idx) {
+            if let Some(r) = &idx.renamed_from {
+                renamed.push((i.name.clone(), r.clone(), "index"));
+            }
             table.indexes.push(i);
         }
     }
@@ -947,6 +965,9 @@ fn resolve_table(
     }
     for fk in &raw.foreign_keys {
         if let Some(f) = resolve_fk(p, namer, &table, fk) {
+            if let Some(r) = &fk.renamed_from {
+                renamed.push((f.name.clone(), r.clone(), "constraint"));
+            }
             table.foreign_keys.push(f);
         }
     }
@@ -2069,6 +2090,236 @@ fn columns_mentioned(sql: &str, table: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+/// A `renamed_from` value: a valid name, not the object's own.
+fn rename_ok(p: &mut Problems, old: &Sp<String>, new: &str, what: &str) -> bool {
+    let before = p.list.len();
+    check_ident(p, old, &format!("{what} renamed_from"));
+    if p.list.len() > before {
+        return false;
+    }
+    if old.value == new {
+        p.push(
+            Diagnostic::new(
+                old.loc.clone(),
+                format!("{what} `{new}` is renamed from itself"),
+            )
+            .label("renamed_from names the object's own name")
+            .hint("give the old name, or remove the key"),
+        );
+        return false;
+    }
+    true
+}
+
+/// The old name is declared too: then it is not a rename.
+fn rename_of_declared(old: &Sp<String>, what: &str, new: &str) -> Diagnostic {
+    Diagnostic::new(
+        old.loc.clone(),
+        format!(
+            "{what} `{new}` is renamed from `{}`, which is declared too",
+            old.value
+        ),
+    )
+    .label("an object that is still declared cannot be the old name of another")
+    .hint("remove the old declaration, or the renamed_from key")
+}
+
+/// The `renamed_from` keys of a table's columns, indexes and constraints (names as resolved).
+fn part_renames(
+    p: &mut Problems,
+    renames: &mut crate::model::Renames,
+    raw: &RawTable,
+    table: &Table,
+    parts: Vec<(String, Sp<String>, &'static str)>,
+) {
+    let mut seen: HashMap<(&'static str, String), Loc> = HashMap::new();
+    let mut once = |p: &mut Problems, what: &'static str, old: &Sp<String>| {
+        if let Some(first) = seen.get(&(what, old.value.clone())) {
+            p.push(
+                Diagnostic::new(
+                    old.loc.clone(),
+                    format!("two {what}s are renamed from `{}`", old.value),
+                )
+                .label("renamed from the same name again")
+                .related(first.clone(), "first renamed from it here"),
+            );
+            return false;
+        }
+        seen.insert((what, old.value.clone()), old.loc.clone());
+        true
+    };
+    for c in &raw.columns {
+        let Some(old) = &c.renamed_from else { continue };
+        if !rename_ok(p, old, &c.name.value, "column") || !once(p, "column", old) {
+            continue;
+        }
+        if table.column(&old.value).is_some() {
+            p.push(rename_of_declared(old, "column", &c.name.value));
+            continue;
+        }
+        (renames.columns.entry(table.name.clone()).or_default())
+            .insert(c.name.value.clone(), old.value.clone());
+    }
+    let constraint_names: BTreeSet<&str> = (table.primary_key.iter().map(|k| k.name.as_str()))
+        .chain(table.uniques.iter().map(|u| u.name.as_str()))
+        .chain(table.checks.iter().map(|c| c.name.as_str()))
+        .chain(table.foreign_keys.iter().map(|f| f.name.as_str()))
+        .collect();
+    for (new, old, what) in parts {
+        if !rename_ok(p, &old, &new, what) || !once(p, what, &old) {
+            continue;
+        }
+        let declared = match what {
+            "index" => table.indexes.iter().any(|i| i.name == old.value),
+            _ => constraint_names.contains(old.value.as_str()),
+        };
+        if declared {
+            p.push(rename_of_declared(&old, what, &new));
+            continue;
+        }
+        let map = match what {
+            "index" => &mut renames.indexes,
+            _ => &mut renames.constraints,
+        };
+        (map.entry(table.name.clone()).or_default()).insert(new, old.value.clone());
+    }
+}
+
+/// `renamed_from` of tables: `name` (the table's schema) or `schema.name`.
+fn table_renames(
+    p: &mut Problems,
+    schema: &mut Schema,
+    raw_by_name: &BTreeMap<QualName, &RawTable>,
+) {
+    let mut seen: HashMap<QualName, Loc> = HashMap::new();
+    for (name, raw) in raw_by_name {
+        let Some(old) = &raw.renamed_from else {
+            continue;
+        };
+        let parts: Vec<&str> = old.value.split('.').collect();
+        let old_name = match parts.as_slice() {
+            [n] => QualName::new(name.schema.clone(), *n),
+            [s, n] => QualName::new(*s, *n),
+            _ => {
+                p.push(
+                    Diagnostic::new(
+                        old.loc.clone(),
+                        format!("table renamed_from `{}` is not a table name", old.value),
+                    )
+                    .label("expected \"name\" or \"schema.name\""),
+                );
+                continue;
+            }
+        };
+        let part = |v: &str| Sp {
+            value: v.to_string(),
+            loc: old.loc.clone(),
+        };
+        let before = p.list.len();
+        check_ident(p, &part(&old_name.name), "table renamed_from");
+        check_ident(p, &part(&old_name.schema), "table renamed_from schema");
+        if p.list.len() > before {
+            continue;
+        }
+        if old_name == *name {
+            p.push(
+                Diagnostic::new(
+                    old.loc.clone(),
+                    format!("table {name} is renamed from itself"),
+                )
+                .label("renamed_from names the table's own name")
+                .hint("give the old name, or remove the key"),
+            );
+            continue;
+        }
+        if schema.tables.contains_key(&old_name) {
+            p.push(rename_of_declared(old, "table", &name.to_string()));
+            continue;
+        }
+        if let Some(first) = seen.get(&old_name) {
+            p.push(
+                Diagnostic::new(
+                    old.loc.clone(),
+                    format!("two tables are renamed from {old_name}"),
+                )
+                .label("renamed from the same table again")
+                .related(first.clone(), "first renamed from it here"),
+            );
+            continue;
+        }
+        seen.insert(old_name.clone(), old.loc.clone());
+        schema.renames.tables.insert(name.clone(), old_name);
+    }
+}
+
+/// `renamed_values = { new = "old" }` of enums: the new value is declared, the old one is not.
+fn enum_renames(p: &mut Problems, schema: &mut Schema, decls: &Decls) {
+    for e in &decls.enums {
+        if e.renamed_values.is_empty() {
+            continue;
+        }
+        let name = QualName::new(
+            e.schema
+                .as_ref()
+                .map_or(DEFAULT_SCHEMA, |s| s.value.as_str()),
+            e.name.value.clone(),
+        );
+        let Some(def) = schema.enums.get(&name) else {
+            continue;
+        };
+        let values = def.values.clone();
+        let mut olds: HashMap<String, Loc> = HashMap::new();
+        for (new, old) in &e.renamed_values {
+            if !values.contains(&new.value) {
+                p.push(
+                    Diagnostic::new(
+                        new.loc.clone(),
+                        format!("`{}` is not a value of enum {name}", new.value),
+                    )
+                    .label("renamed_values maps a declared value to its old name")
+                    .hint("add it to `values`, or remove it here"),
+                );
+                continue;
+            }
+            if old.value.is_empty() {
+                p.push(
+                    Diagnostic::new(old.loc.clone(), "enum value renamed_from is empty")
+                        .label("empty name"),
+                );
+                continue;
+            }
+            if old.value == new.value {
+                p.push(
+                    Diagnostic::new(
+                        old.loc.clone(),
+                        format!("enum value `{}` is renamed from itself", new.value),
+                    )
+                    .label("the old name is the value's own")
+                    .hint("give the old name, or remove the entry"),
+                );
+                continue;
+            }
+            if values.contains(&old.value) {
+                p.push(rename_of_declared(old, "enum value", &new.value));
+                continue;
+            }
+            if let Some(first) = olds.get(&old.value) {
+                p.push(
+                    Diagnostic::new(
+                        old.loc.clone(),
+                        format!("two values are renamed from `{}`", old.value),
+                    )
+                    .related(first.clone(), "first renamed from it here"),
+                );
+                continue;
+            }
+            olds.insert(old.value.clone(), old.loc.clone());
+            (schema.renames.enum_values.entry(name.clone()).or_default())
+                .insert(new.value.clone(), old.value.clone());
+        }
+    }
 }
 
 #[cfg(test)]

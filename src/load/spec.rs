@@ -128,6 +128,11 @@ pub const COLUMN: &[Field] = &[
         Kind::Str,
         "A SQL expression converting existing values when the column's type changes (ALTER COLUMN ... TYPE ... USING): \"flag <> 0\", \"status::text::new_enum\". No type change: a no-op.",
     ),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The column's old name: a live column of that name (and none of this one) is renamed (ALTER TABLE ... RENAME COLUMN), keeping its rows, before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
 ];
 
 pub const GENERATED: &[&str] = &["always", "by default"];
@@ -153,6 +158,11 @@ pub const NAMED_COLUMNS: &[Field] = &[
         "Constraint name (default: PostgreSQL's).",
     ),
     req("columns", Kind::Strings, "Columns, in order."),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
     f(
         "comment",
         Kind::Str,
@@ -187,6 +197,11 @@ pub const UNIQUE: &[Field] = &[
         "with",
         Kind::Params,
         "Storage parameters of the constraint's index: { fillfactor = 70 }.",
+    ),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
     ),
     f(
         "comment",
@@ -226,6 +241,11 @@ pub const FOREIGN_KEY: &[Field] = &[
         "false: added NOT VALID, existing rows are not checked (default true).",
     ),
     f(
+        "renamed_from",
+        Kind::Str,
+        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
+    f(
         "comment",
         Kind::Str,
         "Constraint comment (COMMENT ON CONSTRAINT).",
@@ -250,6 +270,11 @@ pub const CHECK: &[Field] = &[
         "no_inherit",
         Kind::Bool,
         "NO INHERIT: not inherited by child tables (default false).",
+    ),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
     ),
     f(
         "comment",
@@ -292,10 +317,20 @@ pub const INDEX: &[Field] = &[
         "NULLS NOT DISTINCT (PostgreSQL 15+, unique indexes): rows holding NULL in the key clash too.",
     ),
     f("comment", Kind::Str, "Index comment (COMMENT ON INDEX)."),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The index's old name: a live index of that name (and none of this one) is renamed (ALTER INDEX ... RENAME TO) before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
 ];
 
 pub const TABLE: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The table's old name, \"name\" (same schema) or \"schema.name\": a live table of that name (and none of this one) is renamed (ALTER TABLE ... RENAME TO, then SET SCHEMA when the schema differs), keeping its rows, indexes and the foreign keys that reference it, before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
     f("comment", Kind::Str, "Table comment."),
     req(
         "columns",
@@ -326,6 +361,11 @@ pub const ENUM: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
     req("values", Kind::Strings, "The values, in order."),
     f("comment", Kind::Str, "Enum type comment (COMMENT ON TYPE)."),
+    f(
+        "renamed_values",
+        Kind::Params,
+        "Values renamed in place, new name = old name: { shipped = \"sent\" } (ALTER TYPE ... RENAME VALUE, first; rows holding the old value hold the new one). Already renamed: a no-op the plan notes.",
+    ),
 ];
 
 pub const SEQUENCE: &[Field] = &[

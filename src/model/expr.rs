@@ -58,6 +58,36 @@ impl SqlExpr {
         }
     }
 
+    /// The expression with every word naming `from` (unquoted in any case, or quoted exactly)
+    /// spelled `to`, as PostgreSQL shows a check or an index expression after the column it
+    /// reads was renamed. Words after a `.` other than a column's own are renamed too; the result
+    /// is only compared, never run.
+    pub fn with_renamed_ident(&self, from: &str, to: &str) -> SqlExpr {
+        use sqlparser::tokenizer::{Tokenizer, Word};
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &self.sql).tokenize() else {
+            return self.clone();
+        };
+        let mut changed = false;
+        let out: String = (tokens.into_iter())
+            .map(|t| match &t {
+                Token::Word(Word {
+                    value, quote_style, ..
+                }) if (quote_style.is_none() && value.to_lowercase() == from)
+                    || (*quote_style == Some('"') && value == from) =>
+                {
+                    changed = true;
+                    super::names::quote_ident(to).to_string()
+                }
+                _ => t.to_string(),
+            })
+            .collect();
+        if changed {
+            SqlExpr::raw(out)
+        } else {
+            self.clone()
+        }
+    }
+
     /// Whether two expressions mean the same to PostgreSQL, as far as can be told without asking
     /// it. `column` is the type of the column the expression belongs to, if any.
     pub fn equivalent(&self, other: &SqlExpr, column: Option<&DataType>) -> bool {
@@ -401,6 +431,20 @@ fn same_base(a: &DataType, b: &DataType) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_renamed_column_is_renamed_in_expressions_as_postgresql_shows_them() {
+        let r = |e: &str, from: &str, to: &str| SqlExpr::raw(e).with_renamed_ident(from, to).sql;
+        assert_eq!(r("(qty > 0)", "qty", "quantity"), "(quantity > 0)");
+        assert_eq!(
+            r("(QTY > 0) AND (qty_max > QTY)", "qty", "n"),
+            "(n > 0) AND (qty_max > n)"
+        );
+        assert_eq!(r("(\"Qty\" > 0)", "Qty", "n"), "(n > 0)");
+        assert_eq!(r("(\"Qty\" > 0)", "qty", "n"), "(\"Qty\" > 0)");
+        assert_eq!(r("('qty' = label)", "qty", "n"), "('qty' = label)");
+        assert_eq!(r("(a > 0)", "a", "Big Name"), "(\"Big Name\" > 0)");
+    }
 
     fn eq(a: &str, b: &str, ty: Option<&str>) -> bool {
         let t = ty.map(|t| DataType::parse(t).unwrap());

@@ -88,6 +88,32 @@ pub struct Schema {
     /// and a key with nothing to do is reported as such, never a difference.
     #[serde(skip)]
     pub upgrades: BTreeMap<QualName, BTreeMap<String, ColumnUpgrade>>,
+    /// Declared side only: the `renamed_from` keys, each object's new name to its old one. Like
+    /// `upgrades`, they describe a change: an object already renamed is reported, never a
+    /// difference.
+    #[serde(skip)]
+    pub renames: Renames,
+}
+
+/// The declared `renamed_from` keys, new name -> old name. Tables by their (new) qualified name;
+/// columns, indexes and constraints by their (new) table; enum values by their type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Renames {
+    pub tables: BTreeMap<QualName, QualName>,
+    pub columns: BTreeMap<QualName, BTreeMap<String, String>>,
+    pub indexes: BTreeMap<QualName, BTreeMap<String, String>>,
+    pub constraints: BTreeMap<QualName, BTreeMap<String, String>>,
+    pub enum_values: BTreeMap<QualName, BTreeMap<String, String>>,
+}
+
+impl Renames {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+            && self.columns.is_empty()
+            && self.indexes.is_empty()
+            && self.constraints.is_empty()
+            && self.enum_values.is_empty()
+    }
 }
 
 /// What a declared column says about moving existing rows into it.

@@ -35,7 +35,8 @@ pub struct ObjectPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definition_diff: Vec<String>,
     /// Declared `backfill`/`using` keys with nothing to do in this plan, and why ("the table is
-    /// new"): harmless, reported so a reviewer knows they did not run.
+    /// new"), and `renamed_from` keys whose rename was done already: harmless, reported so a
+    /// reviewer knows they did not run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -115,11 +116,14 @@ impl Plan {
         fingerprints: (String, String),
     ) -> Plan {
         let (desired, live) = inputs;
+        // After the renames, the changes name tables and columns by their new names.
+        let live = diff.renamed_live.as_ref().unwrap_or(live);
+        let judged = crate::diff::judged_facts(facts);
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
-            let verdict = with_usage(judge(change, facts, opts), change, live);
-            let change = &without_idle_backfill(change, facts);
+            let verdict = with_usage(judge(change, &judged, opts), change, live);
+            let change = &without_idle_backfill(change, &judged);
             let planned = PlannedChange {
                 verdict,
                 summary: render::summarise(change),
@@ -158,6 +162,9 @@ impl Plan {
             o.action = object_action(&o.changes);
             if o.kind == ObjectKind::Table {
                 o.notes = idle_upgrades(desired, live, &o.name, &diff.changes);
+            }
+            if let Some(notes) = diff.notes.get(&(o.kind, o.name.clone())) {
+                o.notes.extend(notes.iter().cloned());
             }
         }
         objects.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
@@ -240,6 +247,13 @@ fn without_idle_backfill(change: &Change, facts: &Facts) -> Change {
         } if facts.get(&Question::Nulls(table.clone(), column.clone())) == Some(&0) => {
             *backfill = None
         }
+        // Nothing to count past on an empty table: the sequence starts where it starts.
+        Change::SetDefault {
+            table, past_max, ..
+        }
+        | Change::SetIdentity {
+            table, past_max, ..
+        } if facts.get(&Question::Rows(table.clone())) == Some(&0) => *past_max = false,
         _ => {}
     }
     c
@@ -370,9 +384,15 @@ impl Plan {
     /// never drops or rewrites an object to "fix" a difference it cannot see, since rebuilding
     /// it from the model would lose what the model does not carry.
     pub fn protect(&mut self, not_carried: Vec<crate::model::NotCarried>) {
+        // The live objects by the names the changes use once the declared renames ran.
+        let renamed: Vec<crate::model::NotCarried> = (not_carried.iter())
+            .map(|n| after_renames(&self.objects, n))
+            .collect();
         for o in &mut self.objects {
             for c in &mut o.changes {
-                let hit = not_carried.iter().find(|n| touches(&c.change, n));
+                let hit = (not_carried.iter().zip(&renamed))
+                    .find(|(_, r)| touches(&c.change, r))
+                    .map(|(n, _)| n);
                 if let Some(n) = hit
                     && !c.verdict.is_refusal()
                 {
@@ -393,15 +413,52 @@ impl Plan {
     }
 }
 
-/// Whether `change` drops, creates again or renames the object `n`.
-/// Whether `change` drops, builds again or renames the index or constraint `n` is about. Notes
-/// on tables and columns protect nothing: tableform never rebuilds those.
+/// `n` with its table and its own name as the plan's declared renames leave them.
+fn after_renames(objects: &[ObjectPlan], n: &crate::model::NotCarried) -> crate::model::NotCarried {
+    let mut out = n.clone();
+    let changes = || {
+        objects
+            .iter()
+            .flat_map(|o| o.changes.iter().map(|c| &c.change))
+    };
+    for c in changes() {
+        if let Change::RenameTable { from, to } = c
+            && *from == out.table
+        {
+            out.table = to.clone();
+        }
+    }
+    for c in changes() {
+        match c {
+            Change::RenameIndex {
+                table,
+                from,
+                to,
+                declared: true,
+            }
+            | Change::RenameConstraint {
+                table,
+                from,
+                to,
+                declared: true,
+            } if *table == out.table && *from == out.name => out.name = to.clone(),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `change` drops, builds again or renames the index or constraint `n` is about (a
+/// declared rename keeps the object as it is: what happens to it after is judged by its new
+/// name). Notes on tables and columns protect nothing: tableform never rebuilds those.
 fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
     let (index, constraint) = (
         n.object.starts_with("index "),
         n.object.starts_with("constraint "),
     );
     match change {
+        Change::RenameIndex { declared: true, .. }
+        | Change::RenameConstraint { declared: true, .. } => false,
         Change::DropIndex {
             table, index: i, ..
         }

@@ -175,6 +175,9 @@ pub fn summarise(change: &Change) -> String {
             let col = quote_ident(column);
             match (from, to) {
                 (_, Some(ColumnDefault::Serial { .. })) => format!("column {col}: make serial"),
+                (Some(ColumnDefault::Serial { .. }), None) => {
+                    format!("column {col}: no longer serial (drop its default and sequence)")
+                }
                 (_, Some(d)) => format!("column {col}: set default {}", d.describe()),
                 (Some(f), None) => format!("column {col}: drop default {}", f.describe()),
                 (None, None) => format!("column {col}: no default"),
@@ -224,11 +227,14 @@ pub fn summarise(change: &Change) -> String {
                 because.as_deref().unwrap_or("not declared")
             )
         }
-        RenameConstraint { from, to, .. } => {
+        RenameConstraint {
+            from, to, declared, ..
+        } => {
             format!(
-                "rename constraint {} to {}",
+                "rename constraint {} to {}{}",
                 quote_ident(from),
-                quote_ident(to)
+                quote_ident(to),
+                if *declared { " (renamed_from)" } else { "" }
             )
         }
         CreateIndex { table, index } => sql::create_index(table, index),
@@ -237,8 +243,29 @@ pub fn summarise(change: &Change) -> String {
             quote_ident(&index.name),
             because.as_deref().unwrap_or("not declared")
         ),
-        RenameIndex { from, to, .. } => {
-            format!("rename index {} to {}", quote_ident(from), quote_ident(to))
+        RenameIndex {
+            from, to, declared, ..
+        } => {
+            format!(
+                "rename index {} to {}{}",
+                quote_ident(from),
+                quote_ident(to),
+                if *declared { " (renamed_from)" } else { "" }
+            )
+        }
+        RenameTable { from, to } => format!("rename table {from} to {to} (renamed_from)"),
+        RenameColumn { from, to, .. } => format!(
+            "rename column {} to {} (renamed_from)",
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        RenameEnumValue { from, to, .. } => format!(
+            "rename value {} to {} (renamed_values)",
+            crate::model::names::quote_literal(from),
+            crate::model::names::quote_literal(to)
+        ),
+        AmbiguousRename { what, from, to, .. } => {
+            format!("rename {what} {from} to {to}: both exist")
         }
     }
 }

@@ -1,0 +1,2 @@
+CREATE TABLE tickets (id integer PRIMARY KEY, subject text NOT NULL);
+INSERT INTO tickets VALUES (1, 'Printer on fire'), (4, 'VPN down');
