@@ -170,23 +170,7 @@ pub async fn apply(
     if plan.has_refusals() {
         return Err(ApplyError::Refused);
     }
-    // A saved plan's expressions reach the server only after it has read each as one expression.
-    let exprs: Vec<(String, &str)> = (plan.objects.iter())
-        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
-        .flat_map(|(o, c)| {
-            c.change
-                .expressions()
-                .into_iter()
-                .map(move |(place, e)| (format!("{}, {place}", o.name), e.sql.as_str()))
-        })
-        .collect();
-    inspect::guard::one_expression_each(client, &exprs)
-        .await
-        .map_err(|e| ApplyError::Database(e.to_string()))?;
-    // PostgreSQL 14+: notice a vanished client during a long statement instead of finishing it.
-    let _ = client
-        .batch_execute("SET client_connection_check_interval = '1s'")
-        .await;
+    prepare(client, plan).await?;
     let (in_tx, deferred): (Vec<&Step>, Vec<&Step>) = plan
         .steps
         .iter()
@@ -234,6 +218,49 @@ pub async fn apply(
     Ok(())
 }
 
+/// Before any step runs (apply or rehearsal): the server reads each of the plan's expressions
+/// as one expression (a saved plan's too), and the session notices a vanished client.
+async fn prepare(client: &Client, plan: &Plan) -> Result<(), ApplyError> {
+    let exprs: Vec<(String, &str)> = (plan.objects.iter())
+        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
+        .flat_map(|(o, c)| {
+            c.change
+                .expressions()
+                .into_iter()
+                .map(move |(place, e)| (format!("{}, {place}", o.name), e.sql.as_str()))
+        })
+        .collect();
+    inspect::guard::one_expression_each(client, &exprs)
+        .await
+        .map_err(|e| ApplyError::Database(e.to_string()))?;
+    // PostgreSQL 14+: notice a vanished client during a long statement instead of finishing it.
+    let _ = client
+        .batch_execute("SET client_connection_check_interval = '1s'")
+        .await;
+    Ok(())
+}
+
+/// Inside the transaction, before the steps: lock the tables the verdicts rest on, check the
+/// catalog is still the one the plan was made against, and ask the data questions again.
+async fn hold_and_recheck(
+    client: &Client,
+    plan: &Plan,
+    (scope, judging): (&Scope, &Options),
+    opts: &ApplyOptions,
+) -> Result<(), ApplyError> {
+    lock_data_tables(client, plan, opts).await?;
+    let mut live = inspect::inspect(client, &scope.schemas).await?;
+    scope.hide(&mut live.schema);
+    let found = model::fingerprint(&live.schema);
+    if found != plan.live_fingerprint {
+        return Err(ApplyError::Stale {
+            expected: short(&plan.live_fingerprint),
+            found: short(&found),
+        });
+    }
+    recheck_data(client, plan, judging).await
+}
+
 /// `BEGIN`, the advisory lock, and the transaction's timeouts.
 async fn begin(client: &Client, opts: &ApplyOptions, stop: &AtomicBool) -> Result<(), ApplyError> {
     client
@@ -261,17 +288,7 @@ async fn transaction(
     on_step: &mut impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
     begin(client, opts, stop).await?;
-    lock_data_tables(client, plan, opts).await?;
-    let mut live = inspect::inspect(client, &scope.schemas).await?;
-    scope.hide(&mut live.schema);
-    let found = model::fingerprint(&live.schema);
-    if found != plan.live_fingerprint {
-        return Err(ApplyError::Stale {
-            expected: short(&plan.live_fingerprint),
-            found: short(&found),
-        });
-    }
-    recheck_data(client, plan, judging).await?;
+    hold_and_recheck(client, plan, (scope, judging), opts).await?;
     let commit_after = early_commit_point(plan, steps);
     let mut committed_early = false;
     let total = steps.len();

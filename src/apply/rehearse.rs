@@ -14,11 +14,11 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use super::{ApplyError, ApplyOptions, begin, early_commit_point, lock_data_tables, recheck_data};
-use super::{server_message, short};
+use super::server_message;
+use super::{ApplyError, ApplyOptions, begin, early_commit_point, hold_and_recheck, prepare};
 use crate::diff::{self, Options};
 use crate::inspect::{self, session};
-use crate::model::{self, Schema, Scope};
+use crate::model::{Schema, Scope};
 use crate::plan::Plan;
 use crate::plan::rehearsal::{Rehearsal, RehearsalFailure, RehearsedStep};
 
@@ -72,21 +72,7 @@ pub async fn rehearse(
             "cannot rehearse this plan: later steps use enum values it adds, which PostgreSQL allows only after a COMMIT, and a rehearsal never commits".into(),
         ));
     }
-    let exprs: Vec<(String, &str)> = (plan.objects.iter())
-        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
-        .flat_map(|(o, c)| {
-            c.change
-                .expressions()
-                .into_iter()
-                .map(move |(place, e)| (format!("{}, {place}", o.name), e.sql.as_str()))
-        })
-        .collect();
-    inspect::guard::one_expression_each(client, &exprs)
-        .await
-        .map_err(|e| ApplyError::Database(e.to_string()))?;
-    let _ = client
-        .batch_execute("SET client_connection_check_interval = '1s'")
-        .await;
+    prepare(client, plan).await?;
     let outcome = in_transaction(client, plan, desired, (scope, judging, prune), opts, stop).await;
     // Always: whatever ran is undone. A lost connection has been rolled back by the server.
     let _ = client.batch_execute("ROLLBACK").await;
@@ -120,17 +106,7 @@ async fn in_transaction(
         .iter()
         .map(|r| r.get::<_, u32>(0))
         .collect();
-    lock_data_tables(client, plan, opts).await?;
-    let mut live = inspect::inspect(client, &scope.schemas).await?;
-    scope.hide(&mut live.schema);
-    let found = model::fingerprint(&live.schema);
-    if found != plan.live_fingerprint {
-        return Err(ApplyError::Stale {
-            expected: short(&plan.live_fingerprint),
-            found: short(&found),
-        });
-    }
-    recheck_data(client, plan, judging).await?;
+    hold_and_recheck(client, plan, (scope, judging), opts).await?;
     let before = strongest(&locks(client, &existing).await?);
     let mut out = Rehearsal {
         at,
