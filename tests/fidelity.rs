@@ -248,6 +248,23 @@ columns = [
     let apply = db.run(&["apply", "--schema", dir, "--strict", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
     assert_eq!(db.dump(), before, "apply --strict changed the database");
+    // A saved plan carries its notes: `apply FILE --strict` refuses it too.
+    let saved = scratch_dir("strict-saved").join("plan.json");
+    let saved = saved.to_str().unwrap();
+    let made = db.run(&["plan", "--schema", dir, "--out", saved]);
+    assert_eq!(made.code, 0, "{}{}", made.stdout, made.stderr);
+    let applied = db.run(&["apply", saved, "--strict"]);
+    assert_eq!(applied.code, 1, "{}{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stderr.contains("nothing was changed"),
+        "{}",
+        applied.stderr
+    );
+    assert_eq!(
+        db.dump(),
+        before,
+        "apply FILE --strict changed the database"
+    );
     // Without --strict the same plan is a note and the column is added.
     let relaxed = db.run(&["apply", "--schema", dir, "--auto-approve"]);
     assert_eq!(relaxed.code, 0, "{}{}", relaxed.stdout, relaxed.stderr);

@@ -193,3 +193,48 @@ fn a_rehearsal_waits_for_locks_like_apply_and_then_applies() {
         again.stdout
     );
 }
+
+/// What cannot be rehearsed says so: a plan that uses an enum value it adds (PostgreSQL allows
+/// that only after a COMMIT, which a rehearsal never sends) is an error naming why, with nothing
+/// changed; a plan that holds refusals has nothing to run.
+#[test]
+fn what_cannot_be_rehearsed_says_why() {
+    let db = TestDb::new("rehenum");
+    db.exec(
+        "CREATE TYPE mood AS ENUM ('sad');
+         CREATE TABLE people (id integer PRIMARY KEY, name text);
+         INSERT INTO people VALUES (1, 'a');",
+    );
+    let before = db.dump();
+    let dir = schema_dir(
+        "rehenum",
+        r#"
+[enum.mood]
+values = ["sad", "happy"]
+
+[table.people]
+columns = [
+  { name = "id",   type = "integer", primary_key = true },
+  { name = "name", type = "text" },
+  { name = "mood", type = "mood", nullable = false, default = "'happy'" },
+]
+"#,
+    );
+    let r = db.run(&["plan", "--schema", dir.to_str().unwrap(), "--rehearse"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(db.dump(), before);
+    let refused = schema_dir(
+        "rehrefused",
+        "[table.people]\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+    );
+    let q = db.run(&["plan", "--schema", refused.to_str().unwrap(), "--rehearse"]);
+    assert_eq!(q.code, 3, "{}{}", q.stdout, q.stderr);
+    assert_eq!(db.dump(), before);
+    insta::assert_snapshot!(
+        "cannot_rehearse",
+        db.scrub(&format!("{}---\n{}", r.stderr, {
+            let lines: Vec<&str> = q.stdout.lines().collect();
+            lines[lines.len().saturating_sub(3)..].join("\n")
+        }))
+    );
+}
