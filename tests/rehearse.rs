@@ -58,6 +58,32 @@ fn a_using_that_fails_on_one_row_is_found_and_nothing_changes() {
     );
     assert_eq!(db.dump(), before);
     assert_eq!(db.all_rows(), rows);
+    // The other formats carry the rehearsal too: JSON in the document, markdown in a block.
+    let json = db.run(&["plan", "--schema", dir, "--rehearse", "--format", "json"]);
+    assert_eq!(json.code, 1, "{}{}", json.stdout, json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["rehearsal"]["failed"]["step"], 1, "{}", json.stdout);
+    assert!(
+        json.stderr
+            .contains("the rehearsal did not succeed (see `rehearsal` in the plan)"),
+        "{}",
+        json.stderr
+    );
+    let md = db.run(&[
+        "plan",
+        "--schema",
+        dir,
+        "--rehearse",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(md.code, 1, "{}{}", md.stdout, md.stderr);
+    assert!(
+        md.stdout.contains("```text\nRehearsal (") && md.stdout.contains("\"x3\""),
+        "{}",
+        md.stdout
+    );
+    assert_eq!(db.dump(), before);
     // apply --rehearse stops before it asks or applies anything.
     let a = db.run(&["apply", "--schema", dir, "--rehearse", "--auto-approve"]);
     assert_eq!(a.code, 1, "{}{}", a.stdout, a.stderr);

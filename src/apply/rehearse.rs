@@ -147,9 +147,7 @@ async fn in_transaction(
     }
     let mut after = inspect::inspect(client, &scope.schemas).await?;
     scope.hide(&mut after.schema);
-    let adopted = diff::adopt_serials(desired, &after.schema);
-    let seen = adopted.as_ref().unwrap_or(&after.schema);
-    let d = diff::diff(desired, seen, prune);
+    let d = diff::diff(desired, &after.schema, prune);
     out.left = (d.changes.iter())
         .map(|c| {
             let (_, name) = c.object();

@@ -101,7 +101,8 @@ pub async fn make_plan(
             skipped: Some(e.to_string()),
             ..Default::default()
         });
-    // Read against the declaration: a declared serial owns the sequence its default uses.
+    // The diff adopts serials itself; the plan's rendering of the live tables needs the same
+    // view (a declared serial shown as `serial`, not as its nextval() default).
     let adopted = diff::adopt_serials(&desired, &live.schema);
     let seen = adopted.as_ref().unwrap_or(&live.schema);
     let d = diff::diff(&desired, seen, options.prune);

@@ -42,6 +42,13 @@ const fn f(name: &'static str, kind: Kind, doc: &'static str) -> Field {
     }
 }
 
+/// `renamed_from` on a primary key, unique, foreign key or check: one text for all four.
+const CONSTRAINT_RENAMED_FROM: Field = f(
+    "renamed_from",
+    Kind::Str,
+    "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
+);
+
 const fn req(name: &'static str, kind: Kind, doc: &'static str) -> Field {
     Field {
         name,
@@ -158,11 +165,7 @@ pub const NAMED_COLUMNS: &[Field] = &[
         "Constraint name (default: PostgreSQL's).",
     ),
     req("columns", Kind::Strings, "Columns, in order."),
-    f(
-        "renamed_from",
-        Kind::Str,
-        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
-    ),
+    CONSTRAINT_RENAMED_FROM,
     f(
         "comment",
         Kind::Str,
@@ -198,11 +201,7 @@ pub const UNIQUE: &[Field] = &[
         Kind::Params,
         "Storage parameters of the constraint's index: { fillfactor = 70 }.",
     ),
-    f(
-        "renamed_from",
-        Kind::Str,
-        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
-    ),
+    CONSTRAINT_RENAMED_FROM,
     f(
         "comment",
         Kind::Str,
@@ -240,11 +239,7 @@ pub const FOREIGN_KEY: &[Field] = &[
         Kind::Bool,
         "false: added NOT VALID, existing rows are not checked (default true).",
     ),
-    f(
-        "renamed_from",
-        Kind::Str,
-        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
-    ),
+    CONSTRAINT_RENAMED_FROM,
     f(
         "comment",
         Kind::Str,
@@ -271,11 +266,7 @@ pub const CHECK: &[Field] = &[
         Kind::Bool,
         "NO INHERIT: not inherited by child tables (default false).",
     ),
-    f(
-        "renamed_from",
-        Kind::Str,
-        "The constraint's old name: a live constraint of that name (and none of this one) is renamed (ALTER TABLE ... RENAME CONSTRAINT) before anything else touches it. Already renamed: a no-op the plan notes.",
-    ),
+    CONSTRAINT_RENAMED_FROM,
     f(
         "comment",
         Kind::Str,

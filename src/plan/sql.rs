@@ -57,6 +57,16 @@ fn identity_past_max(table: &QualName, column: &str) -> String {
     )
 }
 
+/// A declared rename (`renamed_from`) runs before everything else; one the diff found (same
+/// definition, other name) runs with the constraints.
+fn rename_phase(declared: bool) -> Phase {
+    if declared {
+        Phase::Renames
+    } else {
+        Phase::Constraints
+    }
+}
+
 fn ident_list(cols: &[String]) -> String {
     cols.iter()
         .map(|c| quote_ident(c))
@@ -837,11 +847,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             to,
             declared,
         } => one(
-            if *declared {
-                Phase::Renames
-            } else {
-                Phase::Constraints
-            },
+            rename_phase(*declared),
             format!(
                 "{} RENAME CONSTRAINT {} TO {}",
                 alter(table),
@@ -868,11 +874,7 @@ pub fn statements(change: &Change) -> Vec<(Phase, String)> {
             to,
             declared,
         } => one(
-            if *declared {
-                Phase::Renames
-            } else {
-                Phase::Constraints
-            },
+            rename_phase(*declared),
             format!(
                 "ALTER INDEX {} RENAME TO {}",
                 QualName::new(table.schema.clone(), from.clone()).sql(),
