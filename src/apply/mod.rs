@@ -463,7 +463,9 @@ fn early_commit_point(plan: &Plan, steps: &[&Step]) -> Option<usize> {
         .iter()
         .flat_map(|o| &o.changes)
         .filter_map(|c| match &c.change {
-            Change::AddEnumValue { value, .. } => Some(quote_literal(value)),
+            Change::Enum(crate::kinds::enum_type::EnumChange::AddEnumValue { value, .. }) => {
+                Some(quote_literal(value))
+            }
             _ => None,
         })
         .collect();

@@ -11,6 +11,11 @@ pub mod sql;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, Diff, Facts, ObjectKind, Options, Verdict, judge};
+use crate::kinds::column::ColumnChange;
+use crate::kinds::constraint::ConstraintChange;
+use crate::kinds::enum_type::EnumChange;
+use crate::kinds::index::IndexChange;
+use crate::kinds::table::TableChange;
 use crate::model::{ColumnDefault, QualName, Schema, Table};
 pub use sql::Phase;
 
@@ -122,7 +127,8 @@ impl Plan {
         let mut objects: Vec<ObjectPlan> = Vec::new();
         for change in &diff.changes {
             let (kind, name) = change.object();
-            let verdict = with_usage(judge(change, &judged, opts), change, live);
+            let verdict =
+                crate::kinds::index::with_usage(judge(change, &judged, opts), change, live);
             let change = &without_idle_backfill(change, &judged);
             let planned = PlannedChange {
                 verdict,
@@ -230,33 +236,13 @@ impl Plan {
     }
 }
 
-/// A backfill with nothing to fill (the fact it rests on is zero) runs no `UPDATE`: the column is
-/// added, or set, NOT NULL as it would be without the key. Its verdict says so.
+/// The change as it runs given the facts (a backfill with nothing to fill runs no `UPDATE`; see
+/// [`ColumnChange::settled`]).
 fn without_idle_backfill(change: &Change, facts: &Facts) -> Change {
-    use crate::diff::Question;
-    let mut c = change.clone();
-    match &mut c {
-        Change::AddColumn {
-            table, backfill, ..
-        } if facts.get(&Question::Rows(table.clone())) == Some(&0) => *backfill = None,
-        Change::SetNullable {
-            table,
-            column,
-            backfill,
-            ..
-        } if facts.get(&Question::Nulls(table.clone(), column.clone())) == Some(&0) => {
-            *backfill = None
-        }
-        // Nothing to count past on an empty table: the sequence starts where it starts.
-        Change::SetDefault {
-            table, past_max, ..
-        }
-        | Change::SetIdentity {
-            table, past_max, ..
-        } if facts.get(&Question::Rows(table.clone())) == Some(&0) => *past_max = false,
-        _ => {}
+    match change {
+        Change::Column(c) => c.settled(facts).into(),
+        c => c.clone(),
     }
-    c
 }
 
 /// The declared `backfill` and `using` keys of `table` that no change of this plan uses, each
@@ -285,17 +271,17 @@ fn idle_upgrades(
         let col = crate::model::names::quote_ident(column);
         if up.backfill.is_some() {
             let used = changes.iter().any(|c| match c {
-                Change::AddColumn {
+                Change::Column(ColumnChange::AddColumn {
                     table: t,
                     column: k,
                     backfill: Some(_),
-                } => t == table && k.name == *column,
-                Change::SetNullable {
+                }) => t == table && k.name == *column,
+                Change::Column(ColumnChange::SetNullable {
                     table: t,
                     column: k,
                     backfill: Some(_),
                     ..
-                } => t == table && k == column,
+                }) => t == table && k == column,
                 _ => false,
             });
             let why = if new_table {
@@ -318,13 +304,13 @@ fn idle_upgrades(
         }
         if up.using.is_some() {
             let used = changes.iter().any(|c| match c {
-                Change::AlterType {
+                Change::Column(ColumnChange::AlterType {
                     table: t,
                     column: k,
                     using: Some(_),
                     ..
-                } => t == table && k == column,
-                Change::ReshapeEnum { uses, .. } => uses
+                }) => t == table && k == column,
+                Change::Enum(EnumChange::ReshapeEnum { uses, .. }) => uses
                     .iter()
                     .any(|u| u.table == *table && u.column == *column && u.using.is_some()),
                 _ => false,
@@ -349,34 +335,6 @@ fn idle_upgrades(
         }
     }
     out
-}
-
-/// Dropping an index: how often it was used, so a reviewer sees what dropping a production
-/// index means (it is not a verdict input: the number changes with every query).
-fn with_usage(verdict: Verdict, change: &Change, live: &Schema) -> Verdict {
-    let (
-        Change::DropIndex {
-            table,
-            index,
-            because: None,
-        },
-        Verdict::Change { note: None },
-    ) = (change, &verdict)
-    else {
-        return verdict;
-    };
-    match live
-        .index_scans
-        .get(&QualName::new(table.schema.clone(), index.name.clone()))
-    {
-        Some(n) => Verdict::Change {
-            note: Some(format!(
-                "the index was used {n} time{} since the statistics were last reset",
-                if *n == 1 { "" } else { "s" }
-            )),
-        },
-        None => verdict,
-    }
 }
 
 impl Plan {
@@ -422,7 +380,7 @@ fn after_renames(objects: &[ObjectPlan], n: &crate::model::NotCarried) -> crate:
             .flat_map(|o| o.changes.iter().map(|c| &c.change))
     };
     for c in changes() {
-        if let Change::RenameTable { from, to } = c
+        if let Change::Table(TableChange::RenameTable { from, to }) = c
             && *from == out.table
         {
             out.table = to.clone();
@@ -430,18 +388,18 @@ fn after_renames(objects: &[ObjectPlan], n: &crate::model::NotCarried) -> crate:
     }
     for c in changes() {
         match c {
-            Change::RenameIndex {
+            Change::Index(IndexChange::RenameIndex {
                 table,
                 from,
                 to,
                 declared: true,
-            }
-            | Change::RenameConstraint {
+            })
+            | Change::Constraint(ConstraintChange::RenameConstraint {
                 table,
                 from,
                 to,
                 declared: true,
-            } if *table == out.table && *from == out.name => out.name = to.clone(),
+            }) if *table == out.table && *from == out.name => out.name = to.clone(),
             _ => {}
         }
     }
@@ -457,23 +415,29 @@ fn touches(change: &Change, n: &crate::model::NotCarried) -> bool {
         n.object.starts_with("constraint "),
     );
     match change {
-        Change::RenameIndex { declared: true, .. }
-        | Change::RenameConstraint { declared: true, .. } => false,
-        Change::DropIndex {
-            table, index: i, ..
+        Change::Index(IndexChange::RenameIndex { declared: true, .. })
+        | Change::Constraint(ConstraintChange::RenameConstraint { declared: true, .. }) => false,
+        Change::Index(
+            IndexChange::DropIndex {
+                table, index: i, ..
+            }
+            | IndexChange::CreateIndex { table, index: i },
+        ) => index && *table == n.table && i.name == n.name,
+        Change::Index(IndexChange::RenameIndex { table, from, .. }) => {
+            index && *table == n.table && *from == n.name
         }
-        | Change::CreateIndex { table, index: i } => index && *table == n.table && i.name == n.name,
-        Change::RenameIndex { table, from, .. } => index && *table == n.table && *from == n.name,
-        Change::DropConstraint {
-            table,
-            constraint: c,
-            ..
-        }
-        | Change::AddConstraint {
-            table,
-            constraint: c,
-        } => constraint && *table == n.table && c.name() == n.name,
-        Change::RenameConstraint { table, from, .. } => {
+        Change::Constraint(
+            ConstraintChange::DropConstraint {
+                table,
+                constraint: c,
+                ..
+            }
+            | ConstraintChange::AddConstraint {
+                table,
+                constraint: c,
+            },
+        ) => constraint && *table == n.table && c.name() == n.name,
+        Change::Constraint(ConstraintChange::RenameConstraint { table, from, .. }) => {
             constraint && *table == n.table && *from == n.name
         }
         _ => false,
@@ -503,9 +467,7 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     for o in objects {
         for c in &o.changes {
             let index = match &c.change {
-                Change::CreateIndex { table, index } => {
-                    Some(QualName::new(table.schema.clone(), index.name.clone()))
-                }
+                Change::Index(i) => i.built(),
                 _ => None,
             };
             for (phase, sql) in sql::statements(&c.change) {
@@ -518,7 +480,7 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
                         object: o.name.clone(),
                         sql,
                         index: index.clone(),
-                        contended: contended(&c.change, &created),
+                        contended: c.change.as_kind().contended(&created),
                     },
                 ));
             }
@@ -526,23 +488,6 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     }
     steps.sort_by_key(|(phase, n, _)| (*phase, *n));
     steps.into_iter().map(|(_, _, s)| s).collect()
-}
-
-/// Whether a change may have to wait for a lock someone else holds: anything but creating new
-/// objects, and foreign keys between tables this plan creates.
-fn contended(change: &Change, created: &std::collections::BTreeSet<&QualName>) -> bool {
-    use crate::diff::Constraint;
-    match change {
-        Change::CreateSchema { .. }
-        | Change::CreateEnum { .. }
-        | Change::CreateSequence { .. }
-        | Change::CreateTable { .. } => false,
-        Change::AddConstraint {
-            table,
-            constraint: Constraint::ForeignKey(fk),
-        } => !(created.contains(table) && created.contains(&fk.ref_table)),
-        _ => true,
-    }
 }
 
 /// The table as lines: columns, then constraints, then indexes.

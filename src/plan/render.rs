@@ -5,269 +5,15 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::file::PlanFile;
-use super::{Action, ObjectPlan, Plan, sql};
-use crate::diff::{Change, CommentOn, Constraint, ObjectKind, Verdict};
-use crate::model::ColumnDefault;
+use super::{Action, ObjectPlan, Plan};
+use crate::diff::{Change, ObjectKind, Verdict};
+use crate::kinds::Sign;
+use crate::kinds::constraint::ConstraintChange;
 use crate::model::names::quote_ident;
 
-/// One line describing a change.
+/// One line describing a change (its kind says it).
 pub fn summarise(change: &Change) -> String {
-    use Change::*;
-    match change {
-        CreateSchema { schema } => format!("create schema {}", quote_ident(schema)),
-        CreateEnum { def } => format!("create enum type ({})", def.values.join(", ")),
-        AddEnumValue { value, before, .. } => match before {
-            Some(b) => format!("add value '{value}' before '{b}'"),
-            None => format!("add value '{value}'"),
-        },
-        ReshapeEnum { from, to, .. } => {
-            format!("values [{}] -> [{}]", from.join(", "), to.join(", "))
-        }
-        CreateTable { def } => {
-            let cols = def.columns.len();
-            let mut parts = vec![format!("{cols} column{}", if cols == 1 { "" } else { "s" })];
-            if let Some(pk) = &def.primary_key {
-                parts.push(format!("primary key ({})", pk.columns.join(", ")));
-            }
-            let n = |k: usize, what: &str| match (k, what) {
-                (1, _) => format!("1 {what}"),
-                (_, "index") => format!("{k} indexes"),
-                _ => format!("{k} {what}s"),
-            };
-            if !def.uniques.is_empty() {
-                parts.push(n(def.uniques.len(), "unique constraint"));
-            }
-            if !def.foreign_keys.is_empty() {
-                parts.push(n(def.foreign_keys.len(), "foreign key"));
-            }
-            if !def.checks.is_empty() {
-                parts.push(n(def.checks.len(), "check"));
-            }
-            if !def.indexes.is_empty() {
-                parts.push(n(def.indexes.len(), "index"));
-            }
-            format!("create table: {}", parts.join(", "))
-        }
-        DropTable { .. } => "drop table".into(),
-        SetIdentity { column, to, .. } => match to {
-            Some(i) => format!("column {}: {}", quote_ident(column), i.sql().to_lowercase()),
-            None => format!("column {}: drop identity", quote_ident(column)),
-        },
-        AlterIdentity {
-            column, from, to, ..
-        } => {
-            format!(
-                "column {}: identity {}",
-                quote_ident(column),
-                from.changes_to(to).join(", ")
-            )
-        }
-        CreateSequence { def } => format!(
-            "create sequence ({}, start {}, increment {}{})",
-            def.data_type,
-            def.options.start,
-            def.options.increment,
-            def.owned_by
-                .as_ref()
-                .map(|o| format!(", owned by {o}"))
-                .unwrap_or_default()
-        ),
-        AlterSequence { from, to, .. } => {
-            let mut parts = Vec::new();
-            if from.data_type != to.data_type {
-                parts.push(format!("type {} -> {}", from.data_type, to.data_type));
-            }
-            parts.extend(from.options.changes_to(&to.options));
-            if from.owned_by != to.owned_by {
-                let owner = |o: &Option<crate::model::OwnedBy>| {
-                    o.as_ref().map_or("none".to_string(), ToString::to_string)
-                };
-                parts.push(format!(
-                    "owned by {} -> {}",
-                    owner(&from.owned_by),
-                    owner(&to.owned_by)
-                ));
-            }
-            format!("alter sequence: {}", parts.join(", "))
-        }
-        DropSequence { .. } => "drop sequence (not declared)".into(),
-        DropEnum { .. } => "drop enum type (not declared)".into(),
-        DropSchema { .. } => "drop schema (declares nothing)".into(),
-        AddColumn {
-            column, backfill, ..
-        } => match backfill {
-            Some(e) => format!(
-                "add column {} (backfill {})",
-                sql::column_def(column),
-                e.sql
-            ),
-            None => format!("add column {}", sql::column_def(column)),
-        },
-        DropColumn { column, .. } => format!("drop column {}", quote_ident(column)),
-        AlterType {
-            column,
-            from,
-            to,
-            drops_default,
-            sets_default,
-            collation,
-            serial_sequence,
-            using,
-            ..
-        } => {
-            let using = using
-                .as_ref()
-                .map_or(String::new(), |e| format!(" USING {}", e.sql));
-            let mut default = match (drops_default, sets_default) {
-                (true, Some(d)) => format!(" (default dropped, then set again: {})", d.sql),
-                (true, None) => " (default dropped)".to_string(),
-                (false, Some(d)) => format!(" (then default {})", d.sql),
-                (false, None) => String::new(),
-            };
-            if let Some(seq) = serial_sequence {
-                default.push_str(&format!(" (sequence {seq} AS {to})"));
-            }
-            let collate = collation
-                .as_ref()
-                .map_or(String::new(), |c| format!(" COLLATE {}", quote_ident(c)));
-            format!(
-                "column {}: type {from} -> {to}{collate}{using}{default}",
-                quote_ident(column)
-            )
-        }
-        SetCollation {
-            column, from, to, ..
-        } => {
-            let name = |c: &Option<String>| {
-                c.as_deref()
-                    .map_or("the type's default".to_string(), quote_ident)
-            };
-            format!(
-                "column {}: collation {} -> {}",
-                quote_ident(column),
-                name(from),
-                name(to)
-            )
-        }
-        ValidateConstraint { name, .. } => {
-            format!("validate constraint {} (NOT VALID)", quote_ident(name))
-        }
-        SetComment { target, comment } => {
-            let what = match target {
-                CommentOn::Schema { .. } => "schema comment".to_string(),
-                CommentOn::Enum { .. } => "enum type comment".to_string(),
-                CommentOn::Sequence { .. } => "sequence comment".to_string(),
-                CommentOn::Index { index, .. } => {
-                    format!("comment on index {}", quote_ident(index))
-                }
-                CommentOn::Constraint { constraint, .. } => {
-                    format!("comment on constraint {}", quote_ident(constraint))
-                }
-            };
-            match comment {
-                Some(_) => format!("set {what}"),
-                None => format!("remove {what}"),
-            }
-        }
-        SetDefault {
-            column, from, to, ..
-        } => {
-            let col = quote_ident(column);
-            match (from, to) {
-                (_, Some(ColumnDefault::Serial { .. })) => format!("column {col}: make serial"),
-                (Some(ColumnDefault::Serial { .. }), None) => {
-                    format!("column {col}: no longer serial (drop its default and sequence)")
-                }
-                (_, Some(d)) => format!("column {col}: set default {}", d.describe()),
-                (Some(f), None) => format!("column {col}: drop default {}", f.describe()),
-                (None, None) => format!("column {col}: no default"),
-            }
-        }
-        SetNullable {
-            column,
-            nullable,
-            backfill,
-            ..
-        } => {
-            let what = if *nullable {
-                "drop NOT NULL"
-            } else {
-                "set NOT NULL"
-            };
-            let fill = backfill
-                .as_ref()
-                .map_or(String::new(), |e| format!(" (backfill {})", e.sql));
-            format!("column {}: {what}{fill}", quote_ident(column))
-        }
-        SetColumnComment {
-            column, comment, ..
-        } => match comment {
-            Some(_) => format!("column {}: set comment", quote_ident(column)),
-            None => format!("column {}: remove comment", quote_ident(column)),
-        },
-        SetTableComment { comment, .. } => match comment {
-            Some(_) => "set table comment".into(),
-            None => "remove table comment".into(),
-        },
-        AddConstraint { constraint, .. } => format!("add {}", sql::constraint_def(constraint)),
-        DropConstraint {
-            constraint,
-            because,
-            ..
-        } => {
-            let kind = match constraint {
-                Constraint::PrimaryKey(_) => "primary key",
-                Constraint::Unique(_) => "unique constraint",
-                Constraint::ForeignKey(_) => "foreign key",
-                Constraint::Check(_) => "check",
-            };
-            format!(
-                "drop {kind} {} ({})",
-                quote_ident(constraint.name()),
-                because.as_deref().unwrap_or("not declared")
-            )
-        }
-        RenameConstraint {
-            from, to, declared, ..
-        } => {
-            format!(
-                "rename constraint {} to {}{}",
-                quote_ident(from),
-                quote_ident(to),
-                if *declared { " (renamed_from)" } else { "" }
-            )
-        }
-        CreateIndex { table, index } => sql::create_index(table, index),
-        DropIndex { index, because, .. } => format!(
-            "drop index {} ({})",
-            quote_ident(&index.name),
-            because.as_deref().unwrap_or("not declared")
-        ),
-        RenameIndex {
-            from, to, declared, ..
-        } => {
-            format!(
-                "rename index {} to {}{}",
-                quote_ident(from),
-                quote_ident(to),
-                if *declared { " (renamed_from)" } else { "" }
-            )
-        }
-        RenameTable { from, to } => format!("rename table {from} to {to} (renamed_from)"),
-        RenameColumn { from, to, .. } => format!(
-            "rename column {} to {} (renamed_from)",
-            quote_ident(from),
-            quote_ident(to)
-        ),
-        RenameEnumValue { from, to, .. } => format!(
-            "rename value {} to {} (renamed_values)",
-            crate::model::names::quote_literal(from),
-            crate::model::names::quote_literal(to)
-        ),
-        AmbiguousRename { what, from, to, .. } => {
-            format!("rename {what} {from} to {to}: both exist")
-        }
-    }
+    change.as_kind().summary()
 }
 
 /// Styles for the text rendering; all plain when colour is off.
@@ -320,27 +66,13 @@ fn object_symbol(p: &Palette, a: Action) -> String {
 }
 
 fn change_symbol(p: &Palette, c: &Change, v: &Verdict) -> String {
-    use Change::*;
     if v.is_refusal() {
         return p.paint(p.red, "!");
     }
-    match c {
-        CreateSchema { .. }
-        | CreateEnum { .. }
-        | CreateTable { .. }
-        | AddColumn { .. }
-        | AddEnumValue { .. }
-        | AddConstraint { .. }
-        | CreateIndex { .. }
-        | CreateSequence { .. } => p.paint(p.green, "+"),
-        DropTable { .. }
-        | DropColumn { .. }
-        | DropConstraint { .. }
-        | DropIndex { .. }
-        | DropSequence { .. }
-        | DropEnum { .. }
-        | DropSchema { .. } => p.paint(p.red, "-"),
-        _ => p.paint(p.yellow, "~"),
+    match c.as_kind().sign() {
+        Sign::Add => p.paint(p.green, "+"),
+        Sign::Remove => p.paint(p.red, "-"),
+        Sign::Alter => p.paint(p.yellow, "~"),
     }
 }
 
@@ -414,7 +146,12 @@ pub fn text(file: &PlanFile, color: bool) -> String {
         }
         for c in &o.changes {
             // A created table's foreign keys are counted in its summary line and shown in the SQL.
-            if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
+            if o.action == Action::Create
+                && matches!(
+                    c.change,
+                    Change::Constraint(ConstraintChange::AddConstraint { .. })
+                )
+            {
                 continue;
             }
             let _ = writeln!(
@@ -626,7 +363,10 @@ pub fn markdown(file: &PlanFile) -> String {
                 .iter()
                 .filter(|c| {
                     !(o.action == Action::Create
-                        && matches!(c.change, Change::AddConstraint { .. }))
+                        && matches!(
+                            c.change,
+                            Change::Constraint(ConstraintChange::AddConstraint { .. })
+                        ))
                 })
                 .map(|c| md_escape(&c.summary))
                 .chain(o.notes.iter().map(|n| md_escape(&format!("note: {n}"))))
@@ -720,87 +460,16 @@ pub fn drift_items(plan: &Plan) -> Vec<DriftItem> {
     let mut items = Vec::new();
     for o in &plan.objects {
         for c in &o.changes {
-            if o.action == Action::Create && matches!(c.change, Change::AddConstraint { .. }) {
+            if o.action == Action::Create
+                && matches!(
+                    c.change,
+                    Change::Constraint(ConstraintChange::AddConstraint { .. })
+                )
+            {
                 continue;
             }
-            let description = match &c.change {
-                Change::CreateTable { .. } => "declared but missing from the database".to_string(),
-                Change::CreateEnum { .. } => "declared but missing from the database".to_string(),
-                Change::CreateSchema { .. } | Change::CreateSequence { .. } => {
-                    "declared but missing from the database".to_string()
-                }
-                Change::DropColumn { column, .. } => {
-                    format!("column {} is not declared", quote_ident(column))
-                }
-                Change::DropIndex {
-                    index,
-                    because: None,
-                    ..
-                } => {
-                    format!("index {} is not declared", quote_ident(&index.name))
-                }
-                Change::DropIndex {
-                    index,
-                    because: Some(why),
-                    ..
-                } => format!("index {}: {why}", quote_ident(&index.name)),
-                Change::DropConstraint {
-                    constraint,
-                    because: None,
-                    ..
-                } => {
-                    format!(
-                        "constraint {} is not declared",
-                        quote_ident(constraint.name())
-                    )
-                }
-                Change::DropConstraint {
-                    constraint,
-                    because: Some(why),
-                    ..
-                } => format!(
-                    "constraint {} is dropped {why}",
-                    quote_ident(constraint.name())
-                ),
-                Change::AddColumn { column, .. } => {
-                    format!(
-                        "column {} is declared but missing",
-                        quote_ident(&column.name)
-                    )
-                }
-                Change::CreateIndex { index, .. } => {
-                    format!("index {} is declared but missing", quote_ident(&index.name))
-                }
-                Change::AddConstraint { constraint, .. } => {
-                    format!(
-                        "constraint {} is declared but missing",
-                        quote_ident(constraint.name())
-                    )
-                }
-                Change::AlterType {
-                    column, from, to, ..
-                } => format!(
-                    "column {} is {from} in the database, {to} in the declaration",
-                    quote_ident(column)
-                ),
-                Change::SetNullable {
-                    column, nullable, ..
-                } => format!(
-                    "column {} is {} in the database, {} in the declaration",
-                    quote_ident(column),
-                    if *nullable { "NOT NULL" } else { "nullable" },
-                    if *nullable { "nullable" } else { "NOT NULL" }
-                ),
-                Change::SetDefault {
-                    column, from, to, ..
-                } => format!(
-                    "column {} has default {} in the database, {} in the declaration",
-                    quote_ident(column),
-                    from.as_ref().map_or("none".to_string(), |d| d.describe()),
-                    to.as_ref().map_or("none".to_string(), |d| d.describe())
-                ),
-                _ => format!("differs: {}", c.summary),
-            };
+            let description =
+                (c.change.as_kind().drift()).unwrap_or_else(|| format!("differs: {}", c.summary));
             items.push(DriftItem {
                 object: object_label(o),
                 kind: kind_word(o.kind),

@@ -8,8 +8,17 @@
 
 use std::collections::BTreeMap;
 
-use super::{Change, ObjectKind};
+use serde::{Deserialize, Serialize};
+
+use super::column::ColumnChange;
+use super::constraint::ConstraintChange;
+use super::enum_type::EnumChange;
+use super::index::IndexChange;
+use super::table::TableChange;
+use super::{Change, KindChange};
+use crate::diff::{Facts, ObjectKind, Options, Verdict};
 use crate::model::{IndexPart, QualName, Schema, Table};
+use crate::plan::Phase;
 
 /// What the declared renames give.
 #[derive(Debug, Default)]
@@ -37,10 +46,10 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
     for (new, old) in &r.tables {
         match (l.tables.contains_key(old), l.tables.contains_key(new)) {
             (true, false) => {
-                out.changes.push(Change::RenameTable {
+                out.changes.push(Change::from(TableChange::RenameTable {
                     from: old.clone(),
                     to: new.clone(),
-                });
+                }));
                 rename_table(&mut l, old, new);
             }
             (false, true) => note(
@@ -49,13 +58,15 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
                 new,
                 done_note("table", &old.to_string(), &new.to_string()),
             ),
-            (true, true) => out.changes.push(Change::AmbiguousRename {
-                kind: ObjectKind::Table,
-                object: new.clone(),
-                what: "table".into(),
-                from: old.to_string(),
-                to: new.to_string(),
-            }),
+            (true, true) => out
+                .changes
+                .push(Change::from(RenameChange::AmbiguousRename {
+                    kind: ObjectKind::Table,
+                    object: new.clone(),
+                    what: "table".into(),
+                    from: old.to_string(),
+                    to: new.to_string(),
+                })),
             (false, false) => {}
         }
     }
@@ -66,11 +77,11 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
             };
             match (t.column(old).is_some(), t.column(new).is_some()) {
                 (true, false) => {
-                    out.changes.push(Change::RenameColumn {
+                    out.changes.push(Change::from(ColumnChange::RenameColumn {
                         table: table.clone(),
                         from: old.clone(),
                         to: new.clone(),
-                    });
+                    }));
                     rename_column(&mut l, table, old, new);
                 }
                 (false, true) => note(
@@ -92,12 +103,12 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
             let has = |n: &str| t.indexes.iter().any(|i| i.name == n);
             match (has(old), has(new)) {
                 (true, false) => {
-                    out.changes.push(Change::RenameIndex {
+                    out.changes.push(Change::from(IndexChange::RenameIndex {
                         table: table.clone(),
                         from: old.clone(),
                         to: new.clone(),
                         declared: true,
-                    });
+                    }));
                     for i in t.indexes.iter_mut().filter(|i| i.name == *old) {
                         i.name = new.clone();
                     }
@@ -125,12 +136,13 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
             };
             match (constraint_named(t, old), constraint_named(t, new)) {
                 (true, false) => {
-                    out.changes.push(Change::RenameConstraint {
-                        table: table.clone(),
-                        from: old.clone(),
-                        to: new.clone(),
-                        declared: true,
-                    });
+                    out.changes
+                        .push(Change::from(ConstraintChange::RenameConstraint {
+                            table: table.clone(),
+                            from: old.clone(),
+                            to: new.clone(),
+                            declared: true,
+                        }));
                     rename_constraint(t, old, new);
                 }
                 (false, true) => note(
@@ -151,11 +163,11 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
             };
             match (e.values.contains(old), e.values.contains(new)) {
                 (true, false) => {
-                    out.changes.push(Change::RenameEnumValue {
+                    out.changes.push(Change::from(EnumChange::RenameEnumValue {
                         name: name.clone(),
                         from: old.clone(),
                         to: new.clone(),
-                    });
+                    }));
                     for v in e.values.iter_mut().filter(|v| *v == old) {
                         *v = new.clone();
                     }
@@ -166,13 +178,15 @@ pub fn renames(desired: &Schema, live: &Schema) -> Renamed {
                     name,
                     done_note("value", &format!("'{old}'"), &format!("'{new}'")),
                 ),
-                (true, true) => out.changes.push(Change::AmbiguousRename {
-                    kind: ObjectKind::Enum,
-                    object: name.clone(),
-                    what: "value".into(),
-                    from: old.clone(),
-                    to: new.clone(),
-                }),
+                (true, true) => out
+                    .changes
+                    .push(Change::from(RenameChange::AmbiguousRename {
+                        kind: ObjectKind::Enum,
+                        object: name.clone(),
+                        what: "value".into(),
+                        from: old.clone(),
+                        to: new.clone(),
+                    })),
                 (false, false) => {}
             }
         }
@@ -191,13 +205,13 @@ fn note(out: &mut Renamed, kind: ObjectKind, name: &QualName, text: String) {
 }
 
 fn ambiguous(table: &QualName, what: &str, old: &str, new: &str) -> Change {
-    Change::AmbiguousRename {
+    Change::from(RenameChange::AmbiguousRename {
         kind: ObjectKind::Table,
         object: table.clone(),
         what: what.into(),
         from: old.into(),
         to: new.into(),
-    }
+    })
 }
 
 fn constraint_named(t: &Table, n: &str) -> bool {
@@ -319,5 +333,45 @@ fn rename_column(l: &mut Schema, table: &QualName, old: &str, new: &str) {
     if let Some(v) = l.identity_values.remove(&(table.clone(), old.to_string())) {
         l.identity_values
             .insert((table.clone(), new.to_string()), v);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RenameChange {
+    /// A `renamed_from` whose old and new objects both exist: which one is meant cannot be
+    /// told, so it is refused. `what` is "table", "column", "index", "constraint" or "value";
+    /// `object` the table (or enum type) the plan lists it under.
+    AmbiguousRename {
+        #[serde(rename = "object_kind")]
+        kind: ObjectKind,
+        object: QualName,
+        what: String,
+        from: String,
+        to: String,
+    },
+}
+
+impl KindChange for RenameChange {
+    fn object(&self) -> (ObjectKind, QualName) {
+        let RenameChange::AmbiguousRename { kind, object, .. } = self;
+        (*kind, object.clone())
+    }
+
+    fn judge(&self, _facts: &Facts, _opts: &Options) -> Verdict {
+        let RenameChange::AmbiguousRename { what, from, to, .. } = self;
+        Verdict::refuse(format!(
+            "renamed_from is ambiguous: both {what} {from} and {what} {to} exist; drop or rename one of them by hand, or remove the key"
+        ))
+    }
+
+    /// Refused: never runs.
+    fn statements(&self) -> Vec<(Phase, String)> {
+        Vec::new()
+    }
+
+    fn summary(&self) -> String {
+        let RenameChange::AmbiguousRename { what, from, to, .. } = self;
+        format!("rename {what} {from} to {to}: both exist")
     }
 }
