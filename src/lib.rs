@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diff;
 pub mod import;
 pub mod inspect;
+pub mod kinds;
 pub mod load;
 pub mod model;
 pub mod plan;

@@ -369,6 +369,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
                 indexes: Vec::new(),
                 comment: r.get(2),
                 prevent_destroy: false,
+                triggers: Vec::new(),
             },
         );
     }

@@ -785,6 +785,7 @@ fn resolve_table(
         indexes: Vec::new(),
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
         prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
+        triggers: Vec::new(),
     };
 
     // Primary key: on columns, or at table level, not both.

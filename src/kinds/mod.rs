@@ -1,0 +1,4 @@
+pub mod extension;
+pub mod function;
+pub mod trigger;
+pub mod view;
