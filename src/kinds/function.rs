@@ -108,10 +108,7 @@ pub enum Returns {
 impl Returns {
     /// Whether the function returns a set of rows (`SETOF`, `TABLE`).
     pub fn is_set(&self) -> bool {
-        matches!(
-            self,
-            Returns::Type { setof: true, .. } | Returns::Table(_)
-        )
+        matches!(self, Returns::Type { setof: true, .. } | Returns::Table(_))
     }
 }
 
