@@ -202,7 +202,8 @@ impl Routine {
     /// Whether this is a trigger function: `RETURNS trigger`, no arguments.
     pub fn is_trigger_function(&self) -> bool {
         self.function.as_ref().is_some_and(|f| {
-            matches!(&f.returns, Returns::Type { ty, setof: false } if ty.to_string() == "trigger")
+            matches!(&f.returns, Returns::Type { ty, setof: false }
+                if !ty.array && ty.base == crate::model::BaseType::Opaque("trigger".into()))
         }) && self.arguments.is_empty()
     }
 }
