@@ -58,13 +58,11 @@ fn format_table(t: &mut Table, fields: &'static [Field]) {
             continue;
         };
         match (&field.kind, item) {
-            (Kind::Tables(sub), Item::Value(Value::Array(a))) => {
-                format_array(
-                    a,
-                    sub,
-                    matches!(field.name, "columns" | "arguments" | "returns_table"),
-                )
-            }
+            (Kind::Tables(sub), Item::Value(Value::Array(a))) => format_array(
+                a,
+                sub,
+                matches!(field.name, "columns" | "arguments" | "returns_table"),
+            ),
             (Kind::Table(sub), Item::Value(Value::InlineTable(it))) => format_inline(it, sub),
             // `[[table.NAME.triggers]]`: each one a table of its own.
             (Kind::Tables(sub), Item::ArrayOfTables(a)) => {
