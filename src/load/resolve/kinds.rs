@@ -134,8 +134,46 @@ fn object_ref(p: &mut Problems, r: &Sp<String>, ns: &str, what: &str) -> Option<
 /// A view's or materialized view's query: trimmed, a final `;` dropped, and one statement (a
 /// `;` that would end it early is refused; anything else is for the server to judge).
 fn query(p: &mut Problems, q: &RawSql, what: &str) -> Option<String> {
-    let text = q.text.value.trim();
-    let text = text.strip_suffix(';').unwrap_or(text).trim_end();
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut text = q.text.value.trim();
+    if text.contains('\0') {
+        p.push(
+            Diagnostic::new(
+                q.text.loc.clone(),
+                format!("the query of {what} contains a NUL character"),
+            )
+            .label("PostgreSQL text cannot hold a NUL character"),
+        );
+        return None;
+    }
+    // Only the tokenizer: it knows strings, quoted names, dollar quotes and comments. When it
+    // cannot read the text, the server will say what is wrong.
+    if let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location() {
+        let significant: Vec<_> = (tokens.iter())
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        // A final `;` (comments may follow it) ends the query; the text stops before it.
+        if let Some(last) = significant.last()
+            && last.token == Token::SemiColon
+        {
+            let at = offset(text, last.span.start.line, last.span.start.column);
+            text = text[..at].trim_end();
+        }
+        let early = significant.iter().rev().skip(1).rev();
+        if let Some(semi) = early.into_iter().find(|t| t.token == Token::SemiColon) {
+            let line = semi.span.start.line;
+            p.push(
+                Diagnostic::new(
+                    q.text.loc.clone(),
+                    format!("the query of {what} holds more than one statement"),
+                )
+                .label(format!("a `;` on line {line} of the query ends it early"))
+                .hint("a view is one query; only a final `;` may follow it"),
+            );
+            return None;
+        }
+    }
     if text.is_empty() {
         p.push(
             Diagnostic::new(q.text.loc.clone(), format!("the query of {what} is empty")).label(
@@ -148,35 +186,22 @@ fn query(p: &mut Problems, q: &RawSql, what: &str) -> Option<String> {
         );
         return None;
     }
-    if text.contains('\0') {
-        p.push(
-            Diagnostic::new(
-                q.text.loc.clone(),
-                format!("the query of {what} contains a NUL character"),
-            )
-            .label("PostgreSQL text cannot hold a NUL character"),
-        );
-        return None;
-    }
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    // Only the tokenizer: it knows strings, quoted names, dollar quotes and comments. When it
-    // cannot read the text, the server will say what is wrong.
-    if let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location()
-        && let Some(semi) = tokens.iter().find(|t| t.token == Token::SemiColon)
-    {
-        let line = semi.span.start.line;
-        p.push(
-            Diagnostic::new(
-                q.text.loc.clone(),
-                format!("the query of {what} holds more than one statement"),
-            )
-            .label(format!("a `;` on line {line} of the query ends it early"))
-            .hint("a view is one query; only a final `;` may follow it"),
-        );
-        return None;
-    }
     Some(text.to_string())
+}
+
+/// The byte offset of a 1-based line and (character) column in `text`.
+fn offset(text: &str, line: u64, column: u64) -> usize {
+    let mut at = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i as u64 + 1 == line {
+            return at
+                + l.char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map_or(l.len(), |(b, _)| b);
+        }
+        at += l.len();
+    }
+    text.len()
 }
 
 fn columns(p: &mut Problems, cols: &Option<Vec<Sp<String>>>, what: &str) -> Vec<String> {
@@ -1292,4 +1317,47 @@ fn triggers(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(text: &str) -> (Option<String>, usize) {
+        let mut p = Problems::default();
+        let raw = RawSql {
+            text: Sp {
+                value: text.to_string(),
+                loc: Loc {
+                    file: 0,
+                    span: 0..0,
+                },
+            },
+            from_file: false,
+        };
+        let out = query(&mut p, &raw, "view v");
+        (out, p.list.len())
+    }
+
+    #[test]
+    fn a_query_is_one_statement_by_the_tokenizer_not_by_searching_for_semicolons() {
+        assert_eq!(q("SELECT 1\n"), (Some("SELECT 1".into()), 0));
+        assert_eq!(q("SELECT 1;\n"), (Some("SELECT 1".into()), 0));
+        assert_eq!(q("SELECT 1; -- the end\n"), (Some("SELECT 1".into()), 0));
+        // `;` in a string, a quoted name, a dollar quote or a comment ends nothing.
+        for text in [
+            "SELECT ';' AS a",
+            "SELECT 1 AS \"a;b\"",
+            "SELECT $$x;y$$ AS a",
+            "SELECT 1 /* ; */ AS a",
+            "SELECT 1 AS a -- ;\nFROM t",
+        ] {
+            assert_eq!(q(text), (Some(text.into()), 0), "{text}");
+        }
+        assert_eq!(q("SELECT 1; DROP TABLE t").1, 1);
+        assert_eq!(q("SELECT 1;;").1, 1);
+        assert_eq!(q(" ; ").1, 1, "empty");
+        // What the tokenizer cannot read is left to the server.
+        assert_eq!(q("SELECT 'unterminated").1, 0);
+    }
 }
