@@ -93,3 +93,38 @@ fn invalid_toml_is_left_alone_with_a_clear_error() {
         "[table.users\n"
     );
 }
+
+#[test]
+fn the_app_objects_example_is_in_canonical_layout_and_fmt_is_idempotent_on_it() {
+    let r = run(&["fmt", "--schema", "schemas/app_objects", "--check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let copy = scratch_dir("fmt_app_objects");
+    let src = common::root().join("schemas/app_objects");
+    for f in std::fs::read_dir(&src).unwrap().filter_map(|e| e.ok()) {
+        if f.path().is_file() {
+            std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+        }
+    }
+    for f in ["functions.toml", "tables.toml", "views.toml"] {
+        let text = std::fs::read_to_string(copy.join(f)).unwrap();
+        let formatted = tableform::load::fmt::format(&text).unwrap();
+        assert_eq!(formatted, text, "{f} is not canonical");
+        assert_eq!(tableform::load::fmt::format(&formatted).unwrap(), formatted);
+    }
+}
+
+/// Messy overloads, triggers and views come out in the key order of the reference, comments
+/// kept, and mean the same.
+#[test]
+fn fmt_orders_the_keys_of_the_new_kinds() {
+    let messy = "[[function.f]]\nbody = \"SELECT a\"\nlanguage = \"sql\"\nreturns = \"integer\"\narguments = [{type=\"integer\",name=\"a\"}]\n\n[[function.f]]\nbody = \"SELECT 1\"\nreturns=\"integer\"\nlanguage = \"sql\"\n\n[table.t]\ncolumns = [{name=\"id\",type=\"integer\"}]\n\n# keep me\n[[table.t.triggers]]\nfunction = \"g\"\nevents = [\"insert\"]\ntiming = \"after\"\nname = \"t_ins\"\n\n[view.v]\nquery = \"SELECT 1\"\nschema = \"public\"\n";
+    let tidy = tableform::load::fmt::format(messy).unwrap();
+    insta::assert_snapshot!("fmt_new_kinds", tidy);
+    assert!(tidy.contains("# keep me\n[[table.t.triggers]]\nname = \"t_ins\"\ntiming = \"after\"\nevents = [\"insert\"]\nfunction = \"g\"\n"), "{tidy}");
+    assert_eq!(tableform::load::fmt::format(&tidy).unwrap(), tidy);
+    let dir = scratch_dir("fmt_new_kinds");
+    write(&dir, "a.toml", messy);
+    let before = tableform::load::load_dir(&dir).unwrap().schema;
+    write(&dir, "a.toml", &tidy);
+    assert_eq!(tableform::load::load_dir(&dir).unwrap().schema, before);
+}

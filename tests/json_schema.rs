@@ -104,8 +104,11 @@ fn check_file(schema: &Value, path: &std::path::Path) -> Vec<String> {
 #[test]
 fn every_shipped_schema_file_validates_against_the_json_schema() {
     let schema = tableform::load::spec::json_schema();
-    let shipped = std::fs::read_dir(common::root().join("schemas/shopping_points")).unwrap();
-    let mut files: Vec<_> = shipped.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files = Vec::new();
+    for example in ["schemas/shopping_points", "schemas/app_objects"] {
+        let shipped = std::fs::read_dir(common::root().join(example)).unwrap();
+        files.extend(shipped.filter_map(|e| e.ok().map(|e| e.path())));
+    }
     for case in std::fs::read_dir(common::root().join("tests/diff_cases"))
         .unwrap()
         .filter_map(|e| e.ok())

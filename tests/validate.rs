@@ -215,3 +215,157 @@ fn a_dangling_schema_file_never_lets_prune_drop_its_table() {
     assert_eq!(db.dump(), before);
     assert_eq!(db.count("b"), 1);
 }
+
+/// The second example, `schemas/app_objects`, declares one of each newer kind; the loaded model
+/// holds them as declared: overloads by their argument types, trigger events as a set, bodies
+/// and queries read from their `.sql` files.
+#[test]
+fn the_app_objects_example_is_valid_and_holds_every_kind() {
+    use tableform::kinds::function::{ArgMode, Returns, RoutineKind, Volatility};
+    use tableform::kinds::trigger::{TriggerEvent, TriggerLevel, TriggerTiming};
+    use tableform::model::QualName;
+
+    let r = run(&["validate", "--schema", "schemas/app_objects"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "The schema in schemas/app_objects is valid: 2 tables, 0 enum types, 2 views, 1 materialized view, 4 functions, 1 procedure, 2 triggers, 2 extensions.\n"
+    );
+    let s = tableform::load::load_dir(&common::root().join("schemas/app_objects"))
+        .unwrap()
+        .schema;
+    let q = |n: &str| QualName::new("public", n);
+
+    assert_eq!(
+        s.extensions.keys().collect::<Vec<_>>(),
+        ["citext", "pgcrypto"]
+    );
+    assert_eq!(
+        s.extensions["citext"].comment.as_deref(),
+        Some("case-insensitive text")
+    );
+
+    let keys: Vec<String> = s.functions.keys().map(|k| k.to_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "public.account_orders(bigint, integer)",
+            "public.close_stale_orders(interval)",
+            "public.format_amount(numeric)",
+            "public.format_amount(numeric, text)",
+            "public.touch_updated_at()",
+        ]
+    );
+    let touch = s
+        .functions
+        .values()
+        .find(|f| f.name == q("touch_updated_at"))
+        .unwrap();
+    assert!(touch.is_trigger_function());
+    assert_eq!(touch.language, "plpgsql");
+    assert_eq!(
+        touch.body,
+        std::fs::read_to_string(
+            common::root().join("schemas/app_objects/sql/touch_updated_at.sql")
+        )
+        .unwrap()
+    );
+    assert!(touch.body.contains("NEW.updated_at := now();"));
+    let orders = s
+        .functions
+        .values()
+        .find(|f| f.name == q("account_orders"))
+        .unwrap();
+    let attrs = orders.function.as_ref().unwrap();
+    assert!(
+        matches!(&attrs.returns, Returns::Table(cols) if cols.len() == 2 && cols[1].ty.to_string() == "numeric(12,2)")
+    );
+    assert_eq!(attrs.volatility, Volatility::Stable);
+    assert_eq!(attrs.rows, Some(20.0));
+    assert!(orders.security_definer);
+    assert_eq!(orders.set["search_path"], "pg_catalog, public");
+    assert_eq!(orders.arguments[1].default.as_ref().unwrap().sql, "100");
+    assert_eq!(orders.arguments[1].mode, ArgMode::In);
+    let proc = s
+        .functions
+        .values()
+        .find(|f| f.name == q("close_stale_orders"))
+        .unwrap();
+    assert_eq!(proc.kind, RoutineKind::Procedure);
+    assert!(proc.function.is_none());
+
+    let accounts = &s.tables[&q("accounts")];
+    let t = &accounts.triggers[0];
+    assert_eq!(t.name, "accounts_touch_updated_at");
+    assert_eq!(
+        (t.timing, t.level),
+        (TriggerTiming::Before, TriggerLevel::Row)
+    );
+    assert_eq!(
+        t.events.iter().copied().collect::<Vec<_>>(),
+        [TriggerEvent::Update]
+    );
+    assert_eq!(t.when.as_ref().unwrap().sql, "OLD.* IS DISTINCT FROM NEW.*");
+    assert_eq!(t.function, q("touch_updated_at"));
+    let t = &s.tables[&q("orders")].triggers[0];
+    assert_eq!(t.update_of, ["total", "status"]);
+    assert_eq!(t.function, q("touch_updated_at"));
+
+    assert_eq!(
+        s.views.keys().cloned().collect::<Vec<_>>(),
+        [q("account_totals"), q("big_spenders")]
+    );
+    let big = &s.views[&q("big_spenders")];
+    assert!(big.security_barrier);
+    // Read from sql/big_spenders.sql, its final `;` dropped.
+    assert_eq!(
+        big.query,
+        "SELECT account_id, email, spent\nFROM account_totals\nWHERE spent >= 1000"
+    );
+    let mv = &s.materialized_views[&q("daily_revenue")];
+    assert!(mv.with_data);
+    assert_eq!(mv.columns, ["day", "orders", "revenue"]);
+    assert_eq!(mv.indexes.len(), 1);
+    assert_eq!(mv.indexes[0].name, "daily_revenue_day_idx");
+    assert!(mv.indexes[0].unique);
+    // None of it touches the digest yet (the next stage adds the kinds to it), and tables
+    // without triggers serialise as before.
+    let mut bare = s.clone();
+    bare.views.clear();
+    bare.materialized_views.clear();
+    bare.functions.clear();
+    bare.extensions.clear();
+    assert_eq!(
+        tableform::model::fingerprint(&bare),
+        tableform::model::fingerprint(&s)
+    );
+    assert!(
+        !serde_json::to_string(&s.tables[&q("accounts")].columns)
+            .unwrap()
+            .contains("triggers")
+    );
+}
+
+/// A procedure and a function may not share a signature: one namespace in PostgreSQL.
+#[test]
+fn a_function_and_a_procedure_with_one_signature_clash() {
+    let dir = common::scratch_dir("routines");
+    common::write(
+        &dir,
+        "r.toml",
+        "[function.run]\nreturns = \"void\"\nlanguage = \"sql\"\nbody = \"SELECT\"\n\n[procedure.run]\nlanguage = \"sql\"\nbody = \"SELECT 1\"\n",
+    );
+    let r = run(&["validate", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("error: procedure public.run() is declared twice"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("first declared here (a function)"),
+        "{}",
+        r.stderr
+    );
+}

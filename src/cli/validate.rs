@@ -36,16 +36,43 @@ pub fn run(args: &SchemaArgs) -> Status {
     match load_or_report(args) {
         Some(l) => {
             let s = &l.schema;
+            let n = |count: usize, one: &str, many: &str| {
+                format!("{count} {}", if count == 1 { one } else { many })
+            };
+            let mut counts = vec![
+                n(s.tables.len(), "table", "tables"),
+                n(s.enums.len(), "enum type", "enum types"),
+            ];
+            // The newer kinds are counted only when declared, so the line stays as it was for
+            // schemas of tables alone.
+            let triggers: usize = (s.tables.values().map(|t| t.triggers.len()))
+                .chain(s.views.values().map(|v| v.triggers.len()))
+                .sum();
+            let routines = |k| s.functions.values().filter(|r| r.kind == k).count();
+            use crate::kinds::function::RoutineKind;
+            for (count, one, many) in [
+                (s.views.len(), "view", "views"),
+                (
+                    s.materialized_views.len(),
+                    "materialized view",
+                    "materialized views",
+                ),
+                (routines(RoutineKind::Function), "function", "functions"),
+                (routines(RoutineKind::Procedure), "procedure", "procedures"),
+                (triggers, "trigger", "triggers"),
+                (s.extensions.len(), "extension", "extensions"),
+            ] {
+                if count > 0 {
+                    counts.push(n(count, one, many));
+                }
+            }
             output::print(&format!(
-                "The schema in {} is valid: {} table{}, {} enum type{}.\n",
+                "The schema in {} is valid: {}.\n",
                 args.schema
                     .as_deref()
                     .unwrap_or(std::path::Path::new("."))
                     .display(),
-                s.tables.len(),
-                if s.tables.len() == 1 { "" } else { "s" },
-                s.enums.len(),
-                if s.enums.len() == 1 { "" } else { "s" },
+                counts.join(", "),
             ));
             Status::Ok
         }

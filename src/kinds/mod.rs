@@ -17,11 +17,15 @@ pub mod column;
 pub mod comment;
 pub mod constraint;
 pub mod enum_type;
+pub mod extension;
+pub mod function;
 pub mod index;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
 pub mod table;
+pub mod trigger;
+pub mod view;
 
 use std::collections::BTreeSet;
 

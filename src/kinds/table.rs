@@ -66,6 +66,7 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 indexes: Vec::new(),
                 comment: r.get(2),
                 prevent_destroy: false,
+                triggers: Vec::new(),
             },
         );
     }

@@ -18,10 +18,17 @@ pub fn format(text: &str) -> Result<String, String> {
     let root = doc.as_table_mut();
     for field in spec::TOP {
         match (&field.kind, root.get_mut(field.name)) {
-            (Kind::Sections(fields), Some(Item::Table(sections))) => {
+            (Kind::Sections(fields) | Kind::Overloads(fields), Some(Item::Table(sections))) => {
                 for (_, item) in sections.iter_mut() {
-                    if let Item::Table(t) = item {
-                        format_table(t, fields);
+                    match item {
+                        Item::Table(t) => format_table(t, fields),
+                        // `[[function.NAME]]`, one table per overload.
+                        Item::ArrayOfTables(a) => {
+                            for t in a.iter_mut() {
+                                format_table(t, fields);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -43,18 +50,26 @@ fn format_table(t: &mut Table, fields: &'static [Field]) {
     t.sort_values_by(|k1, _, k2, _| rank(fields, k1.get()).cmp(&rank(fields, k2.get())));
     for (mut key, item) in t.iter_mut() {
         // `key = value`, one space each side; comments above the key stay.
-        key.leaf_decor_mut().set_suffix(" ");
         if let Item::Value(v) = &mut *item {
+            key.leaf_decor_mut().set_suffix(" ");
             v.decor_mut().set_prefix(" ");
         }
         let Some(field) = fields.iter().find(|f| f.name == key.get()) else {
             continue;
         };
         match (&field.kind, item) {
-            (Kind::Tables(sub), Item::Value(Value::Array(a))) => {
-                format_array(a, sub, field.name == "columns")
-            }
+            (Kind::Tables(sub), Item::Value(Value::Array(a))) => format_array(
+                a,
+                sub,
+                matches!(field.name, "columns" | "arguments" | "returns_table"),
+            ),
             (Kind::Table(sub), Item::Value(Value::InlineTable(it))) => format_inline(it, sub),
+            // `[[table.NAME.triggers]]`: each one a table of its own.
+            (Kind::Tables(sub), Item::ArrayOfTables(a)) => {
+                for t in a.iter_mut() {
+                    format_table(t, sub);
+                }
+            }
             _ => {}
         }
     }

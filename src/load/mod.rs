@@ -9,6 +9,7 @@
 pub mod diag;
 pub mod fmt;
 mod raw;
+mod raw_kinds;
 mod read;
 mod resolve;
 pub mod spec;
@@ -147,6 +148,7 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
     let mut problems = read::Problems::default();
     let mut decls = raw::Decls::default();
     for (path, bytes) in files {
+        let dir = path.parent().map(Path::to_path_buf);
         let (text, bad_utf8) = match String::from_utf8(bytes) {
             Ok(t) => (t, None),
             Err(e) => {
@@ -176,7 +178,7 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
             );
             continue;
         }
-        raw::read_file(file, &text, &mut decls, &mut problems);
+        raw::read_file(file, &text, dir.as_deref(), &mut decls, &mut problems);
     }
     let (schema, settings) = resolve::resolve(&decls, &mut problems);
     if problems.list.is_empty() {

@@ -17,6 +17,10 @@ pub struct Decls {
     pub sequences: Vec<RawSequence>,
     pub settings: Vec<RawSettings>,
     pub schemas: Vec<RawSchema>,
+    pub extensions: Vec<super::raw_kinds::RawExtension>,
+    pub views: Vec<super::raw_kinds::RawView>,
+    pub materialized_views: Vec<super::raw_kinds::RawMatView>,
+    pub routines: Vec<super::raw_kinds::RawRoutine>,
 }
 
 /// `[schema.NAME]`.
@@ -80,6 +84,7 @@ pub struct RawTable {
     pub indexes: Vec<RawIndex>,
     pub prevent_destroy: Option<Sp<bool>>,
     pub renamed_from: Option<Sp<String>>,
+    pub triggers: Vec<super::raw_kinds::RawTrigger>,
 }
 
 #[derive(Debug)]
@@ -226,7 +231,15 @@ pub struct RawEnum {
 
 use super::spec;
 
-pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
+/// Reads one file; `dir` is the directory that `query_file` and `body_file` paths are relative
+/// to (none: such keys cannot be read).
+pub fn read_file(
+    file: usize,
+    text: &str,
+    dir: Option<&std::path::Path>,
+    decls: &mut Decls,
+    p: &mut Problems,
+) {
     if let Some(at) = too_deep(text) {
         p.push(
             Diagnostic::new(
@@ -316,6 +329,7 @@ pub fn read_file(file: usize, text: &str, decls: &mut Decls, p: &mut Problems) {
             f.finish(p);
         }
     }
+    super::raw_kinds::read_kinds(&top, dir, decls, p);
     if let Some(v) = top.raw("settings") {
         match v.get_ref() {
             DeValue::Table(t) => {
@@ -380,7 +394,7 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 /// The `[table.NAME]` (or `[enum.NAME]`) sections of a file.
-fn sections<'a, 'i>(
+pub(super) fn sections<'a, 'i>(
     top: &Fields<'a, 'i>,
     p: &mut Problems,
     key: &str,
@@ -493,35 +507,8 @@ fn read_table(
             renamed_from,
         })
     });
-    let indexes = list(&f, p, "indexes", "index", |f, p, t, span| {
-        let i = Fields::new(f.file, t, "index", spec::INDEX);
-        let columns = i.strings(p, "columns");
-        // Unknown keys are reported even when the index is unusable.
-        let i = {
-            i.finish_ref(p);
-            i
-        };
-        if columns.is_none() && t.get("columns").is_none() {
-            p.push(
-                Diagnostic::new(i.loc(span.clone()), "index has no `columns`")
-                    .label("missing `columns = [...]`"),
-            );
-        }
-        let idx = RawIndex {
-            name: i.string(p, "name"),
-            columns: columns?,
-            unique: i.boolean(p, "unique"),
-            predicate: i.string(p, "where"),
-            method: i.string(p, "method"),
-            include: i.strings(p, "include"),
-            with: i.params(p, "with"),
-            nulls_not_distinct: i.boolean(p, "nulls_not_distinct"),
-            loc: i.loc(span),
-            comment: i.string(p, "comment"),
-            renamed_from: i.string(p, "renamed_from"),
-        };
-        Some(idx)
-    });
+    let indexes = list(&f, p, "indexes", "index", read_index);
+    let triggers = list(&f, p, "triggers", "trigger", super::raw_kinds::read_trigger);
     let table = RawTable {
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),
@@ -534,13 +521,46 @@ fn read_table(
         indexes,
         prevent_destroy: f.boolean(p, "prevent_destroy"),
         renamed_from: f.string(p, "renamed_from"),
+        triggers,
     };
     f.finish(p);
     Some(table)
 }
 
+/// One item of `indexes = [...]`, on a table or a materialized view.
+pub(super) fn read_index(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawIndex> {
+    let i = Fields::new(f.file, t, "index", spec::INDEX);
+    let columns = i.strings(p, "columns");
+    // Unknown keys are reported even when the index is unusable.
+    i.finish_ref(p);
+    if columns.is_none() && t.get("columns").is_none() {
+        p.push(
+            Diagnostic::new(i.loc(span.clone()), "index has no `columns`")
+                .label("missing `columns = [...]`"),
+        );
+    }
+    Some(RawIndex {
+        name: i.string(p, "name"),
+        columns: columns?,
+        unique: i.boolean(p, "unique"),
+        predicate: i.string(p, "where"),
+        method: i.string(p, "method"),
+        include: i.strings(p, "include"),
+        with: i.params(p, "with"),
+        nulls_not_distinct: i.boolean(p, "nulls_not_distinct"),
+        loc: i.loc(span),
+        comment: i.string(p, "comment"),
+        renamed_from: i.string(p, "renamed_from"),
+    })
+}
+
 /// An array-valued key whose items are inline tables, each read by `read`.
-fn list<'a, 'i, T>(
+pub(super) fn list<'a, 'i, T>(
     f: &Fields<'a, 'i>,
     p: &mut Problems,
     key: &str,
@@ -559,7 +579,7 @@ fn list<'a, 'i, T>(
         .collect()
 }
 
-fn sub_table<'a, 'i>(
+pub(super) fn sub_table<'a, 'i>(
     f: &Fields<'a, 'i>,
     p: &mut Problems,
     item: &'a Spanned<DeValue<'i>>,
@@ -580,7 +600,12 @@ fn sub_table<'a, 'i>(
     }
 }
 
-fn required(f: &Fields<'_, '_>, p: &mut Problems, key: &str, what: &str) -> Option<Sp<String>> {
+pub(super) fn required(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    key: &str,
+    what: &str,
+) -> Option<Sp<String>> {
     let v = f.string(p, key);
     if v.is_none() && f.raw(key).is_none() {
         p.push(
@@ -593,7 +618,7 @@ fn required(f: &Fields<'_, '_>, p: &mut Problems, key: &str, what: &str) -> Opti
 
 /// Span of the table a `Fields` reads: its keys' extent (inline tables have no span of their own
 /// in the parsed tree, so the first to the last value stands for it).
-fn whole(f: &Fields<'_, '_>) -> std::ops::Range<usize> {
+pub(super) fn whole(f: &Fields<'_, '_>) -> std::ops::Range<usize> {
     f.extent().unwrap_or(0..0)
 }
 

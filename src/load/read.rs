@@ -232,6 +232,14 @@ impl<'a, 'i> Fields<'a, 'i> {
         self.get(key)
     }
 
+    /// A key of the table, whether or not it is one of the allowed keys, with its location.
+    pub fn present(&self, key: &str) -> Option<Loc> {
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(k, _)| self.loc(k.span()))
+    }
+
     /// Reports every key that is not one of `allowed`, with the closest allowed key as a hint.
     pub fn finish(self, p: &mut Problems) {
         self.finish_ref(p);
@@ -239,9 +247,14 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// [`Fields::finish`] without giving up the reader.
     pub fn finish_ref(&self, p: &mut Problems) {
+        self.finish_except(p, &[]);
+    }
+
+    /// [`Fields::finish`], but for keys in `skip`, which the caller reports in its own words.
+    pub fn finish_except(&self, p: &mut Problems, skip: &[&str]) {
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();
-            if self.allowed.contains(&name) {
+            if self.allowed.contains(&name) || skip.contains(&name) {
                 continue;
             }
             let mut d = Diagnostic::new(

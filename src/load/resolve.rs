@@ -14,6 +14,8 @@ use super::diag::{Diagnostic, Loc};
 use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
+mod kinds;
+
 const DEFAULT_SCHEMA: &str = "public";
 /// MaxHeapAttributeNumber: the most columns a table can have.
 const MAX_COLUMNS: usize = 1600;
@@ -438,6 +440,7 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     for name in raw_by_name.keys().chain(schema.sequences.keys()) {
         namer.relation(&name.schema, &name.name);
     }
+    kinds::register_relations(decls, &mut namer);
     for (name, raw) in &raw_by_name {
         let mut renamed = Vec::new();
         let table = resolve_table(p, &schema, &mut namer, name, raw, &mut renamed);
@@ -480,13 +483,14 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             }
         }
     }
+    kinds::resolve_kinds(p, decls, &mut schema, &mut namer);
     let namespaces = schema
         .tables
         .keys()
         .chain(schema.enums.keys())
         .chain(schema.sequences.keys())
         .map(|q| q.schema.clone());
-    schema.schemas = namespaces.collect();
+    schema.schemas.extend(namespaces);
     let mut schema_locs: HashMap<&str, &Loc> = HashMap::new();
     for s in &decls.schemas {
         check_ident(p, &s.name, "schema");
@@ -785,6 +789,7 @@ fn resolve_table(
         indexes: Vec::new(),
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
         prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
+        triggers: Vec::new(),
     };
 
     // Primary key: on columns, or at table level, not both.

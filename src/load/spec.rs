@@ -20,6 +20,8 @@ pub enum Kind {
     Tables(&'static [Field]),
     /// `[key.NAME]` sections, each a table with these keys.
     Sections(&'static [Field]),
+    /// `[key.NAME]` sections, or `[[key.NAME]]` arrays of them (one per overload).
+    Overloads(&'static [Field]),
     /// Either a string from a fixed set, or an inline table with these keys.
     OneOfOrTable(&'static [&'static str], &'static [Field]),
     /// An inline table of free names, each a string, number or boolean (storage parameters).
@@ -346,6 +348,11 @@ pub const TABLE: &[Field] = &[
         Kind::Bool,
         "Never drop or rewrite this table or its columns, whatever the flags.",
     ),
+    f(
+        "triggers",
+        Kind::Tables(TRIGGER),
+        "Triggers on the table, as [[table.NAME.triggers]] (or an array of inline tables).",
+    ),
 ];
 
 pub const ENUM: &[Field] = &[
@@ -384,6 +391,334 @@ pub const SEQUENCE: &[Field] = &[
     ),
 ];
 
+pub const TIMINGS: &[&str] = &["before", "after", "instead of"];
+pub const EVENTS: &[&str] = &["insert", "update", "delete", "truncate"];
+pub const LEVELS: &[&str] = &["row", "statement"];
+pub const ENABLED: &[&str] = &["origin", "always", "replica", "disabled"];
+
+pub const TRIGGER: &[Field] = &[
+    req(
+        "name",
+        Kind::Str,
+        "Trigger name (unique on its table or view).",
+    ),
+    req(
+        "timing",
+        Kind::OneOf(TIMINGS),
+        "BEFORE, AFTER or INSTEAD OF (views only, row level).",
+    ),
+    req(
+        "events",
+        Kind::Strings,
+        "The events that fire it: \"insert\", \"update\", \"delete\", \"truncate\" (statement level only).",
+    ),
+    f(
+        "update_of",
+        Kind::Strings,
+        "UPDATE OF col, ...: fire on updates of these columns only (needs the \"update\" event).",
+    ),
+    f(
+        "level",
+        Kind::OneOf(LEVELS),
+        "FOR EACH ROW or FOR EACH STATEMENT (the default).",
+    ),
+    f(
+        "when",
+        Kind::Str,
+        "WHEN (condition): a boolean SQL expression over OLD and NEW, row level only: \"OLD.* IS DISTINCT FROM NEW.*\".",
+    ),
+    req(
+        "function",
+        Kind::Str,
+        "The trigger function, \"name\" or \"schema.name\" (declared or not; a declared one must return trigger and take no arguments).",
+    ),
+    f(
+        "arguments",
+        Kind::Strings,
+        "Literal arguments given to the function (TG_ARGV).",
+    ),
+    f(
+        "enabled",
+        Kind::OneOf(ENABLED),
+        "Firing state: \"origin\" (the default), \"always\", \"replica\" or \"disabled\" (ALTER TABLE ... ENABLE|DISABLE TRIGGER).",
+    ),
+    f(
+        "constraint",
+        Kind::Bool,
+        "CREATE CONSTRAINT TRIGGER (AFTER, row level only), which can be deferred.",
+    ),
+    f(
+        "deferrable",
+        Kind::Bool,
+        "DEFERRABLE (constraint triggers).",
+    ),
+    f(
+        "initially_deferred",
+        Kind::Bool,
+        "INITIALLY DEFERRED (constraint triggers; implies deferrable).",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Trigger comment (COMMENT ON TRIGGER).",
+    ),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The trigger's old name: a live trigger of that name (and none of this one) is renamed (ALTER TRIGGER ... RENAME TO). Already renamed: a no-op the plan notes.",
+    ),
+];
+
+pub const EXTENSION: &[Field] = &[
+    f(
+        "schema",
+        Kind::Str,
+        "CREATE EXTENSION ... SCHEMA: where a relocatable extension puts its objects (default: PostgreSQL's choice, the first schema of the search path).",
+    ),
+    f(
+        "version",
+        Kind::Str,
+        "VERSION (default: the extension's default version, and any installed version is accepted).",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Extension comment (COMMENT ON EXTENSION).",
+    ),
+];
+
+pub const CHECK_OPTIONS: &[&str] = &["local", "cascaded"];
+
+pub const VIEW: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The view's old name, \"name\" (same schema) or \"schema.name\" (ALTER VIEW ... RENAME TO).",
+    ),
+    f("comment", Kind::Str, "View comment (COMMENT ON VIEW)."),
+    f(
+        "query",
+        Kind::Str,
+        "The view's query, as after CREATE VIEW ... AS: \"SELECT ...\" (one statement; a final `;` is dropped). Exactly one of query and query_file.",
+    ),
+    f(
+        "query_file",
+        Kind::Str,
+        "A file holding the query, relative to this TOML file: \"views/active_users.sql\".",
+    ),
+    f(
+        "columns",
+        Kind::Strings,
+        "Names of the view's columns, CREATE VIEW v (a, b, ...) (default: the query's own).",
+    ),
+    f(
+        "check_option",
+        Kind::OneOf(CHECK_OPTIONS),
+        "WITH LOCAL|CASCADED CHECK OPTION (updatable views).",
+    ),
+    f("security_barrier", Kind::Bool, "security_barrier option."),
+    f(
+        "security_invoker",
+        Kind::Bool,
+        "security_invoker option (PostgreSQL 15+): base tables are read with the caller's privileges.",
+    ),
+    f(
+        "triggers",
+        Kind::Tables(TRIGGER),
+        "Triggers on the view (INSTEAD OF at row level; BEFORE/AFTER at statement level), as [[view.NAME.triggers]].",
+    ),
+];
+
+pub const MATERIALIZED_VIEW: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f(
+        "renamed_from",
+        Kind::Str,
+        "The materialized view's old name, \"name\" or \"schema.name\" (ALTER MATERIALIZED VIEW ... RENAME TO).",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Materialized view comment (COMMENT ON MATERIALIZED VIEW).",
+    ),
+    f(
+        "query",
+        Kind::Str,
+        "The query, as after CREATE MATERIALIZED VIEW ... AS. Exactly one of query and query_file.",
+    ),
+    f(
+        "query_file",
+        Kind::Str,
+        "A file holding the query, relative to this TOML file.",
+    ),
+    f(
+        "columns",
+        Kind::Strings,
+        "Names of the columns (default: the query's own).",
+    ),
+    f(
+        "with_data",
+        Kind::Bool,
+        "false: created WITH NO DATA, unscannable until REFRESH MATERIALIZED VIEW (default true).",
+    ),
+    f(
+        "indexes",
+        Kind::Tables(INDEX),
+        "Indexes, with the keys of a table's indexes.",
+    ),
+];
+
+pub const ARG_MODES: &[&str] = &["in", "out", "inout", "variadic"];
+pub const VOLATILITIES: &[&str] = &["immutable", "stable", "volatile"];
+pub const PARALLEL: &[&str] = &["safe", "restricted", "unsafe"];
+
+pub const ARGUMENT: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Argument name (optional for in arguments of a function in a language that does not need it).",
+    ),
+    req(
+        "type",
+        Kind::Str,
+        "Argument type: integer, text, uuid, a declared table, view or enum, anyelement, schema.type... For variadic, the array type: \"integer[]\".",
+    ),
+    f(
+        "mode",
+        Kind::OneOf(ARG_MODES),
+        "\"in\" (the default), \"out\", \"inout\" or \"variadic\" (last input argument, an array type).",
+    ),
+    f(
+        "default",
+        Kind::Str,
+        "DEFAULT: a SQL expression (input arguments; every later input argument needs one too).",
+    ),
+];
+
+pub const RETURN_COLUMN: &[Field] = &[
+    req("name", Kind::Str, "Column name."),
+    req("type", Kind::Str, "Column type."),
+];
+
+/// The keys a function has and a procedure does not.
+pub const FUNCTION_ONLY: &[&str] = &[
+    "returns",
+    "returns_table",
+    "volatility",
+    "strict",
+    "leakproof",
+    "parallel",
+    "cost",
+    "rows",
+];
+
+pub const FUNCTION: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f("comment", Kind::Str, "Comment (COMMENT ON FUNCTION)."),
+    f(
+        "arguments",
+        Kind::Tables(ARGUMENT),
+        "The arguments, in order (default: none). The input ones (in, inout, variadic) make the signature that tells overloads apart.",
+    ),
+    f(
+        "returns",
+        Kind::Str,
+        "RETURNS: a type (\"integer\", \"void\", \"trigger\", \"record\") or \"setof T\". Exactly one of returns and returns_table.",
+    ),
+    f(
+        "returns_table",
+        Kind::Tables(RETURN_COLUMN),
+        "RETURNS TABLE (name type, ...): [{ name = \"id\", type = \"integer\" }, ...].",
+    ),
+    req(
+        "language",
+        Kind::Str,
+        "LANGUAGE: sql, plpgsql, or any installed procedural language.",
+    ),
+    f(
+        "body",
+        Kind::Str,
+        "The body, as between the $$ of AS $$ ... $$ (a multi-line string: '''...'''). Exactly one of body and body_file.",
+    ),
+    f(
+        "body_file",
+        Kind::Str,
+        "A file holding the body, relative to this TOML file: \"functions/touch_updated_at.sql\".",
+    ),
+    f(
+        "volatility",
+        Kind::OneOf(VOLATILITIES),
+        "IMMUTABLE, STABLE or VOLATILE (the default).",
+    ),
+    f(
+        "strict",
+        Kind::Bool,
+        "STRICT: NULL for any NULL argument, without calling (default false).",
+    ),
+    f(
+        "security_definer",
+        Kind::Bool,
+        "SECURITY DEFINER: runs with its owner's privileges (default false; give it a `set` search_path).",
+    ),
+    f("leakproof", Kind::Bool, "LEAKPROOF (default false)."),
+    f(
+        "parallel",
+        Kind::OneOf(PARALLEL),
+        "PARALLEL SAFE, RESTRICTED or UNSAFE (the default).",
+    ),
+    f(
+        "cost",
+        Kind::Int,
+        "COST: estimated execution cost, in units of cpu_operator_cost (default 100; 1 for C).",
+    ),
+    f(
+        "rows",
+        Kind::Int,
+        "ROWS: estimated rows of a set-returning function (default 1000).",
+    ),
+    f(
+        "set",
+        Kind::Params,
+        "SET clauses, setting = value: { search_path = \"pg_catalog, public\" }.",
+    ),
+];
+
+pub const PROCEDURE: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    f("comment", Kind::Str, "Comment (COMMENT ON PROCEDURE)."),
+    f(
+        "arguments",
+        Kind::Tables(ARGUMENT),
+        "The arguments, in order (default: none); every one, out ones too, is part of the signature.",
+    ),
+    req(
+        "language",
+        Kind::Str,
+        "LANGUAGE: sql, plpgsql, or any installed procedural language.",
+    ),
+    f(
+        "body",
+        Kind::Str,
+        "The body, as between the $$ of AS $$ ... $$. Exactly one of body and body_file.",
+    ),
+    f(
+        "body_file",
+        Kind::Str,
+        "A file holding the body, relative to this TOML file.",
+    ),
+    f(
+        "security_definer",
+        Kind::Bool,
+        "SECURITY DEFINER: runs with its owner's privileges (default false).",
+    ),
+    f(
+        "set",
+        Kind::Params,
+        "SET clauses, setting = value: { search_path = \"pg_catalog, public\" }.",
+    ),
+];
+
 pub const SCHEMA: &[Field] = &[f(
     "comment",
     Kind::Str,
@@ -415,6 +750,27 @@ pub const TOP: &[Field] = &[
         "schema",
         Kind::Sections(SCHEMA),
         "PostgreSQL schemas, as [schema.NAME]: created if missing, their comment managed.",
+    ),
+    f(
+        "extension",
+        Kind::Sections(EXTENSION),
+        "Extensions, as [extension.NAME].",
+    ),
+    f("view", Kind::Sections(VIEW), "Views, as [view.NAME]."),
+    f(
+        "materialized_view",
+        Kind::Sections(MATERIALIZED_VIEW),
+        "Materialized views, as [materialized_view.NAME].",
+    ),
+    f(
+        "function",
+        Kind::Overloads(FUNCTION),
+        "Functions, as [function.NAME], or [[function.NAME]] once per overload.",
+    ),
+    f(
+        "procedure",
+        Kind::Overloads(PROCEDURE),
+        "Procedures, as [procedure.NAME], or [[procedure.NAME]] once per overload.",
     ),
     f(
         "settings",
@@ -465,6 +821,12 @@ fn field(f: &Field) -> Value {
         Kind::Sections(fields) => {
             json!({ "type": "object", "additionalProperties": object(fields) })
         }
+        Kind::Overloads(fields) => json!({
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [object(fields), { "type": "array", "items": object(fields) }]
+            }
+        }),
     };
     v["description"] = json!(f.doc);
     v
@@ -475,7 +837,8 @@ pub fn json_schema() -> Value {
     let mut root = object(TOP);
     root["$schema"] = json!("http://json-schema.org/draft-07/schema#");
     root["title"] = json!("tableform schema file");
-    root["description"] =
-        json!("Tables, enum types and sequences declared for tableform (docs/format.md).");
+    root["description"] = json!(
+        "Tables, enum types, sequences, views, functions, triggers and extensions declared for tableform (docs/format.md)."
+    );
     root
 }

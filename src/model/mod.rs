@@ -62,6 +62,20 @@ pub struct Schema {
     /// whose comment is managed (`None`: none). Live side: every schema in scope that has one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, Option<String>>,
+    /// Extensions, by name (they belong to the database, not to a schema). Not yet part of the
+    /// fingerprint.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, crate::kinds::extension::Extension>,
+    /// Views. Not yet part of the fingerprint.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<QualName, crate::kinds::view::View>,
+    /// Materialized views. Not yet part of the fingerprint.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub materialized_views: BTreeMap<QualName, crate::kinds::view::MaterializedView>,
+    /// Functions and procedures (one namespace in PostgreSQL), each overload by its signature.
+    /// Not yet part of the fingerprint.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<crate::kinds::function::RoutineKey, crate::kinds::function::Routine>,
     /// Live side only: per schema, the objects of kinds the model does not carry ("2 views",
     /// "1 function"). They are reported, never touched, and keep their schema from being dropped.
     /// Not part of the fingerprint.
@@ -290,6 +304,10 @@ pub struct Table {
     /// Declared only: never drop or rewrite this table or its columns.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// Not yet part of the fingerprint (an empty list serialises to nothing, so digests of tables
+    /// without triggers are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<crate::kinds::trigger::Trigger>,
 }
 
 impl Table {
@@ -952,6 +970,7 @@ mod tests {
                 indexes: vec![],
                 comment: None,
                 prevent_destroy: false,
+                triggers: vec![],
             },
         );
         assert_ne!(fingerprint(&empty), fingerprint(&one));

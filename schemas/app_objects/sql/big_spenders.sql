@@ -1,0 +1,3 @@
+SELECT account_id, email, spent
+FROM account_totals
+WHERE spent >= 1000;
