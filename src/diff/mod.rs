@@ -33,6 +33,44 @@ pub enum ObjectKind {
     Enum,
     Sequence,
     Table,
+    /// Known by its name alone (extensions are database-wide): the name's schema is empty.
+    Extension,
+    /// Known by its signature: the name is `name(argument types)`, the name part quoted as SQL.
+    Function,
+    /// As [`ObjectKind::Function`].
+    Procedure,
+    View,
+    MaterializedView,
+}
+
+impl ObjectKind {
+    /// What plans call it.
+    pub fn word(self) -> &'static str {
+        match self {
+            ObjectKind::Schema => "schema",
+            ObjectKind::Enum => "enum",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Table => "table",
+            ObjectKind::Extension => "extension",
+            ObjectKind::Function => "function",
+            ObjectKind::Procedure => "procedure",
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+        }
+    }
+
+    /// An object's name as plans show it: SQL, schema-qualified where it has a schema.
+    pub fn label(self, name: &QualName) -> String {
+        use crate::model::names::quote_ident;
+        match self {
+            ObjectKind::Schema => quote_ident(&name.schema),
+            ObjectKind::Extension => quote_ident(&name.name),
+            ObjectKind::Function | ObjectKind::Procedure => {
+                format!("{}.{}", quote_ident(&name.schema), name.name)
+            }
+            _ => name.to_string(),
+        }
+    }
 }
 
 /// An object in a managed schema that the declaration does not mention: reported, never touched

@@ -12,11 +12,151 @@ use super::comment::{CommentChange, CommentOn};
 use super::{Change, KindChange, Sign, alter, ident_list, one, rename_phase};
 use crate::diff::{Facts, ObjectKind, Options, Verdict};
 use crate::model::names::quote_ident;
-use crate::model::{
-    Check, FkAction, FkMatch, ForeignKey, PrimaryKey, QualName, Schema, SqlExpr, StorageParams,
-    Table, Unique,
-};
+use crate::model::{QualName, Schema, SqlExpr, StorageParams, Table};
 use crate::plan::Phase;
+
+// ---- Model ----
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15): rows whose key holds NULL still clash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+    /// `INCLUDE (...)`: columns stored in the constraint's index, not part of the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Storage parameters of the constraint's index (`WITH (fillfactor = 70)`).
+    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
+    pub with: StorageParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Unique {
+    /// Same definition, whatever the name.
+    pub fn same_definition(&self, other: &Unique) -> bool {
+        self.columns == other.columns
+            && self.nulls_not_distinct == other.nulls_not_distinct
+            && self.deferrable == other.deferrable
+            && self.initially_deferred == other.initially_deferred
+            && self.include == other.include
+            && self.with.same_as(&other.with)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the spelling used in schema files (`"set null"`, case-insensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        let norm: Vec<String> = s.split_whitespace().map(|w| w.to_lowercase()).collect();
+        match norm.join(" ").as_str() {
+            "no action" => Some(FkAction::NoAction),
+            "restrict" => Some(FkAction::Restrict),
+            "cascade" => Some(FkAction::Cascade),
+            "set null" => Some(FkAction::SetNull),
+            "set default" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: QualName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// `MATCH FULL` or `MATCH SIMPLE` (the default).
+    #[serde(default, rename = "match", skip_serializing_if = "FkMatch::is_simple")]
+    pub match_type: FkMatch,
+    /// False for a foreign key added `NOT VALID` and not validated since.
+    #[serde(
+        default = "crate::model::yes",
+        skip_serializing_if = "crate::model::is_true"
+    )]
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// How a multi-column foreign key treats NULLs (`MATCH PARTIAL` is not implemented by PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkMatch {
+    #[default]
+    Simple,
+    Full,
+}
+
+impl FkMatch {
+    pub fn is_simple(&self) -> bool {
+        *self == FkMatch::Simple
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkMatch::Simple => "MATCH SIMPLE",
+            FkMatch::Full => "MATCH FULL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub expr: SqlExpr,
+    /// False for a check added `NOT VALID` and not validated since.
+    #[serde(
+        default = "crate::model::yes",
+        skip_serializing_if = "crate::model::is_true"
+    )]
+    pub valid: bool,
+    /// `NO INHERIT`: not inherited by child tables.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+// ---- Catalog, diff, changes ----
 
 /// Every primary key, unique, foreign key and check constraint of the managed schemas' tables.
 pub const QUERY: &str = "

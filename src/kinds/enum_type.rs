@@ -12,8 +12,20 @@ use super::{KindChange, Sign, alter, one};
 use crate::diff::verdict::count;
 use crate::diff::{Diff, Facts, ObjectKind, Options, Question, Unmanaged, Verdict};
 use crate::model::names::{quote_ident, quote_literal};
-use crate::model::{ColumnDefault, EnumType, IndexPart, QualName, Schema, SqlExpr};
+use crate::model::{ColumnDefault, IndexPart, QualName, Schema, SqlExpr};
 use crate::plan::Phase;
+
+// ---- Model ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumType {
+    pub name: QualName,
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+// ---- Catalog, diff, changes ----
 
 /// Every enum type of the managed schemas, with its values in order.
 pub const QUERY: &str = "

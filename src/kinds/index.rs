@@ -11,10 +11,133 @@ use super::comment::{CommentChange, CommentOn};
 use super::{Change, KindChange, Sign, ident_list, one, rename_phase};
 use crate::diff::{Facts, ObjectKind, Options, Verdict};
 use crate::model::names::quote_ident;
-use crate::model::{
-    ImpliedKey, Index, IndexKey, IndexPart, QualName, Schema, SqlExpr, StorageParams,
-};
+use crate::model::{QualName, Schema, SqlExpr, StorageParams};
 use crate::plan::Phase;
+
+// ---- Model ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub method: String,
+    /// Key parts: a column name, or an expression (kept in parentheses), with its options.
+    pub keys: Vec<IndexKey>,
+    pub predicate: Option<SqlExpr>,
+    /// `INCLUDE (...)`: columns stored in the index, not part of its key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Storage parameters (`WITH (fillfactor = 70)`).
+    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
+    pub with: StorageParams,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15, unique indexes): rows whose key holds NULL clash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// False for an index a failed `CREATE INDEX CONCURRENTLY` left behind; such an index is
+    /// dropped and built again.
+    #[serde(
+        default = "crate::model::yes",
+        skip_serializing_if = "crate::model::is_true"
+    )]
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexKey {
+    pub part: IndexPart,
+    pub descending: bool,
+    /// Whether NULLs sort first. Normalised: PostgreSQL's default (first for DESC, last for ASC)
+    /// is stored as `None`, so `DESC NULLS FIRST` and `DESC` compare equal.
+    pub nulls_first: Option<bool>,
+    /// `COLLATE`, when it is not the key's own collation; the name as SQL (`"C"`,
+    /// `"en-x-icu"`, `myschema."Mine"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// The operator class, when it is not the default one for the key's type and the index
+    /// method; the name as SQL (`text_pattern_ops`, `myschema.my_ops`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// Live side only: the collation and operator class the key has when the two above are
+    /// `None` (the defaults), so that a declaration spelling a default out matches.
+    #[serde(skip)]
+    pub implied: ImpliedKey,
+}
+
+/// What a live index key uses by default (see [`IndexKey::implied`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImpliedKey {
+    pub collation: Option<String>,
+    pub opclass: Option<String>,
+}
+
+impl IndexKey {
+    pub fn new(part: IndexPart, descending: bool, nulls_first: Option<bool>) -> Self {
+        let nulls_first = nulls_first.filter(|&nf| nf != descending);
+        Self {
+            part,
+            descending,
+            nulls_first,
+            collation: None,
+            opclass: None,
+            implied: ImpliedKey::default(),
+        }
+    }
+
+    /// Whether the two keys use the same collation and operator class: equal as written, or one
+    /// leaves out what the other's live key uses by default.
+    pub fn same_options(&self, other: &IndexKey) -> bool {
+        fn same(
+            a: &Option<String>,
+            b: &Option<String>,
+            a_implied: &Option<String>,
+            b_implied: &Option<String>,
+        ) -> bool {
+            match (a, b) {
+                (Some(x), None) => b_implied.as_ref() == Some(x),
+                (None, Some(y)) => a_implied.as_ref() == Some(y),
+                _ => a == b,
+            }
+        }
+        same(
+            &self.collation,
+            &other.collation,
+            &self.implied.collation,
+            &other.implied.collation,
+        ) && same(
+            &self.opclass,
+            &other.opclass,
+            &self.implied.opclass,
+            &other.implied.opclass,
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexPart {
+    Column(String),
+    Expr(SqlExpr),
+}
+
+impl Index {
+    /// Its expressions (key expressions, then the predicate), each with where it is.
+    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let mut out: Vec<(String, &SqlExpr)> = (self.keys.iter().enumerate())
+            .filter_map(|(i, k)| match &k.part {
+                IndexPart::Expr(e) => Some((format!("index {} key {}", self.name, i + 1), e)),
+                IndexPart::Column(_) => None,
+            })
+            .collect();
+        if let Some(p) = &self.predicate {
+            out.push((format!("index {} WHERE", self.name), p));
+        }
+        out
+    }
+}
+
+// ---- Catalog, diff, changes ----
 
 /// Every index of the managed schemas' tables that is not a constraint's.
 pub const QUERY: &str = "

@@ -1,6 +1,8 @@
 //! Standalone sequences (not the ones serial and identity columns own): their type, bounds and
 //! options, their owner column, their position (a sequence that handed out values is data).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 
@@ -8,8 +10,141 @@ use super::comment::{CommentChange, CommentOn};
 use super::{KindChange, Sign, one};
 use crate::diff::verdict::restart_note;
 use crate::diff::{Diff, Facts, ObjectKind, Options, Question, Unmanaged, Verdict};
-use crate::model::{BaseType, DataType, OwnedBy, QualName, Schema, Sequence, SequenceOptions};
+use crate::model::{BaseType, DataType, QualName, Schema, integer_range};
 use crate::plan::Phase;
+
+// ---- Model ----
+
+/// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: QualName,
+    pub data_type: DataType,
+    #[serde(flatten)]
+    pub options: SequenceOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `OWNED BY table.column`: the sequence is dropped with the column (without being its
+    /// default; a column whose `nextval()` default is its own sequence is `serial`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<OwnedBy>,
+}
+
+/// The column a sequence belongs to (`ALTER SEQUENCE ... OWNED BY table.column`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OwnedBy {
+    pub table: QualName,
+    pub column: String,
+}
+
+impl OwnedBy {
+    /// `schema.table.column`, quoted as SQL needs it.
+    pub fn sql(&self) -> String {
+        format!(
+            "{}.{}",
+            self.table.sql(),
+            crate::model::names::quote_ident(&self.column)
+        )
+    }
+}
+
+impl fmt::Display for OwnedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql())
+    }
+}
+
+/// The options of a sequence (an identity column's, or a standalone one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+impl SequenceOptions {
+    /// PostgreSQL's defaults for a sequence of this integer type with this increment: ascending
+    /// ones count from 1 to the type's maximum, descending ones from -1 down to its minimum.
+    pub fn defaults(base: &BaseType, increment: i64) -> Self {
+        let (type_min, type_max) = integer_range(base);
+        let ascending = increment >= 0;
+        let (min_value, max_value) = if ascending {
+            (1, type_max)
+        } else {
+            (type_min, -1)
+        };
+        Self {
+            start: if ascending { min_value } else { max_value },
+            increment,
+            min_value,
+            max_value,
+            cache: 1,
+            cycle: false,
+        }
+    }
+
+    /// What differs from `self` to `to`, for people: `increment 1 -> 10`, `cache 1 -> 5`.
+    pub fn changes_to(&self, to: &SequenceOptions) -> Vec<String> {
+        let pairs = [
+            (
+                "increment",
+                self.increment.to_string(),
+                to.increment.to_string(),
+            ),
+            (
+                "min_value",
+                self.min_value.to_string(),
+                to.min_value.to_string(),
+            ),
+            (
+                "max_value",
+                self.max_value.to_string(),
+                to.max_value.to_string(),
+            ),
+            ("start", self.start.to_string(), to.start.to_string()),
+            ("cache", self.cache.to_string(), to.cache.to_string()),
+            ("cycle", self.cycle.to_string(), to.cycle.to_string()),
+        ];
+        pairs
+            .into_iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(what, a, b)| format!("{what} {a} -> {b}"))
+            .collect()
+    }
+
+    /// The options that differ from `defaults`, as `CREATE SEQUENCE` options.
+    pub fn sql_differences(&self, defaults: &SequenceOptions) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.start != defaults.start {
+            out.push(format!("START WITH {}", self.start));
+        }
+        if self.increment != defaults.increment {
+            out.push(format!("INCREMENT BY {}", self.increment));
+        }
+        if self.min_value != defaults.min_value {
+            out.push(format!("MINVALUE {}", self.min_value));
+        }
+        if self.max_value != defaults.max_value {
+            out.push(format!("MAXVALUE {}", self.max_value));
+        }
+        if self.cache != defaults.cache {
+            out.push(format!("CACHE {}", self.cache));
+        }
+        if self.cycle != defaults.cycle {
+            out.push(if self.cycle {
+                "CYCLE".into()
+            } else {
+                "NO CYCLE".into()
+            });
+        }
+        out
+    }
+}
+
+// ---- Catalog, diff, changes ----
 
 /// Every sequence of the managed schemas but identities' (part of their column); columns 14
 /// and 15 say whether its owner column takes its `nextval()` default from it, and that default.

@@ -15,8 +15,53 @@ use crate::diff::{
 };
 use crate::inspect::catalog::Live;
 use crate::model::names::quote_ident;
-use crate::model::{QualName, Schema, SqlExpr, Table};
+use crate::model::{
+    Check, Column, ForeignKey, Index, PrimaryKey, QualName, Schema, SqlExpr, Unique,
+};
 use crate::plan::Phase;
+
+// ---- Model ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QualName,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    /// Declared only: never drop or rewrite this table or its columns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    /// Part of the fingerprint with the table (an empty list serialises to nothing, so digests of
+    /// tables without triggers are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<crate::kinds::trigger::Trigger>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+impl Table {
+    /// Every SQL expression the table holds, each with where it is (for messages).
+    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let mut out: Vec<(String, &SqlExpr)> = self
+            .columns
+            .iter()
+            .filter_map(Column::default_expr)
+            .collect();
+        out.extend((self.checks.iter()).map(|c| (format!("check {}", c.name), &c.expr)));
+        out.extend(self.indexes.iter().flat_map(Index::expressions));
+        out
+    }
+}
+
+// ---- Catalog, diff, changes ----
 
 /// The managed schemas' tables. The last column lists what a table has that the model does not
 /// carry, spelled as in DDL.

@@ -17,6 +17,14 @@ use serde::{Deserialize, Serialize};
 pub use expr::SqlExpr;
 pub use types::{BaseType, DataType};
 
+// The model types of each kind live in its home (`crate::kinds`); the model is their sum.
+pub use crate::kinds::column::{Column, ColumnDefault, Identity};
+pub use crate::kinds::constraint::{Check, FkAction, FkMatch, ForeignKey, PrimaryKey, Unique};
+pub use crate::kinds::enum_type::EnumType;
+pub use crate::kinds::index::{ImpliedKey, Index, IndexKey, IndexPart};
+pub use crate::kinds::sequence::{OwnedBy, Sequence, SequenceOptions};
+pub use crate::kinds::table::Table;
+
 /// A schema-qualified object name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualName {
@@ -62,18 +70,17 @@ pub struct Schema {
     /// whose comment is managed (`None`: none). Live side: every schema in scope that has one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, Option<String>>,
-    /// Extensions, by name (they belong to the database, not to a schema). Not yet part of the
-    /// fingerprint.
+    /// Extensions, by name (they belong to the database, not to a schema). Part of the fingerprint when
+    /// there are any (as the three kinds below), so a database without them keeps its digest.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, crate::kinds::extension::Extension>,
-    /// Views. Not yet part of the fingerprint.
+    /// Views.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<QualName, crate::kinds::view::View>,
-    /// Materialized views. Not yet part of the fingerprint.
+    /// Materialized views.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub materialized_views: BTreeMap<QualName, crate::kinds::view::MaterializedView>,
     /// Functions and procedures (one namespace in PostgreSQL), each overload by its signature.
-    /// Not yet part of the fingerprint.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<crate::kinds::function::RoutineKey, crate::kinds::function::Routine>,
     /// Live side only: per schema, the objects of kinds the model does not carry ("2 views",
@@ -165,41 +172,6 @@ impl Schema {
     }
 }
 
-/// A standalone sequence, every option spelled out (the loader fills in PostgreSQL's defaults).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sequence {
-    pub name: QualName,
-    pub data_type: DataType,
-    #[serde(flatten)]
-    pub options: SequenceOptions,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    /// `OWNED BY table.column`: the sequence is dropped with the column (without being its
-    /// default; a column whose `nextval()` default is its own sequence is `serial`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owned_by: Option<OwnedBy>,
-}
-
-/// The column a sequence belongs to (`ALTER SEQUENCE ... OWNED BY table.column`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct OwnedBy {
-    pub table: QualName,
-    pub column: String,
-}
-
-impl OwnedBy {
-    /// `schema.table.column`, quoted as SQL needs it.
-    pub fn sql(&self) -> String {
-        format!("{}.{}", self.table.sql(), names::quote_ident(&self.column))
-    }
-}
-
-impl fmt::Display for OwnedBy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sql())
-    }
-}
-
 /// A live object whose definition holds more than the model carries (found by the self-check,
 /// `crate::inspect::selfcheck`): reported, never planned as if it matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,262 +255,12 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnumType {
-    pub name: QualName,
-    pub values: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Table {
-    pub name: QualName,
-    pub columns: Vec<Column>,
-    pub primary_key: Option<PrimaryKey>,
-    pub uniques: Vec<Unique>,
-    pub foreign_keys: Vec<ForeignKey>,
-    pub checks: Vec<Check>,
-    pub indexes: Vec<Index>,
-    pub comment: Option<String>,
-    /// Declared only: never drop or rewrite this table or its columns.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub prevent_destroy: bool,
-    /// Not yet part of the fingerprint (an empty list serialises to nothing, so digests of tables
-    /// without triggers are unchanged).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub triggers: Vec<crate::kinds::trigger::Trigger>,
-}
-
-impl Table {
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Column {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: DataType,
-    pub nullable: bool,
-    pub default: Option<ColumnDefault>,
-    /// `GENERATED ALWAYS|BY DEFAULT AS IDENTITY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<Identity>,
-    /// The options of the identity's sequence; `None` means the defaults for the column's type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity_sequence: Option<SequenceOptions>,
-    pub comment: Option<String>,
-    /// `COLLATE name`, when it is not the type's default collation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collation: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Identity {
-    Always,
-    ByDefault,
-}
-
-/// The options of a sequence (an identity column's, or a standalone one's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SequenceOptions {
-    pub start: i64,
-    pub increment: i64,
-    pub min_value: i64,
-    pub max_value: i64,
-    pub cache: i64,
-    pub cycle: bool,
-}
-
-impl SequenceOptions {
-    /// PostgreSQL's defaults for a sequence of this integer type with this increment: ascending
-    /// ones count from 1 to the type's maximum, descending ones from -1 down to its minimum.
-    pub fn defaults(base: &BaseType, increment: i64) -> Self {
-        let (type_min, type_max) = integer_range(base);
-        let ascending = increment >= 0;
-        let (min_value, max_value) = if ascending {
-            (1, type_max)
-        } else {
-            (type_min, -1)
-        };
-        Self {
-            start: if ascending { min_value } else { max_value },
-            increment,
-            min_value,
-            max_value,
-            cache: 1,
-            cycle: false,
-        }
-    }
-
-    /// What differs from `self` to `to`, for people: `increment 1 -> 10`, `cache 1 -> 5`.
-    pub fn changes_to(&self, to: &SequenceOptions) -> Vec<String> {
-        let pairs = [
-            (
-                "increment",
-                self.increment.to_string(),
-                to.increment.to_string(),
-            ),
-            (
-                "min_value",
-                self.min_value.to_string(),
-                to.min_value.to_string(),
-            ),
-            (
-                "max_value",
-                self.max_value.to_string(),
-                to.max_value.to_string(),
-            ),
-            ("start", self.start.to_string(), to.start.to_string()),
-            ("cache", self.cache.to_string(), to.cache.to_string()),
-            ("cycle", self.cycle.to_string(), to.cycle.to_string()),
-        ];
-        pairs
-            .into_iter()
-            .filter(|(_, a, b)| a != b)
-            .map(|(what, a, b)| format!("{what} {a} -> {b}"))
-            .collect()
-    }
-
-    /// The options that differ from `defaults`, as `CREATE SEQUENCE` options.
-    pub fn sql_differences(&self, defaults: &SequenceOptions) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.start != defaults.start {
-            out.push(format!("START WITH {}", self.start));
-        }
-        if self.increment != defaults.increment {
-            out.push(format!("INCREMENT BY {}", self.increment));
-        }
-        if self.min_value != defaults.min_value {
-            out.push(format!("MINVALUE {}", self.min_value));
-        }
-        if self.max_value != defaults.max_value {
-            out.push(format!("MAXVALUE {}", self.max_value));
-        }
-        if self.cache != defaults.cache {
-            out.push(format!("CACHE {}", self.cache));
-        }
-        if self.cycle != defaults.cycle {
-            out.push(if self.cycle {
-                "CYCLE".into()
-            } else {
-                "NO CYCLE".into()
-            });
-        }
-        out
-    }
-}
-
 /// The range of smallint, integer or bigint (bigint's for anything else).
 pub fn integer_range(base: &BaseType) -> (i64, i64) {
     match base {
         BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
         BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
         _ => (i64::MIN, i64::MAX),
-    }
-}
-
-impl Column {
-    /// The identity's sequence options, with the type's defaults filled in.
-    pub fn identity_options(&self) -> Option<SequenceOptions> {
-        self.identity?;
-        Some(
-            self.identity_sequence
-                .unwrap_or_else(|| SequenceOptions::defaults(&self.ty.base, 1)),
-        )
-    }
-
-    /// `GENERATED ... AS IDENTITY [ (options that differ from the defaults) ]`.
-    pub fn identity_sql(&self) -> Option<String> {
-        let kind = self.identity?;
-        let opts = self.identity_options()?;
-        let diff = opts.sql_differences(&SequenceOptions::defaults(&self.ty.base, opts.increment));
-        let mut diff = diff;
-        if opts.increment != 1 {
-            diff.insert(0, format!("INCREMENT BY {}", opts.increment));
-        }
-        Some(if diff.is_empty() {
-            kind.sql().to_string()
-        } else {
-            format!("{} ({})", kind.sql(), diff.join(" "))
-        })
-    }
-}
-
-impl Identity {
-    pub fn sql(self) -> &'static str {
-        match self {
-            Identity::Always => "GENERATED ALWAYS AS IDENTITY",
-            Identity::ByDefault => "GENERATED BY DEFAULT AS IDENTITY",
-        }
-    }
-}
-
-/// A column default. `serial` columns are modelled as such (not as their `nextval()` expression) so
-/// that a declared `serial` matches a live column whatever its sequence is called.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnDefault {
-    Expr(SqlExpr),
-    /// `nextval()` of a sequence owned by this column, as `serial`/`bigserial` create it.
-    Serial {
-        sequence: Option<String>,
-    },
-}
-
-impl ColumnDefault {
-    pub fn describe(&self) -> String {
-        match self {
-            ColumnDefault::Expr(e) => e.sql.clone(),
-            ColumnDefault::Serial { sequence: Some(s) } => {
-                format!("nextval('{}'::regclass)", s.replace('\'', "''"))
-            }
-            ColumnDefault::Serial { sequence: None } => "(serial sequence)".to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrimaryKey {
-    pub name: String,
-    pub columns: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unique {
-    pub name: String,
-    pub columns: Vec<String>,
-    /// `NULLS NOT DISTINCT` (PostgreSQL 15): rows whose key holds NULL still clash.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub nulls_not_distinct: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub deferrable: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub initially_deferred: bool,
-    /// `INCLUDE (...)`: columns stored in the constraint's index, not part of the key.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub include: Vec<String>,
-    /// Storage parameters of the constraint's index (`WITH (fillfactor = 70)`).
-    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
-    pub with: StorageParams,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-impl Unique {
-    /// Same definition, whatever the name.
-    pub fn same_definition(&self, other: &Unique) -> bool {
-        self.columns == other.columns
-            && self.nulls_not_distinct == other.nulls_not_distinct
-            && self.deferrable == other.deferrable
-            && self.initially_deferred == other.initially_deferred
-            && self.include == other.include
-            && self.with.same_as(&other.with)
     }
 }
 
@@ -622,246 +344,12 @@ impl StorageParams {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FkAction {
-    #[default]
-    NoAction,
-    Restrict,
-    Cascade,
-    SetNull,
-    SetDefault,
-}
-
-impl FkAction {
-    pub fn sql(self) -> &'static str {
-        match self {
-            FkAction::NoAction => "NO ACTION",
-            FkAction::Restrict => "RESTRICT",
-            FkAction::Cascade => "CASCADE",
-            FkAction::SetNull => "SET NULL",
-            FkAction::SetDefault => "SET DEFAULT",
-        }
-    }
-
-    /// Parses the spelling used in schema files (`"set null"`, case-insensitive).
-    pub fn parse(s: &str) -> Option<Self> {
-        let norm: Vec<String> = s.split_whitespace().map(|w| w.to_lowercase()).collect();
-        match norm.join(" ").as_str() {
-            "no action" => Some(FkAction::NoAction),
-            "restrict" => Some(FkAction::Restrict),
-            "cascade" => Some(FkAction::Cascade),
-            "set null" => Some(FkAction::SetNull),
-            "set default" => Some(FkAction::SetDefault),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForeignKey {
-    pub name: String,
-    pub columns: Vec<String>,
-    pub ref_table: QualName,
-    pub ref_columns: Vec<String>,
-    pub on_delete: FkAction,
-    pub on_update: FkAction,
-    pub deferrable: bool,
-    pub initially_deferred: bool,
-    /// `MATCH FULL` or `MATCH SIMPLE` (the default).
-    #[serde(default, rename = "match", skip_serializing_if = "FkMatch::is_simple")]
-    pub match_type: FkMatch,
-    /// False for a foreign key added `NOT VALID` and not validated since.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub valid: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// How a multi-column foreign key treats NULLs (`MATCH PARTIAL` is not implemented by PostgreSQL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FkMatch {
-    #[default]
-    Simple,
-    Full,
-}
-
-impl FkMatch {
-    pub fn is_simple(&self) -> bool {
-        *self == FkMatch::Simple
-    }
-
-    pub fn sql(self) -> &'static str {
-        match self {
-            FkMatch::Simple => "MATCH SIMPLE",
-            FkMatch::Full => "MATCH FULL",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    pub name: String,
-    pub expr: SqlExpr,
-    /// False for a check added `NOT VALID` and not validated since.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub valid: bool,
-    /// `NO INHERIT`: not inherited by child tables.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub no_inherit: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Index {
-    pub name: String,
-    pub unique: bool,
-    pub method: String,
-    /// Key parts: a column name, or an expression (kept in parentheses), with its options.
-    pub keys: Vec<IndexKey>,
-    pub predicate: Option<SqlExpr>,
-    /// `INCLUDE (...)`: columns stored in the index, not part of its key.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub include: Vec<String>,
-    /// Storage parameters (`WITH (fillfactor = 70)`).
-    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
-    pub with: StorageParams,
-    /// `NULLS NOT DISTINCT` (PostgreSQL 15, unique indexes): rows whose key holds NULL clash.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub nulls_not_distinct: bool,
-    /// False for an index a failed `CREATE INDEX CONCURRENTLY` left behind; such an index is
-    /// dropped and built again.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub valid: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-fn yes() -> bool {
+pub(crate) fn yes() -> bool {
     true
 }
 
-fn is_true(b: &bool) -> bool {
+pub(crate) fn is_true(b: &bool) -> bool {
     *b
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexKey {
-    pub part: IndexPart,
-    pub descending: bool,
-    /// Whether NULLs sort first. Normalised: PostgreSQL's default (first for DESC, last for ASC)
-    /// is stored as `None`, so `DESC NULLS FIRST` and `DESC` compare equal.
-    pub nulls_first: Option<bool>,
-    /// `COLLATE`, when it is not the key's own collation; the name as SQL (`"C"`,
-    /// `"en-x-icu"`, `myschema."Mine"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collation: Option<String>,
-    /// The operator class, when it is not the default one for the key's type and the index
-    /// method; the name as SQL (`text_pattern_ops`, `myschema.my_ops`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opclass: Option<String>,
-    /// Live side only: the collation and operator class the key has when the two above are
-    /// `None` (the defaults), so that a declaration spelling a default out matches.
-    #[serde(skip)]
-    pub implied: ImpliedKey,
-}
-
-/// What a live index key uses by default (see [`IndexKey::implied`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImpliedKey {
-    pub collation: Option<String>,
-    pub opclass: Option<String>,
-}
-
-impl IndexKey {
-    pub fn new(part: IndexPart, descending: bool, nulls_first: Option<bool>) -> Self {
-        let nulls_first = nulls_first.filter(|&nf| nf != descending);
-        Self {
-            part,
-            descending,
-            nulls_first,
-            collation: None,
-            opclass: None,
-            implied: ImpliedKey::default(),
-        }
-    }
-
-    /// Whether the two keys use the same collation and operator class: equal as written, or one
-    /// leaves out what the other's live key uses by default.
-    pub fn same_options(&self, other: &IndexKey) -> bool {
-        fn same(
-            a: &Option<String>,
-            b: &Option<String>,
-            a_implied: &Option<String>,
-            b_implied: &Option<String>,
-        ) -> bool {
-            match (a, b) {
-                (Some(x), None) => b_implied.as_ref() == Some(x),
-                (None, Some(y)) => a_implied.as_ref() == Some(y),
-                _ => a == b,
-            }
-        }
-        same(
-            &self.collation,
-            &other.collation,
-            &self.implied.collation,
-            &other.implied.collation,
-        ) && same(
-            &self.opclass,
-            &other.opclass,
-            &self.implied.opclass,
-            &other.implied.opclass,
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IndexPart {
-    Column(String),
-    Expr(SqlExpr),
-}
-
-impl Index {
-    /// Its expressions (key expressions, then the predicate), each with where it is.
-    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
-        let mut out: Vec<(String, &SqlExpr)> = (self.keys.iter().enumerate())
-            .filter_map(|(i, k)| match &k.part {
-                IndexPart::Expr(e) => Some((format!("index {} key {}", self.name, i + 1), e)),
-                IndexPart::Column(_) => None,
-            })
-            .collect();
-        if let Some(p) = &self.predicate {
-            out.push((format!("index {} WHERE", self.name), p));
-        }
-        out
-    }
-}
-
-impl Column {
-    /// Its default, when that is an SQL expression.
-    pub fn default_expr(&self) -> Option<(String, &SqlExpr)> {
-        match &self.default {
-            Some(ColumnDefault::Expr(e)) => Some((format!("column {} default", self.name), e)),
-            _ => None,
-        }
-    }
-}
-
-impl Table {
-    /// Every SQL expression the table holds, each with where it is (for messages).
-    pub fn expressions(&self) -> Vec<(String, &SqlExpr)> {
-        let mut out: Vec<(String, &SqlExpr)> = self
-            .columns
-            .iter()
-            .filter_map(Column::default_expr)
-            .collect();
-        out.extend((self.checks.iter()).map(|c| (format!("check {}", c.name), &c.expr)));
-        out.extend(self.indexes.iter().flat_map(Index::expressions));
-        out
-    }
 }
 
 /// The comment PostgreSQL gives schema `public` when it creates a database.
@@ -885,11 +373,21 @@ pub fn fingerprint(schema: &Schema) -> String {
     let comments: BTreeMap<&String, &Option<String>> = (schema.schema_comments.iter())
         .filter(|(s, c)| !(s.as_str() == "public" && c.as_deref() == Some(STOCK_PUBLIC_COMMENT)))
         .collect();
-    let written = if comments.is_empty() {
-        serde_json::to_writer(&mut hasher, &canonical)
-    } else {
-        let (a, b, c, d) = canonical;
-        serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments))
+    // The same for the kinds modelled later (a table's triggers are part of the table, and
+    // serialised only when it has some).
+    let later = (
+        schema.extensions.values().collect::<Vec<_>>(),
+        schema.functions.values().collect::<Vec<_>>(),
+        schema.views.values().collect::<Vec<_>>(),
+        schema.materialized_views.values().collect::<Vec<_>>(),
+    );
+    let has_later =
+        !(later.0.is_empty() && later.1.is_empty() && later.2.is_empty() && later.3.is_empty());
+    let (a, b, c, d) = canonical;
+    let written = match (comments.is_empty(), has_later) {
+        (true, false) => serde_json::to_writer(&mut hasher, &(a, b, c, d)),
+        (false, false) => serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments)),
+        (_, true) => serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments, &later)),
     };
     written.expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(hasher.0.finalize()))

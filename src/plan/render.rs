@@ -77,12 +77,7 @@ fn change_symbol(p: &Palette, c: &Change, v: &Verdict) -> String {
 }
 
 pub(super) fn kind_word(k: ObjectKind) -> &'static str {
-    match k {
-        ObjectKind::Schema => "schema",
-        ObjectKind::Enum => "enum",
-        ObjectKind::Sequence => "sequence",
-        ObjectKind::Table => "table",
-    }
+    k.word()
 }
 
 fn object_title(o: &ObjectPlan) -> String {
@@ -91,17 +86,11 @@ fn object_title(o: &ObjectPlan) -> String {
 
 /// The object's name as SQL; a schema is just its own name.
 fn unmanaged_label(u: &crate::diff::Unmanaged) -> String {
-    match u.kind {
-        ObjectKind::Schema => quote_ident(&u.name.schema),
-        _ => u.name.to_string(),
-    }
+    u.kind.label(&u.name)
 }
 
 pub(super) fn object_label(o: &ObjectPlan) -> String {
-    match o.kind {
-        ObjectKind::Schema => quote_ident(&o.name.schema),
-        _ => o.name.to_string(),
-    }
+    o.kind.label(&o.name)
 }
 
 /// What apply did, in the past tense: `17 created, 2 changed`.

@@ -20,10 +20,19 @@ pub enum Phase {
     /// `ALTER TYPE ... ADD VALUE`: first, because PostgreSQL only lets later statements use a new
     /// value once it is committed (apply commits early when they do).
     EnumValues,
+    /// Triggers, then views and materialized views, out of the way of what they depend on
+    /// (dependents first); created again in [`Phase::Views`] / [`Phase::Triggers`] when declared.
+    DropTriggers,
+    DropViews,
     DropForeignKeys,
     DropConstraints,
     CreateSchemas,
+    /// `CREATE EXTENSION`: before the types, tables and functions that use what it provides.
+    Extensions,
     Types,
+    /// Functions and procedures, before the tables whose defaults and checks may call them
+    /// (their bodies are not checked against tables that do not exist yet).
+    Functions,
     CreateTables,
     AlterColumns,
     /// `UPDATE t SET c = <backfill> WHERE c IS NULL`, then `SET NOT NULL`: after every column
@@ -34,10 +43,19 @@ pub enum Phase {
     /// Before foreign keys, which may rely on a new unique index.
     Indexes,
     ForeignKeys,
+    /// Views and materialized views, once every table and column they read exists, in
+    /// dependency order.
+    Views,
+    /// Triggers, once their tables (or views) and functions exist.
+    Triggers,
     Comments,
     DropTables,
+    /// Functions and procedures, once no table, trigger or view uses them.
+    DropFunctions,
     /// Sequences and types, once no table uses them.
     DropTypes,
+    /// Extensions, once nothing uses what they provide.
+    DropExtensions,
     DropSchemas,
 }
 
