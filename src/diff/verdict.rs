@@ -1,5 +1,6 @@
-//! The verdict rules: which changes may run, and why not. `docs/verdicts.md` is this file's table
-//! in prose; the two must agree.
+//! Verdicts: which changes may run, and why not. Each kind's rules are its `judge`
+//! ([`crate::kinds::KindChange::judge`]); `docs/verdicts.md` is their table in prose, and the
+//! two must agree. This module holds what they share: the verdict type, facts and counts.
 
 use std::collections::BTreeMap;
 

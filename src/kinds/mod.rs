@@ -181,3 +181,92 @@ pub(crate) fn rename_phase(declared: bool) -> Phase {
         Phase::Constraints
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::QualName;
+
+    fn one_of_each() -> Vec<Change> {
+        let t = QualName::new("public", "t");
+        vec![
+            schema::SchemaChange::CreateSchema { schema: "s".into() }.into(),
+            enum_type::EnumChange::DropEnum { name: t.clone() }.into(),
+            sequence::SequenceChange::DropSequence { name: t.clone() }.into(),
+            table::TableChange::DropTable { table: t.clone() }.into(),
+            column::ColumnChange::DropColumn {
+                table: t.clone(),
+                column: "c".into(),
+                protected: false,
+            }
+            .into(),
+            constraint::ConstraintChange::ValidateConstraint {
+                table: t.clone(),
+                name: "k".into(),
+            }
+            .into(),
+            index::IndexChange::RenameIndex {
+                table: t.clone(),
+                from: "a".into(),
+                to: "b".into(),
+                declared: false,
+            }
+            .into(),
+            comment::CommentChange::SetComment {
+                target: comment::CommentOn::Schema { schema: "s".into() },
+                comment: None,
+            }
+            .into(),
+            rename::RenameChange::AmbiguousRename {
+                kind: ObjectKind::Table,
+                object: t,
+                what: "table".into(),
+                from: "a".into(),
+                to: "b".into(),
+            }
+            .into(),
+        ]
+    }
+
+    #[test]
+    fn a_change_of_every_kind_is_saved_under_its_own_kind_tag_and_read_back() {
+        let tags: Vec<String> = one_of_each()
+            .iter()
+            .map(|c| {
+                let json = serde_json::to_value(c).unwrap();
+                let back: Change = serde_json::from_value(json.clone()).unwrap();
+                assert_eq!(&back, c);
+                json["kind"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "create_schema",
+                "drop_enum",
+                "drop_sequence",
+                "drop_table",
+                "drop_column",
+                "validate_constraint",
+                "rename_index",
+                "set_comment",
+                "ambiguous_rename"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_change_is_an_error_that_says_which() {
+        let unknown = serde_json::from_str::<Change>(r#"{"kind": "drop_database", "name": "x"}"#);
+        assert_eq!(
+            unknown.unwrap_err().to_string(),
+            "unknown change kind `drop_database`"
+        );
+        // The kind is known: its own error, naming the field, not "no kind matched".
+        let malformed = serde_json::from_str::<Change>(r#"{"kind": "drop_table"}"#);
+        assert!(
+            malformed.unwrap_err().to_string().contains("`table`"),
+            "the missing field is named"
+        );
+    }
+}
