@@ -284,10 +284,10 @@ columns = [
     );
 }
 
-/// Table and column properties the model does not carry (UNLOGGED, storage parameters, row
-/// level security, STORAGE, STATISTICS, per-column options, generated columns) are listed by
-/// import, plan and drift, never silently dropped; `--strict` makes them errors; nothing is
-/// changed to "fix" them.
+/// Table and column properties the model does not carry (row level security, STORAGE,
+/// STATISTICS, per-column options, generated columns) are listed by import, plan and drift, never
+/// silently dropped; `--strict` makes them errors; nothing is changed to "fix" them. The ones it
+/// carries (UNLOGGED, storage parameters) are imported.
 #[test]
 fn table_and_column_properties_the_model_does_not_carry_are_reported() {
     let db = TestDb::new("props");
@@ -304,6 +304,13 @@ fn table_and_column_properties_the_model_does_not_carry_are_reported() {
     let out = out.to_str().unwrap();
     let import = db.run(&["import", "--out", out]);
     assert_eq!(import.code, 0, "{}{}", import.stdout, import.stderr);
+    let written = std::fs::read_to_string(std::path::Path::new(out).join("logs.toml"))
+        .or_else(|_| std::fs::read_to_string(std::path::Path::new(out).join("schema.toml")))
+        .unwrap_or_default();
+    assert!(
+        written.contains("unlogged = true") && written.contains("with = { fillfactor = 70 }"),
+        "UNLOGGED and the storage parameters are imported:\n{written}"
+    );
     let plan = db.run(&["plan", "--schema", out]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     let drift = db.run(&["drift", "--schema", out, "--format", "json"]);

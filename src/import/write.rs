@@ -424,6 +424,12 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     if let Some(c) = &t.comment {
         out.insert("comment", Item::Value(text(c)));
     }
+    if t.unlogged {
+        out.insert("unlogged", Item::Value(true.into()));
+    }
+    if !t.with.is_empty() {
+        out.insert("with", Item::Value(params(&t.with)));
+    }
     // Single-column constraints with PostgreSQL's default names are written on their column.
     // (Those with a comment, or other properties a column cannot declare, are written in full.)
     let column_pk = t.primary_key.as_ref().filter(|pk| {

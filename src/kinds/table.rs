@@ -16,7 +16,7 @@ use crate::diff::{
 use crate::inspect::catalog::Live;
 use crate::model::names::quote_ident;
 use crate::model::{
-    Check, Column, ForeignKey, Index, PrimaryKey, QualName, Schema, SqlExpr, Unique,
+    Check, Column, ForeignKey, Index, PrimaryKey, QualName, Schema, SqlExpr, StorageParams, Unique,
 };
 use crate::plan::Phase;
 
@@ -35,6 +35,13 @@ pub struct Table {
     /// Declared only: never drop or rewrite this table or its columns.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// `UNLOGGED`: not written to the write-ahead log (faster writes; emptied after a crash,
+    /// not replicated).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
+    /// `WITH (fillfactor = 70, autovacuum_enabled = false, ...)`: its storage parameters.
+    #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
+    pub with: StorageParams,
     /// Part of the fingerprint with the table (an empty list serialises to nothing, so digests of
     /// tables without triggers are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -68,8 +75,6 @@ impl Table {
 pub const QUERY: &str = "
 SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
        array_remove(ARRAY[
-         CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END,
-         CASE WHEN c.reloptions IS NOT NULL THEN 'WITH (' || array_to_string(c.reloptions, ', ') || ')' END,
          CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN 'USING ' || quote_ident(am.amname) END,
          CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' || quote_ident(ts.spcname) END,
          CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END,
@@ -79,7 +84,8 @@ SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
          (SELECT 'INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) || ')'
           FROM pg_inherits i WHERE i.inhrelid = c.oid),
          CASE WHEN c.relkind = 'p' THEN 'PARTITION BY ' || pg_get_partkeydef(c.oid) END
-       ]::text[], NULL)
+       ]::text[], NULL),
+       c.relpersistence = 'u', COALESCE(c.reloptions, '{}')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_am am ON am.oid = c.relam
 LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
@@ -111,6 +117,8 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 indexes: Vec::new(),
                 comment: r.get(2),
                 prevent_destroy: false,
+                unlogged: r.get(4),
+                with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(5)),
                 triggers: Vec::new(),
             },
         );
@@ -121,7 +129,7 @@ pub fn read(rows: &[Row], live: &mut Live) {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TableChange {
     /// `CREATE TABLE t (...)` with its primary key, unique and check constraints, then its indexes
-    CreateTable { def: Table },
+    CreateTable { def: Box<Table> },
     /// `DROP TABLE t` (only with `--prune`)
     DropTable { table: QualName },
     /// `renamed_from` on a table: `ALTER TABLE from RENAME TO to` (then `SET SCHEMA` when the
@@ -133,6 +141,21 @@ pub enum TableChange {
         table: QualName,
         comment: Option<String>,
     },
+    /// `ALTER TABLE t SET UNLOGGED` / `SET LOGGED`: rewrites the table. `protected` when it has
+    /// `prevent_destroy`.
+    SetLogged {
+        table: QualName,
+        unlogged: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        protected: bool,
+    },
+    /// `ALTER TABLE t SET (k = v, ...)` for parameters set or changed, `RESET (k, ...)` for
+    /// those removed. Applies to what is written from then on; no rewrite.
+    SetStorage {
+        table: QualName,
+        from: StorageParams,
+        to: StorageParams,
+    },
 }
 
 /// Declared tables: created (their foreign keys added once every table exists), or compared
@@ -140,8 +163,12 @@ pub enum TableChange {
 pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     for (name, t) in &desired.tables {
         let Some(l) = live.tables.get(name) else {
-            out.changes
-                .push(TableChange::CreateTable { def: t.clone() }.into());
+            out.changes.push(
+                TableChange::CreateTable {
+                    def: Box::new(t.clone()),
+                }
+                .into(),
+            );
             for fk in &t.foreign_keys {
                 out.changes.push(
                     ConstraintChange::AddConstraint {
@@ -162,6 +189,26 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 TableChange::SetTableComment {
                     table: name.clone(),
                     comment: t.comment.clone(),
+                }
+                .into(),
+            );
+        }
+        if t.unlogged != l.unlogged {
+            out.changes.push(
+                TableChange::SetLogged {
+                    table: name.clone(),
+                    unlogged: t.unlogged,
+                    protected: t.prevent_destroy,
+                }
+                .into(),
+            );
+        }
+        if !t.with.same_as(&l.with) {
+            out.changes.push(
+                TableChange::SetStorage {
+                    table: name.clone(),
+                    from: l.with.clone(),
+                    to: t.with.clone(),
                 }
                 .into(),
             );
@@ -227,7 +274,12 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
     };
     let mut out = vec![(
         Phase::CreateTables,
-        format!("CREATE TABLE {} ({body})", t.name.sql()),
+        format!(
+            "CREATE {}TABLE {} ({body}){}",
+            if t.unlogged { "UNLOGGED " } else { "" },
+            t.name.sql(),
+            t.with.sql()
+        ),
     )];
     for c in t.checks.iter().filter(|c| !c.valid) {
         let c = Constraint::Check(c.clone());
@@ -253,6 +305,37 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
     for c in t.columns.iter().filter(|c| c.comment.is_some()) {
         let target = format!("COLUMN {}.{}", t.name.sql(), quote_ident(&c.name));
         out.push((Phase::Comments, comment(target, &c.comment)));
+    }
+    out
+}
+
+/// `SET (...)` for the parameters `to` sets or changes, then `RESET (...)` for those it drops.
+fn storage(table: &QualName, from: &StorageParams, to: &StorageParams) -> Vec<(Phase, String)> {
+    let mut out = Vec::new();
+    let changed: std::collections::BTreeMap<String, String> = (to.0.iter())
+        .filter(|(k, v)| {
+            !from.0.get(*k).is_some_and(|f| {
+                StorageParams([((*k).clone(), f.clone())].into())
+                    .same_as(&StorageParams([((*k).clone(), (*v).clone())].into()))
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        // ` WITH (a = 1, ...)`, whose list is what `SET` takes.
+        let list = StorageParams(changed).sql();
+        let list = list.trim_start().trim_start_matches("WITH ");
+        out.push((Phase::AlterColumns, format!("{} SET {list}", alter(table))));
+    }
+    let gone: Vec<String> = (from.0.keys())
+        .filter(|k| !to.0.contains_key(*k))
+        .map(|k| quote_ident(k))
+        .collect();
+    if !gone.is_empty() {
+        out.push((
+            Phase::AlterColumns,
+            format!("{} RESET ({})", alter(table), gone.join(", ")),
+        ));
     }
     out
 }
@@ -289,14 +372,19 @@ impl KindChange for TableChange {
         let name = match self {
             TableChange::CreateTable { def } => &def.name,
             TableChange::RenameTable { to, .. } => to,
-            TableChange::DropTable { table } | TableChange::SetTableComment { table, .. } => table,
+            TableChange::DropTable { table }
+            | TableChange::SetTableComment { table, .. }
+            | TableChange::SetLogged { table, .. }
+            | TableChange::SetStorage { table, .. } => table,
         };
         (ObjectKind::Table, name.clone())
     }
 
     fn questions(&self) -> Vec<Question> {
         match self {
-            TableChange::DropTable { table } => vec![Question::Rows(table.clone())],
+            TableChange::DropTable { table } | TableChange::SetLogged { table, .. } => {
+                vec![Question::Rows(table.clone())]
+            }
             _ => Vec::new(),
         }
     }
@@ -323,7 +411,34 @@ impl KindChange for TableChange {
             TableChange::RenameTable { from, .. } => Verdict::note(format!(
                 "renamed_from: its rows, indexes, constraints and the foreign keys that reference it follow; whatever still says {from} (views, functions, the application) must change with it"
             )),
-            TableChange::SetTableComment { .. } => Verdict::change(),
+            TableChange::SetLogged {
+                table,
+                protected: true,
+                ..
+            } => Verdict::refuse(format!(
+                "{table} has prevent_destroy: changing whether it is logged would rewrite it"
+            )),
+            TableChange::SetLogged {
+                table, unlogged, ..
+            } => {
+                let n = facts
+                    .get(&Question::Rows(table.clone()))
+                    .copied()
+                    .unwrap_or(u64::MAX)
+                    .min(crate::diff::verdict::FACT_CAP + 1);
+                let what = if *unlogged {
+                    "; an unlogged table is emptied after a crash and not replicated"
+                } else {
+                    ", and writes it all to the write-ahead log"
+                };
+                Verdict::note(format!(
+                    "rewrites the table ({}) under an ACCESS EXCLUSIVE lock{what}",
+                    count(n, "row")
+                ))
+            }
+            TableChange::SetTableComment { .. } | TableChange::SetStorage { .. } => {
+                Verdict::change()
+            }
         }
     }
 
@@ -362,6 +477,17 @@ impl KindChange for TableChange {
                 Phase::Comments,
                 comment(format!("TABLE {}", table.sql()), text),
             ),
+            TableChange::SetLogged {
+                table, unlogged, ..
+            } => one(
+                Phase::AlterColumns,
+                format!(
+                    "{} SET {}",
+                    alter(table),
+                    if *unlogged { "UNLOGGED" } else { "LOGGED" }
+                ),
+            ),
+            TableChange::SetStorage { table, from, to } => storage(table, from, to),
         }
     }
 
@@ -376,6 +502,15 @@ impl KindChange for TableChange {
                 Some(_) => "set table comment".into(),
                 None => "remove table comment".into(),
             },
+            TableChange::SetLogged { unlogged: true, .. } => "set UNLOGGED".into(),
+            TableChange::SetLogged { .. } => "set LOGGED".into(),
+            TableChange::SetStorage { from, to, .. } => {
+                let show = |w: &StorageParams| match w.is_empty() {
+                    true => "none".to_string(),
+                    false => w.describe(),
+                };
+                format!("storage parameters: {} -> {}", show(from), show(to))
+            }
         }
     }
 

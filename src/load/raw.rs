@@ -85,6 +85,8 @@ pub struct RawTable {
     pub prevent_destroy: Option<Sp<bool>>,
     pub renamed_from: Option<Sp<String>>,
     pub triggers: Vec<super::raw_kinds::RawTrigger>,
+    pub unlogged: Option<Sp<bool>>,
+    pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
 }
 
 #[derive(Debug)]
@@ -522,6 +524,8 @@ fn read_table(
         prevent_destroy: f.boolean(p, "prevent_destroy"),
         renamed_from: f.string(p, "renamed_from"),
         triggers,
+        unlogged: f.boolean(p, "unlogged"),
+        with: f.params(p, "with"),
     };
     f.finish(p);
     Some(table)

@@ -790,6 +790,8 @@ fn resolve_table(
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
         prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
         triggers: Vec::new(),
+        unlogged: raw.unlogged.as_ref().is_some_and(|b| b.value),
+        with: storage_params(p, &raw.with),
     };
 
     // Primary key: on columns, or at table level, not both.

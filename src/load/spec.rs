@@ -349,6 +349,16 @@ pub const TABLE: &[Field] = &[
         "Never drop or rewrite this table or its columns, whatever the flags.",
     ),
     f(
+        "unlogged",
+        Kind::Bool,
+        "CREATE UNLOGGED TABLE: not written to the write-ahead log (faster writes; emptied after a crash, not replicated). Changing it rewrites the table.",
+    ),
+    f(
+        "with",
+        Kind::Params,
+        "Storage parameters: { fillfactor = 70, autovacuum_enabled = false }. Changed with ALTER TABLE ... SET / RESET (no rewrite).",
+    ),
+    f(
         "triggers",
         Kind::Tables(TRIGGER),
         "Triggers on the table, as [[table.NAME.triggers]] (or an array of inline tables).",

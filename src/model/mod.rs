@@ -468,6 +468,8 @@ mod tests {
                 indexes: vec![],
                 comment: None,
                 prevent_destroy: false,
+                unlogged: false,
+                with: Default::default(),
                 triggers: vec![],
             },
         );

@@ -509,6 +509,12 @@ fn table_lines(t: &Table) -> Vec<String> {
     let mut indexes: Vec<_> = t.indexes.iter().collect();
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
     lines.extend(indexes.into_iter().map(|i| sql::create_index(&t.name, i)));
+    if t.unlogged {
+        lines.push("UNLOGGED".into());
+    }
+    if !t.with.is_empty() {
+        lines.push(t.with.sql().trim_start().to_string());
+    }
     lines
 }
 

@@ -450,6 +450,8 @@ pub(super) fn resolve_kinds(
             comment: None,
             prevent_destroy: false,
             triggers: Vec::new(),
+            unlogged: false,
+            with: Default::default(),
         };
         let mut indexes = Vec::new();
         for idx in &m.indexes {

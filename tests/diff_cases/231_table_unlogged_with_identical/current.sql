@@ -1,0 +1,1 @@
+CREATE UNLOGGED TABLE events (id bigint PRIMARY KEY, body text) WITH (fillfactor = 70, autovacuum_enabled = off);
