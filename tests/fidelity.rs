@@ -284,10 +284,10 @@ columns = [
     );
 }
 
-/// Table and column properties the model does not carry (row level security, STORAGE,
-/// STATISTICS, per-column options, generated columns) are listed by import, plan and drift, never
-/// silently dropped; `--strict` makes them errors; nothing is changed to "fix" them. The ones it
-/// carries (UNLOGGED, storage parameters) are imported.
+/// Table and column properties the model does not carry (replica identity, STORAGE, STATISTICS,
+/// per-column options, generated columns) are listed by import, plan and drift, never silently
+/// dropped; `--strict` makes them errors; nothing is changed to "fix" them. The ones it carries
+/// (UNLOGGED, storage parameters, row level security) are imported.
 #[test]
 fn table_and_column_properties_the_model_does_not_carry_are_reported() {
     let db = TestDb::new("props");
@@ -297,6 +297,7 @@ fn table_and_column_properties_the_model_does_not_carry_are_reported() {
          ALTER TABLE logs ALTER COLUMN body SET STATISTICS 500;
          ALTER TABLE logs ALTER COLUMN id SET (n_distinct = 100);
          ALTER TABLE logs ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE logs REPLICA IDENTITY FULL;
          CREATE TABLE totals (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);",
     );
     let before = db.dump();
@@ -308,8 +309,10 @@ fn table_and_column_properties_the_model_does_not_carry_are_reported() {
         .or_else(|_| std::fs::read_to_string(std::path::Path::new(out).join("schema.toml")))
         .unwrap_or_default();
     assert!(
-        written.contains("unlogged = true") && written.contains("with = { fillfactor = 70 }"),
-        "UNLOGGED and the storage parameters are imported:\n{written}"
+        written.contains("unlogged = true")
+            && written.contains("with = { fillfactor = 70 }")
+            && written.contains("row_level_security = true"),
+        "UNLOGGED, the storage parameters and row level security are imported:\n{written}"
     );
     let plan = db.run(&["plan", "--schema", out]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);

@@ -430,6 +430,12 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     if !t.with.is_empty() {
         out.insert("with", Item::Value(params(&t.with)));
     }
+    if t.row_level_security {
+        out.insert("row_level_security", Item::Value(true.into()));
+    }
+    if t.force_row_level_security {
+        out.insert("force_row_level_security", Item::Value(true.into()));
+    }
     // Single-column constraints with PostgreSQL's default names are written on their column.
     // (Those with a comment, or other properties a column cannot declare, are written in full.)
     let column_pk = t.primary_key.as_ref().filter(|pk| {

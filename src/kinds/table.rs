@@ -42,6 +42,13 @@ pub struct Table {
     /// `WITH (fillfactor = 70, autovacuum_enabled = false, ...)`: its storage parameters.
     #[serde(default, skip_serializing_if = "StorageParams::is_empty")]
     pub with: StorageParams,
+    /// `ENABLE ROW LEVEL SECURITY`: rows are visible and writable only through policies (to
+    /// roles other than the owner, superusers and `BYPASSRLS` roles).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_level_security: bool,
+    /// `FORCE ROW LEVEL SECURITY`: the policies bind the table's owner too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_row_level_security: bool,
     /// Part of the fingerprint with the table (an empty list serialises to nothing, so digests of
     /// tables without triggers are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -77,15 +84,13 @@ SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
        array_remove(ARRAY[
          CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN 'USING ' || quote_ident(am.amname) END,
          CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' || quote_ident(ts.spcname) END,
-         CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END,
-         CASE WHEN c.relforcerowsecurity THEN 'FORCE ROW LEVEL SECURITY' END,
          CASE c.relreplident WHEN 'n' THEN 'REPLICA IDENTITY NOTHING' WHEN 'f' THEN 'REPLICA IDENTITY FULL'
                              WHEN 'i' THEN 'REPLICA IDENTITY USING INDEX' END,
          (SELECT 'INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) || ')'
           FROM pg_inherits i WHERE i.inhrelid = c.oid),
          CASE WHEN c.relkind = 'p' THEN 'PARTITION BY ' || pg_get_partkeydef(c.oid) END
        ]::text[], NULL),
-       c.relpersistence = 'u', COALESCE(c.reloptions, '{}')
+       c.relpersistence = 'u', COALESCE(c.reloptions, '{}'), c.relrowsecurity, c.relforcerowsecurity
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_am am ON am.oid = c.relam
 LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
@@ -119,6 +124,8 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 prevent_destroy: false,
                 unlogged: r.get(4),
                 with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(5)),
+                row_level_security: r.get(6),
+                force_row_level_security: r.get(7),
                 triggers: Vec::new(),
             },
         );
@@ -148,6 +155,13 @@ pub enum TableChange {
         unlogged: bool,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         protected: bool,
+    },
+    /// `ALTER TABLE t ENABLE | DISABLE ROW LEVEL SECURITY` and/or `[NO] FORCE ROW LEVEL
+    /// SECURITY`, for whichever of the two differs.
+    SetRowSecurity {
+        table: QualName,
+        from: RowSecurity,
+        to: RowSecurity,
     },
     /// `ALTER TABLE t SET (k = v, ...)` for parameters set or changed, `RESET (k, ...)` for
     /// those removed. Applies to what is written from then on; no rewrite.
@@ -199,6 +213,17 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                     table: name.clone(),
                     unlogged: t.unlogged,
                     protected: t.prevent_destroy,
+                }
+                .into(),
+            );
+        }
+        let (want, have) = (RowSecurity::of(t), RowSecurity::of(l));
+        if want != have {
+            out.changes.push(
+                TableChange::SetRowSecurity {
+                    table: name.clone(),
+                    from: have,
+                    to: want,
                 }
                 .into(),
             );
@@ -281,6 +306,18 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
             t.with.sql()
         ),
     )];
+    if t.row_level_security {
+        out.push((
+            Phase::CreateTables,
+            format!("{} ENABLE ROW LEVEL SECURITY", alter(&t.name)),
+        ));
+    }
+    if t.force_row_level_security {
+        out.push((
+            Phase::CreateTables,
+            format!("{} FORCE ROW LEVEL SECURITY", alter(&t.name)),
+        ));
+    }
     for c in t.checks.iter().filter(|c| !c.valid) {
         let c = Constraint::Check(c.clone());
         out.push((
@@ -307,6 +344,31 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
         out.push((Phase::Comments, comment(target, &c.comment)));
     }
     out
+}
+
+/// Whether a table's rows are guarded by its policies, and whether its owner is too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowSecurity {
+    pub enabled: bool,
+    pub forced: bool,
+}
+
+impl RowSecurity {
+    fn of(t: &Table) -> Self {
+        RowSecurity {
+            enabled: t.row_level_security,
+            forced: t.force_row_level_security,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match (self.enabled, self.forced) {
+            (false, false) => "off",
+            (true, false) => "enabled",
+            (true, true) => "enabled and forced",
+            (false, true) => "forced (not enabled)",
+        }
+    }
 }
 
 /// `SET (...)` for the parameters `to` sets or changes, then `RESET (...)` for those it drops.
@@ -375,6 +437,7 @@ impl KindChange for TableChange {
             TableChange::DropTable { table }
             | TableChange::SetTableComment { table, .. }
             | TableChange::SetLogged { table, .. }
+            | TableChange::SetRowSecurity { table, .. }
             | TableChange::SetStorage { table, .. } => table,
         };
         (ObjectKind::Table, name.clone())
@@ -436,6 +499,15 @@ impl KindChange for TableChange {
                     count(n, "row")
                 ))
             }
+            TableChange::SetRowSecurity { from, to, .. } => match (from.enabled, to.enabled) {
+                (false, true) => Verdict::note(
+                    "from now on only its policies let roles other than the owner (and superusers, BYPASSRLS roles) see or change rows: with no policy for a role, that role sees none",
+                ),
+                (true, false) => Verdict::note(
+                    "its policies stop applying: every role with privileges on it sees and changes every row",
+                ),
+                _ => Verdict::change(),
+            },
             TableChange::SetTableComment { .. } | TableChange::SetStorage { .. } => {
                 Verdict::change()
             }
@@ -488,6 +560,24 @@ impl KindChange for TableChange {
                 ),
             ),
             TableChange::SetStorage { table, from, to } => storage(table, from, to),
+            TableChange::SetRowSecurity { table, from, to } => {
+                let mut out = Vec::new();
+                if from.enabled != to.enabled {
+                    let what = if to.enabled { "ENABLE" } else { "DISABLE" };
+                    out.push((
+                        Phase::AlterColumns,
+                        format!("{} {what} ROW LEVEL SECURITY", alter(table)),
+                    ));
+                }
+                if from.forced != to.forced {
+                    let what = if to.forced { "FORCE" } else { "NO FORCE" };
+                    out.push((
+                        Phase::AlterColumns,
+                        format!("{} {what} ROW LEVEL SECURITY", alter(table)),
+                    ));
+                }
+                out
+            }
         }
     }
 
@@ -502,6 +592,13 @@ impl KindChange for TableChange {
                 Some(_) => "set table comment".into(),
                 None => "remove table comment".into(),
             },
+            TableChange::SetRowSecurity { from, to, .. } => {
+                format!(
+                    "row level security: {} -> {}",
+                    from.describe(),
+                    to.describe()
+                )
+            }
             TableChange::SetLogged { unlogged: true, .. } => "set UNLOGGED".into(),
             TableChange::SetLogged { .. } => "set LOGGED".into(),
             TableChange::SetStorage { from, to, .. } => {

@@ -87,6 +87,8 @@ pub struct RawTable {
     pub triggers: Vec<super::raw_kinds::RawTrigger>,
     pub unlogged: Option<Sp<bool>>,
     pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
+    pub row_level_security: Option<Sp<bool>>,
+    pub force_row_level_security: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -526,6 +528,8 @@ fn read_table(
         triggers,
         unlogged: f.boolean(p, "unlogged"),
         with: f.params(p, "with"),
+        row_level_security: f.boolean(p, "row_level_security"),
+        force_row_level_security: f.boolean(p, "force_row_level_security"),
     };
     f.finish(p);
     Some(table)

@@ -792,6 +792,8 @@ fn resolve_table(
         triggers: Vec::new(),
         unlogged: raw.unlogged.as_ref().is_some_and(|b| b.value),
         with: storage_params(p, &raw.with),
+        row_level_security: raw.row_level_security.as_ref().is_some_and(|b| b.value),
+        force_row_level_security: (raw.force_row_level_security.as_ref()).is_some_and(|b| b.value),
     };
 
     // Primary key: on columns, or at table level, not both.

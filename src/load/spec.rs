@@ -359,6 +359,16 @@ pub const TABLE: &[Field] = &[
         "Storage parameters: { fillfactor = 70, autovacuum_enabled = false }. Changed with ALTER TABLE ... SET / RESET (no rewrite).",
     ),
     f(
+        "row_level_security",
+        Kind::Bool,
+        "ENABLE ROW LEVEL SECURITY: rows are reachable only through the table's policies (for roles other than the owner, superusers and BYPASSRLS roles; with no policy, none).",
+    ),
+    f(
+        "force_row_level_security",
+        Kind::Bool,
+        "FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.",
+    ),
+    f(
         "triggers",
         Kind::Tables(TRIGGER),
         "Triggers on the table, as [[table.NAME.triggers]] (or an array of inline tables).",

@@ -470,6 +470,8 @@ mod tests {
                 prevent_destroy: false,
                 unlogged: false,
                 with: Default::default(),
+                row_level_security: false,
+                force_row_level_security: false,
                 triggers: vec![],
             },
         );

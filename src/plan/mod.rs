@@ -512,6 +512,12 @@ fn table_lines(t: &Table) -> Vec<String> {
     if t.unlogged {
         lines.push("UNLOGGED".into());
     }
+    if t.row_level_security {
+        lines.push("ENABLE ROW LEVEL SECURITY".into());
+    }
+    if t.force_row_level_security {
+        lines.push("FORCE ROW LEVEL SECURITY".into());
+    }
     if !t.with.is_empty() {
         lines.push(t.with.sql().trim_start().to_string());
     }

@@ -452,6 +452,8 @@ pub(super) fn resolve_kinds(
             triggers: Vec::new(),
             unlogged: false,
             with: Default::default(),
+            row_level_security: false,
+            force_row_level_security: false,
         };
         let mut indexes = Vec::new();
         for idx in &m.indexes {

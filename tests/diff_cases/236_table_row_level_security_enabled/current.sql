@@ -1,0 +1,1 @@
+CREATE TABLE documents (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);

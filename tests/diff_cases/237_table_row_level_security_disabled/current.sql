@@ -1,0 +1,3 @@
+CREATE TABLE documents (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
