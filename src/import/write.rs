@@ -579,6 +579,30 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .collect();
     list(out, "checks", checks);
     list(out, "indexes", t.indexes.iter().map(index).collect());
+    list(out, "policies", t.policies.iter().map(policy).collect());
+}
+
+/// A policy as declared: only what differs from the defaults (`all`, permissive, `public`).
+fn policy(p: &crate::kinds::policy::Policy) -> Value {
+    use crate::kinds::policy::PolicyCommand;
+    let mut parts = vec![("name", text(&p.name))];
+    if p.command != PolicyCommand::All {
+        parts.push(("command", text(&p.command.sql().to_lowercase())));
+    }
+    if !p.permissive {
+        parts.push(("as", text("restrictive")));
+    }
+    if p.roles != ["public"] {
+        parts.push(("roles", strings(&p.roles)));
+    }
+    if let Some(e) = &p.using {
+        parts.push(("using", text(&strip_outer_parens(&e.sql))));
+    }
+    if let Some(e) = &p.with_check {
+        parts.push(("with_check", text(&strip_outer_parens(&e.sql))));
+    }
+    with_comment(&mut parts, &p.comment);
+    inline(parts)
 }
 
 /// `comment = "..."`, when there is one.

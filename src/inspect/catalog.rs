@@ -86,26 +86,40 @@ SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.n
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    use crate::kinds::{column, constraint, enum_type, index, schema, sequence, table};
+    use crate::kinds::{column, constraint, enum_type, index, policy, schema, sequence, table};
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // One query per kind, sent together: tokio-postgres pipelines queries that are awaited
     // concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled, scans) =
-        tokio::try_join!(
-            client.query_one(VERSION_AND_IDENTITY, &[]),
-            client.query(schema::QUERY, &p),
-            client.query(table::QUERY, &p),
-            client.query(column::QUERY, &p),
-            client.query(constraint::QUERY, &p),
-            client.query(index::QUERY, &p),
-            client.query(enum_type::QUERY, &p),
-            client.query(sequence::QUERY, &p),
-            client.query(UNMODELLED, &p),
-            client.query(index::SCANS, &p),
-        )?;
+    let (
+        version,
+        nsp,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        enums,
+        sequences,
+        unmodelled,
+        scans,
+        policies,
+        roles,
+    ) = tokio::try_join!(
+        client.query_one(VERSION_AND_IDENTITY, &[]),
+        client.query(schema::QUERY, &p),
+        client.query(table::QUERY, &p),
+        client.query(column::QUERY, &p),
+        client.query(constraint::QUERY, &p),
+        client.query(index::QUERY, &p),
+        client.query(enum_type::QUERY, &p),
+        client.query(sequence::QUERY, &p),
+        client.query(UNMODELLED, &p),
+        client.query(index::SCANS, &p),
+        client.query(policy::QUERY, &p),
+        client.query(policy::ROLES, &[]),
+    )?;
     let mut live = Live {
-        queries: 10,
+        queries: 12,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -136,6 +150,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     column::settle_serials(&mut live.schema, defaults_of);
     constraint::read(&constraints, &mut live.schema);
     index::read(&indexes, &scans, &mut live.schema);
+    policy::read(&policies, &roles, &mut live.schema);
     Ok(live)
 }
 

@@ -26,14 +26,16 @@ enum Task {
     Default { table: usize, column: String },
     Check { table: usize, name: String },
     Index { table: usize, name: String },
+    Policy { table: usize, name: String },
 }
 
 impl Task {
     fn table(&self) -> usize {
         match self {
-            Task::Default { table, .. } | Task::Check { table, .. } | Task::Index { table, .. } => {
-                *table
-            }
+            Task::Default { table, .. }
+            | Task::Check { table, .. }
+            | Task::Index { table, .. }
+            | Task::Policy { table, .. } => *table,
         }
     }
 }
@@ -47,9 +49,19 @@ struct Spec {
 
 #[derive(Debug, Clone)]
 enum Attach {
-    Default { column: String, expr: String },
-    Check { expr: String },
+    Default {
+        column: String,
+        expr: String,
+    },
+    Check {
+        expr: String,
+    },
     Index(Box<Index>),
+    Policy {
+        command: &'static str,
+        using: Option<String>,
+        with_check: Option<String>,
+    },
 }
 
 impl Spec {
@@ -248,6 +260,20 @@ fn tasks(names: &[QualName], desired: &Schema, live: &Schema) -> Vec<Task> {
                 });
             }
         }
+        for pol in &want.policies {
+            let same = |a: &Option<SqlExpr>, b: &Option<SqlExpr>| match (a, b) {
+                (Some(x), Some(y)) => x.equivalent(y, None),
+                (x, y) => x.is_none() == y.is_none(),
+            };
+            if let Some(h) = have.policies.iter().find(|h| h.name == pol.name)
+                && !(same(&pol.using, &h.using) && same(&pol.with_check, &h.with_check))
+            {
+                tasks.push(Task::Policy {
+                    table: ti,
+                    name: pol.name.clone(),
+                });
+            }
+        }
         for i in &want.indexes {
             if let Some(h) = have.indexes.iter().find(|h| h.name == i.name)
                 && !crate::diff::same_index(i, h)
@@ -329,6 +355,22 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
                 },
             })
         }
+        Task::Policy { name, .. } => {
+            let pol = want.policies.iter().find(|p| &p.name == name)?;
+            let sqls: Vec<&str> = [&pol.using, &pol.with_check]
+                .into_iter()
+                .flatten()
+                .map(|e| e.sql.as_str())
+                .collect();
+            Some(Spec {
+                columns: mentioned(&sqls, want, have),
+                attach: Attach::Policy {
+                    command: pol.command.sql(),
+                    using: pol.using.as_ref().map(|e| e.sql.clone()),
+                    with_check: pol.with_check.as_ref().map(|e| e.sql.clone()),
+                },
+            })
+        }
         Task::Index { name, .. } => {
             let i = want.indexes.iter().find(|i| &i.name == name)?;
             let mut sqls: Vec<&str> = i
@@ -393,6 +435,23 @@ fn attach(k: Option<usize>, s: &Spec) -> String {
             "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
             probe_name("tableform_probe_check_", k)
         ),
+        Attach::Policy {
+            command,
+            using,
+            with_check,
+        } => {
+            let mut s = format!(
+                "CREATE POLICY {} ON pg_temp.{table} FOR {command}",
+                probe_name("tableform_probe_policy_", k)
+            );
+            if let Some(e) = using {
+                s.push_str(&format!(" USING ({e})"));
+            }
+            if let Some(e) = with_check {
+                s.push_str(&format!(" WITH CHECK ({e})"));
+            }
+            s
+        }
         Attach::Index(i) => {
             let probe_index = Index {
                 name: probe_name("tableform_probe_index_", k),
@@ -408,6 +467,8 @@ struct Spellings {
     defaults: BTreeMap<usize, String>,
     checks: BTreeMap<usize, String>,
     indexes: BTreeMap<usize, (Vec<Option<String>>, Option<String>)>,
+    /// A policy's `USING` and `WITH CHECK`.
+    policies: BTreeMap<usize, (Option<String>, Option<String>)>,
 }
 
 fn probe_number(name: &str, prefix: &str) -> Option<usize> {
@@ -427,8 +488,12 @@ async fn read_back(
         .await?;
     let checks = tx
         .query(
-            "SELECT conname::text, pg_get_expr(conbin, conrelid) FROM pg_constraint
-             WHERE connamespace = pg_my_temp_schema() AND conname LIKE 'tableform_probe_check_%'",
+            "SELECT conname::text, pg_get_expr(conbin, conrelid), NULL::text FROM pg_constraint
+             WHERE connamespace = pg_my_temp_schema() AND conname LIKE 'tableform_probe_check_%'
+             UNION ALL
+             SELECT p.polname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+             WHERE c.relnamespace = pg_my_temp_schema() AND p.polname LIKE 'tableform_probe_policy_%'",
             &[],
         )
         .await?;
@@ -464,6 +529,15 @@ async fn read_back(
                 ))
             })
             .collect(),
+        policies: checks
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_policy_")?,
+                    (r.get(1), r.get(2)),
+                ))
+            })
+            .collect(),
         indexes: indexes
             .iter()
             .filter_map(|r| {
@@ -487,6 +561,11 @@ fn apply_spellings(
         let spelling = match task {
             Task::Default { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
             Task::Check { .. } => spellings.checks.get(k).cloned().map(Spelling::Expr),
+            Task::Policy { .. } => spellings
+                .policies
+                .get(k)
+                .cloned()
+                .map(|(using, with_check)| Spelling::Policy { using, with_check }),
             Task::Index { .. } => spellings
                 .indexes
                 .get(k)
@@ -509,6 +588,10 @@ enum Spelling {
     Index {
         keys: Vec<Option<String>>,
         predicate: Option<String>,
+    },
+    Policy {
+        using: Option<String>,
+        with_check: Option<String>,
     },
 }
 
@@ -542,6 +625,21 @@ fn adopt(
             ) && l.expr.sql == s
             {
                 c.expr = l.expr.clone();
+            }
+        }
+        (Task::Policy { name, .. }, Spelling::Policy { using, with_check }) => {
+            let (Some(l), Some(w)) = (
+                have.policies.iter().find(|p| &p.name == name),
+                want.policies.iter_mut().find(|p| &p.name == name),
+            ) else {
+                return;
+            };
+            let text = |e: &Option<SqlExpr>| e.as_ref().map(|e| e.sql.clone());
+            if using == text(&l.using) {
+                w.using = l.using.clone();
+            }
+            if with_check == text(&l.with_check) {
+                w.with_check = l.with_check.clone();
             }
         }
         (Task::Index { name, .. }, Spelling::Index { keys, predicate }) => {

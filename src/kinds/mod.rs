@@ -20,6 +20,7 @@ pub mod enum_type;
 pub mod extension;
 pub mod function;
 pub mod index;
+pub mod policy;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
@@ -140,6 +141,7 @@ kinds! {
     Column(column::ColumnChange),
     Constraint(constraint::ConstraintChange),
     Index(index::IndexChange),
+    Policy(policy::PolicyChange),
     Comment(comment::CommentChange),
     Rename(rename::RenameChange),
 }

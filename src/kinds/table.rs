@@ -49,6 +49,9 @@ pub struct Table {
     /// `FORCE ROW LEVEL SECURITY`: the policies bind the table's owner too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub force_row_level_security: bool,
+    /// Its row level security policies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<super::policy::Policy>,
     /// Part of the fingerprint with the table (an empty list serialises to nothing, so digests of
     /// tables without triggers are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -126,6 +129,7 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(5)),
                 row_level_security: r.get(6),
                 force_row_level_security: r.get(7),
+                policies: Vec::new(),
                 triggers: Vec::new(),
             },
         );
@@ -183,6 +187,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 }
                 .into(),
             );
+            super::policy::create_all(&mut out.changes, t, live);
             for fk in &t.foreign_keys {
                 out.changes.push(
                     ConstraintChange::AddConstraint {
@@ -240,6 +245,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         }
         super::constraint::diff(&mut out.changes, t, l);
         super::index::diff(&mut out.changes, name, &t.indexes, &l.indexes);
+        super::policy::diff(&mut out.changes, t, l, live);
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::Table, name.clone()));
         }

@@ -89,6 +89,48 @@ pub struct RawTable {
     pub with: Option<Vec<(Sp<String>, Sp<String>)>>,
     pub row_level_security: Option<Sp<bool>>,
     pub force_row_level_security: Option<Sp<bool>>,
+    pub policies: Vec<RawPolicy>,
+}
+
+/// One item of `[[table.NAME.policies]]`.
+#[derive(Debug)]
+pub struct RawPolicy {
+    pub loc: Loc,
+    pub name: Sp<String>,
+    pub command: Option<Sp<String>>,
+    pub as_: Option<Sp<String>>,
+    pub roles: Option<Vec<Sp<String>>>,
+    pub using: Option<Sp<String>>,
+    pub with_check: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+}
+
+fn read_policy(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawPolicy> {
+    let c = Fields::new(f.file, t, "policy", spec::POLICY);
+    let at = c.loc(span);
+    let name = c.string(p, "name");
+    if name.is_none() && t.get("name").is_none() {
+        p.push(
+            Diagnostic::new(at.clone(), "policy has no `name`").label("missing `name = \"...\"`"),
+        );
+    }
+    let out = RawPolicy {
+        loc: at,
+        command: c.string(p, "command"),
+        as_: c.string(p, "as"),
+        roles: c.strings(p, "roles"),
+        using: c.string(p, "using"),
+        with_check: c.string(p, "with_check"),
+        comment: c.string(p, "comment"),
+        name: name?,
+    };
+    c.finish(p);
+    Some(out)
 }
 
 #[derive(Debug)]
@@ -513,6 +555,7 @@ fn read_table(
     });
     let indexes = list(&f, p, "indexes", "index", read_index);
     let triggers = list(&f, p, "triggers", "trigger", super::raw_kinds::read_trigger);
+    let policies = list(&f, p, "policies", "policy", read_policy);
     let table = RawTable {
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),
@@ -528,6 +571,7 @@ fn read_table(
         triggers,
         unlogged: f.boolean(p, "unlogged"),
         with: f.params(p, "with"),
+        policies,
         row_level_security: f.boolean(p, "row_level_security"),
         force_row_level_security: f.boolean(p, "force_row_level_security"),
     };

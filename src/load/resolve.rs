@@ -514,6 +514,121 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     (schema, settings)
 }
 
+/// A table's `policies`: names, words and expressions checked; `roles` default to `public`.
+fn policies(p: &mut Problems, raw: &[super::raw::RawPolicy]) -> Vec<crate::kinds::policy::Policy> {
+    use crate::kinds::policy::{Policy, PolicyCommand};
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, &Loc> = HashMap::new();
+    for r in raw {
+        check_ident(p, &r.name, "policy");
+        if let Some(first) = seen.insert(&r.name.value, &r.name.loc) {
+            p.push(duplicate(
+                &r.name.loc,
+                first,
+                &format!("policy `{}`", r.name.value),
+            ));
+        }
+        let command = match r.command.as_ref().map(|c| c.value.to_ascii_lowercase()) {
+            None => PolicyCommand::All,
+            Some(c) => match c.as_str() {
+                "all" => PolicyCommand::All,
+                "select" => PolicyCommand::Select,
+                "insert" => PolicyCommand::Insert,
+                "update" => PolicyCommand::Update,
+                "delete" => PolicyCommand::Delete,
+                _ => {
+                    let at = r.command.as_ref().map_or(r.loc.clone(), |c| c.loc.clone());
+                    p.push(
+                        Diagnostic::new(at, format!("unknown policy command `{c}`"))
+                            .label("expected all, select, insert, update or delete"),
+                    );
+                    PolicyCommand::All
+                }
+            },
+        };
+        let permissive = match r.as_.as_ref().map(|a| a.value.to_ascii_lowercase()) {
+            None => true,
+            Some(a) if a == "permissive" => true,
+            Some(a) if a == "restrictive" => false,
+            Some(a) => {
+                let at = r.as_.as_ref().map_or(r.loc.clone(), |c| c.loc.clone());
+                p.push(
+                    Diagnostic::new(at, format!("unknown policy kind `{a}`"))
+                        .label("expected permissive or restrictive"),
+                );
+                true
+            }
+        };
+        let mut roles: Vec<String> = Vec::new();
+        for role in r.roles.iter().flatten() {
+            check_ident(p, role, "role");
+            let name = if role.value.eq_ignore_ascii_case("public") {
+                "public".to_string()
+            } else {
+                role.value.clone()
+            };
+            if !roles.contains(&name) {
+                roles.push(name);
+            }
+        }
+        if roles.len() > 1 && roles.iter().any(|r| r == "public") {
+            let at = (r.roles.iter().flatten())
+                .find(|x| x.value.eq_ignore_ascii_case("public"))
+                .map_or(r.loc.clone(), |x| x.loc.clone());
+            p.push(
+                Diagnostic::new(at, "`public` already means every role")
+                    .label("list `public` alone, or only the other roles"),
+            );
+        }
+        if roles.is_empty() {
+            roles.push("public".into());
+        }
+        roles.sort();
+        let forbid = |p: &mut Problems, key: &Option<Sp<String>>, what: &str, why: &str| {
+            if let Some(k) = key {
+                p.push(
+                    Diagnostic::new(k.loc.clone(), format!("a {why} policy has no `{what}`"))
+                        .label(format!("remove `{what}`")),
+                );
+            }
+        };
+        match command {
+            PolicyCommand::Insert => forbid(p, &r.using, "using", "FOR INSERT"),
+            PolicyCommand::Select => forbid(p, &r.with_check, "with_check", "FOR SELECT"),
+            PolicyCommand::Delete => forbid(p, &r.with_check, "with_check", "FOR DELETE"),
+            PolicyCommand::All | PolicyCommand::Update => {}
+        }
+        if r.using.is_none() && r.with_check.is_none() {
+            p.push(
+                Diagnostic::new(
+                    r.name.loc.clone(),
+                    format!(
+                        "policy `{}` has neither `using` nor `with_check`",
+                        r.name.value
+                    ),
+                )
+                .label("add `using = \"...\"` (which rows it lets through)"),
+            );
+        }
+        let using = r
+            .using
+            .as_ref()
+            .and_then(|u| expr_or_report(p, u, "policy `using`"));
+        let with_check =
+            (r.with_check.as_ref()).and_then(|u| expr_or_report(p, u, "policy `with_check`"));
+        out.push(Policy {
+            name: r.name.value.clone(),
+            command,
+            permissive,
+            roles,
+            using,
+            with_check,
+            comment: r.comment.as_ref().map(|c| c.value.clone()),
+        });
+    }
+    out
+}
+
 fn duplicate(loc: &Loc, first: &Loc, what: &str) -> Diagnostic {
     Diagnostic::new(loc.clone(), format!("{what} is declared twice"))
         .label("declared again here")
@@ -792,6 +907,7 @@ fn resolve_table(
         triggers: Vec::new(),
         unlogged: raw.unlogged.as_ref().is_some_and(|b| b.value),
         with: storage_params(p, &raw.with),
+        policies: Vec::new(),
         row_level_security: raw.row_level_security.as_ref().is_some_and(|b| b.value),
         force_row_level_security: (raw.force_row_level_security.as_ref()).is_some_and(|b| b.value),
     };
@@ -972,6 +1088,7 @@ fn resolve_table(
             );
         }
     }
+    table.policies = policies(p, &raw.policies);
     for fk in &raw.foreign_keys {
         if let Some(f) = resolve_fk(p, namer, &table, fk) {
             if let Some(r) = &fk.renamed_from {

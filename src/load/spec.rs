@@ -317,6 +317,36 @@ pub const INDEX: &[Field] = &[
     ),
 ];
 
+pub const POLICY: &[Field] = &[
+    req("name", Kind::Str, "Policy name (unique on its table)."),
+    f(
+        "command",
+        Kind::OneOf(&["all", "select", "insert", "update", "delete"]),
+        "FOR ALL (default), SELECT, INSERT, UPDATE or DELETE.",
+    ),
+    f(
+        "as",
+        Kind::OneOf(&["permissive", "restrictive"]),
+        "AS PERMISSIVE (default: any permissive policy may let a row through) or RESTRICTIVE (every restrictive one must).",
+    ),
+    f(
+        "roles",
+        Kind::Strings,
+        "TO roles (default [\"public\"]: every role). Roles are not created by tableform: each must exist.",
+    ),
+    f(
+        "using",
+        Kind::Str,
+        "USING (expression): which existing rows the command sees (not for insert).",
+    ),
+    f(
+        "with_check",
+        Kind::Str,
+        "WITH CHECK (expression): which new rows the command may write (not for select or delete).",
+    ),
+    f("comment", Kind::Str, "Policy comment (COMMENT ON POLICY)."),
+];
+
 pub const TABLE: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
     f(
@@ -367,6 +397,11 @@ pub const TABLE: &[Field] = &[
         "force_row_level_security",
         Kind::Bool,
         "FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.",
+    ),
+    f(
+        "policies",
+        Kind::Tables(POLICY),
+        "Row level security policies, as [[table.NAME.policies]] (or an array of inline tables); they apply once row_level_security is on.",
     ),
     f(
         "triggers",

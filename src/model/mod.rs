@@ -88,6 +88,9 @@ pub struct Schema {
     /// Not part of the fingerprint.
     #[serde(skip)]
     pub unmodelled: BTreeMap<String, Vec<String>>,
+    /// Live side only: the server's roles, which policies may name.
+    #[serde(skip)]
+    pub roles: BTreeSet<String>,
     /// Live side only: per schema, how many objects `[settings] ignore` hides.
     #[serde(skip)]
     pub ignored: BTreeMap<String, usize>,
@@ -472,6 +475,7 @@ mod tests {
                 with: Default::default(),
                 row_level_security: false,
                 force_row_level_security: false,
+                policies: vec![],
                 triggers: vec![],
             },
         );

@@ -518,6 +518,9 @@ fn table_lines(t: &Table) -> Vec<String> {
     if t.force_row_level_security {
         lines.push("FORCE ROW LEVEL SECURITY".into());
     }
+    let mut policies: Vec<_> = t.policies.iter().collect();
+    policies.sort_by(|a, b| a.name.cmp(&b.name));
+    lines.extend(policies.into_iter().map(crate::kinds::policy::definition));
     if !t.with.is_empty() {
         lines.push(t.with.sql().trim_start().to_string());
     }

@@ -24,6 +24,8 @@ pub enum Phase {
     /// (dependents first); created again in [`Phase::Views`] / [`Phase::Triggers`] when declared.
     DropTriggers,
     DropViews,
+    /// `DROP POLICY`, before the columns their expressions read change.
+    DropPolicies,
     DropForeignKeys,
     DropConstraints,
     CreateSchemas,
@@ -48,6 +50,8 @@ pub enum Phase {
     Views,
     /// Triggers, once their tables (or views) and functions exist.
     Triggers,
+    /// Row level security policies, once the columns, functions and tables they read exist.
+    Policies,
     Comments,
     DropTables,
     /// Functions and procedures, once no table, trigger or view uses them.

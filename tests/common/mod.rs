@@ -106,6 +106,14 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("test SQL failed: {e:?}\n{sql}"));
     }
 
+    /// Runs `sql`, returning the server's message when it fails.
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        (self.rt.block_on(self.client.batch_execute(sql))).map_err(|e| {
+            e.as_db_error()
+                .map_or(e.to_string(), |d| d.message().to_string())
+        })
+    }
+
     /// The first column of every row, as text.
     pub fn strings(&self, sql: &str) -> Vec<String> {
         let rows = self

@@ -454,6 +454,7 @@ pub(super) fn resolve_kinds(
             with: Default::default(),
             row_level_security: false,
             force_row_level_security: false,
+            policies: Vec::new(),
         };
         let mut indexes = Vec::new();
         for idx in &m.indexes {
