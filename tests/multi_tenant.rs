@@ -23,14 +23,14 @@ fn a_tenant_sees_and_writes_only_its_own_rows_after_apply() {
         fn drop(&mut self) {
             let r = &self.1;
             let _ = self.0.try_exec(&format!(
-                "ROLLBACK; RESET ROLE; REVOKE ALL ON documents, tenants FROM {r}; DROP ROLE IF EXISTS {r}"
+                "ROLLBACK; RESET ROLE; REVOKE ALL ON documents, tenants, events FROM {r}; DROP ROLE IF EXISTS {r}"
             ));
         }
     }
     let _guard = DropRole(&db, role.clone());
     db.exec(&format!(
         "CREATE ROLE {role} NOLOGIN;
-         GRANT SELECT, INSERT ON documents, tenants TO {role};
+         GRANT SELECT, INSERT ON documents, tenants, events TO {role};
          INSERT INTO tenants (name) VALUES ('acme'), ('globex');
          INSERT INTO documents (tenant_id, title)
            SELECT t.id, t.name || ' doc ' || g FROM tenants t, generate_series(1, 3) g;
@@ -79,6 +79,14 @@ fn a_tenant_sees_and_writes_only_its_own_rows_after_apply() {
         .collect::<String>();
     assert!(written.contains("row_level_security = true"), "{written}");
     assert!(written.contains("name = \"tenant_isolation\""), "{written}");
+    assert!(
+        written.contains("partition_by = \"RANGE (at)\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("name = \"events_later\", default = true"),
+        "{written}"
+    );
     let plan = db.run(&["plan", "--schema", out, "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "the import plans nothing:\n{}", plan.stdout);
 }

@@ -430,6 +430,9 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     if !t.with.is_empty() {
         out.insert("with", Item::Value(params(&t.with)));
     }
+    if let Some(k) = &t.partition_by {
+        out.insert("partition_by", Item::Value(text(k)));
+    }
     if t.row_level_security {
         out.insert("row_level_security", Item::Value(true.into()));
     }
@@ -580,6 +583,21 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     list(out, "checks", checks);
     list(out, "indexes", t.indexes.iter().map(index).collect());
     list(out, "policies", t.policies.iter().map(policy).collect());
+    list(
+        out,
+        "partitions",
+        t.partitions.iter().map(partition).collect(),
+    );
+}
+
+/// A partition as declared: `values` (its bounds after `FOR VALUES`), or `default`.
+fn partition(p: &crate::kinds::table::Partition) -> Value {
+    let mut parts = vec![("name", text(&p.name))];
+    match p.bound.strip_prefix("FOR VALUES ") {
+        Some(v) => parts.push(("values", text(v))),
+        None => parts.push(("default", true.into())),
+    }
+    inline(parts)
 }
 
 /// A policy as declared: only what differs from the defaults (`all`, permissive, `public`).

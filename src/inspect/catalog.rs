@@ -64,9 +64,8 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
      ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
      counted AS (
   SELECT relnamespace AS ns, CASE relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized views'
-           WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
-           ELSE 'partitioned tables' END AS kind
-    FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c', 'p')
+           WHEN 'f' THEN 'foreign tables' ELSE 'composite types' END AS kind
+    FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
@@ -104,6 +103,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         scans,
         policies,
         roles,
+        partitions,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -117,9 +117,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(index::SCANS, &p),
         client.query(policy::QUERY, &p),
         client.query(policy::ROLES, &[]),
+        client.query(table::PARTITIONS, &p),
     )?;
     let mut live = Live {
-        queries: 12,
+        queries: 13,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -151,6 +152,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     constraint::read(&constraints, &mut live.schema);
     index::read(&indexes, &scans, &mut live.schema);
     policy::read(&policies, &roles, &mut live.schema);
+    table::read_partitions(&partitions, &mut live.schema);
     Ok(live)
 }
 

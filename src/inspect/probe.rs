@@ -27,6 +27,7 @@ enum Task {
     Check { table: usize, name: String },
     Index { table: usize, name: String },
     Policy { table: usize, name: String },
+    Partition { table: usize, name: String },
 }
 
 impl Task {
@@ -35,7 +36,8 @@ impl Task {
             Task::Default { table, .. }
             | Task::Check { table, .. }
             | Task::Index { table, .. }
-            | Task::Policy { table, .. } => *table,
+            | Task::Policy { table, .. }
+            | Task::Partition { table, .. } => *table,
         }
     }
 }
@@ -62,6 +64,11 @@ enum Attach {
         using: Option<String>,
         with_check: Option<String>,
     },
+    /// A partition with the declared bounds, of a table partitioned by `key`.
+    Partition {
+        key: String,
+        bound: String,
+    },
 }
 
 impl Spec {
@@ -69,7 +76,11 @@ impl Spec {
     /// with the probe's object names, never by substituting placeholders into text that holds a
     /// declared expression.
     fn key(&self) -> (Vec<(String, String)>, String) {
-        (self.columns.clone(), attach(None, self))
+        let mut statement = attach(None, self);
+        if let Attach::Partition { key, .. } = &self.attach {
+            statement = format!("{statement}\u{0}{key}");
+        }
+        (self.columns.clone(), statement)
     }
 }
 
@@ -260,6 +271,16 @@ fn tasks(names: &[QualName], desired: &Schema, live: &Schema) -> Vec<Task> {
                 });
             }
         }
+        for p in &want.partitions {
+            if let Some(h) = have.partitions.iter().find(|h| h.name == p.name)
+                && h.bound != p.bound
+            {
+                tasks.push(Task::Partition {
+                    table: ti,
+                    name: p.name.clone(),
+                });
+            }
+        }
         for pol in &want.policies {
             let same = |a: &Option<SqlExpr>, b: &Option<SqlExpr>| match (a, b) {
                 (Some(x), Some(y)) => x.equivalent(y, None),
@@ -355,6 +376,17 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
                 },
             })
         }
+        Task::Partition { name, .. } => {
+            let part = want.partitions.iter().find(|p| &p.name == name)?;
+            let key = want.partition_by.clone()?;
+            Some(Spec {
+                columns: mentioned(&[&key], want, have),
+                attach: Attach::Partition {
+                    key,
+                    bound: part.bound.clone(),
+                },
+            })
+        }
         Task::Policy { name, .. } => {
             let pol = want.policies.iter().find(|p| &p.name == name)?;
             let sqls: Vec<&str> = [&pol.using, &pol.with_check]
@@ -415,8 +447,12 @@ fn create_table(k: usize, s: &Spec) -> String {
         .iter()
         .map(|(n, t)| format!("{} {t}", quote_ident(n)))
         .collect();
+    let partitioned = match &s.attach {
+        Attach::Partition { key, .. } => format!(" PARTITION BY {key}"),
+        _ => String::new(),
+    };
     format!(
-        "CREATE TEMP TABLE {} ({}) ON COMMIT DROP",
+        "CREATE TEMP TABLE {} ({}){partitioned} ON COMMIT DROP",
         probe_name("tableform_probe_", Some(k)),
         cols.join(", ")
     )
@@ -434,6 +470,10 @@ fn attach(k: Option<usize>, s: &Spec) -> String {
         Attach::Check { expr } => format!(
             "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
             probe_name("tableform_probe_check_", k)
+        ),
+        Attach::Partition { bound, .. } => format!(
+            "CREATE TEMP TABLE {} PARTITION OF pg_temp.{table} {bound}",
+            probe_name("tableform_probe_bound_", k)
         ),
         Attach::Policy {
             command,
@@ -469,6 +509,8 @@ struct Spellings {
     indexes: BTreeMap<usize, (Vec<Option<String>>, Option<String>)>,
     /// A policy's `USING` and `WITH CHECK`.
     policies: BTreeMap<usize, (Option<String>, Option<String>)>,
+    /// A partition's bounds.
+    bounds: BTreeMap<usize, String>,
 }
 
 fn probe_number(name: &str, prefix: &str) -> Option<usize> {
@@ -482,7 +524,10 @@ async fn read_back(
         .query(
             "SELECT c.relname::text, pg_get_expr(d.adbin, d.adrelid)
              FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
-             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_%'",
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_%'
+             UNION ALL
+             SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c
+             WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'tableform_probe_bound_%'",
             &[],
         )
         .await?;
@@ -529,6 +574,15 @@ async fn read_back(
                 ))
             })
             .collect(),
+        bounds: defaults
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_bound_")?,
+                    r.get(1),
+                ))
+            })
+            .collect(),
         policies: checks
             .iter()
             .filter_map(|r| {
@@ -561,6 +615,7 @@ fn apply_spellings(
         let spelling = match task {
             Task::Default { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
             Task::Check { .. } => spellings.checks.get(k).cloned().map(Spelling::Expr),
+            Task::Partition { .. } => spellings.bounds.get(k).cloned().map(Spelling::Expr),
             Task::Policy { .. } => spellings
                 .policies
                 .get(k)
@@ -625,6 +680,15 @@ fn adopt(
             ) && l.expr.sql == s
             {
                 c.expr = l.expr.clone();
+            }
+        }
+        (Task::Partition { name, .. }, Spelling::Expr(s)) => {
+            if let (Some(l), Some(w)) = (
+                have.partitions.iter().find(|p| &p.name == name),
+                want.partitions.iter_mut().find(|p| &p.name == name),
+            ) && l.bound == s
+            {
+                w.bound = s;
             }
         }
         (Task::Policy { name, .. }, Spelling::Policy { using, with_check }) => {

@@ -52,6 +52,13 @@ pub struct Table {
     /// Its row level security policies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<super::policy::Policy>,
+    /// `PARTITION BY RANGE (created_at)`: the strategy and key, as declared (live: as
+    /// `pg_get_partkeydef` spells them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// Its partitions (only with `partition_by`), in the parent's schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
     /// Part of the fingerprint with the table (an empty list serialises to nothing, so digests of
     /// tables without triggers are unchanged).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -78,6 +85,64 @@ impl Table {
     }
 }
 
+/// A partition of a partitioned table: `CREATE TABLE p PARTITION OF t FOR VALUES ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub name: String,
+    /// `FOR VALUES FROM (...) TO (...)`, `FOR VALUES IN (...)`, `FOR VALUES WITH (MODULUS m,
+    /// REMAINDER r)` or `DEFAULT`, as declared (live: as `pg_get_expr(relpartbound)` spells it;
+    /// the probe has the server spell the declared one).
+    pub bound: String,
+}
+
+/// Whether two partition keys are the same: the same words, case aside where unquoted
+/// (`range (created_at)` and `RANGE (created_at)`).
+pub fn same_partition_key(a: &str, b: &str) -> bool {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let words = |s: &str| -> Option<Vec<String>> {
+        let tokens = Tokenizer::new(&PostgreSqlDialect {}, s).tokenize().ok()?;
+        Some(
+            tokens
+                .into_iter()
+                .filter(|t| !matches!(t, Token::Whitespace(_)))
+                .map(|t| match t {
+                    Token::Word(w) if w.quote_style.is_none() => w.value.to_lowercase(),
+                    Token::Word(w) => w.value,
+                    t => t.to_string(),
+                })
+                .collect(),
+        )
+    };
+    match (words(a), words(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The partitions of the managed schemas' partitioned tables, with their bounds.
+pub const PARTITIONS: &str = "
+SELECT pn.nspname, p.relname, c.relname, pg_get_expr(c.relpartbound, c.oid)
+FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
+JOIN pg_class p ON p.oid = i.inhparent AND p.relkind = 'p'
+JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE pn.nspname = ANY($1)
+ORDER BY 1, 2, 3";
+
+/// The rows of [`PARTITIONS`] into the tables of `s`.
+pub fn read_partitions(rows: &[Row], s: &mut Schema) {
+    for r in rows {
+        let parent = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        if let Some(t) = s.tables.get_mut(&parent) {
+            t.partitions.push(Partition {
+                name: r.get(2),
+                bound: r.get(3),
+            });
+        }
+    }
+}
+
 // ---- Catalog, diff, changes ----
 
 /// The managed schemas' tables. The last column lists what a table has that the model does not
@@ -91,9 +156,10 @@ SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
                              WHEN 'i' THEN 'REPLICA IDENTITY USING INDEX' END,
          (SELECT 'INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) || ')'
           FROM pg_inherits i WHERE i.inhrelid = c.oid),
-         CASE WHEN c.relkind = 'p' THEN 'PARTITION BY ' || pg_get_partkeydef(c.oid) END
+         NULL
        ]::text[], NULL),
-       c.relpersistence = 'u', COALESCE(c.reloptions, '{}'), c.relrowsecurity, c.relforcerowsecurity
+       c.relpersistence = 'u', COALESCE(c.reloptions, '{}'), c.relrowsecurity, c.relforcerowsecurity,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_am am ON am.oid = c.relam
 LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
@@ -131,6 +197,8 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 force_row_level_security: r.get(7),
                 policies: Vec::new(),
                 triggers: Vec::new(),
+                partition_by: r.get(8),
+                partitions: Vec::new(),
             },
         );
     }
@@ -166,6 +234,26 @@ pub enum TableChange {
         table: QualName,
         from: RowSecurity,
         to: RowSecurity,
+    },
+    /// The partition key differs: refused, as it cannot change in place (every row would have
+    /// to move into a table built again).
+    SetPartitionKey {
+        table: QualName,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// `CREATE TABLE p PARTITION OF t FOR VALUES ...`
+    AddPartition {
+        table: QualName,
+        partition: Partition,
+    },
+    /// `DROP TABLE p`: a partition not declared (its rows go with it), or whose bounds change
+    /// (`because`; refused, as its rows would have to move).
+    DropPartition {
+        table: QualName,
+        partition: Partition,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        because: Option<String>,
     },
     /// `ALTER TABLE t SET (k = v, ...)` for parameters set or changed, `RESET (k, ...)` for
     /// those removed. Applies to what is written from then on; no rewrite.
@@ -222,6 +310,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .into(),
             );
         }
+        partitions(&mut out.changes, t, l);
         let (want, have) = (RowSecurity::of(t), RowSecurity::of(l));
         if want != have {
             out.changes.push(
@@ -249,6 +338,55 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::Table, name.clone()));
         }
+    }
+}
+
+/// The partition key and partitions of a declared table that exists.
+fn partitions(out: &mut Vec<super::Change>, t: &Table, l: &Table) {
+    let same_key = match (&t.partition_by, &l.partition_by) {
+        (Some(a), Some(b)) => same_partition_key(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    };
+    if !same_key {
+        out.push(
+            TableChange::SetPartitionKey {
+                table: t.name.clone(),
+                from: l.partition_by.clone(),
+                to: t.partition_by.clone(),
+            }
+            .into(),
+        );
+        return;
+    }
+    for p in &t.partitions {
+        match l.partitions.iter().find(|h| h.name == p.name) {
+            None => out.push(
+                TableChange::AddPartition {
+                    table: t.name.clone(),
+                    partition: p.clone(),
+                }
+                .into(),
+            ),
+            Some(h) if h.bound != p.bound => out.push(
+                TableChange::DropPartition {
+                    table: t.name.clone(),
+                    partition: h.clone(),
+                    because: Some(format!("its bounds change to {}", p.bound)),
+                }
+                .into(),
+            ),
+            Some(_) => {}
+        }
+    }
+    for h in (l.partitions.iter()).filter(|h| !t.partitions.iter().any(|p| p.name == h.name)) {
+        out.push(
+            TableChange::DropPartition {
+                table: t.name.clone(),
+                partition: h.clone(),
+                because: None,
+            }
+            .into(),
+        );
     }
 }
 
@@ -303,15 +441,22 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
     } else {
         format!("\n    {}\n", lines.join(",\n    "))
     };
+    let partitioned = t
+        .partition_by
+        .as_ref()
+        .map_or(String::new(), |k| format!(" PARTITION BY {k}"));
     let mut out = vec![(
         Phase::CreateTables,
         format!(
-            "CREATE {}TABLE {} ({body}){}",
+            "CREATE {}TABLE {} ({body}){partitioned}{}",
             if t.unlogged { "UNLOGGED " } else { "" },
             t.name.sql(),
             t.with.sql()
         ),
     )];
+    for p in &t.partitions {
+        out.push((Phase::CreateTables, add_partition(&t.name, p)));
+    }
     if t.row_level_security {
         out.push((
             Phase::CreateTables,
@@ -350,6 +495,16 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
         out.push((Phase::Comments, comment(target, &c.comment)));
     }
     out
+}
+
+/// `CREATE TABLE p PARTITION OF t FOR VALUES ...` (or `DEFAULT`).
+fn add_partition(table: &QualName, p: &Partition) -> String {
+    format!(
+        "CREATE TABLE {} PARTITION OF {} {}",
+        QualName::new(table.schema.clone(), p.name.clone()).sql(),
+        table.sql(),
+        p.bound
+    )
 }
 
 /// Whether a table's rows are guarded by its policies, and whether its owner is too.
@@ -444,6 +599,9 @@ impl KindChange for TableChange {
             | TableChange::SetTableComment { table, .. }
             | TableChange::SetLogged { table, .. }
             | TableChange::SetRowSecurity { table, .. }
+            | TableChange::SetPartitionKey { table, .. }
+            | TableChange::AddPartition { table, .. }
+            | TableChange::DropPartition { table, .. }
             | TableChange::SetStorage { table, .. } => table,
         };
         (ObjectKind::Table, name.clone())
@@ -454,6 +612,12 @@ impl KindChange for TableChange {
             TableChange::DropTable { table } | TableChange::SetLogged { table, .. } => {
                 vec![Question::Rows(table.clone())]
             }
+            TableChange::DropPartition {
+                table, partition, ..
+            } => vec![Question::Rows(QualName::new(
+                table.schema.clone(),
+                partition.name.clone(),
+            ))],
             _ => Vec::new(),
         }
     }
@@ -514,6 +678,36 @@ impl KindChange for TableChange {
                 ),
                 _ => Verdict::change(),
             },
+            TableChange::SetPartitionKey { from, to, .. } => Verdict::refuse(format!(
+                "the partition key cannot change in place ({} -> {}): the table would be built again and every row moved; do it by hand",
+                from.as_deref().unwrap_or("not partitioned"),
+                to.as_deref().unwrap_or("not partitioned")
+            )),
+            TableChange::AddPartition { .. } => Verdict::change(),
+            TableChange::DropPartition {
+                because: Some(why),
+                partition,
+                ..
+            } => Verdict::refuse(format!(
+                "partition {} cannot change its bounds in place ({why}): its rows would have to move; detach and move them by hand",
+                quote_ident(&partition.name)
+            )),
+            TableChange::DropPartition {
+                table, partition, ..
+            } => {
+                let q = Question::Rows(QualName::new(table.schema.clone(), partition.name.clone()));
+                match facts.get(&q).copied().unwrap_or(u64::MAX) {
+                    0 => Verdict::note("the partition is empty"),
+                    n if opts.allow_destructive => {
+                        Verdict::note(format!("drops the partition's {}", count(n, "row")))
+                    }
+                    n => Verdict::refuse(format!(
+                        "dropping partition {} would delete {}; pass --allow-destructive to allow it",
+                        quote_ident(&partition.name),
+                        count(n, "row")
+                    )),
+                }
+            }
             TableChange::SetTableComment { .. } | TableChange::SetStorage { .. } => {
                 Verdict::change()
             }
@@ -566,6 +760,20 @@ impl KindChange for TableChange {
                 ),
             ),
             TableChange::SetStorage { table, from, to } => storage(table, from, to),
+            // Refused: never runs.
+            TableChange::SetPartitionKey { .. } => Vec::new(),
+            TableChange::AddPartition { table, partition } => {
+                one(Phase::CreateTables, add_partition(table, partition))
+            }
+            TableChange::DropPartition {
+                table, partition, ..
+            } => one(
+                Phase::DropTables,
+                format!(
+                    "DROP TABLE {}",
+                    QualName::new(table.schema.clone(), partition.name.clone()).sql()
+                ),
+            ),
             TableChange::SetRowSecurity { table, from, to } => {
                 let mut out = Vec::new();
                 if from.enabled != to.enabled {
@@ -605,6 +813,24 @@ impl KindChange for TableChange {
                     to.describe()
                 )
             }
+            TableChange::SetPartitionKey { from, to, .. } => format!(
+                "partition key: {} -> {}",
+                from.as_deref().unwrap_or("none"),
+                to.as_deref().unwrap_or("none")
+            ),
+            TableChange::AddPartition { partition, .. } => format!(
+                "add partition {} {}",
+                quote_ident(&partition.name),
+                partition.bound
+            ),
+            TableChange::DropPartition {
+                partition, because, ..
+            } => format!(
+                "drop partition {} {} ({})",
+                quote_ident(&partition.name),
+                partition.bound,
+                because.as_deref().unwrap_or("not declared")
+            ),
             TableChange::SetLogged { unlogged: true, .. } => "set UNLOGGED".into(),
             TableChange::SetLogged { .. } => "set LOGGED".into(),
             TableChange::SetStorage { from, to, .. } => {
@@ -624,8 +850,8 @@ impl KindChange for TableChange {
 
     fn sign(&self) -> Sign {
         match self {
-            TableChange::CreateTable { .. } => Sign::Add,
-            TableChange::DropTable { .. } => Sign::Remove,
+            TableChange::CreateTable { .. } | TableChange::AddPartition { .. } => Sign::Add,
+            TableChange::DropTable { .. } | TableChange::DropPartition { .. } => Sign::Remove,
             _ => Sign::Alter,
         }
     }

@@ -90,6 +90,42 @@ pub struct RawTable {
     pub row_level_security: Option<Sp<bool>>,
     pub force_row_level_security: Option<Sp<bool>>,
     pub policies: Vec<RawPolicy>,
+    pub partition_by: Option<Sp<String>>,
+    pub partitions: Vec<RawPartition>,
+}
+
+/// One item of `[[table.NAME.partitions]]`.
+#[derive(Debug)]
+pub struct RawPartition {
+    pub loc: Loc,
+    pub name: Sp<String>,
+    pub values: Option<Sp<String>>,
+    pub default: Option<Sp<bool>>,
+}
+
+fn read_partition(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawPartition> {
+    let c = Fields::new(f.file, t, "partition", spec::PARTITION);
+    let at = c.loc(span);
+    let name = c.string(p, "name");
+    if name.is_none() && t.get("name").is_none() {
+        p.push(
+            Diagnostic::new(at.clone(), "partition has no `name`")
+                .label("missing `name = \"...\"`"),
+        );
+    }
+    let out = RawPartition {
+        loc: at,
+        values: c.string(p, "values"),
+        default: c.boolean(p, "default"),
+        name: name?,
+    };
+    c.finish(p);
+    Some(out)
 }
 
 /// One item of `[[table.NAME.policies]]`.
@@ -556,6 +592,7 @@ fn read_table(
     let indexes = list(&f, p, "indexes", "index", read_index);
     let triggers = list(&f, p, "triggers", "trigger", super::raw_kinds::read_trigger);
     let policies = list(&f, p, "policies", "policy", read_policy);
+    let partitions = list(&f, p, "partitions", "partition", read_partition);
     let table = RawTable {
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),
@@ -572,6 +609,8 @@ fn read_table(
         unlogged: f.boolean(p, "unlogged"),
         with: f.params(p, "with"),
         policies,
+        partitions,
+        partition_by: f.string(p, "partition_by"),
         row_level_security: f.boolean(p, "row_level_security"),
         force_row_level_security: f.boolean(p, "force_row_level_security"),
     };

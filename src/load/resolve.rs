@@ -514,6 +514,99 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     (schema, settings)
 }
 
+/// A table's `partition_by` and `partitions`: the strategy word checked, each partition with
+/// `values` or `default` (one of them), the SQL text checked like an expression's.
+fn partitioning(
+    p: &mut Problems,
+    raw: &RawTable,
+) -> (Option<String>, Vec<crate::kinds::table::Partition>) {
+    let key = raw.partition_by.as_ref().and_then(|k| {
+        if !sql_text_ok(p, k, "partition key") {
+            return None;
+        }
+        let text = k.value.trim();
+        let word = text
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or("");
+        let rest = text[word.len()..].trim_start();
+        if !matches!(
+            word.to_ascii_lowercase().as_str(),
+            "range" | "list" | "hash"
+        ) {
+            p.push(
+                Diagnostic::new(k.loc.clone(), format!("unknown partitioning `{word}`"))
+                    .label("expected range (...), list (...) or hash (...)"),
+            );
+            return None;
+        }
+        if !(rest.starts_with('(') && rest.ends_with(')')) {
+            p.push(
+                Diagnostic::new(k.loc.clone(), "the partition key goes in parentheses").label(
+                    format!("e.g. \"{} (created_at)\"", word.to_ascii_lowercase()),
+                ),
+            );
+            return None;
+        }
+        Some(format!("{} {rest}", word.to_ascii_uppercase()))
+    });
+    if raw.partition_by.is_none()
+        && let Some(first) = raw.partitions.first()
+    {
+        p.push(
+            Diagnostic::new(
+                first.loc.clone(),
+                "partitions need `partition_by` on their table",
+            )
+            .label("add `partition_by = \"range (column)\"` to the table"),
+        );
+    }
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, &Loc> = HashMap::new();
+    for r in &raw.partitions {
+        check_ident(p, &r.name, "partition");
+        if let Some(first) = seen.insert(&r.name.value, &r.name.loc) {
+            p.push(duplicate(
+                &r.name.loc,
+                first,
+                &format!("partition `{}`", r.name.value),
+            ));
+        }
+        let bound = match (&r.values, r.default.as_ref().is_some_and(|d| d.value)) {
+            (Some(v), false) => sql_text_ok(p, v, "partition bound")
+                .then(|| format!("FOR VALUES {}", v.value.trim())),
+            (None, true) => Some("DEFAULT".to_string()),
+            (Some(v), true) => {
+                p.push(
+                    Diagnostic::new(
+                        v.loc.clone(),
+                        "a partition has `values` or `default`, not both",
+                    )
+                    .label("remove one"),
+                );
+                None
+            }
+            (None, false) => {
+                p.push(
+                    Diagnostic::new(
+                        r.name.loc.clone(),
+                        format!("partition `{}` has no bounds", r.name.value),
+                    )
+                    .label("add `values = \"FROM (...) TO (...)\"`, or `default = true`"),
+                );
+                None
+            }
+        };
+        if let Some(bound) = bound {
+            out.push(crate::kinds::table::Partition {
+                name: r.name.value.clone(),
+                bound,
+            });
+        }
+    }
+    (key, out)
+}
+
 /// A table's `policies`: names, words and expressions checked; `roles` default to `public`.
 fn policies(p: &mut Problems, raw: &[super::raw::RawPolicy]) -> Vec<crate::kinds::policy::Policy> {
     use crate::kinds::policy::{Policy, PolicyCommand};
@@ -908,6 +1001,8 @@ fn resolve_table(
         unlogged: raw.unlogged.as_ref().is_some_and(|b| b.value),
         with: storage_params(p, &raw.with),
         policies: Vec::new(),
+        partition_by: None,
+        partitions: Vec::new(),
         row_level_security: raw.row_level_security.as_ref().is_some_and(|b| b.value),
         force_row_level_security: (raw.force_row_level_security.as_ref()).is_some_and(|b| b.value),
     };
@@ -1089,6 +1184,7 @@ fn resolve_table(
         }
     }
     table.policies = policies(p, &raw.policies);
+    (table.partition_by, table.partitions) = partitioning(p, raw);
     for fk in &raw.foreign_keys {
         if let Some(f) = resolve_fk(p, namer, &table, fk) {
             if let Some(r) = &fk.renamed_from {

@@ -347,6 +347,24 @@ pub const POLICY: &[Field] = &[
     f("comment", Kind::Str, "Policy comment (COMMENT ON POLICY)."),
 ];
 
+pub const PARTITION: &[Field] = &[
+    req(
+        "name",
+        Kind::Str,
+        "Partition (table) name, in the parent's schema.",
+    ),
+    f(
+        "values",
+        Kind::Str,
+        "The bounds after FOR VALUES: \"FROM ('2026-01-01') TO ('2026-02-01')\", \"IN ('eu', 'us')\" or \"WITH (MODULUS 4, REMAINDER 0)\".",
+    ),
+    f(
+        "default",
+        Kind::Bool,
+        "The DEFAULT partition: the rows no other partition takes (instead of `values`).",
+    ),
+];
+
 pub const TABLE: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
     f(
@@ -397,6 +415,16 @@ pub const TABLE: &[Field] = &[
         "force_row_level_security",
         Kind::Bool,
         "FORCE ROW LEVEL SECURITY: the policies bind the table's owner too.",
+    ),
+    f(
+        "partition_by",
+        Kind::Str,
+        "PARTITION BY: \"range (created_at)\", \"list (region)\" or \"hash (id)\". Cannot change once created.",
+    ),
+    f(
+        "partitions",
+        Kind::Tables(PARTITION),
+        "The partitions of a partitioned table, as [[table.NAME.partitions]].",
     ),
     f(
         "policies",

@@ -16,6 +16,7 @@ use crate::kinds::constraint::ConstraintChange;
 use crate::kinds::enum_type::EnumChange;
 use crate::kinds::index::IndexChange;
 use crate::kinds::table::TableChange;
+use crate::model::names::quote_ident;
 use crate::model::{ColumnDefault, QualName, Schema, Table};
 pub use sql::Phase;
 
@@ -509,6 +510,16 @@ fn table_lines(t: &Table) -> Vec<String> {
     let mut indexes: Vec<_> = t.indexes.iter().collect();
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
     lines.extend(indexes.into_iter().map(|i| sql::create_index(&t.name, i)));
+    if let Some(k) = &t.partition_by {
+        lines.push(format!("PARTITION BY {k}"));
+    }
+    let mut partitions: Vec<_> = t.partitions.iter().collect();
+    partitions.sort_by(|a, b| a.name.cmp(&b.name));
+    lines.extend(
+        partitions
+            .into_iter()
+            .map(|p| format!("PARTITION {} {}", quote_ident(&p.name), p.bound)),
+    );
     if t.unlogged {
         lines.push("UNLOGGED".into());
     }

@@ -455,6 +455,8 @@ pub(super) fn resolve_kinds(
             row_level_security: false,
             force_row_level_security: false,
             policies: Vec::new(),
+            partition_by: None,
+            partitions: Vec::new(),
         };
         let mut indexes = Vec::new();
         for idx in &m.indexes {
