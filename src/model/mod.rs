@@ -476,6 +476,8 @@ mod tests {
                 row_level_security: false,
                 force_row_level_security: false,
                 policies: vec![],
+                partition_by: None,
+                partitions: vec![],
                 triggers: vec![],
             },
         );
