@@ -516,6 +516,9 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
             if let Some(k) = &c.collation {
                 fields.push(("collation", text(k)));
             }
+            if let Some(g) = &c.generated {
+                fields.push(("generated", text(&strip_outer_parens(&g.sql))));
+            }
             if let Some(cm) = &c.comment {
                 fields.push(("comment", text(cm)));
             }

@@ -28,6 +28,7 @@ enum Task {
     Index { table: usize, name: String },
     Policy { table: usize, name: String },
     Partition { table: usize, name: String },
+    Generated { table: usize, column: String },
 }
 
 impl Task {
@@ -37,7 +38,8 @@ impl Task {
             | Task::Check { table, .. }
             | Task::Index { table, .. }
             | Task::Policy { table, .. }
-            | Task::Partition { table, .. } => *table,
+            | Task::Partition { table, .. }
+            | Task::Generated { table, .. } => *table,
         }
     }
 }
@@ -63,6 +65,12 @@ enum Attach {
         command: &'static str,
         using: Option<String>,
         with_check: Option<String>,
+    },
+    /// A generated column of this type and expression, added to the probe's table.
+    Generated {
+        column: String,
+        ty: String,
+        expr: String,
     },
     /// A partition with the declared bounds, of a table partitioned by `key`.
     Partition {
@@ -271,6 +279,18 @@ fn tasks(names: &[QualName], desired: &Schema, live: &Schema) -> Vec<Task> {
                 });
             }
         }
+        for c in &want.columns {
+            if let (Some(w), Some(Some(h))) = (
+                &c.generated,
+                have.column(&c.name).map(|h| h.generated.as_ref()),
+            ) && !w.equivalent(h, Some(&c.ty))
+            {
+                tasks.push(Task::Generated {
+                    table: ti,
+                    column: c.name.clone(),
+                });
+            }
+        }
         for p in &want.partitions {
             if let Some(h) = have.partitions.iter().find(|h| h.name == p.name)
                 && h.bound != p.bound
@@ -376,6 +396,20 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
                 },
             })
         }
+        Task::Generated { column, .. } => {
+            let c = want.column(column)?;
+            let e = c.generated.as_ref()?;
+            Some(Spec {
+                columns: (mentioned(&[&e.sql], want, have).into_iter())
+                    .filter(|(n, _)| n != column)
+                    .collect(),
+                attach: Attach::Generated {
+                    column: column.clone(),
+                    ty: column_type(column, want, have),
+                    expr: e.sql.clone(),
+                },
+            })
+        }
         Task::Partition { name, .. } => {
             let part = want.partitions.iter().find(|p| &p.name == name)?;
             let key = want.partition_by.clone()?;
@@ -470,6 +504,10 @@ fn attach(k: Option<usize>, s: &Spec) -> String {
         Attach::Check { expr } => format!(
             "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
             probe_name("tableform_probe_check_", k)
+        ),
+        Attach::Generated { column, ty, expr } => format!(
+            "ALTER TABLE pg_temp.{table} ADD COLUMN {} {ty} GENERATED ALWAYS AS ({expr}) STORED",
+            quote_ident(column)
         ),
         Attach::Partition { bound, .. } => format!(
             "CREATE TEMP TABLE {} PARTITION OF pg_temp.{table} {bound}",
@@ -616,6 +654,7 @@ fn apply_spellings(
             Task::Default { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
             Task::Check { .. } => spellings.checks.get(k).cloned().map(Spelling::Expr),
             Task::Partition { .. } => spellings.bounds.get(k).cloned().map(Spelling::Expr),
+            Task::Generated { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
             Task::Policy { .. } => spellings
                 .policies
                 .get(k)
@@ -680,6 +719,14 @@ fn adopt(
             ) && l.expr.sql == s
             {
                 c.expr = l.expr.clone();
+            }
+        }
+        (Task::Generated { column, .. }, Spelling::Expr(s)) => {
+            let live = have.column(column).and_then(|c| c.generated.clone());
+            if let (Some(l), Some(c)) = (live, want.columns.iter_mut().find(|c| &c.name == column))
+                && l.sql == s
+            {
+                c.generated = Some(l);
             }
         }
         (Task::Partition { name, .. }, Spelling::Expr(s)) => {

@@ -39,6 +39,9 @@ pub struct Column {
     /// `COLLATE name`, when it is not the type's default collation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: computed from the other columns of its row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<SqlExpr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,8 +143,7 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
          CASE to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'COMPRESSION pglz' WHEN 'l' THEN 'COMPRESSION lz4' END,
          CASE WHEN COALESCE((to_jsonb(a) ->> 'attstattarget')::int, -1) >= 0
               THEN 'STATISTICS ' || (to_jsonb(a) ->> 'attstattarget') END,
-         (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'),
-         CASE WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' END
+         (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%')
        ]::text[], NULL)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
@@ -210,6 +212,9 @@ fn from_row(r: &Row) -> Column {
     // not model generated columns, and must never plan `SET/DROP DEFAULT` on one.
     let generated = r.get::<_, String>(12) == "s";
     let default_sql: Option<String> = if generated { None } else { r.get(5) };
+    let generated = (generated)
+        .then(|| r.get::<_, Option<String>>(5).map(SqlExpr::raw))
+        .flatten();
     // The server compares the default with nextval() of the column's own sequence, so quoting
     // and schema qualification are spelled the way it spells them.
     let nextval_of_own_sequence = r.get::<_, Option<bool>>(13).unwrap_or(false);
@@ -246,6 +251,7 @@ fn from_row(r: &Row) -> Column {
         identity_sequence,
         comment: r.get(6),
         collation: r.get(20),
+        generated,
     }
 }
 
@@ -403,6 +409,17 @@ pub enum ColumnChange {
         column: String,
         comment: Option<String>,
     },
+    /// A generated column's expression changes, or a column starts or stops being generated.
+    /// Stopping: `ALTER COLUMN c DROP EXPRESSION` (its values stay). Otherwise the column is
+    /// dropped and added again (its values computed anew), with the indexes and constraints
+    /// that use it (`rebuilt`) dropped first and created again after.
+    SetGenerated {
+        table: QualName,
+        column: Column,
+        from: Option<SqlExpr>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        protected: bool,
+    },
     /// `renamed_from` on a column: `ALTER TABLE t RENAME COLUMN from TO to`, first.
     RenameColumn {
         table: QualName,
@@ -527,6 +544,22 @@ fn diff_column(
             drops_sequence,
         });
     }
+    let generated_differs = match (&want.generated, &have.generated) {
+        (Some(a), Some(b)) => !a.equivalent(b, Some(&want.ty)),
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    if generated_differs {
+        push(ColumnChange::SetGenerated {
+            table: table.clone(),
+            column: want.clone(),
+            from: have.generated.clone(),
+            protected: owner.prevent_destroy,
+        });
+        // Added again as declared: its nullability and comment come with it.
+        if want.generated.is_some() {
+            return;
+        }
+    }
     let set_nullable = (want.nullable != have.nullable).then(|| ColumnChange::SetNullable {
         table: table.clone(),
         column: want.name.clone(),
@@ -587,6 +620,99 @@ fn diff_column(
             comment: want.comment.clone(),
         });
     }
+}
+
+/// A column dropped and added again to change how it is generated takes the indexes and
+/// constraints that use it with it: those are dropped first and created again after, as
+/// declared (unless their own diff already does).
+pub fn rebuild_for_generated(changes: &mut Vec<super::Change>, want: &Table, have: &Table) {
+    use super::Change;
+    use super::constraint::{Constraint, ConstraintChange, of};
+    use super::index::IndexChange;
+    let rebuilt: Vec<String> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::Column(ColumnChange::SetGenerated { table, column, .. })
+                if *table == want.name && column.generated.is_some() =>
+            {
+                Some(column.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if rebuilt.is_empty() {
+        return;
+    }
+    let uses = |sql: &str| rebuilt.iter().any(|c| super::enum_type::mentions(sql, c));
+    let table = &want.name;
+    let mut extra: Vec<Change> = Vec::new();
+    for ix in &have.indexes {
+        let keys = ix.keys.iter().any(|k| match &k.part {
+            crate::model::IndexPart::Column(c) => rebuilt.contains(c),
+            crate::model::IndexPart::Expr(e) => uses(&e.sql),
+        });
+        let used = keys
+            || ix.include.iter().any(|c| rebuilt.contains(c))
+            || ix.predicate.as_ref().is_some_and(|p| uses(&p.sql));
+        let handled = changes.iter().any(|c| {
+            matches!(c, Change::Index(IndexChange::DropIndex { table: t, index, .. } | IndexChange::CreateIndex { table: t, index })
+                if t == table && index.name == ix.name)
+        });
+        if !used || handled {
+            continue;
+        }
+        extra.push(
+            IndexChange::DropIndex {
+                table: table.clone(),
+                index: ix.clone(),
+                because: Some(
+                    "out of the way of its column, added again: then created again".into(),
+                ),
+            }
+            .into(),
+        );
+        if let Some(again) = want.indexes.iter().find(|i| i.name == ix.name) {
+            extra.push(
+                IndexChange::CreateIndex {
+                    table: table.clone(),
+                    index: again.clone(),
+                }
+                .into(),
+            );
+        }
+    }
+    for k in of(have) {
+        let used = match &k {
+            Constraint::PrimaryKey(pk) => pk.columns.iter().any(|c| rebuilt.contains(c)),
+            Constraint::Unique(u) => u.columns.iter().any(|c| rebuilt.contains(c)),
+            Constraint::ForeignKey(f) => f.columns.iter().any(|c| rebuilt.contains(c)),
+            Constraint::Check(ch) => uses(&ch.expr.sql),
+        };
+        let handled = changes.iter().any(|c| {
+            matches!(c, Change::Constraint(ConstraintChange::DropConstraint { table: t, constraint, .. } | ConstraintChange::AddConstraint { table: t, constraint })
+                if t == table && constraint.name() == k.name())
+        });
+        if !used || handled {
+            continue;
+        }
+        extra.push(
+            ConstraintChange::DropConstraint {
+                table: table.clone(),
+                constraint: k.clone(),
+                because: Some("out of the way of its column, added again: then added again".into()),
+            }
+            .into(),
+        );
+        if let Some(again) = of(want).into_iter().find(|w| w.name() == k.name()) {
+            extra.push(
+                ConstraintChange::AddConstraint {
+                    table: table.clone(),
+                    constraint: again,
+                }
+                .into(),
+            );
+        }
+    }
+    changes.extend(extra);
 }
 
 /// An identity whose new bounds exclude its sequence's current value restarts, as a standalone
@@ -721,6 +847,9 @@ pub fn column_def(c: &Column) -> String {
             }
         }
     }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.sql));
+    }
     if !c.nullable {
         s.push_str(" NOT NULL");
     }
@@ -833,6 +962,7 @@ impl ColumnChange {
             | SetDefault { table, .. }
             | SetNullable { table, .. }
             | SetColumnComment { table, .. }
+            | SetGenerated { table, .. }
             | RenameColumn { table, .. } => table,
         }
     }
@@ -947,6 +1077,7 @@ impl KindChange for ColumnChange {
             }
             | AlterType { table, .. }
             | DropColumn { table, .. }
+            | SetGenerated { table, .. }
             | SetIdentity {
                 table, from: None, ..
             } => vec![Question::Rows(table.clone())],
@@ -982,6 +1113,12 @@ impl KindChange for ColumnChange {
                 column,
                 backfill,
             } => {
+                if column.generated.is_some() {
+                    return Verdict::note(format!(
+                        "computed for every row: rewrites the table ({}) under an ACCESS EXCLUSIVE lock",
+                        count(rows.min(FACT_CAP + 1), "row")
+                    ));
+                }
                 if column.nullable || column.default.is_some() {
                     return Verdict::change();
                 }
@@ -1048,6 +1185,29 @@ impl KindChange for ColumnChange {
             )),
             RenameColumn { from, .. } => Verdict::note(format!(
                 "renamed_from: its values, indexes and constraints follow; whatever still says `{from}` (views, functions, the application) must change with it"
+            )),
+            SetGenerated {
+                table,
+                column,
+                protected: true,
+                ..
+            } => Verdict::refuse(format!(
+                "{table} has prevent_destroy: changing how `{}` is generated would rewrite it",
+                column.name
+            )),
+            SetGenerated {
+                column, from: None, ..
+            } if !destructive && rows > 0 => Verdict::refuse(format!(
+                "making `{}` generated replaces its values in {} with computed ones; pass --allow-destructive to allow it",
+                column.name,
+                count(rows, "row")
+            )),
+            SetGenerated { column, .. } if column.generated.is_none() => Verdict::note(
+                "it keeps its values and becomes an ordinary column (DROP EXPRESSION, no rewrite)",
+            ),
+            SetGenerated { .. } => Verdict::note(format!(
+                "the column is dropped and added again, computed for every row: rewrites the table ({}) under an ACCESS EXCLUSIVE lock, and the column moves to the end of the table",
+                count(rows.min(FACT_CAP + 1), "row")
             )),
             SetNullable { .. } | SetColumnComment { .. } => Verdict::change(),
         }
@@ -1281,6 +1441,31 @@ impl KindChange for ColumnChange {
                     text,
                 ),
             ),
+            SetGenerated { table, column, .. } if column.generated.is_none() => one(
+                Phase::AlterColumns,
+                format!(
+                    "{} ALTER COLUMN {} DROP EXPRESSION",
+                    alter(table),
+                    quote_ident(&column.name)
+                ),
+            ),
+            SetGenerated { table, column, .. } => {
+                let mut out = vec![
+                    (
+                        Phase::AlterColumns,
+                        format!("{} DROP COLUMN {}", alter(table), quote_ident(&column.name)),
+                    ),
+                    (
+                        Phase::AlterColumns,
+                        format!("{} ADD COLUMN {}", alter(table), column_def(column)),
+                    ),
+                ];
+                if column.comment.is_some() {
+                    let target = format!("COLUMN {}.{}", table.sql(), quote_ident(&column.name));
+                    out.push((Phase::Comments, comment(target, &column.comment)));
+                }
+                out
+            }
             RenameColumn { table, from, to } => one(
                 Phase::Renames,
                 format!(
@@ -1395,6 +1580,22 @@ impl KindChange for ColumnChange {
                 Some(_) => format!("column {}: set comment", quote_ident(column)),
                 None => format!("column {}: remove comment", quote_ident(column)),
             },
+            SetGenerated { column, from, .. } => match (&column.generated, from) {
+                (None, _) => format!("column {}: no longer generated", quote_ident(&column.name)),
+                (Some(g), None) => {
+                    format!(
+                        "column {}: generated as ({})",
+                        quote_ident(&column.name),
+                        g.sql
+                    )
+                }
+                (Some(g), Some(f)) => format!(
+                    "column {}: generated as ({}) -> ({})",
+                    quote_ident(&column.name),
+                    f.sql,
+                    g.sql
+                ),
+            },
             RenameColumn { from, to, .. } => format!(
                 "rename column {} to {} (renamed_from)",
                 quote_ident(from),
@@ -1455,6 +1656,10 @@ impl KindChange for ColumnChange {
             } => {
                 let mut out: Vec<_> = column.default_expr().into_iter().collect();
                 out.extend(
+                    (column.generated.iter())
+                        .map(|e| (format!("column {} generated", column.name), e)),
+                );
+                out.extend(
                     backfill
                         .iter()
                         .map(|e| (format!("column {} backfill", column.name), e)),
@@ -1476,6 +1681,9 @@ impl KindChange for ColumnChange {
                 to: Some(ColumnDefault::Expr(e)),
                 ..
             } => vec![(format!("column {column} default"), e)],
+            SetGenerated { column, .. } => (column.generated.iter())
+                .map(|e| (format!("column {} generated", column.name), e))
+                .collect(),
             _ => Vec::new(),
         }
     }

@@ -361,7 +361,7 @@ pub fn make_recreation_possible(changes: &mut Vec<super::Change>, desired: &Sche
 
 /// Whether `sql` names `column` (as a whole word, or quoted): conservative, since a check or
 /// index dropped and created again needlessly costs a scan, never a row.
-fn mentions(sql: &str, column: &str) -> bool {
+pub(crate) fn mentions(sql: &str, column: &str) -> bool {
     let quoted = format!("\"{}\"", column.replace('"', "\"\""));
     if sql.contains(&quoted) {
         return true;

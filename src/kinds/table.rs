@@ -79,6 +79,10 @@ impl Table {
             .iter()
             .filter_map(Column::default_expr)
             .collect();
+        out.extend((self.columns.iter()).filter_map(|c| {
+            let g = c.generated.as_ref()?;
+            Some((format!("column {} generated", c.name), g))
+        }));
         out.extend((self.checks.iter()).map(|c| (format!("check {}", c.name), &c.expr)));
         out.extend(self.indexes.iter().flat_map(Index::expressions));
         out
@@ -335,6 +339,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         super::constraint::diff(&mut out.changes, t, l);
         super::index::diff(&mut out.changes, name, &t.indexes, &l.indexes);
         super::policy::diff(&mut out.changes, t, l, live);
+        super::column::rebuild_for_generated(&mut out.changes, t, l);
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::Table, name.clone()));
         }

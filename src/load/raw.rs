@@ -187,6 +187,7 @@ pub struct RawColumn {
     pub backfill: Option<Sp<String>>,
     pub using: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
+    pub generated: Option<Sp<String>>,
 }
 
 /// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
@@ -752,6 +753,7 @@ fn read_column(
         backfill: c.string(p, "backfill"),
         using: c.string(p, "using"),
         renamed_from: c.string(p, "renamed_from"),
+        generated: c.string(p, "generated"),
     };
     c.finish(p);
     Some(col)

@@ -960,7 +960,40 @@ fn resolve_table(
             .as_ref()
             .and_then(|i| identity(p, i, c, ty.as_ref(), serial))
             .map_or((None, None), |(k, o)| (Some(k), o));
+        let generated = c.generated.as_ref().and_then(|g| {
+            let e = expr_or_report(
+                p,
+                g,
+                &format!("generated expression for column `{}`", c.name.value),
+            )?;
+            let clash = [
+                ("a default", c.default.as_ref().map(|d| &d.loc)),
+                ("an identity", c.identity.as_ref().map(|i| &i.generated.loc)),
+            ];
+            for (what, at) in clash {
+                if let Some(at) = at {
+                    p.push(
+                        Diagnostic::new(
+                            at.clone(),
+                            format!("column `{}` is generated and has {what}", c.name.value),
+                        )
+                        .label("a generated column is computed: remove one"),
+                    );
+                }
+            }
+            if serial {
+                p.push(
+                    Diagnostic::new(
+                        g.loc.clone(),
+                        format!("column `{}` is serial and generated", c.name.value),
+                    )
+                    .label("declare it as an integer type"),
+                );
+            }
+            Some(e)
+        });
         columns.push(Column {
+            generated,
             name: c.name.value.clone(),
             ty: ty.unwrap_or(DataType::new(BaseType::Text)),
             // serial, identity and primary key columns are NOT NULL whatever was written

@@ -121,6 +121,11 @@ pub const COLUMN: &[Field] = &[
         Kind::OneOfOrTable(GENERATED, IDENTITY),
         "GENERATED ALWAYS|BY DEFAULT AS IDENTITY (an integer column, no default); a table to set its sequence's options.",
     ),
+    f(
+        "generated",
+        Kind::Str,
+        "GENERATED ALWAYS AS (expression) STORED: computed from the other columns of its row (no default, identity or serial). Changing it drops and adds the column again.",
+    ),
     f("comment", Kind::Str, "Column comment."),
     f(
         "collation",

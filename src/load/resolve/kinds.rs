@@ -438,6 +438,7 @@ pub(super) fn resolve_kinds(
                     default: None,
                     identity: None,
                     identity_sequence: None,
+                    generated: None,
                     comment: None,
                     collation: None,
                 })
