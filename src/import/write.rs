@@ -585,12 +585,29 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .collect();
     list(out, "checks", checks);
     list(out, "indexes", t.indexes.iter().map(index).collect());
+    list(
+        out,
+        "exclusions",
+        t.exclusions.iter().map(exclusion).collect(),
+    );
     list(out, "policies", t.policies.iter().map(policy).collect());
     list(
         out,
         "partitions",
         t.partitions.iter().map(partition).collect(),
     );
+}
+
+/// An exclusion constraint as declared: its name and what follows `EXCLUDE`.
+fn exclusion(x: &crate::kinds::constraint::Exclusion) -> Value {
+    let mut parts = vec![("name", text(&x.name)), ("exclude", text(&x.definition))];
+    if x.initially_deferred {
+        parts.push(("initially_deferred", true.into()));
+    } else if x.deferrable {
+        parts.push(("deferrable", true.into()));
+    }
+    with_comment(&mut parts, &x.comment);
+    inline(parts)
 }
 
 /// A partition as declared: `values` (its bounds after `FOR VALUES`), or `default`.

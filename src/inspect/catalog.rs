@@ -79,7 +79,6 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT oprnamespace, 'operators' FROM pg_operator
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
-  UNION ALL SELECT connamespace, 'exclusion constraints' FROM pg_constraint WHERE contype = 'x'
 )
 SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.ns
 GROUP BY 1, 2 ORDER BY 1, 2";

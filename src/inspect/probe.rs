@@ -29,6 +29,7 @@ enum Task {
     Policy { table: usize, name: String },
     Partition { table: usize, name: String },
     Generated { table: usize, column: String },
+    Exclusion { table: usize, name: String },
 }
 
 impl Task {
@@ -39,7 +40,8 @@ impl Task {
             | Task::Index { table, .. }
             | Task::Policy { table, .. }
             | Task::Partition { table, .. }
-            | Task::Generated { table, .. } => *table,
+            | Task::Generated { table, .. }
+            | Task::Exclusion { table, .. } => *table,
         }
     }
 }
@@ -65,6 +67,10 @@ enum Attach {
         command: &'static str,
         using: Option<String>,
         with_check: Option<String>,
+    },
+    /// An exclusion constraint: what follows `EXCLUDE`.
+    Exclusion {
+        definition: String,
     },
     /// A generated column of this type and expression, added to the probe's table.
     Generated {
@@ -279,6 +285,16 @@ fn tasks(names: &[QualName], desired: &Schema, live: &Schema) -> Vec<Task> {
                 });
             }
         }
+        for x in &want.exclusions {
+            if let Some(h) = have.exclusions.iter().find(|h| h.name == x.name)
+                && h.definition != x.definition
+            {
+                tasks.push(Task::Exclusion {
+                    table: ti,
+                    name: x.name.clone(),
+                });
+            }
+        }
         for c in &want.columns {
             if let (Some(w), Some(Some(h))) = (
                 &c.generated,
@@ -396,6 +412,15 @@ fn spec(task: &Task, want: &Table, have: &Table) -> Option<Spec> {
                 },
             })
         }
+        Task::Exclusion { name, .. } => {
+            let x = want.exclusions.iter().find(|x| &x.name == name)?;
+            Some(Spec {
+                columns: mentioned(&[&x.definition], want, have),
+                attach: Attach::Exclusion {
+                    definition: x.definition.clone(),
+                },
+            })
+        }
         Task::Generated { column, .. } => {
             let c = want.column(column)?;
             let e = c.generated.as_ref()?;
@@ -505,6 +530,10 @@ fn attach(k: Option<usize>, s: &Spec) -> String {
             "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
             probe_name("tableform_probe_check_", k)
         ),
+        Attach::Exclusion { definition } => format!(
+            "ALTER TABLE pg_temp.{table} ADD CONSTRAINT {} EXCLUDE {definition}",
+            probe_name("tableform_probe_excl_", k)
+        ),
         Attach::Generated { column, ty, expr } => format!(
             "ALTER TABLE pg_temp.{table} ADD COLUMN {} {ty} GENERATED ALWAYS AS ({expr}) STORED",
             quote_ident(column)
@@ -549,6 +578,8 @@ struct Spellings {
     policies: BTreeMap<usize, (Option<String>, Option<String>)>,
     /// A partition's bounds.
     bounds: BTreeMap<usize, String>,
+    /// An exclusion constraint's `pg_get_constraintdef`.
+    exclusions: BTreeMap<usize, String>,
 }
 
 fn probe_number(name: &str, prefix: &str) -> Option<usize> {
@@ -576,7 +607,10 @@ async fn read_back(
              UNION ALL
              SELECT p.polname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
              FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-             WHERE c.relnamespace = pg_my_temp_schema() AND p.polname LIKE 'tableform_probe_policy_%'",
+             WHERE c.relnamespace = pg_my_temp_schema() AND p.polname LIKE 'tableform_probe_policy_%'
+             UNION ALL
+             SELECT conname::text, pg_get_constraintdef(oid), NULL::text FROM pg_constraint
+             WHERE connamespace = pg_my_temp_schema() AND conname LIKE 'tableform_probe_excl_%'",
             &[],
         )
         .await?;
@@ -621,6 +655,15 @@ async fn read_back(
                 ))
             })
             .collect(),
+        exclusions: checks
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    probe_number(&r.get::<_, String>(0), "tableform_probe_excl_")?,
+                    r.get(1),
+                ))
+            })
+            .collect(),
         policies: checks
             .iter()
             .filter_map(|r| {
@@ -655,6 +698,7 @@ fn apply_spellings(
             Task::Check { .. } => spellings.checks.get(k).cloned().map(Spelling::Expr),
             Task::Partition { .. } => spellings.bounds.get(k).cloned().map(Spelling::Expr),
             Task::Generated { .. } => spellings.defaults.get(k).cloned().map(Spelling::Expr),
+            Task::Exclusion { .. } => spellings.exclusions.get(k).cloned().map(Spelling::Expr),
             Task::Policy { .. } => spellings
                 .policies
                 .get(k)
@@ -719,6 +763,16 @@ fn adopt(
             ) && l.expr.sql == s
             {
                 c.expr = l.expr.clone();
+            }
+        }
+        (Task::Exclusion { name, .. }, Spelling::Expr(s)) => {
+            let s = s.trim_start_matches("EXCLUDE ");
+            if let (Some(l), Some(w)) = (
+                have.exclusions.iter().find(|x| &x.name == name),
+                want.exclusions.iter_mut().find(|x| &x.name == name),
+            ) && l.definition == s
+            {
+                w.definition = s.to_string();
             }
         }
         (Task::Generated { column, .. }, Spelling::Expr(s)) => {

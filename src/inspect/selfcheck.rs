@@ -269,5 +269,9 @@ fn rename(c: Constraint, name: &str) -> Constraint {
             f.name = name.into();
             Constraint::ForeignKey(f)
         }
+        Constraint::Exclusion(mut x) => {
+            x.name = name.into();
+            Constraint::Exclusion(x)
+        }
     }
 }

@@ -686,6 +686,7 @@ pub fn rebuild_for_generated(changes: &mut Vec<super::Change>, want: &Table, hav
             Constraint::Unique(u) => u.columns.iter().any(|c| rebuilt.contains(c)),
             Constraint::ForeignKey(f) => f.columns.iter().any(|c| rebuilt.contains(c)),
             Constraint::Check(ch) => uses(&ch.expr.sql),
+            Constraint::Exclusion(x) => uses(&x.definition),
         };
         let handled = changes.iter().any(|c| {
             matches!(c, Change::Constraint(ConstraintChange::DropConstraint { table: t, constraint, .. } | ConstraintChange::AddConstraint { table: t, constraint })

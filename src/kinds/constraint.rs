@@ -173,7 +173,8 @@ SELECT n.nspname, c.relname, con.conname, con.contype::text,
        COALESCE(ui.reloptions, '{}'),
        COALESCE((to_jsonb(ux) ->> 'indnullsnotdistinct')::bool, false),
        con.convalidated, con.connoinherit,
-       con.confmatchtype::text, obj_description(con.oid, 'pg_constraint')
+       con.confmatchtype::text, obj_description(con.oid, 'pg_constraint'),
+       pg_get_constraintdef(con.oid)
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -181,7 +182,7 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_index ux ON con.contype = 'u' AND ux.indexrelid = con.conindid
 LEFT JOIN pg_class ui ON ui.oid = ux.indexrelid
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname, con.conname";
 
 /// The rows of [`QUERY`] into the tables of `s`.
@@ -245,6 +246,21 @@ fn add_from_row(t: &mut Table, r: &Row) {
             valid: r.get(16),
             comment,
         }),
+        "x" => {
+            let def: String = r.get(20);
+            let def = def.trim_start_matches("EXCLUDE ");
+            let def = def
+                .strip_suffix(" DEFERRABLE INITIALLY DEFERRED")
+                .or_else(|| def.strip_suffix(" DEFERRABLE"))
+                .unwrap_or(def);
+            t.exclusions.push(Exclusion {
+                name,
+                definition: def.to_string(),
+                deferrable: r.get(10),
+                initially_deferred: r.get(11),
+                comment,
+            })
+        }
         "c" => t.checks.push(Check {
             name,
             expr: SqlExpr::raw(r.get::<_, String>(12)),
@@ -256,6 +272,69 @@ fn add_from_row(t: &mut Table, r: &Row) {
     }
 }
 
+/// `EXCLUDE USING gist (during WITH &&)`: no two rows whose elements all compare true with
+/// their operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub name: String,
+    /// What follows `EXCLUDE`: `USING gist (room WITH =, during WITH &&) WHERE (...)`, as
+    /// declared (live: as `pg_get_constraintdef` spells it, the probe having the server spell
+    /// the declared one), without `DEFERRABLE`.
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Whether an exclusion's `definition` is one: `[USING method] (...) [INCLUDE (...)] [WITH
+/// (...)] [WHERE (...)]`, parentheses balanced, nothing else at the top level (so it cannot add
+/// another subcommand to the `ALTER TABLE` it goes into). The error says what is wrong.
+pub fn exclusion_shape(text: &str) -> Result<(), String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| e.to_string())?;
+    let mut depth = 0usize;
+    let mut groups = 0;
+    let mut prev: Option<String> = None;
+    for t in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+        match t {
+            Token::LParen => {
+                if depth == 0 {
+                    groups += 1;
+                }
+                depth += 1;
+            }
+            Token::RParen if depth == 0 => return Err("a `)` closes nothing".into()),
+            Token::RParen => depth -= 1,
+            _ if depth > 0 => {}
+            Token::Word(w) if w.quote_style.is_none() => {
+                let word = w.value.to_ascii_uppercase();
+                let allowed = matches!(word.as_str(), "USING" | "INCLUDE" | "WITH" | "WHERE")
+                    || prev.as_deref() == Some("USING");
+                if !allowed {
+                    return Err(format!("`{}` cannot stand here", w.value));
+                }
+                prev = Some(word);
+                continue;
+            }
+            t => return Err(format!("`{t}` cannot stand outside parentheses")),
+        }
+        prev = None;
+    }
+    if depth > 0 {
+        return Err("a `(` is not closed".into());
+    }
+    if groups == 0 {
+        return Err("the elements go in parentheses: `USING gist (during WITH &&)`".into());
+    }
+    Ok(())
+}
+
 /// A table constraint, by kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -264,6 +343,7 @@ pub enum Constraint {
     Unique(Unique),
     ForeignKey(ForeignKey),
     Check(Check),
+    Exclusion(Exclusion),
 }
 
 impl Constraint {
@@ -273,6 +353,7 @@ impl Constraint {
             Constraint::Unique(c) => &c.name,
             Constraint::ForeignKey(c) => &c.name,
             Constraint::Check(c) => &c.name,
+            Constraint::Exclusion(c) => &c.name,
         }
     }
 
@@ -282,6 +363,7 @@ impl Constraint {
             Constraint::Unique(c) => &c.comment,
             Constraint::ForeignKey(c) => &c.comment,
             Constraint::Check(c) => &c.comment,
+            Constraint::Exclusion(c) => &c.comment,
         }
     }
 
@@ -290,7 +372,7 @@ impl Constraint {
         match self {
             Constraint::ForeignKey(c) => c.valid,
             Constraint::Check(c) => c.valid,
-            Constraint::PrimaryKey(_) | Constraint::Unique(_) => true,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_) => true,
         }
     }
 
@@ -300,7 +382,7 @@ impl Constraint {
         match &mut c {
             Constraint::ForeignKey(f) => f.valid = true,
             Constraint::Check(k) => k.valid = true,
-            Constraint::PrimaryKey(_) | Constraint::Unique(_) => {}
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_) => {}
         }
         c
     }
@@ -324,6 +406,10 @@ impl Constraint {
                     && a.no_inherit == b.no_inherit
                     && a.expr.equivalent(&b.expr, None)
             }
+            (Constraint::Exclusion(a), Constraint::Exclusion(b)) => {
+                (&a.definition, a.deferrable, a.initially_deferred)
+                    == (&b.definition, b.deferrable, b.initially_deferred)
+            }
             _ => false,
         }
     }
@@ -335,6 +421,7 @@ impl Constraint {
             Constraint::Unique(_) => "unique constraint",
             Constraint::ForeignKey(_) => "foreign key",
             Constraint::Check(_) => "check",
+            Constraint::Exclusion(_) => "exclusion constraint",
         }
     }
 }
@@ -377,6 +464,7 @@ pub fn of(t: &Table) -> Vec<Constraint> {
     out.extend(t.uniques.iter().cloned().map(Constraint::Unique));
     out.extend(t.checks.iter().cloned().map(Constraint::Check));
     out.extend(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+    out.extend(t.exclusions.iter().cloned().map(Constraint::Exclusion));
     out
 }
 
@@ -630,6 +718,16 @@ pub fn constraint_def(c: &Constraint) -> String {
         Constraint::Unique(u) => unique_def(u),
         Constraint::Check(ch) => check_def(ch),
         Constraint::ForeignKey(fk) => foreign_key_def(fk),
+        Constraint::Exclusion(x) => {
+            let mut s = format!("EXCLUDE {}", x.definition);
+            if x.deferrable || x.initially_deferred {
+                s.push_str(" DEFERRABLE");
+                if x.initially_deferred {
+                    s.push_str(" INITIALLY DEFERRED");
+                }
+            }
+            s
+        }
     };
     format!("CONSTRAINT {} {body}", quote_ident(c.name()))
 }

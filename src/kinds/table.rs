@@ -30,6 +30,9 @@ pub struct Table {
     pub uniques: Vec<Unique>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
+    /// Exclusion constraints (`EXCLUDE USING gist (...)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<super::constraint::Exclusion>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
     /// Declared only: never drop or rewrite this table or its columns.
@@ -192,6 +195,7 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 uniques: Vec::new(),
                 foreign_keys: Vec::new(),
                 checks: Vec::new(),
+                exclusions: Vec::new(),
                 indexes: Vec::new(),
                 comment: r.get(2),
                 prevent_destroy: false,
@@ -430,6 +434,7 @@ fn create(t: &Table) -> Vec<(Phase, String)> {
         .map(Constraint::PrimaryKey)
         .into_iter()
         .chain(t.uniques.iter().cloned().map(Constraint::Unique))
+        .chain(t.exclusions.iter().cloned().map(Constraint::Exclusion))
         // CREATE TABLE ignores NOT VALID (the table is empty): such a check is added after it.
         .chain(
             t.checks

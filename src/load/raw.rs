@@ -92,6 +92,48 @@ pub struct RawTable {
     pub policies: Vec<RawPolicy>,
     pub partition_by: Option<Sp<String>>,
     pub partitions: Vec<RawPartition>,
+    pub exclusions: Vec<RawExclusion>,
+}
+
+/// One item of `exclusions = [...]`.
+#[derive(Debug)]
+pub struct RawExclusion {
+    pub loc: Loc,
+    pub name: Sp<String>,
+    pub exclude: Sp<String>,
+    pub deferrable: Option<Sp<bool>>,
+    pub initially_deferred: Option<Sp<bool>>,
+    pub comment: Option<Sp<String>>,
+}
+
+fn read_exclusion(
+    f: &Fields<'_, '_>,
+    p: &mut Problems,
+    t: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<RawExclusion> {
+    let c = Fields::new(f.file, t, "exclusion constraint", spec::EXCLUSION);
+    let at = c.loc(span);
+    let name = c.string(p, "name");
+    let exclude = c.string(p, "exclude");
+    for (key, missing) in [("name", name.is_none()), ("exclude", exclude.is_none())] {
+        if missing && t.get(key).is_none() {
+            p.push(
+                Diagnostic::new(at.clone(), format!("exclusion constraint has no `{key}`"))
+                    .label(format!("missing `{key} = \"...\"`")),
+            );
+        }
+    }
+    let out = RawExclusion {
+        loc: at,
+        deferrable: c.boolean(p, "deferrable"),
+        initially_deferred: c.boolean(p, "initially_deferred"),
+        comment: c.string(p, "comment"),
+        name: name?,
+        exclude: exclude?,
+    };
+    c.finish(p);
+    Some(out)
 }
 
 /// One item of `[[table.NAME.partitions]]`.
@@ -594,6 +636,7 @@ fn read_table(
     let triggers = list(&f, p, "triggers", "trigger", super::raw_kinds::read_trigger);
     let policies = list(&f, p, "policies", "policy", read_policy);
     let partitions = list(&f, p, "partitions", "partition", read_partition);
+    let exclusions = list(&f, p, "exclusions", "exclusion constraint", read_exclusion);
     let table = RawTable {
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),
@@ -611,6 +654,7 @@ fn read_table(
         with: f.params(p, "with"),
         policies,
         partitions,
+        exclusions,
         partition_by: f.string(p, "partition_by"),
         row_level_security: f.boolean(p, "row_level_security"),
         force_row_level_security: f.boolean(p, "force_row_level_security"),

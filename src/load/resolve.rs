@@ -514,6 +514,38 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     (schema, settings)
 }
 
+/// A table's `exclusions`: each a name and the text after `EXCLUDE`, checked to be one
+/// constraint's definition and nothing more.
+fn exclusions(p: &mut Problems, raw: &RawTable) -> Vec<crate::kinds::constraint::Exclusion> {
+    let mut out = Vec::new();
+    for x in &raw.exclusions {
+        check_ident(p, &x.name, "exclusion constraint");
+        if !sql_text_ok(p, &x.exclude, "exclusion constraint") {
+            continue;
+        }
+        if let Err(why) = crate::kinds::constraint::exclusion_shape(&x.exclude.value) {
+            p.push(
+                Diagnostic::new(x.exclude.loc.clone(), "invalid exclusion constraint")
+                    .label(why)
+                    .hint("write what follows EXCLUDE: \"USING gist (during WITH &&)\""),
+            );
+            continue;
+        }
+        if let Some(cm) = &x.comment {
+            check_comment(p, cm);
+        }
+        let initially_deferred = x.initially_deferred.as_ref().is_some_and(|b| b.value);
+        out.push(crate::kinds::constraint::Exclusion {
+            name: x.name.value.clone(),
+            definition: x.exclude.value.trim().to_string(),
+            deferrable: initially_deferred || x.deferrable.as_ref().is_some_and(|b| b.value),
+            initially_deferred,
+            comment: x.comment.as_ref().map(|c| c.value.clone()),
+        });
+    }
+    out
+}
+
 /// A table's `partition_by` and `partitions`: the strategy word checked, each partition with
 /// `values` or `default` (one of them), the SQL text checked like an expression's.
 fn partitioning(
@@ -1027,6 +1059,7 @@ fn resolve_table(
         uniques: Vec::new(),
         foreign_keys: Vec::new(),
         checks: Vec::new(),
+        exclusions: Vec::new(),
         indexes: Vec::new(),
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
         prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
@@ -1218,6 +1251,7 @@ fn resolve_table(
     }
     table.policies = policies(p, &raw.policies);
     (table.partition_by, table.partitions) = partitioning(p, raw);
+    table.exclusions = exclusions(p, raw);
     for fk in &raw.foreign_keys {
         if let Some(f) = resolve_fk(p, namer, &table, fk) {
             if let Some(r) = &fk.renamed_from {

@@ -352,6 +352,22 @@ pub const POLICY: &[Field] = &[
     f("comment", Kind::Str, "Policy comment (COMMENT ON POLICY)."),
 ];
 
+pub const EXCLUSION: &[Field] = &[
+    req("name", Kind::Str, "Constraint name."),
+    req(
+        "exclude",
+        Kind::Str,
+        "What follows EXCLUDE: \"USING gist (room WITH =, during WITH &&)\", optionally with INCLUDE (...), WITH (...) and WHERE (...).",
+    ),
+    f("deferrable", Kind::Bool, "DEFERRABLE."),
+    f(
+        "initially_deferred",
+        Kind::Bool,
+        "INITIALLY DEFERRED (implies deferrable).",
+    ),
+    f("comment", Kind::Str, "Constraint comment."),
+];
+
 pub const PARTITION: &[Field] = &[
     req(
         "name",
@@ -391,6 +407,11 @@ pub const TABLE: &[Field] = &[
     f("unique", Kind::Tables(UNIQUE), "Unique constraints."),
     f("foreign_keys", Kind::Tables(FOREIGN_KEY), "Foreign keys."),
     f("checks", Kind::Tables(CHECK), "Check constraints."),
+    f(
+        "exclusions",
+        Kind::Tables(EXCLUSION),
+        "Exclusion constraints: no two rows whose elements all match with their operators.",
+    ),
     f(
         "indexes",
         Kind::Tables(INDEX),

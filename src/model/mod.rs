@@ -468,6 +468,7 @@ mod tests {
                 uniques: vec![],
                 foreign_keys: vec![],
                 checks: vec![],
+                exclusions: vec![],
                 indexes: vec![],
                 comment: None,
                 prevent_destroy: false,

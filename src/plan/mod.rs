@@ -502,7 +502,8 @@ fn table_lines(t: &Table) -> Vec<String> {
         .into_iter()
         .chain(t.uniques.iter().cloned().map(Constraint::Unique))
         .chain(t.checks.iter().cloned().map(Constraint::Check))
-        .chain(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey));
+        .chain(t.foreign_keys.iter().cloned().map(Constraint::ForeignKey))
+        .chain(t.exclusions.iter().cloned().map(Constraint::Exclusion));
     // By name, as the catalog lists them, so order alone never shows as a difference.
     let mut constraints: Vec<Constraint> = constraints.collect();
     constraints.sort_by(|a, b| a.name().cmp(b.name()));

@@ -447,6 +447,7 @@ pub(super) fn resolve_kinds(
             uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            exclusions: Vec::new(),
             indexes: Vec::new(),
             comment: None,
             prevent_destroy: false,
