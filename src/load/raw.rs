@@ -98,7 +98,6 @@ pub struct RawTable {
 /// One item of `exclusions = [...]`.
 #[derive(Debug)]
 pub struct RawExclusion {
-    pub loc: Loc,
     pub name: Sp<String>,
     pub exclude: Sp<String>,
     pub deferrable: Option<Sp<bool>>,
@@ -125,7 +124,6 @@ fn read_exclusion(
         }
     }
     let out = RawExclusion {
-        loc: at,
         deferrable: c.boolean(p, "deferrable"),
         initially_deferred: c.boolean(p, "initially_deferred"),
         comment: c.string(p, "comment"),
