@@ -512,7 +512,9 @@ pub fn diff(out: &mut Vec<Change>, want_table: &Table, have_table: &Table) {
                     ConstraintChange::DropConstraint {
                         table: table.clone(),
                         constraint: (*h).clone(),
-                        because: None,
+                        because: Some(
+                            "to be added again as declared: its definition differs".into(),
+                        ),
                     }
                     .into(),
                 );
