@@ -63,10 +63,10 @@ const UNMODELLED: &str = "
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
      ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
      counted AS (
-  SELECT relnamespace AS ns, CASE relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized views'
+  SELECT relnamespace AS ns, CASE relkind
            WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
            ELSE 'partitioned tables' END AS kind
-    FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c', 'p')
+    FROM pg_class WHERE relkind IN ('f', 'c', 'p')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
@@ -86,26 +86,38 @@ SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.n
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    use crate::kinds::{column, constraint, enum_type, index, schema, sequence, table};
+    use crate::kinds::{column, constraint, enum_type, index, schema, sequence, table, view};
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // One query per kind, sent together: tokio-postgres pipelines queries that are awaited
     // concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled, scans) =
-        tokio::try_join!(
-            client.query_one(VERSION_AND_IDENTITY, &[]),
-            client.query(schema::QUERY, &p),
-            client.query(table::QUERY, &p),
-            client.query(column::QUERY, &p),
-            client.query(constraint::QUERY, &p),
-            client.query(index::QUERY, &p),
-            client.query(enum_type::QUERY, &p),
-            client.query(sequence::QUERY, &p),
-            client.query(UNMODELLED, &p),
-            client.query(index::SCANS, &p),
-        )?;
+    let (
+        version,
+        nsp,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        enums,
+        sequences,
+        unmodelled,
+        scans,
+        views,
+    ) = tokio::try_join!(
+        client.query_one(VERSION_AND_IDENTITY, &[]),
+        client.query(schema::QUERY, &p),
+        client.query(table::QUERY, &p),
+        client.query(column::QUERY, &p),
+        client.query(constraint::QUERY, &p),
+        client.query(index::QUERY, &p),
+        client.query(enum_type::QUERY, &p),
+        client.query(sequence::QUERY, &p),
+        client.query(UNMODELLED, &p),
+        client.query(index::SCANS, &p),
+        client.query(view::QUERY, &p),
+    )?;
     let mut live = Live {
-        queries: 10,
+        queries: 11,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -135,6 +147,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     column::read(&columns, &mut live);
     column::settle_serials(&mut live.schema, defaults_of);
     constraint::read(&constraints, &mut live.schema);
+    view::read(&views, &mut live.schema);
     index::read(&indexes, &scans, &mut live.schema);
     Ok(live)
 }
@@ -151,7 +164,7 @@ pub async fn facts(
         .iter()
         .enumerate()
         .map(|(i, q)| match q.asked() {
-            Question::Rows(t) => format!(
+            Question::Rows(t) | Question::ViewRows(t) => format!(
                 "SELECT {i}, count(*) FROM (SELECT 1 FROM {} LIMIT {}) s",
                 t.sql(),
                 FACT_CAP + 1

@@ -1,0 +1,174 @@
+//! Server-side comparison of declared view queries with the live ones.
+//!
+//! Whether two queries are the same view is PostgreSQL's call, never a regex's: in a
+//! transaction that is always rolled back, each declared view (or materialized view) that exists
+//! live is created as `CREATE TEMP VIEW pg_temp.tableform_view_probe_N [(columns)] AS <query>`,
+//! and `pg_get_viewdef` of it is compared with `pg_get_viewdef` of the live one. When they are
+//! equal, the declared side takes the live text and column names, so the diff sees no change.
+//! The probe's output columns (names and types) are kept on the declared side either way: they
+//! tell whether `CREATE OR REPLACE VIEW` can do a change.
+//!
+//! A materialized view cannot be temporary; its query goes into a temporary plain view
+//! instead. Both kinds store their query as a rewrite rule and `pg_get_viewdef` deparses both
+//! through the same code, so the texts compare.
+//!
+//! Each `CREATE TEMP VIEW` holds declared text and goes out alone in its own Parse message (see
+//! [`super::session`]): a query `SELECT 1; DROP TABLE t` cannot run as two statements. Creating a
+//! view runs nothing of its query, and PostgreSQL refuses data-modifying `WITH` in a view. All
+//! statements are pipelined: BEGIN, the batch, one read-back, ROLLBACK, whatever the number of
+//! views. A query the server rejects (it reads a column this plan adds) spoils the batch; the
+//! probes are then sent one by one under savepoints, and the rejected ones go unanswered (the
+//! diff then drops and creates the view, and apply reports the server's message if it is wrong).
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Client;
+
+use super::catalog::InspectError;
+use super::session;
+use crate::kinds::view::body;
+use crate::model::{QualName, Schema};
+
+struct Task {
+    name: QualName,
+    materialized: bool,
+    statement: String,
+}
+
+/// BEGIN, the batch, the read-back, ROLLBACK.
+const ROUND_TRIPS: usize = 4;
+
+const READ_BACK: &str = "
+SELECT c.relname::text, pg_get_viewdef(c.oid, true),
+       ARRAY(SELECT a.attname::text FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+FROM pg_class c
+WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'v'
+  AND c.relname LIKE 'tableform\\_view\\_probe\\_%'";
+
+/// Adopts the live text of every declared view PostgreSQL deparses the same as the live one.
+/// Returns the round trips it took (0 when no declared view exists live).
+pub async fn reconcile_views(
+    client: &mut Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<usize, InspectError> {
+    let mut tasks = Vec::new();
+    let mut add = |name: &QualName, materialized: bool, query: &str, columns: &[String]| {
+        let k = tasks.len();
+        let cols = if columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", crate::kinds::ident_list(columns))
+        };
+        tasks.push(Task {
+            name: name.clone(),
+            materialized,
+            statement: format!(
+                "CREATE TEMP VIEW pg_temp.tableform_view_probe_{k}{cols} AS\n{}\n",
+                body(query)
+            ),
+        });
+    };
+    for (name, v) in &desired.views {
+        if live.views.contains_key(name) {
+            add(name, false, &v.query, &v.columns);
+        }
+    }
+    for (name, m) in &desired.materialized_views {
+        if live.materialized_views.contains_key(name) {
+            add(name, true, &m.query, &m.columns);
+        }
+    }
+    if tasks.is_empty() {
+        return Ok(0);
+    }
+    let tx = client.transaction().await?;
+    let statements: Vec<&str> = tasks.iter().map(|t| t.statement.as_str()).collect();
+    let mut trips = ROUND_TRIPS;
+    if let Err(e) = session::pipeline(tx.client(), &statements).await {
+        if let Some(reason) = session::temp_refused(&e) {
+            return Err(InspectError::ReadOnly {
+                count: tasks.len(),
+                reason,
+            });
+        }
+        // One by one, each under a savepoint, so the others still get their answer.
+        tx.rollback().await?;
+        let tx = client.transaction().await?;
+        for t in &tasks {
+            session::run(tx.client(), "SAVEPOINT tableform_view_probe").await?;
+            let end = match session::run(tx.client(), &t.statement).await {
+                Ok(()) => "RELEASE SAVEPOINT tableform_view_probe",
+                Err(_) => "ROLLBACK TO SAVEPOINT tableform_view_probe",
+            };
+            session::run(tx.client(), end).await?;
+        }
+        trips += 3 * tasks.len() + 2;
+        let answers = read_back(tx.client()).await?;
+        tx.rollback().await?;
+        adopt(&tasks, &answers, desired, live);
+        return Ok(trips);
+    }
+    let answers = read_back(tx.client()).await?;
+    tx.rollback().await?;
+    adopt(&tasks, &answers, desired, live);
+    Ok(trips)
+}
+
+type Answers = BTreeMap<usize, (String, Vec<(String, String)>)>;
+
+async fn read_back(client: &Client) -> Result<Answers, tokio_postgres::Error> {
+    let rows = client.query(READ_BACK, &[]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let k: usize = (r.get::<_, String>(0))
+                .strip_prefix("tableform_view_probe_")?
+                .parse()
+                .ok()?;
+            let names: Vec<String> = r.get(2);
+            let types: Vec<String> = r.get(3);
+            Some((k, (r.get(1), names.into_iter().zip(types).collect())))
+        })
+        .collect())
+}
+
+fn adopt(tasks: &[Task], answers: &Answers, desired: &mut Schema, live: &Schema) {
+    for (k, t) in tasks.iter().enumerate() {
+        let Some((deparse, columns)) = answers.get(&k) else {
+            continue;
+        };
+        let mut declared = None;
+        let mut take =
+            |query: &mut String, cols: &mut Vec<String>, h_query: &str, h_cols: &[String]| {
+                if deparse == h_query {
+                    declared = Some((
+                        std::mem::replace(query, h_query.to_string()),
+                        std::mem::replace(cols, h_cols.to_vec()),
+                    ));
+                }
+            };
+        if t.materialized {
+            if let (Some(w), Some(h)) = (
+                desired.materialized_views.get_mut(&t.name),
+                live.materialized_views.get(&t.name),
+            ) {
+                take(&mut w.query, &mut w.columns, &h.query, &h.columns);
+            }
+        } else if let (Some(w), Some(h)) = (desired.views.get_mut(&t.name), live.views.get(&t.name))
+        {
+            take(&mut w.query, &mut w.columns, &h.query, &h.columns);
+        }
+        desired.view_info.insert(
+            t.name.clone(),
+            crate::kinds::view::ViewInfo {
+                columns: columns.clone(),
+                declared,
+                ..Default::default()
+            },
+        );
+    }
+}
