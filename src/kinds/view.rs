@@ -289,6 +289,11 @@ pub enum ViewChange {
         #[serde(default)]
         depth: usize,
     },
+    /// A change to an index of a materialized view that stays (as on a table).
+    MaterializedViewIndex {
+        name: QualName,
+        index: super::index::IndexChange,
+    },
     /// `COMMENT ON [MATERIALIZED] VIEW v IS ...`
     SetViewComment {
         name: QualName,
@@ -324,15 +329,16 @@ impl ViewChange {
             ViewChange::DropView { name, .. }
             | ViewChange::DropMaterializedView { name, .. }
             | ViewChange::SetViewComment { name, .. }
+            | ViewChange::MaterializedViewIndex { name, .. }
             | ViewChange::ViewBlocked { name, .. } => name,
         }
     }
 
     fn materialized(&self) -> bool {
         match self {
-            ViewChange::CreateMaterializedView { .. } | ViewChange::DropMaterializedView { .. } => {
-                true
-            }
+            ViewChange::CreateMaterializedView { .. }
+            | ViewChange::DropMaterializedView { .. }
+            | ViewChange::MaterializedViewIndex { .. } => true,
             ViewChange::SetViewComment { materialized, .. }
             | ViewChange::ViewBlocked { materialized, .. } => *materialized,
             _ => false,
@@ -393,6 +399,32 @@ fn rename_blocked(
     })
 }
 
+/// The declared view as written (the probe may have given it the live text, which is the same
+/// view to PostgreSQL): statements show what the user wrote.
+fn as_declared(want: &View, desired: &Schema) -> View {
+    let mut v = want.clone();
+    if let Some((query, columns)) = desired
+        .view_info
+        .get(&want.name)
+        .and_then(|i| i.declared.clone())
+    {
+        (v.query, v.columns) = (query, columns);
+    }
+    v
+}
+
+fn matview_as_declared(want: &MaterializedView, desired: &Schema) -> MaterializedView {
+    let mut v = want.clone();
+    if let Some((query, columns)) = desired
+        .view_info
+        .get(&want.name)
+        .and_then(|i| i.declared.clone())
+    {
+        (v.query, v.columns) = (query, columns);
+    }
+    v
+}
+
 /// Declared views and materialized views: created, replaced, or dropped and created again.
 pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     for (name, want) in &desired.views {
@@ -422,7 +454,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
             if replaceable(name, desired, live) {
                 out.changes.push(
                     ViewChange::ReplaceView {
-                        def: want.clone(),
+                        def: as_declared(want, desired),
                         depth: 0,
                     }
                     .into(),
@@ -439,7 +471,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 );
                 out.changes.push(
                     ViewChange::CreateView {
-                        def: want.clone(),
+                        def: as_declared(want, desired),
                         again: Some(COLUMNS_CHANGED.into()),
                         depth: 0,
                     }
@@ -496,14 +528,26 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
             );
             out.changes.push(
                 ViewChange::CreateMaterializedView {
-                    def: want.clone(),
+                    def: matview_as_declared(want, desired),
                     again: Some(why.into()),
                     depth: 0,
                 }
                 .into(),
             );
         } else {
-            super::index::diff(&mut out.changes, name, &want.indexes, &have.indexes);
+            let mut indexes = Vec::new();
+            super::index::diff(&mut indexes, name, &want.indexes, &have.indexes);
+            // Listed under the materialized view (an index comment stays a comment change).
+            out.changes.extend(indexes.into_iter().map(|c| {
+                match c {
+                    Change::Index(index) => ViewChange::MaterializedViewIndex {
+                        name: name.clone(),
+                        index,
+                    }
+                    .into(),
+                    other => other,
+                }
+            }));
             if want.comment != have.comment {
                 out.changes.push(
                     ViewChange::SetViewComment {
@@ -572,13 +616,15 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
 
 /// What a change does to something views read, for the reason given to a view dropped and
 /// created again around it.
-fn dependency_roots(
-    changes: &[Change],
-) -> (
+/// Changed columns, recreated types and recreated views, each with the reason given to the
+/// views dropped around it.
+type Roots = (
     BTreeMap<(QualName, String), String>,
     BTreeMap<QualName, String>,
     BTreeMap<QualName, String>,
-) {
+);
+
+fn dependency_roots(changes: &[Change]) -> Roots {
     use super::column::ColumnChange;
     use super::enum_type::EnumChange;
     let (mut columns, mut types, mut relations) =
@@ -677,22 +723,10 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
         let materialized = live.materialized_views.contains_key(&v);
         let because = format!("out of the way of {why}, then created again");
         // Its other changes are made by creating it again from its declaration.
-        let ours = |c: &Change| match c {
-            Change::View(vc) => vc.name() == &v,
-            Change::Index(super::index::IndexChange::CreateIndex { table, .. })
-            | Change::Index(super::index::IndexChange::DropIndex { table, .. })
-            | Change::Index(super::index::IndexChange::RenameIndex { table, .. }) => {
-                materialized && *table == v
-            }
-            _ => false,
-        };
-        let declared = desired.view_info.get(&v).and_then(|i| i.declared.clone());
+        let ours = |c: &Change| matches!(c, Change::View(vc) if vc.name() == &v);
         match (desired.views.get(&v), desired.materialized_views.get(&v)) {
             (Some(def), _) if !materialized => {
-                let mut def = def.clone();
-                if let Some((query, columns)) = declared {
-                    (def.query, def.columns) = (query, columns);
-                }
+                let def = as_declared(def, desired);
                 changes.retain(|c| !ours(c));
                 changes.push(
                     ViewChange::DropView {
@@ -712,10 +746,7 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
                 );
             }
             (_, Some(def)) if materialized => {
-                let mut def = def.clone();
-                if let Some((query, columns)) = declared {
-                    (def.query, def.columns) = (query, columns);
-                }
+                let def = matview_as_declared(def, desired);
                 changes.retain(|c| !ours(c));
                 changes.push(
                     ViewChange::DropMaterializedView {
@@ -897,6 +928,7 @@ impl KindChange for ViewChange {
 
     fn questions(&self) -> Vec<Question> {
         match self {
+            ViewChange::MaterializedViewIndex { index, .. } => index.questions(),
             ViewChange::DropMaterializedView {
                 name,
                 populated: true,
@@ -906,8 +938,9 @@ impl KindChange for ViewChange {
         }
     }
 
-    fn judge(&self, facts: &Facts, _opts: &Options) -> Verdict {
+    fn judge(&self, facts: &Facts, opts: &Options) -> Verdict {
         match self {
+            ViewChange::MaterializedViewIndex { index, .. } => index.judge(facts, opts),
             ViewChange::CreateView { again: None, .. }
             | ViewChange::CreateMaterializedView { again: None, .. } => Verdict::Create,
             ViewChange::CreateView { again: Some(_), .. }
@@ -947,6 +980,7 @@ impl KindChange for ViewChange {
 
     fn statements(&self) -> Vec<(Phase, String)> {
         match self {
+            ViewChange::MaterializedViewIndex { index, .. } => index.statements(),
             ViewChange::CreateView { def, .. } => {
                 let mut out = one(Phase::Views, create_view(def, false));
                 if def.comment.is_some() {
@@ -1020,6 +1054,7 @@ impl KindChange for ViewChange {
 
     fn summary(&self) -> String {
         match self {
+            ViewChange::MaterializedViewIndex { index, .. } => index.summary(),
             ViewChange::CreateView { again: None, .. } => "create view".into(),
             ViewChange::CreateMaterializedView {
                 again: None, def, ..
@@ -1069,6 +1104,7 @@ impl KindChange for ViewChange {
         match self {
             ViewChange::CreateView { .. } | ViewChange::CreateMaterializedView { .. } => Sign::Add,
             ViewChange::DropView { .. } | ViewChange::DropMaterializedView { .. } => Sign::Remove,
+            ViewChange::MaterializedViewIndex { index, .. } => index.sign(),
             _ => Sign::Alter,
         }
     }
