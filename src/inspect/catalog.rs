@@ -244,9 +244,7 @@ pub async fn unmanaged_counts(
         .query(
             "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1)),
                   ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
-             SELECT 'views', count(*) FROM pg_class WHERE relkind = 'v' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'materialized views', count(*) FROM pg_class WHERE relkind = 'm' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
+             SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'partitions', count(*) FROM pg_class WHERE relispartition AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'functions', count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
              UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM ns)
