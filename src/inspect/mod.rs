@@ -12,4 +12,4 @@ mod view_probe;
 pub use catalog::{InspectError, Live, facts, identity, inspect};
 pub use connect::{ConnectError, Target};
 pub use probe::{ProbeOn, reconcile};
-pub use view_probe::reconcile_views;
+pub use view_probe::{reconcile_views, reconcile_views_in};

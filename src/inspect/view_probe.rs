@@ -35,9 +35,6 @@ struct Task {
     statement: String,
 }
 
-/// BEGIN, the batch, the read-back, ROLLBACK.
-const ROUND_TRIPS: usize = 4;
-
 const READ_BACK: &str = "
 SELECT c.relname::text, pg_get_viewdef(c.oid, true),
        ARRAY(SELECT a.attname::text FROM pg_attribute a
@@ -55,6 +52,36 @@ pub async fn reconcile_views(
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<usize, InspectError> {
+    let tasks = tasks(desired, live);
+    if tasks.is_empty() {
+        return Ok(0);
+    }
+    let tx = client.transaction().await?;
+    let (answers, trips) = probe(tx.client(), &tasks).await?;
+    tx.rollback().await?;
+    adopt(&tasks, &answers, desired, live);
+    // BEGIN and ROLLBACK, around the probe's own.
+    Ok(trips + 2)
+}
+
+/// The same inside a transaction that is already open (a rehearsal, after its steps): the
+/// probe's views live and die under a savepoint.
+pub async fn reconcile_views_in(
+    client: &Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<(), InspectError> {
+    let tasks = tasks(desired, live);
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    let (answers, _) = probe(client, &tasks).await?;
+    session::run(client, "ROLLBACK TO SAVEPOINT tableform_view_probe").await?;
+    adopt(&tasks, &answers, desired, live);
+    Ok(())
+}
+
+fn tasks(desired: &Schema, live: &Schema) -> Vec<Task> {
     let mut tasks = Vec::new();
     let mut add = |name: &QualName, materialized: bool, query: &str, columns: &[String]| {
         let k = tasks.len();
@@ -82,40 +109,35 @@ pub async fn reconcile_views(
             add(name, true, &m.query, &m.columns);
         }
     }
-    if tasks.is_empty() {
-        return Ok(0);
-    }
-    let tx = client.transaction().await?;
-    let statements: Vec<&str> = tasks.iter().map(|t| t.statement.as_str()).collect();
-    let mut trips = ROUND_TRIPS;
-    if let Err(e) = session::pipeline(tx.client(), &statements).await {
+    tasks
+}
+
+/// Inside an open transaction: `SAVEPOINT tableform_view_probe` and every probe view in one
+/// pipeline, then the read-back (2 round trips); the caller rolls back. When the server rejects
+/// one, back to the savepoint and one by one, each under a savepoint of its own.
+async fn probe(client: &Client, tasks: &[Task]) -> Result<(Answers, usize), InspectError> {
+    let mut statements: Vec<&str> = vec!["SAVEPOINT tableform_view_probe"];
+    statements.extend(tasks.iter().map(|t| t.statement.as_str()));
+    let mut trips = 2;
+    if let Err(e) = session::pipeline(client, &statements).await {
         if let Some(reason) = session::temp_refused(&e) {
             return Err(InspectError::ReadOnly {
                 count: tasks.len(),
                 reason,
             });
         }
-        // One by one, each under a savepoint, so the others still get their answer.
-        tx.rollback().await?;
-        let tx = client.transaction().await?;
-        for t in &tasks {
-            session::run(tx.client(), "SAVEPOINT tableform_view_probe").await?;
-            let end = match session::run(tx.client(), &t.statement).await {
-                Ok(()) => "RELEASE SAVEPOINT tableform_view_probe",
-                Err(_) => "ROLLBACK TO SAVEPOINT tableform_view_probe",
+        session::run(client, "ROLLBACK TO SAVEPOINT tableform_view_probe").await?;
+        for t in tasks {
+            session::run(client, "SAVEPOINT tableform_view_probe_one").await?;
+            let end = match session::run(client, &t.statement).await {
+                Ok(()) => "RELEASE SAVEPOINT tableform_view_probe_one",
+                Err(_) => "ROLLBACK TO SAVEPOINT tableform_view_probe_one",
             };
-            session::run(tx.client(), end).await?;
+            session::run(client, end).await?;
         }
-        trips += 3 * tasks.len() + 2;
-        let answers = read_back(tx.client()).await?;
-        tx.rollback().await?;
-        adopt(&tasks, &answers, desired, live);
-        return Ok(trips);
+        trips += 1 + 3 * tasks.len();
     }
-    let answers = read_back(tx.client()).await?;
-    tx.rollback().await?;
-    adopt(&tasks, &answers, desired, live);
-    Ok(trips)
+    Ok((read_back(client).await?, trips))
 }
 
 type Answers = BTreeMap<usize, (String, Vec<(String, String)>)>;
