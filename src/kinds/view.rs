@@ -1092,12 +1092,23 @@ impl KindChange for ViewChange {
     }
 
     fn drift(&self) -> Option<String> {
-        matches!(
-            self,
+        match self {
             ViewChange::CreateView { again: None, .. }
-                | ViewChange::CreateMaterializedView { again: None, .. }
-        )
-        .then(|| "declared but missing from the database".to_string())
+            | ViewChange::CreateMaterializedView { again: None, .. } => {
+                Some("declared but missing from the database".into())
+            }
+            ViewChange::DropView {
+                because: Some(why), ..
+            }
+            | ViewChange::DropMaterializedView {
+                because: Some(why), ..
+            } => Some(format!("differs: {why}")),
+            ViewChange::CreateView { again: Some(_), .. }
+            | ViewChange::CreateMaterializedView { again: Some(_), .. } => {
+                Some("differs: to be dropped and created again from its declaration".into())
+            }
+            _ => None,
+        }
     }
 
     fn sign(&self) -> Sign {
