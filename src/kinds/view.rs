@@ -1128,3 +1128,135 @@ impl KindChange for ViewChange {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::column::ColumnChange;
+    use crate::model::DataType;
+
+    fn q(n: &str) -> QualName {
+        QualName::new("public", n)
+    }
+
+    fn view(name: &str, query: &str) -> View {
+        View {
+            name: q(name),
+            query: query.into(),
+            columns: Vec::new(),
+            security_barrier: false,
+            security_invoker: false,
+            check_option: None,
+            comment: None,
+            triggers: Vec::new(),
+            renamed_from: None,
+        }
+    }
+
+    /// `a` reads `t.c`; `b` reads `a`.
+    fn live() -> Schema {
+        let mut s = Schema::default();
+        for (name, deps) in [
+            (
+                "a",
+                vec![ViewDep::Column {
+                    relation: q("t"),
+                    column: "c".into(),
+                }],
+            ),
+            (
+                "b",
+                vec![ViewDep::Column {
+                    relation: q("a"),
+                    column: "c".into(),
+                }],
+            ),
+        ] {
+            s.views.insert(q(name), view(name, "SELECT 1"));
+            s.view_info.insert(
+                q(name),
+                ViewInfo {
+                    deps,
+                    ..Default::default()
+                },
+            );
+        }
+        s
+    }
+
+    fn alter_type() -> Change {
+        ColumnChange::AlterType {
+            table: q("t"),
+            column: "c".into(),
+            from: DataType::parse("integer").unwrap(),
+            to: DataType::parse("bigint").unwrap(),
+            protected: false,
+            drops_default: false,
+            sets_default: None,
+            collation: None,
+            serial_sequence: None,
+            using: None,
+        }
+        .into()
+    }
+
+    #[test]
+    fn names_matches_whole_words_only() {
+        assert!(names("SELECT * FROM Rich_Accounts r", "rich_accounts"));
+        assert!(!names("SELECT * FROM rich_accounts_old", "rich_accounts"));
+        assert!(!names("SELECT enriched FROM t", "rich"));
+    }
+
+    #[test]
+    fn a_type_change_recreates_the_views_reading_it_transitively_in_dependency_order() {
+        let live = live();
+        let mut desired = Schema::default();
+        desired.views.insert(q("a"), view("a", "SELECT c FROM t"));
+        desired.views.insert(q("b"), view("b", "SELECT c FROM a"));
+        let mut changes = vec![alter_type()];
+        make_changes_possible(&mut changes, &desired, &live);
+        let steps: Vec<(Phase, i64, String)> = (changes.iter())
+            .flat_map(|c| {
+                let k = c.as_kind();
+                k.statements()
+                    .into_iter()
+                    .map(move |(p, s)| (p, k.rank(p), s))
+            })
+            .filter(|(p, _, _)| matches!(p, Phase::DropViews | Phase::Views))
+            .collect();
+        let mut sorted = steps.clone();
+        sorted.sort_by_key(|(p, r, _)| (*p, *r));
+        let sql: Vec<&str> = sorted.iter().map(|(_, _, s)| s.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "DROP VIEW public.b",
+                "DROP VIEW public.a",
+                "CREATE VIEW public.a AS\nSELECT c FROM t",
+                "CREATE VIEW public.b AS\nSELECT c FROM a",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_undeclared_view_in_the_way_is_refused_by_name() {
+        let live = live();
+        let mut desired = Schema::default();
+        desired.views.insert(q("a"), view("a", "SELECT c FROM t"));
+        let mut changes = vec![alter_type()];
+        make_changes_possible(&mut changes, &desired, &live);
+        let refused: Vec<String> = (changes.iter())
+            .map(|c| c.as_kind().judge(&Facts::new(), &Options::default()))
+            .filter_map(|v| match v {
+                Verdict::Refuse { reason } => Some(reason),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(
+            refused[0].starts_with("view public.b reads"),
+            "{}",
+            refused[0]
+        );
+    }
+}
