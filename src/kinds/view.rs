@@ -566,11 +566,31 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     }
 }
 
+/// A name declared as one kind of view that the database holds as the other: creating the
+/// declared one needs the live one dropped, which only `--prune` allows (then it is dropped
+/// first and the declared one created).
+fn kind_switch(name: &QualName, materialized: bool) -> ViewChange {
+    let (declared, held) = if materialized {
+        ("a materialized view", "a view")
+    } else {
+        ("a view", "a materialized view")
+    };
+    ViewChange::ViewBlocked {
+        name: name.clone(),
+        materialized,
+        reason: format!(
+            "{name} is declared as {declared} and the database holds {held} of that name, which the declaration does not mention: pass --prune to drop it and create the declared one"
+        ),
+    }
+}
+
 /// Live views and materialized views the declaration does not mention: unmanaged, or dropped
 /// with `--prune`.
 pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
     for name in (live.views.keys()).filter(|n| !desired.views.contains_key(*n)) {
-        if prune {
+        if !prune && desired.materialized_views.contains_key(name) {
+            out.changes.push(kind_switch(name, true).into());
+        } else if prune {
             out.changes.push(
                 ViewChange::DropView {
                     name: name.clone(),
@@ -591,7 +611,9 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
     for name in
         (live.materialized_views.keys()).filter(|n| !desired.materialized_views.contains_key(*n))
     {
-        if prune {
+        if !prune && desired.views.contains_key(name) {
+            out.changes.push(kind_switch(name, false).into());
+        } else if prune {
             out.changes.push(
                 ViewChange::DropMaterializedView {
                     name: name.clone(),
