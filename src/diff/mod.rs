@@ -343,10 +343,10 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     view::diff(desired, live, &mut out);
     // The live objects the declaration does not mention: unmanaged, or dropped with `--prune`,
     // dependents before what they depend on.
-    view::undeclared(desired, live, prune, &mut out);
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
     enum_type::undeclared(desired, live, prune, &mut out);
+    view::undeclared(desired, live, prune, &mut out);
     schema::undeclared(desired, live, prune, &mut out);
     // What PostgreSQL needs out of the way for some changes to run.
     constraint::make_drops_possible(&mut out.changes, desired, live);
