@@ -330,11 +330,15 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     let live = renamed.live.as_ref().unwrap_or(live);
     let adopted = adopt_serials(desired, live);
     let live = adopted.as_ref().unwrap_or(live);
+    // Views renamed too, and what they read seen by the new names.
+    let (view_renames, views_renamed) = view::renames(desired, live, &renamed.changes);
+    let live = views_renamed.as_ref().unwrap_or(live);
     let mut out = Diff {
         changes: renamed.changes.clone(),
         notes: renamed.notes.clone(),
         ..Diff::default()
     };
+    out.changes.extend(view_renames);
     // The declared objects, kind by kind (a table's columns, constraints and indexes with it).
     schema::diff(desired, live, &mut out);
     enum_type::diff(desired, live, prune, &mut out);
@@ -356,7 +360,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);
     not_unchanged(&mut out);
-    out.renamed_live = renamed.live.as_ref().map(|_| live.clone());
+    out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out
 }
 

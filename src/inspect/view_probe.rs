@@ -99,13 +99,19 @@ fn tasks(desired: &Schema, live: &Schema) -> Vec<Task> {
             ),
         });
     };
+    // A view declared with `renamed_from` is compared with the live one of its old name.
+    let held = |name: &QualName, from: &Option<QualName>, in_live: &dyn Fn(&QualName) -> bool| {
+        in_live(name) || from.as_ref().is_some_and(in_live)
+    };
     for (name, v) in &desired.views {
-        if live.views.contains_key(name) {
+        if held(name, &v.renamed_from, &|n| live.views.contains_key(n)) {
             add(name, false, &v.query, &v.columns);
         }
     }
     for (name, m) in &desired.materialized_views {
-        if live.materialized_views.contains_key(name) {
+        if held(name, &m.renamed_from, &|n| {
+            live.materialized_views.contains_key(n)
+        }) {
             add(name, true, &m.query, &m.columns);
         }
     }
@@ -140,6 +146,9 @@ async fn probe(client: &Client, tasks: &[Task]) -> Result<(Answers, usize), Insp
     Ok((read_back(client).await?, trips))
 }
 
+/// A live view's query text and column names.
+type Definition = (String, Vec<String>);
+
 type Answers = BTreeMap<usize, (String, Vec<(String, String)>)>;
 
 async fn read_back(client: &Client) -> Result<Answers, tokio_postgres::Error> {
@@ -173,16 +182,24 @@ fn adopt(tasks: &[Task], answers: &Answers, desired: &mut Schema, live: &Schema)
                     ));
                 }
             };
+        // The live view of its name, or of its old name (`renamed_from`).
+        let held = |from: &Option<QualName>, get: &dyn Fn(&QualName) -> Option<Definition>| {
+            get(&t.name).or_else(|| from.as_ref().and_then(get))
+        };
         if t.materialized {
-            if let (Some(w), Some(h)) = (
-                desired.materialized_views.get_mut(&t.name),
-                live.materialized_views.get(&t.name),
-            ) {
-                take(&mut w.query, &mut w.columns, &h.query, &h.columns);
+            if let Some(w) = desired.materialized_views.get_mut(&t.name)
+                && let Some((q, c)) = held(&w.renamed_from, &|n| {
+                    (live.materialized_views.get(n)).map(|h| (h.query.clone(), h.columns.clone()))
+                })
+            {
+                take(&mut w.query, &mut w.columns, &q, &c);
             }
-        } else if let (Some(w), Some(h)) = (desired.views.get_mut(&t.name), live.views.get(&t.name))
+        } else if let Some(w) = desired.views.get_mut(&t.name)
+            && let Some((q, c)) = held(&w.renamed_from, &|n| {
+                (live.views.get(n)).map(|h| (h.query.clone(), h.columns.clone()))
+            })
         {
-            take(&mut w.query, &mut w.columns, &h.query, &h.columns);
+            take(&mut w.query, &mut w.columns, &q, &c);
         }
         desired.view_info.insert(
             t.name.clone(),

@@ -301,6 +301,14 @@ pub enum ViewChange {
         materialized: bool,
         comment: Option<String>,
     },
+    /// `renamed_from`: `ALTER [MATERIALIZED] VIEW from RENAME TO ...` (then `SET SCHEMA`),
+    /// before every other step.
+    RenameView {
+        from: QualName,
+        to: QualName,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        materialized: bool,
+    },
     /// A change this plan cannot make to a view: it is refused, with the reason.
     ViewBlocked {
         name: QualName,
@@ -331,6 +339,7 @@ impl ViewChange {
             | ViewChange::SetViewComment { name, .. }
             | ViewChange::MaterializedViewIndex { name, .. }
             | ViewChange::ViewBlocked { name, .. } => name,
+            ViewChange::RenameView { to, .. } => to,
         }
     }
 
@@ -340,6 +349,7 @@ impl ViewChange {
             | ViewChange::DropMaterializedView { .. }
             | ViewChange::MaterializedViewIndex { .. } => true,
             ViewChange::SetViewComment { materialized, .. }
+            | ViewChange::RenameView { materialized, .. }
             | ViewChange::ViewBlocked { materialized, .. } => *materialized,
             _ => false,
         }
@@ -347,6 +357,7 @@ impl ViewChange {
 }
 
 const COLUMNS_CHANGED: &str = "columns changed: PostgreSQL cannot replace it in place";
+const UNCOMPARED: &str = "its query changed and reads what this plan creates or renames, so its new columns are known only once it runs: dropped and created again";
 
 // ---- Diff ----
 
@@ -378,25 +389,94 @@ fn same_view(a: &View, b: &View) -> bool {
     )
 }
 
-/// A declared `renamed_from` whose old name exists and new one does not: not supported yet.
-fn rename_blocked(
-    name: &QualName,
-    from: &Option<QualName>,
-    exists: impl Fn(&QualName) -> bool,
-    materialized: bool,
-) -> Option<ViewChange> {
-    let from = from.as_ref()?;
-    (!exists(name) && exists(from)).then(|| ViewChange::ViewBlocked {
-        name: name.clone(),
-        materialized,
-        reason: format!(
-            "{} {name}: `renamed_from = \"{from}\"` is not supported yet for views; rename it by hand (ALTER {}VIEW {} RENAME TO {}) or remove the key to create it anew",
-            if materialized { "materialized view" } else { "view" },
-            if materialized { "MATERIALIZED " } else { "" },
-            from.sql(),
-            crate::model::names::quote_ident(&name.name),
-        ),
-    })
+/// `renamed_from` on views and materialized views whose old name exists and new one does not:
+/// the rename changes, and the live model as the later changes see it (renamed, and what every
+/// view reads renamed too, including the tables and columns `table_renames` renames).
+pub fn renames(
+    desired: &Schema,
+    live: &Schema,
+    table_renames: &[Change],
+) -> (Vec<Change>, Option<Schema>) {
+    use super::column::ColumnChange;
+    use super::table::TableChange;
+    let mut changes = Vec::new();
+    let mut moved: BTreeMap<QualName, QualName> = BTreeMap::new();
+    let mut renamed = live.clone();
+    let declared = (desired
+        .views
+        .values()
+        .map(|v| (&v.name, &v.renamed_from, false)))
+    .chain((desired.materialized_views.values()).map(|m| (&m.name, &m.renamed_from, true)));
+    for (name, from, materialized) in declared {
+        let Some(from) = from else { continue };
+        let exists = |n: &QualName| {
+            if materialized {
+                live.materialized_views.contains_key(n)
+            } else {
+                live.views.contains_key(n)
+            }
+        };
+        if exists(name) || !exists(from) || live.view_info.contains_key(name) {
+            continue;
+        }
+        if materialized {
+            if let Some(mut m) = renamed.materialized_views.remove(from) {
+                m.name = name.clone();
+                renamed.materialized_views.insert(name.clone(), m);
+            }
+        } else if let Some(mut v) = renamed.views.remove(from) {
+            v.name = name.clone();
+            renamed.views.insert(name.clone(), v);
+        }
+        if let Some(i) = renamed.view_info.remove(from) {
+            renamed.view_info.insert(name.clone(), i);
+        }
+        moved.insert(from.clone(), name.clone());
+        changes.push(
+            ViewChange::RenameView {
+                from: from.clone(),
+                to: name.clone(),
+                materialized,
+            }
+            .into(),
+        );
+    }
+    let mut columns: BTreeMap<(QualName, String), String> = BTreeMap::new();
+    for c in table_renames {
+        match c {
+            Change::Table(TableChange::RenameTable { from, to }) => {
+                moved.insert(from.clone(), to.clone());
+            }
+            Change::Column(ColumnChange::RenameColumn { table, from, to }) => {
+                columns.insert((table.clone(), from.clone()), to.clone());
+            }
+            _ => {}
+        }
+    }
+    if moved.is_empty() && columns.is_empty() {
+        return (changes, None);
+    }
+    for info in renamed.view_info.values_mut() {
+        for d in &mut info.deps {
+            match d {
+                ViewDep::Column { relation, column } => {
+                    if let Some(to) = moved.get(relation) {
+                        *relation = to.clone();
+                    }
+                    if let Some(to) = columns.get(&(relation.clone(), column.clone())) {
+                        *column = to.clone();
+                    }
+                }
+                ViewDep::Relation(relation) => {
+                    if let Some(to) = moved.get(relation) {
+                        *relation = to.clone();
+                    }
+                }
+                ViewDep::Type(_) => {}
+            }
+        }
+    }
+    (changes, Some(renamed))
 }
 
 /// The declared view as written (the probe may have given it the live text, which is the same
@@ -428,15 +508,6 @@ fn matview_as_declared(want: &MaterializedView, desired: &Schema) -> Materialize
 /// Declared views and materialized views: created, replaced, or dropped and created again.
 pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     for (name, want) in &desired.views {
-        if let Some(b) = rename_blocked(
-            name,
-            &want.renamed_from,
-            |n| live.views.contains_key(n),
-            false,
-        ) {
-            out.changes.push(b.into());
-            continue;
-        }
         let Some(have) = live.views.get(name) else {
             out.changes.push(
                 ViewChange::CreateView {
@@ -461,10 +532,18 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 );
             } else {
                 recreated = true;
+                // Without the probe's answer the declared columns are unknown: the declared
+                // query does not run against the database as it is (it reads what this plan
+                // creates or renames), and only creating it anew is sure to work.
+                let why = if desired.view_info.contains_key(name) {
+                    COLUMNS_CHANGED
+                } else {
+                    UNCOMPARED
+                };
                 out.changes.push(
                     ViewChange::DropView {
                         name: name.clone(),
-                        because: Some(COLUMNS_CHANGED.into()),
+                        because: Some(why.into()),
                         depth: 0,
                     }
                     .into(),
@@ -472,7 +551,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 out.changes.push(
                     ViewChange::CreateView {
                         def: as_declared(want, desired),
-                        again: Some(COLUMNS_CHANGED.into()),
+                        again: Some(why.into()),
                         depth: 0,
                     }
                     .into(),
@@ -494,15 +573,6 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         }
     }
     for (name, want) in &desired.materialized_views {
-        if let Some(b) = rename_blocked(
-            name,
-            &want.renamed_from,
-            |n| live.materialized_views.contains_key(n),
-            true,
-        ) {
-            out.changes.push(b.into());
-            continue;
-        }
         let Some(have) = live.materialized_views.get(name) else {
             out.changes.push(
                 ViewChange::CreateMaterializedView {
@@ -969,7 +1039,9 @@ impl KindChange for ViewChange {
             | ViewChange::CreateMaterializedView { again: Some(_), .. } => {
                 Verdict::note("created again as declared")
             }
-            ViewChange::ReplaceView { .. } | ViewChange::SetViewComment { .. } => Verdict::change(),
+            ViewChange::ReplaceView { .. }
+            | ViewChange::SetViewComment { .. }
+            | ViewChange::RenameView { .. } => Verdict::change(),
             ViewChange::DropView { because, .. } => match because {
                 Some(why) => Verdict::note(why.clone()),
                 None => Verdict::change(),
@@ -1052,6 +1124,32 @@ impl KindChange for ViewChange {
                 Phase::Comments,
                 super::comment::comment(target(name, *materialized), comment),
             ),
+            ViewChange::RenameView {
+                from,
+                to,
+                materialized,
+            } => {
+                let mut out = vec![(
+                    Phase::Renames,
+                    format!(
+                        "ALTER {} RENAME TO {}",
+                        target(from, *materialized),
+                        crate::model::names::quote_ident(&to.name)
+                    ),
+                )];
+                if from.schema != to.schema {
+                    let moved = QualName::new(from.schema.clone(), to.name.clone());
+                    out.push((
+                        Phase::Renames,
+                        format!(
+                            "ALTER {} SET SCHEMA {}",
+                            target(&moved, *materialized),
+                            crate::model::names::quote_ident(&to.schema)
+                        ),
+                    ));
+                }
+                out
+            }
             ViewChange::ViewBlocked { .. } => Vec::new(),
         }
     }
@@ -1109,6 +1207,7 @@ impl KindChange for ViewChange {
                 Some(c) => format!("set comment {c:?}"),
                 None => "remove comment".into(),
             },
+            ViewChange::RenameView { from, .. } => format!("rename from {from} (renamed_from)"),
             ViewChange::ViewBlocked { .. } => "stands in the way of this plan".into(),
         }
     }
