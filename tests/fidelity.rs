@@ -6,17 +6,18 @@ mod common;
 
 use common::{TestDb, schema_dir, scratch_dir};
 
-/// Views, functions and extensions are listed by plan, drift (text and JSON) and kept by
-/// `--prune`; the plan changes nothing of theirs.
+/// Domains, composite types and functions are listed by plan, drift (text and JSON) and kept
+/// by `--prune`; the plan changes nothing of theirs. (Views and materialized views are modelled
+/// now: see the diff cases from 300.)
 #[test]
 fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     let db = TestDb::new("notmanaged");
     db.exec(
         "CREATE TABLE users (id integer PRIMARY KEY);
-         CREATE VIEW user_ids AS SELECT id FROM users;
+         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
          CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1';
          CREATE SCHEMA reports;
-         CREATE MATERIALIZED VIEW reports.counts AS SELECT count(*) AS n FROM users;",
+         CREATE TYPE reports.pair AS (a integer, b integer);",
     );
     let before = db.dump();
     let dir = schema_dir(
@@ -33,8 +34,8 @@ fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     assert_eq!(
         doc["not_managed"],
         serde_json::json!([
-            { "schema": "public", "holds": ["1 function", "1 view"] },
-            { "schema": "reports", "holds": ["1 materialized view"] },
+            { "schema": "public", "holds": ["1 domain", "1 function"] },
+            { "schema": "reports", "holds": ["1 composite type"] },
         ])
     );
     let apply = db.run(&["apply", "--schema", dir, "--prune", "--auto-approve"]);
@@ -222,7 +223,7 @@ fn strict_turns_the_notes_into_errors() {
     let db = TestDb::new("strict");
     db.exec(
         "CREATE TABLE users (id integer PRIMARY KEY, body tsvector);
-         CREATE VIEW user_ids AS SELECT id FROM users;",
+         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);",
     );
     let before = db.dump();
     let dir = schema_dir(
@@ -268,7 +269,7 @@ columns = [
     // Without --strict the same plan is a note and the column is added.
     let relaxed = db.run(&["apply", "--schema", dir, "--auto-approve"]);
     assert_eq!(relaxed.code, 0, "{}{}", relaxed.stdout, relaxed.stderr);
-    db.exec("DROP VIEW user_ids;");
+    db.exec("DROP DOMAIN positive;");
     let clean = db.run(&["drift", "--schema", dir, "--strict"]);
     assert_eq!(
         clean.code, 0,

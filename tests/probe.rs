@@ -81,8 +81,74 @@ fn probing_takes_a_constant_number_of_round_trips() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    // 13 catalog queries (one per kind, pipelined), 6 for the probe batch and 6 for the
+    // 14 catalog queries (one per kind, pipelined), 6 for the probe batch and 6 for the
     // self-check (each: BEGIN, batch, 3 read-backs, ROLLBACK).
-    assert_eq!(stderr.trim(), "stats: catalog_queries=25");
+    assert_eq!(stderr.trim(), "stats: catalog_queries=26");
     let _ = dir;
+}
+
+/// Plans `n` declared views, each existing live and written differently from the server's
+/// spelling; returns the plan's stdout and its round-trip count.
+fn plan_views(n: usize) -> (String, String) {
+    let db = TestDb::new("viewprobe");
+    db.exec("CREATE TABLE t (id integer PRIMARY KEY, name text)");
+    let mut declared = String::from(
+        "[table.t]\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"name\", type = \"text\" },\n]\n",
+    );
+    for i in 0..n {
+        db.exec(&format!(
+            "CREATE VIEW v{i} AS SELECT id, name FROM t WHERE id > {i}"
+        ));
+        declared.push_str(&format!(
+            "\n[view.v{i}]\nquery = \"select T.ID, t.\\\"name\\\" from public.t where (id > {i})\"\n"
+        ));
+    }
+    let dir = scratch_dir("viewprobe");
+    write(&dir, "schema.toml", &declared);
+    let out = assert_cmd::Command::cargo_bin("tableform")
+        .unwrap()
+        .args([
+            "plan",
+            "--schema",
+            dir.to_str().unwrap(),
+            "--database-url",
+            &db.url,
+        ])
+        .env("TABLEFORM_STATS", "1")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn views_are_compared_by_the_servers_deparse_in_constant_round_trips() {
+    let (one, one_stats) = plan_views(1);
+    assert!(one.contains("No changes"), "{one}");
+    let (many, many_stats) = plan_views(6);
+    assert!(many.contains("No changes"), "{many}");
+    // 14 catalog queries, 4 for the view probe (BEGIN, the batch, one read-back, ROLLBACK) and
+    // 6 for the self-check, whatever the number of views.
+    assert_eq!(one_stats, "stats: catalog_queries=24");
+    assert_eq!(many_stats, one_stats);
+}
+
+#[test]
+fn a_view_probe_leaves_nothing_behind() {
+    let db = TestDb::new("viewprobeclean");
+    db.exec("CREATE TABLE t (id integer PRIMARY KEY)");
+    db.exec("CREATE VIEW v AS SELECT id FROM t");
+    let before = db.dump();
+    let dir = scratch_dir("viewprobeclean");
+    write(
+        &dir,
+        "schema.toml",
+        "[table.t]\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true } ]\n\n[view.v]\nquery = \"SELECT id + 1 AS id FROM t\"\n",
+    );
+    let r = db.run(&["plan", "--schema", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("replace view"), "{}", r.stdout);
+    assert_eq!(db.dump(), before, "the plan changed the database");
 }

@@ -147,7 +147,11 @@ async fn in_transaction(
     }
     let mut after = inspect::inspect(client, &scope.schemas).await?;
     scope.hide(&mut after.schema);
-    let d = diff::diff(desired, &after.schema, prune);
+    // The views the steps created hold the server's deparse of their declared text: the
+    // same comparison as the plan's.
+    let mut desired = desired.clone();
+    inspect::reconcile_views_in(client, &mut desired, &after.schema).await?;
+    let d = diff::diff(&desired, &after.schema, prune);
     out.left = (d.changes.iter())
         .map(|c| {
             let (_, name) = c.object();

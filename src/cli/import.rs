@@ -39,6 +39,14 @@ pub async fn run(args: &ImportArgs) -> Status {
         files.len(),
         plural(files.len()),
     ));
+    let (views, matviews) = (schema.views.len(), schema.materialized_views.len());
+    if views + matviews > 0 {
+        output::print(&format!(
+            "It declares {views} view{} and {matviews} materialized view{}.\n",
+            plural(views),
+            plural(matviews)
+        ));
+    }
     output::print(&notes);
     Status::Ok
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{column, constraint, enum_type, schema, sequence, table};
+use crate::kinds::{column, constraint, enum_type, schema, sequence, table, view};
 use crate::model::{QualName, Schema};
 
 pub use crate::kinds::Change;
@@ -139,6 +139,9 @@ pub enum Question {
         array: bool,
         values: Vec<String>,
     },
+    /// How many rows a materialized view holds: for the note of a drop, never a condition (a
+    /// materialized view cannot be locked, and its rows are derived from its query).
+    ViewRows(QualName),
     /// A question about a table or column this plan renames: asked of the database by the
     /// names it has until apply renames them (`live`; apply locks and counts before any step),
     /// answered for the names the verdicts use (`judged`) too.
@@ -163,14 +166,14 @@ impl Question {
             Question::Rows(t) | Question::Nulls(t, _) | Question::EnumValues { table: t, .. } => {
                 Some(t)
             }
-            Question::SequenceUsed(_) | Question::Renamed { .. } => None,
+            Question::SequenceUsed(_) | Question::ViewRows(_) | Question::Renamed { .. } => None,
         }
     }
 
     /// Why a plan that relied on a zero answer no longer holds.
     pub fn no_longer_zero(&self, now: u64) -> String {
         match self.asked() {
-            Question::Rows(t) => format!(
+            Question::Rows(t) | Question::ViewRows(t) => format!(
                 "it relied on {t} being empty, and it now has {}",
                 verdict::count(now, "row")
             ),
@@ -293,7 +296,9 @@ impl LiveNames {
         match q {
             Question::Rows(t) => Question::Rows(table(t)),
             Question::Nulls(t, c) => Question::Nulls(table(t), column(t, c)),
-            Question::SequenceUsed(_) | Question::Renamed { .. } => q.clone(),
+            Question::SequenceUsed(_) | Question::ViewRows(_) | Question::Renamed { .. } => {
+                q.clone()
+            }
             Question::EnumValues {
                 table: t,
                 column: c,
@@ -325,28 +330,37 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     let live = renamed.live.as_ref().unwrap_or(live);
     let adopted = adopt_serials(desired, live);
     let live = adopted.as_ref().unwrap_or(live);
+    // Views renamed too, and what they read seen by the new names.
+    let (view_renames, views_renamed) = view::renames(desired, live, &renamed.changes);
+    let live = views_renamed.as_ref().unwrap_or(live);
     let mut out = Diff {
         changes: renamed.changes.clone(),
         notes: renamed.notes.clone(),
         ..Diff::default()
     };
+    out.changes.extend(view_renames);
     // The declared objects, kind by kind (a table's columns, constraints and indexes with it).
     schema::diff(desired, live, &mut out);
     enum_type::diff(desired, live, prune, &mut out);
     table::diff(desired, live, &mut out);
     sequence::diff(desired, live, &mut out);
+    view::diff(desired, live, &mut out);
     // The live objects the declaration does not mention: unmanaged, or dropped with `--prune`,
     // dependents before what they depend on.
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
     enum_type::undeclared(desired, live, prune, &mut out);
+    view::undeclared(desired, live, prune, &mut out);
     schema::undeclared(desired, live, prune, &mut out);
     // What PostgreSQL needs out of the way for some changes to run.
     constraint::make_drops_possible(&mut out.changes, desired, live);
     enum_type::make_recreation_possible(&mut out.changes, desired, live);
     column::restart_identities(&mut out.changes, live);
+    // Views reading columns and types changed above are dropped and created again around them
+    // (after the enum pass, whose recreations they may read).
+    view::make_changes_possible(&mut out.changes, desired, live);
     not_unchanged(&mut out);
-    out.renamed_live = renamed.live.as_ref().map(|_| live.clone());
+    out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out
 }
 

@@ -57,6 +57,22 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         }
         files.insert(name, finish(doc));
     }
+    // Views and materialized views, one file per schema.
+    let mut views: BTreeMap<&str, DocumentMut> = BTreeMap::new();
+    for v in schema.views.values() {
+        view(views.entry(&v.name.schema).or_default(), v);
+    }
+    for m in schema.materialized_views.values() {
+        materialized_view(views.entry(&m.name.schema).or_default(), m);
+    }
+    for (ns, doc) in views {
+        let name = if ns == "public" {
+            "_views.toml".to_string()
+        } else {
+            format!("{}._views.toml", file_part(ns))
+        };
+        files.insert(name, finish(doc));
+    }
     // The schemas it was imported from, even those holding nothing tableform declares: the
     // declaration manages exactly them, and a database without tables still gets a folder that
     // loads and plans (an empty database round-trips like any other).
@@ -787,5 +803,56 @@ fn sequence(doc: &mut DocumentMut, s: &Sequence) {
     }
     if let Some(c) = &s.comment {
         out.insert("comment", Item::Value(text(c)));
+    }
+}
+
+/// A query as a multi-line literal string (as a person writes SQL), without the `;` the
+/// server's deparse ends with; a basic string when it holds `'''`.
+fn query(q: &str) -> Value {
+    let body = crate::kinds::view::body(q).trim();
+    if body.contains("'''") {
+        return text(body);
+    }
+    format!("'''\n{body}\n'''")
+        .parse::<Value>()
+        .unwrap_or_else(|_| text(body))
+}
+
+/// `[view.NAME]`: the server's deparse of the query carries the column names (`AS name`), so
+/// `columns` is left out.
+fn view(doc: &mut DocumentMut, v: &crate::kinds::view::View) {
+    let out = section(doc, "view", &v.name.name);
+    if v.name.schema != "public" {
+        out.insert("schema", Item::Value(text(&v.name.schema)));
+    }
+    if let Some(c) = &v.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+    if v.security_barrier {
+        out.insert("security_barrier", Item::Value(true.into()));
+    }
+    if v.security_invoker {
+        out.insert("security_invoker", Item::Value(true.into()));
+    }
+    if let Some(c) = v.check_option {
+        out.insert("check_option", Item::Value(text(&c.sql().to_lowercase())));
+    }
+    out.insert("query", Item::Value(query(&v.query)));
+}
+
+fn materialized_view(doc: &mut DocumentMut, m: &crate::kinds::view::MaterializedView) {
+    let out = section(doc, "materialized_view", &m.name.name);
+    if m.name.schema != "public" {
+        out.insert("schema", Item::Value(text(&m.name.schema)));
+    }
+    if let Some(c) = &m.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+    if !m.with_data {
+        out.insert("with_data", Item::Value(false.into()));
+    }
+    out.insert("query", Item::Value(query(&m.query)));
+    if !m.indexes.is_empty() {
+        list(out, "indexes", m.indexes.iter().map(index).collect());
     }
 }

@@ -63,9 +63,8 @@ const UNMODELLED: &str = "
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
      ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
      counted AS (
-  SELECT relnamespace AS ns, CASE relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized views'
-           WHEN 'f' THEN 'foreign tables' ELSE 'composite types' END AS kind
-    FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c')
+  SELECT relnamespace AS ns, CASE relkind WHEN 'f' THEN 'foreign tables' ELSE 'composite types' END AS kind
+    FROM pg_class WHERE relkind IN ('f', 'c')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
@@ -84,7 +83,9 @@ SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.n
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    use crate::kinds::{column, constraint, enum_type, index, policy, schema, sequence, table};
+    use crate::kinds::{
+        column, constraint, enum_type, index, policy, schema, sequence, table, view,
+    };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // One query per kind, sent together: tokio-postgres pipelines queries that are awaited
@@ -103,6 +104,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         policies,
         roles,
         partitions,
+        views,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -117,9 +119,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(policy::QUERY, &p),
         client.query(policy::ROLES, &[]),
         client.query(table::PARTITIONS, &p),
+        client.query(view::QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 13,
+        queries: 14,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -149,6 +152,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     column::read(&columns, &mut live);
     column::settle_serials(&mut live.schema, defaults_of);
     constraint::read(&constraints, &mut live.schema);
+    view::read(&views, &mut live.schema);
     index::read(&indexes, &scans, &mut live.schema);
     policy::read(&policies, &roles, &mut live.schema);
     table::read_partitions(&partitions, &mut live.schema);
@@ -167,7 +171,7 @@ pub async fn facts(
         .iter()
         .enumerate()
         .map(|(i, q)| match q.asked() {
-            Question::Rows(t) => format!(
+            Question::Rows(t) | Question::ViewRows(t) => format!(
                 "SELECT {i}, count(*) FROM (SELECT 1 FROM {} LIMIT {}) s",
                 t.sql(),
                 FACT_CAP + 1
@@ -247,9 +251,7 @@ pub async fn unmanaged_counts(
         .query(
             "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1)),
                   ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
-             SELECT 'views', count(*) FROM pg_class WHERE relkind = 'v' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'materialized views', count(*) FROM pg_class WHERE relkind = 'm' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
+             SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'partitions', count(*) FROM pg_class WHERE relispartition AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'functions', count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
              UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM ns)

@@ -7,7 +7,9 @@ pub mod guard;
 mod probe;
 pub mod selfcheck;
 pub mod session;
+mod view_probe;
 
 pub use catalog::{InspectError, Live, facts, identity, inspect};
 pub use connect::{ConnectError, Target};
 pub use probe::{ProbeOn, reconcile};
+pub use view_probe::{reconcile_views, reconcile_views_in};

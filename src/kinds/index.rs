@@ -139,7 +139,7 @@ impl Index {
 
 // ---- Catalog, diff, changes ----
 
-/// Every index of the managed schemas' tables that is not a constraint's.
+/// Every index of the managed schemas' tables and materialized views that is not a constraint's.
 pub const QUERY: &str = "
 SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
        ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN NULL ELSE
@@ -171,7 +171,7 @@ JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = i.relam
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid
                   AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, c.relname, i.relname";
@@ -191,6 +191,8 @@ pub fn read(rows: &[Row], scans: &[Row], s: &mut Schema) {
         let table = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         if let Some(t) = s.tables.get_mut(&table) {
             t.indexes.push(from_row(r));
+        } else if let Some(m) = s.materialized_views.get_mut(&table) {
+            m.indexes.push(from_row(r));
         }
     }
 }

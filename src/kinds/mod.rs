@@ -77,6 +77,12 @@ pub trait KindChange {
         Sign::Alter
     }
 
+    /// Where its statements in `phase` run among the other changes' statements of that phase
+    /// (lower first; equal ranks keep object order). Views use it for dependency order.
+    fn rank(&self, _phase: Phase) -> i64 {
+        0
+    }
+
     /// The SQL expressions it writes into a statement, each with where it is.
     fn expressions(&self) -> Vec<(String, &SqlExpr)> {
         Vec::new()
@@ -144,6 +150,7 @@ kinds! {
     Policy(policy::PolicyChange),
     Comment(comment::CommentChange),
     Rename(rename::RenameChange),
+    View(view::ViewChange),
 }
 
 impl Change {

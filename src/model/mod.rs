@@ -80,6 +80,10 @@ pub struct Schema {
     /// Materialized views.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub materialized_views: BTreeMap<QualName, crate::kinds::view::MaterializedView>,
+    /// Per view and materialized view, what the model does not carry: live, its output columns
+    /// and what it reads (`pg_depend`); declared, the output columns the view probe saw.
+    #[serde(skip)]
+    pub view_info: BTreeMap<QualName, crate::kinds::view::ViewInfo>,
     /// Functions and procedures (one namespace in PostgreSQL), each overload by its signature.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<crate::kinds::function::RoutineKey, crate::kinds::function::Routine>,

@@ -457,14 +457,15 @@ fn object_action(changes: &[PlannedChange]) -> Action {
     }
 }
 
-/// Statements sorted by phase; within a phase, in object order and then in change order.
+/// Statements sorted by phase; within a phase, by rank (views: dependency order), then in object
+/// order and then in change order.
 fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
     let created: std::collections::BTreeSet<&QualName> = objects
         .iter()
         .filter(|o| o.kind == ObjectKind::Table && o.action == Action::Create)
         .map(|o| &o.name)
         .collect();
-    let mut steps: Vec<(Phase, usize, Step)> = Vec::new();
+    let mut steps: Vec<(Phase, i64, usize, Step)> = Vec::new();
     for o in objects {
         for c in &o.changes {
             let index = match &c.change {
@@ -475,6 +476,7 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
                 let n = steps.len();
                 steps.push((
                     phase,
+                    c.change.as_kind().rank(phase),
                     n,
                     Step {
                         phase,
@@ -487,8 +489,8 @@ fn order_steps(objects: &[ObjectPlan]) -> Vec<Step> {
             }
         }
     }
-    steps.sort_by_key(|(phase, n, _)| (*phase, *n));
-    steps.into_iter().map(|(_, _, s)| s).collect()
+    steps.sort_by_key(|(phase, rank, n, _)| (*phase, *rank, *n));
+    steps.into_iter().map(|(_, _, _, s)| s).collect()
 }
 
 /// The table as lines: columns, then constraints, then indexes.

@@ -1,0 +1,4 @@
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, balance integer NOT NULL DEFAULT 0);
+CREATE VIEW rich_accounts AS SELECT id, email, balance FROM accounts WHERE balance > 1000;
+CREATE VIEW rich_total AS SELECT sum(balance) AS total FROM rich_accounts;
+INSERT INTO accounts VALUES (1, 'a@x', 5000);
