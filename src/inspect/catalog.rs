@@ -75,7 +75,6 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
     WHERE typtype IN ('d', 'r', 'b') AND typelem = 0 AND typrelid = 0
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
       AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog')
-  UNION ALL SELECT extnamespace, 'extensions' FROM pg_extension
   UNION ALL SELECT collnamespace, 'collations' FROM pg_collation
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT oprnamespace, 'operators' FROM pg_operator
@@ -86,26 +85,38 @@ SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.n
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    use crate::kinds::{column, constraint, enum_type, index, schema, sequence, table};
+    use crate::kinds::{column, constraint, enum_type, extension, index, schema, sequence, table};
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // One query per kind, sent together: tokio-postgres pipelines queries that are awaited
     // concurrently.
-    let (version, nsp, tables, columns, constraints, indexes, enums, sequences, unmodelled, scans) =
-        tokio::try_join!(
-            client.query_one(VERSION_AND_IDENTITY, &[]),
-            client.query(schema::QUERY, &p),
-            client.query(table::QUERY, &p),
-            client.query(column::QUERY, &p),
-            client.query(constraint::QUERY, &p),
-            client.query(index::QUERY, &p),
-            client.query(enum_type::QUERY, &p),
-            client.query(sequence::QUERY, &p),
-            client.query(UNMODELLED, &p),
-            client.query(index::SCANS, &p),
-        )?;
+    let (
+        version,
+        nsp,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        enums,
+        sequences,
+        unmodelled,
+        scans,
+        extensions,
+    ) = tokio::try_join!(
+        client.query_one(VERSION_AND_IDENTITY, &[]),
+        client.query(schema::QUERY, &p),
+        client.query(table::QUERY, &p),
+        client.query(column::QUERY, &p),
+        client.query(constraint::QUERY, &p),
+        client.query(index::QUERY, &p),
+        client.query(enum_type::QUERY, &p),
+        client.query(sequence::QUERY, &p),
+        client.query(UNMODELLED, &p),
+        client.query(index::SCANS, &p),
+        client.query(extension::QUERY, &p),
+    )?;
     let mut live = Live {
-        queries: 10,
+        queries: 11,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -129,6 +140,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     // Each kind reads its rows, containers before what they contain.
     schema::read(&nsp, &mut live.schema);
+    extension::read(&extensions, &mut live.schema);
     enum_type::read(&enums, &mut live.schema);
     let defaults_of = sequence::read(&sequences, &mut live.schema);
     table::read(&tables, &mut live);

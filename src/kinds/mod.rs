@@ -134,6 +134,7 @@ macro_rules! kinds {
 
 kinds! {
     Schema(schema::SchemaChange),
+    Extension(extension::ExtensionChange),
     Enum(enum_type::EnumChange),
     Sequence(sequence::SequenceChange),
     Table(table::TableChange),
