@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{column, constraint, enum_type, extension, schema, sequence, table};
+use crate::kinds::{column, constraint, enum_type, extension, function, schema, sequence, table};
 use crate::model::{QualName, Schema};
 
 pub use crate::kinds::Change;
@@ -333,6 +333,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // The declared objects, kind by kind (a table's columns, constraints and indexes with it).
     schema::diff(desired, live, &mut out);
     extension::diff(desired, live, &mut out);
+    function::diff(desired, live, &mut out);
     enum_type::diff(desired, live, prune, &mut out);
     table::diff(desired, live, &mut out);
     sequence::diff(desired, live, &mut out);
@@ -340,6 +341,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // dependents before what they depend on.
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
+    function::undeclared(desired, live, prune, &mut out);
     enum_type::undeclared(desired, live, prune, &mut out);
     extension::undeclared(desired, live, prune, &mut out);
     schema::undeclared(desired, live, prune, &mut out);

@@ -68,8 +68,8 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
            ELSE 'partitioned tables' END AS kind
     FROM pg_class WHERE relkind IN ('v', 'm', 'f', 'c', 'p')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
-  UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
-    WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT pronamespace, 'aggregates' FROM pg_proc WHERE prokind IN ('a', 'w')
+      AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT typnamespace, CASE typtype WHEN 'd' THEN 'domains' WHEN 'r' THEN 'range types'
            ELSE 'base types' END FROM pg_type
     WHERE typtype IN ('d', 'r', 'b') AND typelem = 0 AND typrelid = 0
@@ -85,7 +85,9 @@ SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.n
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    use crate::kinds::{column, constraint, enum_type, extension, index, schema, sequence, table};
+    use crate::kinds::{
+        column, constraint, enum_type, extension, function, index, schema, sequence, table,
+    };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
     // One query per kind, sent together: tokio-postgres pipelines queries that are awaited
@@ -102,6 +104,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         unmodelled,
         scans,
         extensions,
+        functions,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -114,9 +117,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(UNMODELLED, &p),
         client.query(index::SCANS, &p),
         client.query(extension::QUERY, &p),
+        client.query(function::QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 11,
+        queries: 12,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -141,6 +145,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     // Each kind reads its rows, containers before what they contain.
     schema::read(&nsp, &mut live.schema);
     extension::read(&extensions, &mut live.schema);
+    function::read(&functions, &mut live.schema);
     enum_type::read(&enums, &mut live.schema);
     let defaults_of = sequence::read(&sequences, &mut live.schema);
     table::read(&tables, &mut live);

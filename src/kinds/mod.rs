@@ -135,6 +135,7 @@ macro_rules! kinds {
 kinds! {
     Schema(schema::SchemaChange),
     Extension(extension::ExtensionChange),
+    Routine(function::RoutineChange),
     Enum(enum_type::EnumChange),
     Sequence(sequence::SequenceChange),
     Table(table::TableChange),
