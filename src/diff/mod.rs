@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{column, constraint, enum_type, extension, function, schema, sequence, table};
+use crate::kinds::{
+    column, constraint, enum_type, extension, function, schema, sequence, table, trigger,
+};
 use crate::model::{QualName, Schema};
 
 pub use crate::kinds::Change;
@@ -41,6 +43,9 @@ pub enum ObjectKind {
     Procedure,
     View,
     MaterializedView,
+    /// Only for an unmanaged trigger of a declared table (a declared trigger's changes are its
+    /// table's): the name's name part is `trigger ON schema.table`, quoted as SQL.
+    Trigger,
 }
 
 impl ObjectKind {
@@ -56,6 +61,7 @@ impl ObjectKind {
             ObjectKind::Procedure => "procedure",
             ObjectKind::View => "view",
             ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Trigger => "trigger",
         }
     }
 
@@ -65,6 +71,7 @@ impl ObjectKind {
         match self {
             ObjectKind::Schema => quote_ident(&name.schema),
             ObjectKind::Extension => quote_ident(&name.name),
+            ObjectKind::Trigger => name.name.clone(),
             ObjectKind::Function | ObjectKind::Procedure => {
                 format!("{}.{}", quote_ident(&name.schema), name.name)
             }
@@ -339,6 +346,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     sequence::diff(desired, live, &mut out);
     // The live objects the declaration does not mention: unmanaged, or dropped with `--prune`,
     // dependents before what they depend on.
+    trigger::undeclared(desired, live, prune, &mut out);
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
     function::undeclared(desired, live, prune, &mut out);

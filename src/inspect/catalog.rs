@@ -86,7 +86,7 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
     use crate::kinds::{
-        column, constraint, enum_type, extension, function, index, schema, sequence, table,
+        column, constraint, enum_type, extension, function, index, schema, sequence, table, trigger,
     };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
@@ -105,6 +105,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         scans,
         extensions,
         functions,
+        triggers,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -118,9 +119,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(index::SCANS, &p),
         client.query(extension::QUERY, &p),
         client.query(function::QUERY, &p),
+        client.query(trigger::QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 12,
+        queries: 13,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -153,6 +155,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     column::settle_serials(&mut live.schema, defaults_of);
     constraint::read(&constraints, &mut live.schema);
     index::read(&indexes, &scans, &mut live.schema);
+    trigger::read(&triggers, &mut live.schema);
     Ok(live)
 }
 

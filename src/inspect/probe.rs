@@ -90,6 +90,7 @@ pub async fn reconcile(
         trips += Box::pin(reconcile_tables(client, &mut routines, &routines_live, on)).await?;
         crate::kinds::function::take_spellings(desired, &routines, &at);
     }
+    trips += crate::kinds::trigger::reconcile_when(client, desired, live).await?;
     Ok(trips + reconcile_tables(client, desired, live, on).await?)
 }
 

@@ -142,6 +142,7 @@ kinds! {
     Column(column::ColumnChange),
     Constraint(constraint::ConstraintChange),
     Index(index::IndexChange),
+    Trigger(trigger::TriggerChange),
     Comment(comment::CommentChange),
     Rename(rename::RenameChange),
 }

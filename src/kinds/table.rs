@@ -142,6 +142,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         let Some(l) = live.tables.get(name) else {
             out.changes
                 .push(TableChange::CreateTable { def: t.clone() }.into());
+            super::trigger::create_all(&mut out.changes, name, &t.triggers);
             for fk in &t.foreign_keys {
                 out.changes.push(
                     ConstraintChange::AddConstraint {
@@ -168,6 +169,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         }
         super::constraint::diff(&mut out.changes, t, l);
         super::index::diff(&mut out.changes, name, &t.indexes, &l.indexes);
+        super::trigger::diff(&mut out.changes, name, &t.triggers, &l.triggers);
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::Table, name.clone()));
         }
