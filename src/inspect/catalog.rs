@@ -255,8 +255,8 @@ pub async fn unmanaged_counts(
              UNION ALL SELECT 'materialized views', count(*) FROM pg_class WHERE relkind = 'm' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'partitions', count(*) FROM pg_class WHERE relispartition AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'functions', count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
-             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'aggregates', count(*) FROM pg_proc WHERE prokind IN ('a', 'w') AND pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p') AND c.relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'policies', count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'domains', count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'exclusion constraints', count(*) FROM pg_constraint WHERE contype = 'x' AND connamespace IN (SELECT oid FROM ns)",
