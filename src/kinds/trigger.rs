@@ -682,11 +682,20 @@ pub async fn reconcile_when(
         return Ok(0);
     }
     let tx = client.transaction().await?;
-    session::run(
+    if let Err(e) = session::run(
         tx.client(),
         "CREATE FUNCTION pg_temp.tableform_probe_trigger() RETURNS trigger LANGUAGE plpgsql AS $tf$BEGIN RETURN NULL; END$tf$",
     )
-    .await?;
+    .await
+    {
+        return Err(match session::temp_refused(&e) {
+            Some(reason) => crate::inspect::InspectError::ReadOnly {
+                count: asks.len(),
+                reason,
+            },
+            None => e.into(),
+        });
+    }
     let mut trips = 2;
     let mut tables: Vec<&QualName> = Vec::new();
     for (k, (name, i, _)) in asks.iter().enumerate() {
