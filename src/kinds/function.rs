@@ -1034,3 +1034,26 @@ pub fn take_spellings(desired: &mut Schema, probed: &Schema, at: &[(RoutineKey, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{dollar_tag, set_clause};
+
+    #[test]
+    fn the_dollar_quote_tag_never_occurs_in_the_body() {
+        assert_eq!(dollar_tag("SELECT 1"), "$tf$");
+        assert_eq!(dollar_tag("SELECT '$tf$'"), "$tf1$");
+        // The body's end and the closing tag must not make an earlier tag.
+        assert_eq!(dollar_tag("SELECT 1 -- $tf"), "$tf1$");
+        assert_eq!(dollar_tag("$tf$ $tf1$"), "$tf2$");
+    }
+
+    #[test]
+    fn a_search_path_is_set_as_a_list_of_literals() {
+        assert_eq!(
+            set_clause("search_path", "pg_catalog, \"$user\""),
+            "SET search_path = 'pg_catalog', '$user'"
+        );
+        assert_eq!(set_clause("work_mem", "64MB"), "SET work_mem = '64MB'");
+    }
+}

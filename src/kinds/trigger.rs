@@ -763,3 +763,21 @@ pub async fn reconcile_when(
     }
     Ok(trips + 2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::when_of;
+
+    #[test]
+    fn the_when_condition_is_the_balanced_group_after_when() {
+        let def = "CREATE TRIGGER t BEFORE UPDATE ON public.a FOR EACH ROW WHEN ((old.x <> ')' AND (new.y > 1))) EXECUTE FUNCTION f(')')";
+        assert_eq!(
+            when_of(def).as_deref(),
+            Some("(old.x <> ')' AND (new.y > 1))")
+        );
+        assert_eq!(
+            when_of("CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()"),
+            None
+        );
+    }
+}
