@@ -655,9 +655,12 @@ impl KindChange for TriggerChange {
 /// tell, asks PostgreSQL how it spells the declared one: inside a transaction that is always
 /// rolled back, a temporary table with the live table's columns gets a copy of the trigger
 /// (with a temporary do-nothing trigger function), and `pg_get_triggerdef` tells. When that
-/// spelling equals the live one, the declared condition takes it. Each declared condition is
-/// its own statement, under a savepoint, so one the server rejects leaves the others answered
-/// (the diff then shows it, and apply reports the server's message). Returns the round trips.
+/// spelling equals the live one, the declared condition takes it. Every statement is its own
+/// (declared text is never part of a multi-statement string); they are pipelined, so the round
+/// trips do not grow with the number of triggers. When the server rejects one, they are sent
+/// again one by one, each trigger under a savepoint, so the others still get their answer (the
+/// diff then shows the rejected one, and apply reports the server's message). Returns the
+/// round trips.
 pub async fn reconcile_when(
     client: &mut tokio_postgres::Client,
     desired: &mut Schema,
@@ -681,61 +684,65 @@ pub async fn reconcile_when(
     if asks.is_empty() {
         return Ok(0);
     }
-    let tx = client.transaction().await?;
-    if let Err(e) = session::run(
-        tx.client(),
-        "CREATE FUNCTION pg_temp.tableform_probe_trigger() RETURNS trigger LANGUAGE plpgsql AS $tf$BEGIN RETURN NULL; END$tf$",
-    )
-    .await
-    {
-        return Err(match session::temp_refused(&e) {
-            Some(reason) => crate::inspect::InspectError::ReadOnly {
-                count: asks.len(),
-                reason,
-            },
-            None => e.into(),
-        });
-    }
-    let mut trips = 2;
+    // The setup (function, one table per live table) and one trigger per ask.
+    let mut setup = vec![
+        "CREATE FUNCTION pg_temp.tableform_probe_trigger() RETURNS trigger LANGUAGE plpgsql AS $tf$BEGIN RETURN NULL; END$tf$".to_string(),
+    ];
     let mut tables: Vec<&QualName> = Vec::new();
+    let mut probes = Vec::new();
     for (k, (name, i, _)) in asks.iter().enumerate() {
-        let l = &live.tables[name];
         let ti = match tables.iter().position(|t| *t == name) {
             Some(ti) => ti,
             None => {
-                let cols: Vec<String> = (l.columns.iter())
+                let cols: Vec<String> = (live.tables[name].columns.iter())
                     .map(|c| format!("{} {}", quote_ident(&c.name), c.ty))
                     .collect();
-                session::run(
-                    tx.client(),
-                    &format!(
-                        "CREATE TEMP TABLE tableform_probe_t{} ({})",
-                        tables.len(),
-                        cols.join(", ")
-                    ),
-                )
-                .await?;
-                trips += 1;
+                setup.push(format!(
+                    "CREATE TEMP TABLE tableform_probe_t{} ({})",
+                    tables.len(),
+                    cols.join(", ")
+                ));
                 tables.push(name);
                 tables.len() - 1
             }
         };
-        let w = &desired.tables[name].triggers[*i];
         let probe = Trigger {
             name: format!("tableform_probe_{k}"),
             function: QualName::new("pg_temp", "tableform_probe_trigger"),
             arguments: Vec::new(),
             constraint: None,
-            ..w.clone()
+            ..desired.tables[name].triggers[*i].clone()
         };
         let table = QualName::new("pg_temp", format!("tableform_probe_t{ti}"));
-        session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
-        let end = match session::run(tx.client(), &create_sql(&table, &probe)).await {
-            Ok(()) => "RELEASE SAVEPOINT tableform_probe",
-            Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
-        };
-        session::run(tx.client(), end).await?;
-        trips += 3;
+        probes.push(create_sql(&table, &probe));
+    }
+    let refused = |e: tokio_postgres::Error| match session::temp_refused(&e) {
+        Some(reason) => crate::inspect::InspectError::ReadOnly {
+            count: asks.len(),
+            reason,
+        },
+        None => e.into(),
+    };
+    let all: Vec<&str> = setup.iter().chain(&probes).map(String::as_str).collect();
+    let mut tx = client.transaction().await?;
+    let mut trips = 4; // BEGIN, the batch, the read-back, ROLLBACK
+    if session::pipeline(tx.client(), &all).await.is_err() {
+        tx.rollback().await?;
+        tx = client.transaction().await?;
+        let setup: Vec<&str> = setup.iter().map(String::as_str).collect();
+        session::pipeline(tx.client(), &setup)
+            .await
+            .map_err(refused)?;
+        trips += 2;
+        for p in &probes {
+            session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
+            let end = match session::run(tx.client(), p).await {
+                Ok(()) => "RELEASE SAVEPOINT tableform_probe",
+                Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
+            };
+            session::run(tx.client(), end).await?;
+            trips += 3;
+        }
     }
     let rows = tx
         .client()
@@ -761,7 +768,7 @@ pub async fn reconcile_when(
             t.triggers[*i].when = Some(SqlExpr::raw(live_when.clone()));
         }
     }
-    Ok(trips + 2)
+    Ok(trips)
 }
 
 #[cfg(test)]
