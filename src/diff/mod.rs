@@ -357,6 +357,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     constraint::make_drops_possible(&mut out.changes, desired, live);
     enum_type::make_recreation_possible(&mut out.changes, desired, live);
     column::restart_identities(&mut out.changes, live);
+    trigger::follow_recreated_functions(&mut out.changes, desired, live);
     not_unchanged(&mut out);
     out.renamed_live = renamed.live.as_ref().map(|_| live.clone());
     out

@@ -381,6 +381,75 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
     }
 }
 
+/// A trigger whose function this plan drops and creates again (`DROP FUNCTION` fails while a
+/// trigger uses it) is dropped first and created again after it, when no other change of the
+/// plan does so already.
+pub fn follow_recreated_functions(
+    out: &mut Vec<crate::kinds::Change>,
+    desired: &Schema,
+    live: &Schema,
+) {
+    use crate::kinds::Change;
+    use crate::kinds::function::RoutineChange;
+    let recreated: Vec<QualName> = (out.iter())
+        .filter_map(|c| match c {
+            Change::Routine(RoutineChange::RecreateRoutine { from, .. })
+                if from.arguments.is_empty() =>
+            {
+                Some(from.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if recreated.is_empty() {
+        return;
+    }
+    let handled = |out: &[Change], table: &QualName, name: &str| {
+        out.iter().any(|c| match c {
+            Change::Trigger(TriggerChange::ReplaceTrigger { table: t, to, .. }) => {
+                t == table && to.name == name
+            }
+            Change::Trigger(TriggerChange::DropTrigger { table: t, name: n }) => {
+                t == table && n == name
+            }
+            _ => false,
+        })
+    };
+    let mut extra = Vec::new();
+    for (name, l) in &live.tables {
+        let Some(d) = desired.tables.get(name) else {
+            continue;
+        };
+        for h in l
+            .triggers
+            .iter()
+            .filter(|h| recreated.contains(&h.function))
+        {
+            let Some(w) = d.triggers.iter().find(|w| w.name == h.name) else {
+                continue;
+            };
+            if !handled(out, name, &h.name) {
+                // Created again whole: its state and comment with it.
+                out.retain(|c| {
+                    !matches!(c, Change::Trigger(
+                        TriggerChange::SetTriggerEnabled { table: t, name: n, .. }
+                        | TriggerChange::SetTriggerComment { table: t, name: n, .. },
+                    ) if t == name && *n == h.name)
+                });
+                extra.push(
+                    TriggerChange::ReplaceTrigger {
+                        table: name.clone(),
+                        from: Box::new(h.clone()),
+                        to: Box::new(w.clone()),
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+    out.extend(extra);
+}
+
 // ---- Changes and SQL ----
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -773,7 +842,112 @@ pub async fn reconcile_when(
 
 #[cfg(test)]
 mod tests {
-    use super::when_of;
+    use super::*;
+    use crate::kinds::Change;
+    use crate::kinds::function::{
+        FunctionAttrs, Parallel, Returns, Routine, RoutineKind, Volatility,
+    };
+    use crate::model::{BaseType, DataType, Table};
+
+    fn routine(returns: &str) -> Routine {
+        Routine {
+            name: QualName::new("public", "touch"),
+            kind: RoutineKind::Function,
+            arguments: Vec::new(),
+            function: Some(FunctionAttrs {
+                returns: Returns::Type {
+                    ty: DataType::new(BaseType::Opaque(returns.into())),
+                    setof: false,
+                },
+                volatility: Volatility::Volatile,
+                strict: false,
+                leakproof: false,
+                parallel: Parallel::Unsafe,
+                cost: None,
+                rows: None,
+            }),
+            language: "plpgsql".into(),
+            body: "BEGIN RETURN NEW; END".into(),
+            security_definer: false,
+            set: Default::default(),
+            comment: None,
+        }
+    }
+
+    fn schema(returns: &str, enabled: TriggerEnabled) -> Schema {
+        let mut s = Schema::default();
+        let r = routine(returns);
+        s.functions.insert(r.key(), r);
+        let name = QualName::new("public", "t");
+        s.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: None,
+                prevent_destroy: false,
+                triggers: vec![Trigger {
+                    name: "t_touch".into(),
+                    timing: TriggerTiming::Before,
+                    events: [TriggerEvent::Update].into(),
+                    update_of: Vec::new(),
+                    level: TriggerLevel::Row,
+                    when: None,
+                    function: QualName::new("public", "touch"),
+                    arguments: Vec::new(),
+                    enabled,
+                    constraint: None,
+                    comment: None,
+                    renamed_from: None,
+                }],
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn a_trigger_whose_function_is_dropped_and_created_again_is_too() {
+        let live = schema("trigger", TriggerEnabled::Origin);
+        let desired = schema("record", TriggerEnabled::Disabled);
+        let d = crate::diff::diff(&desired, &live, false);
+        let kinds: Vec<String> = (d.changes.iter())
+            .map(|c| {
+                serde_json::to_value(c).unwrap()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["recreate_routine", "replace_trigger"],
+            "{:?}",
+            d.changes
+        );
+        let steps: Vec<(Phase, String)> = d
+            .changes
+            .iter()
+            .flat_map(|c| c.as_kind().statements())
+            .collect();
+        assert!(steps.contains(&(
+            Phase::DropTriggers,
+            "DROP TRIGGER t_touch ON public.t".into()
+        )));
+        assert!(steps.contains(&(
+            Phase::Triggers,
+            "ALTER TABLE public.t DISABLE TRIGGER t_touch".into()
+        )));
+        assert!(
+            !d.changes
+                .iter()
+                .any(|c| matches!(c, Change::Trigger(TriggerChange::SetTriggerEnabled { .. })))
+        );
+    }
 
     #[test]
     fn the_when_condition_is_the_balanced_group_after_when() {
