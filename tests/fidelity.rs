@@ -6,15 +6,15 @@ mod common;
 
 use common::{TestDb, schema_dir, scratch_dir};
 
-/// Views, functions and extensions are listed by plan, drift (text and JSON) and kept by
-/// `--prune`; the plan changes nothing of theirs.
+/// Views and aggregates (functions and extensions are managed now) are listed by plan, drift
+/// (text and JSON) and kept by `--prune`; the plan changes nothing of theirs.
 #[test]
 fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     let db = TestDb::new("notmanaged");
     db.exec(
         "CREATE TABLE users (id integer PRIMARY KEY);
          CREATE VIEW user_ids AS SELECT id FROM users;
-         CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+         CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);
          CREATE SCHEMA reports;
          CREATE MATERIALIZED VIEW reports.counts AS SELECT count(*) AS n FROM users;",
     );
@@ -33,7 +33,7 @@ fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     assert_eq!(
         doc["not_managed"],
         serde_json::json!([
-            { "schema": "public", "holds": ["1 function", "1 view"] },
+            { "schema": "public", "holds": ["1 aggregate", "1 view"] },
             { "schema": "reports", "holds": ["1 materialized view"] },
         ])
     );
