@@ -23,7 +23,8 @@ fn an_ignored_table_with_unmodelled_types_does_not_break_plan_or_drift() {
     write(
         &dir,
         "schema.toml",
-        "[settings]\nignore = [\"legacy\"]\n\n[table.users]\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+        // citext is declared: an undeclared extension is drift now, like an undeclared table.
+        "[settings]\nignore = [\"legacy\"]\n\n[extension.citext]\n\n[table.users]\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
     );
     let schema = dir.to_str().unwrap();
     let plan = db.run(&["plan", "--schema", schema, "--detailed-exitcode"]);

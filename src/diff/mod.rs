@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{column, constraint, enum_type, schema, sequence, table, view};
+use crate::kinds::{
+    column, constraint, enum_type, extension, function, schema, sequence, table, trigger, view,
+};
 use crate::model::{QualName, Schema};
 
 pub use crate::kinds::Change;
@@ -41,6 +43,9 @@ pub enum ObjectKind {
     Procedure,
     View,
     MaterializedView,
+    /// Only for an unmanaged trigger of a declared table (a declared trigger's changes are its
+    /// table's): the name's name part is `trigger ON schema.table`, quoted as SQL.
+    Trigger,
 }
 
 impl ObjectKind {
@@ -56,6 +61,7 @@ impl ObjectKind {
             ObjectKind::Procedure => "procedure",
             ObjectKind::View => "view",
             ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Trigger => "trigger",
         }
     }
 
@@ -65,6 +71,7 @@ impl ObjectKind {
         match self {
             ObjectKind::Schema => quote_ident(&name.schema),
             ObjectKind::Extension => quote_ident(&name.name),
+            ObjectKind::Trigger => name.name.clone(),
             ObjectKind::Function | ObjectKind::Procedure => {
                 format!("{}.{}", quote_ident(&name.schema), name.name)
             }
@@ -341,21 +348,27 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     out.changes.extend(view_renames);
     // The declared objects, kind by kind (a table's columns, constraints and indexes with it).
     schema::diff(desired, live, &mut out);
+    extension::diff(desired, live, &mut out);
+    function::diff(desired, live, &mut out);
     enum_type::diff(desired, live, prune, &mut out);
     table::diff(desired, live, &mut out);
     sequence::diff(desired, live, &mut out);
     view::diff(desired, live, &mut out);
     // The live objects the declaration does not mention: unmanaged, or dropped with `--prune`,
     // dependents before what they depend on.
+    trigger::undeclared(desired, live, prune, &mut out);
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
+    function::undeclared(desired, live, prune, &mut out);
     enum_type::undeclared(desired, live, prune, &mut out);
     view::undeclared(desired, live, prune, &mut out);
+    extension::undeclared(desired, live, prune, &mut out);
     schema::undeclared(desired, live, prune, &mut out);
     // What PostgreSQL needs out of the way for some changes to run.
     constraint::make_drops_possible(&mut out.changes, desired, live);
     enum_type::make_recreation_possible(&mut out.changes, desired, live);
     column::restart_identities(&mut out.changes, live);
+    trigger::follow_recreated_functions(&mut out.changes, desired, live);
     // Views reading columns and types changed above are dropped and created again around them
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);

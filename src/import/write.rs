@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::Digest;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table as TomlTable, Value};
 
+use crate::kinds::extension::Extension;
+use crate::kinds::function::{ArgMode, Parallel, Returns, Routine, RoutineKind, Volatility};
+use crate::kinds::trigger::{Trigger, TriggerEnabled, TriggerEvent, TriggerLevel, TriggerTiming};
 use crate::model::names;
 use crate::model::types::Serial;
 use crate::model::{
@@ -73,6 +76,28 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         };
         files.insert(name, finish(doc));
     }
+    let mut exts = DocumentMut::new();
+    // Only the extensions of the imported schemas: one elsewhere is not in scope.
+    for e in (schema.extensions.values())
+        .filter(|e| e.schema.as_ref().is_none_or(|s| schema.schemas.contains(s)))
+    {
+        extension(&mut exts, e);
+    }
+    if !exts.is_empty() {
+        files.insert("_extensions.toml".to_string(), finish(exts));
+    }
+    let mut routines: BTreeMap<&str, Vec<&Routine>> = BTreeMap::new();
+    for r in schema.functions.values() {
+        routines.entry(&r.name.schema).or_default().push(r);
+    }
+    for (ns, list) in routines {
+        let name = if ns == "public" {
+            "_functions.toml".to_string()
+        } else {
+            format!("{}._functions.toml", file_part(ns))
+        };
+        files.insert(name, finish(functions(&list, schema)));
+    }
     // The schemas it was imported from, even those holding nothing tableform declares: the
     // declaration manages exactly them, and a database without tables still gets a folder that
     // loads and plans (an empty database round-trips like any other).
@@ -100,6 +125,7 @@ fn schema_sections(schema: &Schema) -> Option<DocumentMut> {
     let used: BTreeSet<&str> = (schema.tables.keys())
         .chain(schema.enums.keys())
         .chain(schema.sequences.keys())
+        .chain(schema.functions.keys().map(|k| &k.name))
         .map(|q| q.schema.as_str())
         .collect();
     let names: BTreeSet<&String> = (schema.schemas.iter())
@@ -601,6 +627,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .collect();
     list(out, "checks", checks);
     list(out, "indexes", t.indexes.iter().map(index).collect());
+    triggers(out, t);
     list(
         out,
         "exclusions",
@@ -855,4 +882,265 @@ fn materialized_view(doc: &mut DocumentMut, m: &crate::kinds::view::Materialized
     if !m.indexes.is_empty() {
         list(out, "indexes", m.indexes.iter().map(index).collect());
     }
+}
+
+fn extension(doc: &mut DocumentMut, e: &Extension) {
+    let out = section(doc, "extension", &e.name);
+    if let Some(s) = e.schema.as_ref().filter(|s| *s != "public") {
+        out.insert("schema", Item::Value(text(s)));
+    }
+    if let Some(v) = &e.version {
+        out.insert("version", Item::Value(text(v)));
+    }
+    if let Some(c) = &e.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+}
+
+/// A body as written in a file: a multi-line literal string `'''...'''` where it can hold it
+/// exactly (PostgreSQL keeps the body verbatim, and so must the round trip), else a basic
+/// string with escapes.
+fn body(s: &str) -> Value {
+    let plain = s.contains('\n')
+        && !s.contains("'''")
+        && !s.ends_with('\'')
+        && !s.contains('\r')
+        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control());
+    if plain {
+        // The newline right after the opening quotes is not part of the string.
+        if let Ok(v) = format!("'''\n{s}'''").parse::<Value>()
+            && v.as_str() == Some(s)
+        {
+            return v;
+        }
+    }
+    text(s)
+}
+
+/// A routine's argument or result type as people write it (`trigger`, not `pg_catalog.trigger`).
+fn routine_type(ty: &crate::model::DataType, schema: &Schema) -> String {
+    let s = familiar(ty, schema);
+    s.strip_prefix("pg_catalog.")
+        .map(str::to_string)
+        .unwrap_or(s)
+}
+
+/// `[function.NAME]`, `[[function.NAME]]` for overloads, `[procedure.NAME]`, of one schema.
+fn functions(list: &[&Routine], schema: &Schema) -> DocumentMut {
+    let mut doc = DocumentMut::new();
+    let mut by_name: BTreeMap<(&str, &str), Vec<&Routine>> = BTreeMap::new();
+    for r in list {
+        let kind = match r.kind {
+            RoutineKind::Function => "function",
+            RoutineKind::Procedure => "procedure",
+        };
+        by_name.entry((kind, &r.name.name)).or_default().push(r);
+    }
+    for ((kind, name), overloads) in by_name {
+        let tables: Vec<TomlTable> = overloads.iter().map(|r| routine(r, schema)).collect();
+        let first = doc.is_empty();
+        let kinds = doc
+            .entry(kind)
+            .or_insert_with(|| {
+                let mut t = TomlTable::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            })
+            .as_table_mut()
+            .expect("a section kind is a table");
+        let mut tables = tables;
+        if !first {
+            tables[0].decor_mut().set_prefix("\n");
+        }
+        if tables.len() == 1 {
+            kinds.insert(name, Item::Table(tables.remove(0)));
+        } else {
+            let mut aot = toml_edit::ArrayOfTables::new();
+            for (i, mut t) in tables.into_iter().enumerate() {
+                if i > 0 {
+                    t.decor_mut().set_prefix("\n");
+                }
+                aot.push(t);
+            }
+            kinds.insert(name, Item::ArrayOfTables(aot));
+        }
+    }
+    doc
+}
+
+fn routine(r: &Routine, schema: &Schema) -> TomlTable {
+    let mut out = TomlTable::new();
+    if r.name.schema != "public" {
+        out.insert("schema", Item::Value(text(&r.name.schema)));
+    }
+    if let Some(c) = &r.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+    if !r.arguments.is_empty() {
+        let args: Vec<Value> = (r.arguments.iter())
+            .map(|a| {
+                let mut parts = Vec::new();
+                if let Some(n) = &a.name {
+                    parts.push(("name", text(n)));
+                }
+                parts.push(("type", text(&routine_type(&a.ty, schema))));
+                let mode = match a.mode {
+                    ArgMode::In => None,
+                    ArgMode::Out => Some("out"),
+                    ArgMode::InOut => Some("inout"),
+                    ArgMode::Variadic => Some("variadic"),
+                };
+                if let Some(m) = mode {
+                    parts.push(("mode", text(m)));
+                }
+                if let Some(d) = &a.default {
+                    parts.push(("default", text(&d.sql)));
+                }
+                inline(parts)
+            })
+            .collect();
+        out.insert(
+            "arguments",
+            Item::Value(Value::Array(args.into_iter().collect())),
+        );
+    }
+    if let Some(f) = &r.function {
+        match &f.returns {
+            Returns::Type { ty, setof } => {
+                let t = routine_type(ty, schema);
+                let t = if *setof { format!("setof {t}") } else { t };
+                out.insert("returns", Item::Value(text(&t)));
+            }
+            Returns::Table(cols) => {
+                let cols: Vec<Value> = (cols.iter())
+                    .map(|c| {
+                        inline(vec![
+                            ("name", text(&c.name)),
+                            ("type", text(&routine_type(&c.ty, schema))),
+                        ])
+                    })
+                    .collect();
+                out.insert(
+                    "returns_table",
+                    Item::Value(Value::Array(cols.into_iter().collect())),
+                );
+            }
+        }
+    }
+    out.insert("language", Item::Value(text(&r.language)));
+    if let Some(f) = &r.function {
+        let vol = match f.volatility {
+            Volatility::Immutable => Some("immutable"),
+            Volatility::Stable => Some("stable"),
+            Volatility::Volatile => None,
+        };
+        if let Some(v) = vol {
+            out.insert("volatility", Item::Value(text(v)));
+        }
+        if f.strict {
+            out.insert("strict", Item::Value(true.into()));
+        }
+        if f.leakproof {
+            out.insert("leakproof", Item::Value(true.into()));
+        }
+        let par = match f.parallel {
+            Parallel::Safe => Some("safe"),
+            Parallel::Restricted => Some("restricted"),
+            Parallel::Unsafe => None,
+        };
+        if let Some(p) = par {
+            out.insert("parallel", Item::Value(text(p)));
+        }
+        if let Some(c) = f.cost {
+            out.insert("cost", Item::Value((c.round() as i64).into()));
+        }
+        if let Some(n) = f.rows {
+            out.insert("rows", Item::Value((n.round() as i64).into()));
+        }
+    }
+    if r.security_definer {
+        out.insert("security_definer", Item::Value(true.into()));
+    }
+    if !r.set.is_empty() {
+        let mut t = InlineTable::new();
+        for (k, v) in &r.set {
+            t.insert(k, text(v));
+        }
+        out.insert("set", Item::Value(Value::InlineTable(t)));
+    }
+    out.insert("body", Item::Value(body(&r.body)));
+    out
+}
+
+/// `[[table.NAME.triggers]]`, one per trigger.
+fn triggers(out: &mut TomlTable, t: &Table) {
+    if t.triggers.is_empty() {
+        return;
+    }
+    let mut aot = toml_edit::ArrayOfTables::new();
+    for tr in &t.triggers {
+        aot.push(trigger(tr));
+    }
+    out.insert("triggers", Item::ArrayOfTables(aot));
+}
+
+fn trigger(t: &Trigger) -> TomlTable {
+    let mut out = TomlTable::new();
+    out.decor_mut().set_prefix("\n");
+    out.insert("name", Item::Value(text(&t.name)));
+    let timing = match t.timing {
+        TriggerTiming::Before => "before",
+        TriggerTiming::After => "after",
+        TriggerTiming::InsteadOf => "instead of",
+    };
+    out.insert("timing", Item::Value(text(timing)));
+    let events: Vec<&str> = (t.events.iter())
+        .map(|e| match e {
+            TriggerEvent::Insert => "insert",
+            TriggerEvent::Delete => "delete",
+            TriggerEvent::Update => "update",
+            TriggerEvent::Truncate => "truncate",
+        })
+        .collect();
+    out.insert("events", Item::Value(strings(events)));
+    if !t.update_of.is_empty() {
+        out.insert("update_of", Item::Value(strings(&t.update_of)));
+    }
+    let level = match t.level {
+        TriggerLevel::Row => "row",
+        TriggerLevel::Statement => "statement",
+    };
+    out.insert("level", Item::Value(text(level)));
+    if let Some(w) = &t.when {
+        out.insert("when", Item::Value(text(&strip_outer_parens(&w.sql))));
+    }
+    out.insert(
+        "function",
+        Item::Value(text(&format!("{}.{}", t.function.schema, t.function.name))),
+    );
+    if !t.arguments.is_empty() {
+        out.insert("arguments", Item::Value(strings(&t.arguments)));
+    }
+    let enabled = match t.enabled {
+        TriggerEnabled::Origin => None,
+        TriggerEnabled::Always => Some("always"),
+        TriggerEnabled::Replica => Some("replica"),
+        TriggerEnabled::Disabled => Some("disabled"),
+    };
+    if let Some(e) = enabled {
+        out.insert("enabled", Item::Value(text(e)));
+    }
+    if let Some(c) = &t.constraint {
+        out.insert("constraint", Item::Value(true.into()));
+        if c.deferrable {
+            out.insert("deferrable", Item::Value(true.into()));
+        }
+        if c.initially_deferred {
+            out.insert("initially_deferred", Item::Value(true.into()));
+        }
+    }
+    if let Some(c) = &t.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+    out
 }

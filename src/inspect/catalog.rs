@@ -66,14 +66,13 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
   SELECT relnamespace AS ns, CASE relkind WHEN 'f' THEN 'foreign tables' ELSE 'composite types' END AS kind
     FROM pg_class WHERE relkind IN ('f', 'c')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
-  UNION ALL SELECT pronamespace, 'functions' FROM pg_proc
-    WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
+  UNION ALL SELECT pronamespace, 'aggregates' FROM pg_proc WHERE prokind IN ('a', 'w')
+      AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT typnamespace, CASE typtype WHEN 'd' THEN 'domains' WHEN 'r' THEN 'range types'
            ELSE 'base types' END FROM pg_type
     WHERE typtype IN ('d', 'r', 'b') AND typelem = 0 AND typrelid = 0
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
       AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog')
-  UNION ALL SELECT extnamespace, 'extensions' FROM pg_extension
   UNION ALL SELECT collnamespace, 'collations' FROM pg_collation
     WHERE (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT oprnamespace, 'operators' FROM pg_operator
@@ -84,7 +83,8 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
     use crate::kinds::{
-        column, constraint, enum_type, index, policy, schema, sequence, table, view,
+        column, constraint, enum_type, extension, function, index, policy, schema, sequence, table,
+        trigger, view,
     };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
@@ -105,6 +105,9 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         roles,
         partitions,
         views,
+        extensions,
+        functions,
+        triggers,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -120,9 +123,12 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(policy::ROLES, &[]),
         client.query(table::PARTITIONS, &p),
         client.query(view::QUERY, &p),
+        client.query(extension::QUERY, &p),
+        client.query(function::QUERY, &p),
+        client.query(trigger::QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 14,
+        queries: 17,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -146,6 +152,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     }
     // Each kind reads its rows, containers before what they contain.
     schema::read(&nsp, &mut live.schema);
+    extension::read(&extensions, &mut live.schema);
+    function::read(&functions, &mut live.schema);
     enum_type::read(&enums, &mut live.schema);
     let defaults_of = sequence::read(&sequences, &mut live.schema);
     table::read(&tables, &mut live);
@@ -156,6 +164,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     index::read(&indexes, &scans, &mut live.schema);
     policy::read(&policies, &roles, &mut live.schema);
     table::read_partitions(&partitions, &mut live.schema);
+    trigger::read(&triggers, &mut live.schema);
     Ok(live)
 }
 
@@ -252,12 +261,10 @@ pub async fn unmanaged_counts(
             "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1)),
                   ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
              SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'partitions', count(*) FROM pg_class WHERE relispartition AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'functions', count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
-             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'policies', count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'domains', count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'exclusion constraints', count(*) FROM pg_constraint WHERE contype = 'x' AND connamespace IN (SELECT oid FROM ns)",
+             UNION ALL SELECT 'composite types', count(*) FROM pg_class WHERE relkind = 'c' AND relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'aggregates', count(*) FROM pg_proc WHERE prokind IN ('a', 'w') AND pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p') AND c.relnamespace IN (SELECT oid FROM ns)
+             UNION ALL SELECT 'domains', count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace IN (SELECT oid FROM ns)",
             &[&names],
         )
         .await?;

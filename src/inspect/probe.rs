@@ -111,7 +111,27 @@ pub enum ProbeOn {
 
 /// Rewrites declared expressions into the live spelling where PostgreSQL says they are the same.
 /// Returns how many round trips that took (0 when nothing needed asking).
+///
+/// Functions' argument defaults are probed the same way, as the defaults of columns of the
+/// arguments' types (PostgreSQL coerces both to the type and deparses both alike): in one
+/// more batch, only when some differ.
 pub async fn reconcile(
+    client: &mut Client,
+    desired: &mut Schema,
+    live: &Schema,
+    on: ProbeOn,
+) -> Result<usize, InspectError> {
+    let (mut routines, routines_live, at) = crate::kinds::function::default_probes(desired, live);
+    let mut trips = 0;
+    if !routines.tables.is_empty() {
+        trips += Box::pin(reconcile_tables(client, &mut routines, &routines_live, on)).await?;
+        crate::kinds::function::take_spellings(desired, &routines, &at);
+    }
+    trips += crate::kinds::trigger::reconcile_when(client, desired, live).await?;
+    Ok(trips + reconcile_tables(client, desired, live, on).await?)
+}
+
+async fn reconcile_tables(
     client: &mut Client,
     desired: &mut Schema,
     live: &Schema,

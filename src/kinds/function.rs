@@ -207,3 +207,846 @@ impl Routine {
         }) && self.arguments.is_empty()
     }
 }
+
+// ---- Catalog ----
+
+use std::collections::BTreeSet;
+
+use tokio_postgres::Row;
+
+use super::comment::comment;
+use super::{KindChange, Sign};
+use crate::diff::{Diff, Facts, ObjectKind, Options, Unmanaged, Verdict};
+use crate::model::names::{quote_ident, quote_literal};
+use crate::model::{BaseType, Schema};
+use crate::plan::Phase;
+
+/// The functions and procedures of the managed schemas, not the members of extensions (those
+/// are the extension's) nor aggregates and window functions (not modelled). Arguments are read
+/// over `proallargtypes` (out and table columns included), each with its mode, name, type and
+/// default (`pg_get_function_arg_default`, 1-based over all arguments).
+pub const QUERY: &str = "
+SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.prosrc,
+       COALESCE(p.proargnames, '{}'::text[]),
+       COALESCE(p.proargmodes::text[], '{}'::text[]),
+       ARRAY(SELECT format_type(u.t, NULL)
+             FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY u(t, i)
+             ORDER BY u.i),
+       ARRAY(SELECT pg_get_function_arg_default(p.oid, g.i)
+             FROM generate_series(1, COALESCE(cardinality(COALESCE(p.proallargtypes, p.proargtypes::oid[])), 0)) g(i)
+             ORDER BY g.i),
+       format_type(p.prorettype, NULL), p.proretset, p.provolatile::text, p.proisstrict,
+       p.prosecdef, p.proleakproof, p.proparallel::text, p.procost::float8, p.prorows::float8,
+       COALESCE(p.proconfig, '{}'::text[]), obj_description(p.oid, 'pg_proc')
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')";
+
+/// The type without its modifiers: PostgreSQL keeps none for arguments and results
+/// (`numeric(12,2)` is `numeric` there), so the two sides compare without them.
+pub fn plain(t: &DataType) -> DataType {
+    let base = match &t.base {
+        BaseType::Numeric(_) => BaseType::Numeric(None),
+        BaseType::Varchar(_) => BaseType::Varchar(None),
+        BaseType::Char(_) => BaseType::Char(1),
+        BaseType::Time { tz, .. } => BaseType::Time {
+            precision: None,
+            tz: *tz,
+        },
+        BaseType::Timestamp { tz, .. } => BaseType::Timestamp {
+            precision: None,
+            tz: *tz,
+        },
+        BaseType::Bit(_) => BaseType::Bit(None),
+        BaseType::VarBit(_) => BaseType::VarBit(None),
+        b => b.clone(),
+    };
+    DataType {
+        base,
+        array: t.array,
+    }
+}
+
+/// The key as the catalog spells it: every argument type [`plain`].
+pub fn catalog_key(k: &RoutineKey) -> RoutineKey {
+    RoutineKey {
+        name: k.name.clone(),
+        arguments: (k.arguments.iter())
+            .map(|a| plain(&DataType::from_catalog(a)).to_string())
+            .collect(),
+    }
+}
+
+/// PostgreSQL's default `COST`: 1 for C and internal functions, 100 for the others.
+fn default_cost(language: &str) -> f64 {
+    if matches!(language, "c" | "internal") {
+        1.0
+    } else {
+        100.0
+    }
+}
+
+/// A `SET` value as compared: a `search_path` as its list, `a, b`.
+fn setting_value(name: &str, value: &str) -> String {
+    if name == "search_path" {
+        (value.split(',').map(str::trim))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        value.to_string()
+    }
+}
+
+/// The rows of [`QUERY`] into `s`, by their [`RoutineKey`].
+pub fn read(rows: &[Row], s: &mut Schema) {
+    for r in rows {
+        let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let kind = if r.get::<_, String>(2) == "p" {
+            RoutineKind::Procedure
+        } else {
+            RoutineKind::Function
+        };
+        let language: String = r.get(3);
+        let names: Vec<String> = r.get(5);
+        let modes: Vec<String> = r.get(6);
+        let types: Vec<String> = r.get(7);
+        let defaults: Vec<Option<String>> = r.get(8);
+        let mut arguments = Vec::new();
+        let mut table = Vec::new();
+        for (i, ty) in types.iter().enumerate() {
+            let ty = plain(&DataType::from_catalog(ty));
+            let arg_name = names.get(i).filter(|n| !n.is_empty()).cloned();
+            let mode = match modes.get(i).map(String::as_str) {
+                Some("o") => ArgMode::Out,
+                Some("b") => ArgMode::InOut,
+                Some("v") => ArgMode::Variadic,
+                Some("t") => {
+                    table.push(ReturnColumn {
+                        name: arg_name.unwrap_or_default(),
+                        ty,
+                    });
+                    continue;
+                }
+                _ => ArgMode::In,
+            };
+            arguments.push(Argument {
+                name: arg_name,
+                ty,
+                mode,
+                default: defaults.get(i).cloned().flatten().map(SqlExpr::raw),
+            });
+        }
+        let function = (kind == RoutineKind::Function).then(|| {
+            let setof: bool = r.get(10);
+            let returns = if table.is_empty() {
+                Returns::Type {
+                    ty: plain(&DataType::from_catalog(&r.get::<_, String>(9))),
+                    setof,
+                }
+            } else {
+                Returns::Table(table)
+            };
+            let cost: f64 = r.get(16);
+            let rows: f64 = r.get(17);
+            FunctionAttrs {
+                volatility: match r.get::<_, String>(11).as_str() {
+                    "i" => Volatility::Immutable,
+                    "s" => Volatility::Stable,
+                    _ => Volatility::Volatile,
+                },
+                strict: r.get(12),
+                leakproof: r.get(14),
+                parallel: match r.get::<_, String>(15).as_str() {
+                    "s" => Parallel::Safe,
+                    "r" => Parallel::Restricted,
+                    _ => Parallel::Unsafe,
+                },
+                cost: (cost != default_cost(&language)).then_some(cost),
+                rows: (setof && rows != 1000.0).then_some(rows),
+                returns,
+            }
+        });
+        let set = (r.get::<_, Vec<String>>(18).iter())
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                Some((k.to_lowercase(), v.to_string()))
+            })
+            .collect();
+        let routine = Routine {
+            name,
+            kind,
+            arguments,
+            function,
+            language,
+            body: r.get(4),
+            security_definer: r.get(13),
+            set,
+            comment: r.get(19),
+        };
+        s.functions.insert(routine.key(), routine);
+    }
+}
+
+// ---- Diff ----
+
+/// How a declared routine compares with the live one: types [`plain`], PostgreSQL's defaults
+/// for `COST` and `ROWS` as none, `SET` values as [`setting_value`], argument defaults and the
+/// comment left out (compared on their own).
+fn comparable(r: &Routine) -> Routine {
+    let mut c = r.clone();
+    for a in &mut c.arguments {
+        a.ty = plain(&a.ty);
+        a.default = None;
+    }
+    if let Some(f) = &mut c.function {
+        f.returns = match &f.returns {
+            Returns::Type { ty, setof } => Returns::Type {
+                ty: plain(ty),
+                setof: *setof,
+            },
+            Returns::Table(cols) => Returns::Table(
+                cols.iter()
+                    .map(|col| ReturnColumn {
+                        name: col.name.clone(),
+                        ty: plain(&col.ty),
+                    })
+                    .collect(),
+            ),
+        };
+        f.cost = f.cost.filter(|c| *c != default_cost(&r.language));
+        let set_returning = f.returns.is_set();
+        f.rows = f.rows.filter(|n| set_returning && *n != 1000.0);
+    }
+    c.set = (r.set.iter())
+        .map(|(k, v)| (k.clone(), setting_value(k, v)))
+        .collect();
+    c.comment = None;
+    c
+}
+
+/// Why `CREATE OR REPLACE` cannot turn `from` into `to` (PostgreSQL's own rules), if it cannot.
+fn not_replaceable(from: &Routine, to: &Routine) -> Option<String> {
+    if from.kind != to.kind {
+        return Some(format!(
+            "a {} cannot be replaced by a {}",
+            from.kind.sql().to_lowercase(),
+            to.kind.sql().to_lowercase()
+        ));
+    }
+    let (a, b) = (comparable(from), comparable(to));
+    if let (Some(fa), Some(fb)) = (&a.function, &b.function)
+        && fa.returns != fb.returns
+    {
+        return Some(format!(
+            "PostgreSQL cannot change the return type of an existing function ({} -> {})",
+            returns_sql(&fa.returns),
+            returns_sql(&fb.returns)
+        ));
+    }
+    let outs = |r: &Routine| -> Vec<(Option<String>, DataType)> {
+        (r.arguments.iter())
+            .filter(|x| matches!(x.mode, ArgMode::Out | ArgMode::InOut))
+            .map(|x| (x.name.clone(), plain(&x.ty)))
+            .collect()
+    };
+    if outs(from) != outs(to) {
+        return Some("its out arguments change, and with them its result type".into());
+    }
+    for (x, y) in from.arguments.iter().zip(&to.arguments) {
+        if x.mode != ArgMode::Out && x.name.is_some() && x.name != y.name {
+            return Some(format!(
+                "PostgreSQL cannot rename an input argument ({} -> {})",
+                x.name.as_deref().unwrap_or(""),
+                y.name.as_deref().unwrap_or("(none)")
+            ));
+        }
+        if x.default.is_some() && y.default.is_none() {
+            return Some(format!(
+                "PostgreSQL cannot remove the default of an argument ({})",
+                x.name.as_deref().unwrap_or("unnamed")
+            ));
+        }
+    }
+    None
+}
+
+/// Whether the arguments' defaults say the same: exactly, or by [`SqlExpr::equivalent`] for the
+/// argument's type.
+fn same_defaults(want: &Routine, have: &Routine) -> bool {
+    want.arguments.len() == have.arguments.len()
+        && (want.arguments.iter().zip(&have.arguments)).all(|(w, h)| {
+            match (&w.default, &h.default) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.equivalent(b, Some(&w.ty)),
+                _ => false,
+            }
+        })
+}
+
+/// The object a routine is listed as: `schema`, `name(argument types)`.
+pub fn object_of(kind: RoutineKind, key: &RoutineKey) -> (ObjectKind, QualName) {
+    let k = catalog_key(key);
+    let object = match kind {
+        RoutineKind::Function => ObjectKind::Function,
+        RoutineKind::Procedure => ObjectKind::Procedure,
+    };
+    (
+        object,
+        QualName::new(
+            k.name.schema.clone(),
+            format!("{}({})", quote_ident(&k.name.name), k.arguments.join(", ")),
+        ),
+    )
+}
+
+/// Declared routines: created, replaced (`CREATE OR REPLACE`), or dropped and created again
+/// where PostgreSQL cannot replace them; their comments.
+pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
+    for (key, want) in &desired.functions {
+        let Some(have) = live.functions.get(&catalog_key(key)) else {
+            out.changes
+                .push(RoutineChange::CreateRoutine { def: want.clone() }.into());
+            continue;
+        };
+        let before = out.changes.len();
+        if comparable(want) != comparable(have) || !same_defaults(want, have) {
+            let change = match not_replaceable(have, want) {
+                Some(reason) => RoutineChange::RecreateRoutine {
+                    from: Box::new(have.clone()),
+                    to: Box::new(want.clone()),
+                    reason,
+                },
+                None => RoutineChange::ReplaceRoutine {
+                    from: Box::new(have.clone()),
+                    to: Box::new(want.clone()),
+                },
+            };
+            out.changes.push(change.into());
+        }
+        if want.comment != have.comment {
+            out.changes.push(
+                RoutineChange::SetRoutineComment {
+                    kind: want.kind,
+                    key: key.clone(),
+                    signature: signature(want),
+                    comment: want.comment.clone(),
+                }
+                .into(),
+            );
+        }
+        if out.changes.len() == before {
+            out.unchanged.push(object_of(want.kind, key));
+        }
+    }
+}
+
+/// Live routines the declaration does not mention: unmanaged, or dropped with `--prune`.
+pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
+    let declared: BTreeSet<RoutineKey> = desired.functions.keys().map(catalog_key).collect();
+    for (key, r) in (live.functions.iter()).filter(|(k, _)| !declared.contains(*k)) {
+        if prune {
+            out.changes.push(
+                RoutineChange::DropRoutine {
+                    kind: r.kind,
+                    key: key.clone(),
+                    signature: signature(r),
+                }
+                .into(),
+            );
+        } else {
+            let (kind, name) = object_of(r.kind, key);
+            out.unmanaged.push(Unmanaged {
+                kind,
+                name,
+                kept: None,
+                owned_by: None,
+            });
+        }
+    }
+}
+
+// ---- Changes and SQL ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RoutineChange {
+    /// `CREATE FUNCTION|PROCEDURE ...`
+    CreateRoutine { def: Routine },
+    /// `CREATE OR REPLACE FUNCTION|PROCEDURE ...`: the body or attributes differ
+    ReplaceRoutine {
+        from: Box<Routine>,
+        to: Box<Routine>,
+    },
+    /// `DROP FUNCTION|PROCEDURE`, then `CREATE`: a change PostgreSQL cannot make with `CREATE
+    /// OR REPLACE` (`reason` says which)
+    RecreateRoutine {
+        from: Box<Routine>,
+        to: Box<Routine>,
+        reason: String,
+    },
+    /// `COMMENT ON FUNCTION|PROCEDURE s.f(types) IS ...`
+    SetRoutineComment {
+        #[serde(rename = "routine")]
+        kind: RoutineKind,
+        key: RoutineKey,
+        signature: String,
+        comment: Option<String>,
+    },
+    /// `DROP FUNCTION|PROCEDURE s.f(types)` (only with `--prune`)
+    DropRoutine {
+        #[serde(rename = "routine")]
+        kind: RoutineKind,
+        key: RoutineKey,
+        signature: String,
+    },
+}
+
+/// `public.f(IN integer, OUT text)`: what `DROP` and `COMMENT ON` name (an out argument of a
+/// function is ignored there, one of a procedure counts).
+pub fn signature(r: &Routine) -> String {
+    let args: Vec<String> = (r.arguments.iter())
+        .map(|a| format!("{} {}", a.mode.sql(), a.ty))
+        .collect();
+    format!("{}({})", r.name.sql(), args.join(", "))
+}
+
+/// `SETOF t`, `TABLE (a integer)`, `t`.
+fn returns_sql(r: &Returns) -> String {
+    match r {
+        Returns::Type { ty, setof: true } => format!("SETOF {ty}"),
+        Returns::Type { ty, setof: false } => ty.to_string(),
+        Returns::Table(cols) => format!(
+            "TABLE ({})",
+            cols.iter()
+                .map(|c| format!("{} {}", quote_ident(&c.name), c.ty))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A dollar-quote tag that does not occur in `body`: `$tf$`, `$tf1$`, ... (the body followed
+/// by the tag must hold it only at its end).
+fn dollar_tag(body: &str) -> String {
+    (0..)
+        .map(|i| {
+            if i == 0 {
+                "$tf$".to_string()
+            } else {
+                format!("$tf{i}$")
+            }
+        })
+        .find(|tag| format!("{body}{tag}").find(tag.as_str()) == Some(body.len()))
+        .expect("some tag is unused")
+}
+
+/// `SET name = 'value'`; a `search_path` as a list of literals (`'pg_catalog', 'public'`: one
+/// literal would name one schema called "pg_catalog, public").
+fn set_clause(name: &str, value: &str) -> String {
+    let value = if name == "search_path" {
+        (value.split(',').map(str::trim))
+            .map(|s| {
+                quote_literal(
+                    s.strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .unwrap_or(s),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        quote_literal(value)
+    };
+    format!("SET {} = {value}", quote_ident(name))
+}
+
+/// `CREATE [OR REPLACE] FUNCTION ...`, one statement; the body in a dollar quote whose tag it
+/// does not hold.
+pub fn create_sql(r: &Routine, or_replace: bool) -> String {
+    let args: Vec<String> = (r.arguments.iter())
+        .map(|a| {
+            let mut s = String::new();
+            if a.mode != ArgMode::In {
+                s.push_str(a.mode.sql());
+                s.push(' ');
+            }
+            if let Some(n) = &a.name {
+                s.push_str(&quote_ident(n));
+                s.push(' ');
+            }
+            s.push_str(&a.ty.to_string());
+            if let Some(d) = &a.default {
+                s.push_str(&format!(" DEFAULT {}", d.sql));
+            }
+            s
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}{} {}({})",
+        if or_replace { "OR REPLACE " } else { "" },
+        r.kind.sql(),
+        r.name.sql(),
+        args.join(", ")
+    );
+    if let Some(f) = &r.function {
+        sql.push_str(&format!("\n    RETURNS {}", returns_sql(&f.returns)));
+    }
+    sql.push_str(&format!("\n    LANGUAGE {}", quote_ident(&r.language)));
+    if let Some(f) = &r.function {
+        let mut attrs = vec![f.volatility.sql().to_string()];
+        if f.strict {
+            attrs.push("STRICT".into());
+        }
+        if f.leakproof {
+            attrs.push("LEAKPROOF".into());
+        }
+        attrs.push(format!("PARALLEL {}", f.parallel.sql()));
+        if let Some(c) = f.cost {
+            attrs.push(format!("COST {c}"));
+        }
+        if let Some(n) = f.rows {
+            attrs.push(format!("ROWS {n}"));
+        }
+        sql.push_str(&format!("\n    {}", attrs.join(" ")));
+    }
+    if r.security_definer {
+        sql.push_str("\n    SECURITY DEFINER");
+    }
+    for (k, v) in &r.set {
+        sql.push_str(&format!("\n    {}", set_clause(k, v)));
+    }
+    let tag = dollar_tag(&r.body);
+    sql.push_str(&format!("\nAS {tag}{}{tag}", r.body));
+    sql
+}
+
+/// Before creating a SQL function: its body is checked when it is created, and may read a table
+/// this plan creates later (functions come before tables); pg_dump does the same.
+fn unchecked_bodies(r: &Routine) -> Option<(Phase, String)> {
+    (r.language == "sql").then(|| {
+        (
+            Phase::Functions,
+            "SET LOCAL check_function_bodies = off".to_string(),
+        )
+    })
+}
+
+fn kind_word(kind: RoutineKind) -> &'static str {
+    match kind {
+        RoutineKind::Function => "function",
+        RoutineKind::Procedure => "procedure",
+    }
+}
+
+/// What differs between two routines PostgreSQL can replace one with the other, for people.
+fn differences(from: &Routine, to: &Routine) -> Vec<String> {
+    let (a, b) = (comparable(from), comparable(to));
+    let mut parts = Vec::new();
+    if a.body != b.body {
+        parts.push("body".to_string());
+    }
+    if a.language != b.language {
+        parts.push(format!("language {} -> {}", a.language, b.language));
+    }
+    if !same_defaults(to, from) {
+        parts.push("argument defaults".into());
+    }
+    if a.arguments
+        .iter()
+        .map(|x| &x.name)
+        .ne(b.arguments.iter().map(|x| &x.name))
+    {
+        parts.push("argument names".into());
+    }
+    if a.security_definer != b.security_definer {
+        parts.push(format!(
+            "security definer {} -> {}",
+            a.security_definer, b.security_definer
+        ));
+    }
+    if a.set != b.set {
+        parts.push("settings (SET)".into());
+    }
+    if let (Some(x), Some(y)) = (&a.function, &b.function) {
+        if x.volatility != y.volatility {
+            parts.push(format!(
+                "volatility {} -> {}",
+                x.volatility.sql().to_lowercase(),
+                y.volatility.sql().to_lowercase()
+            ));
+        }
+        if x.strict != y.strict {
+            parts.push(format!("strict {} -> {}", x.strict, y.strict));
+        }
+        if x.leakproof != y.leakproof {
+            parts.push(format!("leakproof {} -> {}", x.leakproof, y.leakproof));
+        }
+        if x.parallel != y.parallel {
+            parts.push(format!(
+                "parallel {} -> {}",
+                x.parallel.sql().to_lowercase(),
+                y.parallel.sql().to_lowercase()
+            ));
+        }
+        if x.cost != y.cost {
+            parts.push("cost".into());
+        }
+        if x.rows != y.rows {
+            parts.push("rows".into());
+        }
+        if x.returns != y.returns {
+            parts.push(format!(
+                "returns {} -> {}",
+                returns_sql(&x.returns),
+                returns_sql(&y.returns)
+            ));
+        }
+    }
+    parts
+}
+
+impl RoutineChange {
+    fn routine_kind(&self) -> RoutineKind {
+        match self {
+            RoutineChange::CreateRoutine { def } => def.kind,
+            RoutineChange::ReplaceRoutine { to, .. }
+            | RoutineChange::RecreateRoutine { to, .. } => to.kind,
+            RoutineChange::SetRoutineComment { kind, .. }
+            | RoutineChange::DropRoutine { kind, .. } => *kind,
+        }
+    }
+}
+
+impl KindChange for RoutineChange {
+    fn object(&self) -> (ObjectKind, QualName) {
+        let key = match self {
+            RoutineChange::CreateRoutine { def } => def.key(),
+            RoutineChange::ReplaceRoutine { to, .. }
+            | RoutineChange::RecreateRoutine { to, .. } => to.key(),
+            RoutineChange::SetRoutineComment { key, .. }
+            | RoutineChange::DropRoutine { key, .. } => key.clone(),
+        };
+        object_of(self.routine_kind(), &key)
+    }
+
+    fn judge(&self, _facts: &Facts, _opts: &Options) -> Verdict {
+        match self {
+            RoutineChange::CreateRoutine { .. } => Verdict::Create,
+            RoutineChange::ReplaceRoutine { .. } | RoutineChange::SetRoutineComment { .. } => {
+                Verdict::change()
+            }
+            RoutineChange::RecreateRoutine { reason, .. } => Verdict::note(format!(
+                "dropped and created again: {reason}; the drop fails (and nothing is applied) if a default, check, view or trigger that is not recreated uses it"
+            )),
+            RoutineChange::DropRoutine { .. } => Verdict::note(
+                "not declared (--prune); the drop fails (and nothing is applied) if something still uses it",
+            ),
+        }
+    }
+
+    fn statements(&self) -> Vec<(Phase, String)> {
+        let mut out = Vec::new();
+        match self {
+            RoutineChange::CreateRoutine { def } => {
+                out.extend(unchecked_bodies(def));
+                out.push((Phase::Functions, create_sql(def, false)));
+                if def.comment.is_some() {
+                    let target = format!("{} {}", def.kind.sql(), signature(def));
+                    out.push((Phase::Comments, comment(target, &def.comment)));
+                }
+            }
+            RoutineChange::ReplaceRoutine { to, .. } => {
+                out.extend(unchecked_bodies(to));
+                out.push((Phase::Functions, create_sql(to, true)));
+            }
+            RoutineChange::RecreateRoutine { from, to, .. } => {
+                out.push((
+                    Phase::Functions,
+                    format!("DROP {} {}", from.kind.sql(), signature(from)),
+                ));
+                out.extend(unchecked_bodies(to));
+                out.push((Phase::Functions, create_sql(to, false)));
+                if to.comment.is_some() {
+                    let target = format!("{} {}", to.kind.sql(), signature(to));
+                    out.push((Phase::Comments, comment(target, &to.comment)));
+                }
+            }
+            RoutineChange::SetRoutineComment {
+                kind,
+                signature,
+                comment: c,
+                ..
+            } => out.push((
+                Phase::Comments,
+                comment(format!("{} {signature}", kind.sql()), c),
+            )),
+            RoutineChange::DropRoutine {
+                kind, signature, ..
+            } => out.push((
+                Phase::DropFunctions,
+                format!("DROP {} {signature}", kind.sql()),
+            )),
+        }
+        out
+    }
+
+    fn summary(&self) -> String {
+        let word = kind_word(self.routine_kind());
+        match self {
+            RoutineChange::CreateRoutine { def } => format!(
+                "create {word} (language {}{})",
+                def.language,
+                def.function
+                    .as_ref()
+                    .map(|f| format!(", returns {}", returns_sql(&f.returns)))
+                    .unwrap_or_default()
+            ),
+            RoutineChange::ReplaceRoutine { from, to } => {
+                format!("replace {word}: {}", differences(from, to).join(", "))
+            }
+            RoutineChange::RecreateRoutine { from, to, .. } => format!(
+                "drop and create {word} again: {}",
+                differences(from, to).join(", ")
+            ),
+            RoutineChange::SetRoutineComment { comment, .. } => match comment {
+                Some(_) => format!("set {word} comment"),
+                None => format!("remove {word} comment"),
+            },
+            RoutineChange::DropRoutine { .. } => format!("drop {word} (not declared)"),
+        }
+    }
+
+    fn drift(&self) -> Option<String> {
+        matches!(self, RoutineChange::CreateRoutine { .. })
+            .then(|| "declared but missing from the database".to_string())
+    }
+
+    fn sign(&self) -> Sign {
+        match self {
+            RoutineChange::CreateRoutine { .. } => Sign::Add,
+            RoutineChange::DropRoutine { .. } => Sign::Remove,
+            _ => Sign::Alter,
+        }
+    }
+
+    fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        let def = match self {
+            RoutineChange::CreateRoutine { def } => def,
+            RoutineChange::ReplaceRoutine { to, .. }
+            | RoutineChange::RecreateRoutine { to, .. } => to,
+            _ => return Vec::new(),
+        };
+        (def.arguments.iter())
+            .filter_map(|a| {
+                let d = a.default.as_ref()?;
+                Some((
+                    format!(
+                        "default of argument {}",
+                        a.name.as_deref().unwrap_or("(unnamed)")
+                    ),
+                    d,
+                ))
+            })
+            .collect()
+    }
+
+    fn contended(&self, _created: &BTreeSet<&QualName>) -> bool {
+        !matches!(self, RoutineChange::CreateRoutine { .. })
+    }
+}
+
+// ---- Argument defaults, canonicalised by the server ----
+
+/// For the expression probe ([`crate::inspect::probe`]): one table per declared routine whose
+/// argument defaults differ from the live ones as far as [`SqlExpr::equivalent`] can tell, a
+/// column `a<i>` of the argument's type per such argument, holding the declared default
+/// (first schema) and the live one (second). The third value says which routine each table is.
+pub fn default_probes(
+    desired: &Schema,
+    live: &Schema,
+) -> (Schema, Schema, Vec<(RoutineKey, QualName)>) {
+    use crate::model::{Column, ColumnDefault, Table};
+    let (mut want, mut have, mut at) = (Schema::default(), Schema::default(), Vec::new());
+    for (key, w) in &desired.functions {
+        let Some(h) = live.functions.get(&catalog_key(key)) else {
+            continue;
+        };
+        if w.arguments.len() != h.arguments.len() {
+            continue;
+        }
+        let column = |i: usize, ty: &DataType, e: &SqlExpr| Column {
+            name: format!("a{i}"),
+            ty: ty.clone(),
+            nullable: true,
+            default: Some(ColumnDefault::Expr(e.clone())),
+            identity: None,
+            identity_sequence: None,
+            comment: None,
+            collation: None,
+            generated: None,
+        };
+        let (mut wc, mut hc) = (Vec::new(), Vec::new());
+        for (i, (a, b)) in w.arguments.iter().zip(&h.arguments).enumerate() {
+            if let (Some(x), Some(y)) = (&a.default, &b.default)
+                && !x.equivalent(y, Some(&a.ty))
+            {
+                wc.push(column(i, &a.ty, x));
+                hc.push(column(i, &b.ty, y));
+            }
+        }
+        if wc.is_empty() {
+            continue;
+        }
+        let name = QualName::new("pg_temp", format!("routine_{}", at.len()));
+        let table = |columns| Table {
+            columns,
+            ..Table::empty(name.clone())
+        };
+        want.tables.insert(name.clone(), table(wc));
+        have.tables.insert(name.clone(), table(hc));
+        at.push((key.clone(), name));
+    }
+    (want, have, at)
+}
+
+/// The probed defaults of [`default_probes`] back into the declared routines.
+pub fn take_spellings(desired: &mut Schema, probed: &Schema, at: &[(RoutineKey, QualName)]) {
+    use crate::model::ColumnDefault;
+    for (key, table) in at {
+        let (Some(r), Some(t)) = (desired.functions.get_mut(key), probed.tables.get(table)) else {
+            continue;
+        };
+        for c in &t.columns {
+            let i: usize = c.name[1..].parse().unwrap_or(usize::MAX);
+            if let (Some(a), Some(ColumnDefault::Expr(e))) = (r.arguments.get_mut(i), &c.default) {
+                a.default = Some(e.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dollar_tag, set_clause};
+
+    #[test]
+    fn the_dollar_quote_tag_never_occurs_in_the_body() {
+        assert_eq!(dollar_tag("SELECT 1"), "$tf$");
+        assert_eq!(dollar_tag("SELECT '$tf$'"), "$tf1$");
+        // The body's end and the closing tag must not make an earlier tag.
+        assert_eq!(dollar_tag("SELECT 1 -- $tf"), "$tf1$");
+        assert_eq!(dollar_tag("$tf$ $tf1$"), "$tf2$");
+    }
+
+    #[test]
+    fn a_search_path_is_set_as_a_list_of_literals() {
+        assert_eq!(
+            set_clause("search_path", "pg_catalog, \"$user\""),
+            "SET search_path = 'pg_catalog', '$user'"
+        );
+        assert_eq!(set_clause("work_mem", "64MB"), "SET work_mem = '64MB'");
+    }
+}

@@ -141,6 +141,8 @@ macro_rules! kinds {
 
 kinds! {
     Schema(schema::SchemaChange),
+    Extension(extension::ExtensionChange),
+    Routine(function::RoutineChange),
     Enum(enum_type::EnumChange),
     Sequence(sequence::SequenceChange),
     Table(table::TableChange),
@@ -148,6 +150,7 @@ kinds! {
     Constraint(constraint::ConstraintChange),
     Index(index::IndexChange),
     Policy(policy::PolicyChange),
+    Trigger(trigger::TriggerChange),
     Comment(comment::CommentChange),
     Rename(rename::RenameChange),
     View(view::ViewChange),

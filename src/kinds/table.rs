@@ -92,6 +92,32 @@ impl Table {
     }
 }
 
+impl Table {
+    /// A table of this name with nothing in it.
+    pub fn empty(name: QualName) -> Table {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            exclusions: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            prevent_destroy: false,
+            unlogged: false,
+            with: StorageParams::default(),
+            row_level_security: false,
+            force_row_level_security: false,
+            policies: Vec::new(),
+            triggers: Vec::new(),
+            partition_by: None,
+            partitions: Vec::new(),
+        }
+    }
+}
+
 /// A partition of a partitioned table: `CREATE TABLE p PARTITION OF t FOR VALUES ...`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partition {
@@ -284,6 +310,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .into(),
             );
             super::policy::create_all(&mut out.changes, t, live);
+            super::trigger::create_all(&mut out.changes, name, &t.triggers);
             for fk in &t.foreign_keys {
                 out.changes.push(
                     ConstraintChange::AddConstraint {
@@ -344,6 +371,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         super::index::diff(&mut out.changes, name, &t.indexes, &l.indexes);
         super::policy::diff(&mut out.changes, t, l, live);
         super::column::rebuild_for_generated(&mut out.changes, t, l);
+        super::trigger::diff(&mut out.changes, name, &t.triggers, &l.triggers);
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::Table, name.clone()));
         }

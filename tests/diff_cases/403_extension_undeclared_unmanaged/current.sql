@@ -1,0 +1,2 @@
+CREATE EXTENSION pgcrypto;
+CREATE TABLE t (id bigint PRIMARY KEY);
