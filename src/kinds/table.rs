@@ -215,24 +215,13 @@ pub fn read(rows: &[Row], live: &mut Live) {
         live.schema.tables.insert(
             name.clone(),
             Table {
-                name,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                exclusions: Vec::new(),
-                indexes: Vec::new(),
                 comment: r.get(2),
-                prevent_destroy: false,
                 unlogged: r.get(4),
                 with: StorageParams::from_reloptions(&r.get::<_, Vec<String>>(5)),
                 row_level_security: r.get(6),
                 force_row_level_security: r.get(7),
-                policies: Vec::new(),
-                triggers: Vec::new(),
                 partition_by: r.get(8),
-                partitions: Vec::new(),
+                ..Table::empty(name)
             },
         );
     }

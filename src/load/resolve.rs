@@ -1052,25 +1052,16 @@ fn resolve_table(
             .label("too many columns"),
         );
     }
+    let flag = |b: &Option<Sp<bool>>| b.as_ref().is_some_and(|b| b.value);
     let mut table = Table {
-        name: name.clone(),
         columns,
-        primary_key: None,
-        uniques: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        exclusions: Vec::new(),
-        indexes: Vec::new(),
         comment: raw.comment.as_ref().map(|c| c.value.clone()),
-        prevent_destroy: raw.prevent_destroy.as_ref().is_some_and(|b| b.value),
-        triggers: Vec::new(),
-        unlogged: raw.unlogged.as_ref().is_some_and(|b| b.value),
+        prevent_destroy: flag(&raw.prevent_destroy),
+        unlogged: flag(&raw.unlogged),
         with: storage_params(p, &raw.with),
-        policies: Vec::new(),
-        partition_by: None,
-        partitions: Vec::new(),
-        row_level_security: raw.row_level_security.as_ref().is_some_and(|b| b.value),
-        force_row_level_security: (raw.force_row_level_security.as_ref()).is_some_and(|b| b.value),
+        row_level_security: flag(&raw.row_level_security),
+        force_row_level_security: flag(&raw.force_row_level_security),
+        ..Table::empty(name.clone())
     };
 
     // Primary key: on columns, or at table level, not both.

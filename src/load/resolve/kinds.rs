@@ -428,7 +428,6 @@ pub(super) fn resolve_kinds(
             }
         }
         let fake = Table {
-            name: name.clone(),
             columns: known
                 .iter()
                 .map(|c| Column {
@@ -443,22 +442,7 @@ pub(super) fn resolve_kinds(
                     collation: None,
                 })
                 .collect(),
-            primary_key: None,
-            uniques: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-            exclusions: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            prevent_destroy: false,
-            triggers: Vec::new(),
-            unlogged: false,
-            with: Default::default(),
-            row_level_security: false,
-            force_row_level_security: false,
-            policies: Vec::new(),
-            partition_by: None,
-            partitions: Vec::new(),
+            ..Table::empty(name.clone())
         };
         let mut indexes = Vec::new();
         for idx in &m.indexes {
