@@ -237,7 +237,24 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.pro
              ORDER BY g.i),
        format_type(p.prorettype, NULL), p.proretset, p.provolatile::text, p.proisstrict,
        p.prosecdef, p.proleakproof, p.proparallel::text, p.procost::float8, p.prorows::float8,
-       COALESCE(p.proconfig, '{}'::text[]), obj_description(p.oid, 'pg_proc')
+       COALESCE(p.proconfig, '{}'::text[]), obj_description(p.oid, 'pg_proc'),
+       -- What uses it and would stop a DROP: column defaults, constraints, views.
+       array_remove(ARRAY(
+         SELECT CASE d.classid
+           WHEN 'pg_attrdef'::regclass THEN (
+             SELECT 'the default of ' || ad.adrelid::regclass::text || '.' || quote_ident(a.attname)
+             FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+             WHERE ad.oid = d.objid)
+           WHEN 'pg_constraint'::regclass THEN (
+             SELECT 'constraint ' || quote_ident(c.conname) || ' on ' || c.conrelid::regclass::text
+             FROM pg_constraint c WHERE c.oid = d.objid)
+           WHEN 'pg_rewrite'::regclass THEN (
+             SELECT 'view ' || r.ev_class::regclass::text FROM pg_rewrite r WHERE r.oid = d.objid)
+           END
+         FROM pg_depend d
+         WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid AND d.deptype = 'n'
+           AND d.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_rewrite'::regclass)
+         ORDER BY 1), NULL)
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -386,6 +403,10 @@ pub fn read(rows: &[Row], s: &mut Schema) {
             set,
             comment: r.get(19),
         };
+        let used_by: Vec<String> = r.get(20);
+        if !used_by.is_empty() {
+            s.routine_users.insert(routine.key(), used_by);
+        }
         s.functions.insert(routine.key(), routine);
     }
 }
@@ -518,6 +539,9 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                     from: Box::new(have.clone()),
                     to: Box::new(want.clone()),
                     reason,
+                    used_by: (live.routine_users.get(&catalog_key(key)))
+                        .cloned()
+                        .unwrap_or_default(),
                 },
                 None => RoutineChange::ReplaceRoutine {
                     from: Box::new(have.clone()),
@@ -553,6 +577,7 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                     kind: r.kind,
                     key: key.clone(),
                     signature: signature(r),
+                    used_by: live.routine_users.get(key).cloned().unwrap_or_default(),
                 }
                 .into(),
             );
@@ -586,6 +611,9 @@ pub enum RoutineChange {
         from: Box<Routine>,
         to: Box<Routine>,
         reason: String,
+        /// What uses the live one and would stop its `DROP` (the plan is refused).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        used_by: Vec<String>,
     },
     /// `COMMENT ON FUNCTION|PROCEDURE s.f(types) IS ...`
     SetRoutineComment {
@@ -601,6 +629,9 @@ pub enum RoutineChange {
         kind: RoutineKind,
         key: RoutineKey,
         signature: String,
+        /// As for [`RoutineChange::RecreateRoutine`].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        used_by: Vec<String>,
     },
 }
 
@@ -838,11 +869,47 @@ impl KindChange for RoutineChange {
             RoutineChange::ReplaceRoutine { .. } | RoutineChange::SetRoutineComment { .. } => {
                 Verdict::change()
             }
+            RoutineChange::RecreateRoutine { from, used_by, .. } if !used_by.is_empty() => {
+                Verdict::refuse(format!(
+                    "{} must be dropped and created again, and {} {}: PostgreSQL cannot drop it while {}, and tableform does not rebuild {} around it; keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
+                    signature(from),
+                    used_by.join(", "),
+                    if used_by.len() == 1 {
+                        "uses it"
+                    } else {
+                        "use it"
+                    },
+                    if used_by.len() == 1 {
+                        "that uses it"
+                    } else {
+                        "they do"
+                    },
+                    if used_by.len() == 1 { "that" } else { "them" },
+                    if used_by.len() == 1 { "that" } else { "them" },
+                ))
+            }
             RoutineChange::RecreateRoutine { reason, .. } => Verdict::note(format!(
-                "dropped and created again: {reason}; the drop fails (and nothing is applied) if a default, check, view or trigger that is not recreated uses it"
+                "dropped and created again: {reason}; triggers that call it are dropped first and created again after"
+            )),
+            RoutineChange::DropRoutine {
+                signature, used_by, ..
+            } if !used_by.is_empty() => Verdict::refuse(format!(
+                "{signature} is not declared, but {} {}: it cannot be dropped while {}; declare it, or change {} first",
+                used_by.join(", "),
+                if used_by.len() == 1 {
+                    "uses it"
+                } else {
+                    "use it"
+                },
+                if used_by.len() == 1 {
+                    "that uses it"
+                } else {
+                    "they do"
+                },
+                if used_by.len() == 1 { "that" } else { "them" },
             )),
             RoutineChange::DropRoutine { .. } => Verdict::note(
-                "not declared (--prune); the drop fails (and nothing is applied) if something still uses it",
+                "not declared (--prune); no column default, constraint or view uses it",
             ),
         }
     }

@@ -92,6 +92,10 @@ pub struct Schema {
     /// Not part of the fingerprint.
     #[serde(skip)]
     pub unmodelled: BTreeMap<String, Vec<String>>,
+    /// Live side only: per function or procedure, the column defaults, constraints and views that
+    /// use it (they stop a `DROP`).
+    #[serde(skip)]
+    pub routine_users: BTreeMap<crate::kinds::function::RoutineKey, Vec<String>>,
     /// Live side only: the server's roles, which policies may name.
     #[serde(skip)]
     pub roles: BTreeSet<String>,
