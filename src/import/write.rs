@@ -241,18 +241,22 @@ fn finish(doc: DocumentMut) -> String {
     crate::load::fmt::format(&text).unwrap_or(text)
 }
 
-/// `[KIND.NAME]` in `doc` (after a blank line, unless it is the first), empty.
-fn section<'d>(doc: &'d mut DocumentMut, kind: &str, name: &str) -> &'d mut TomlTable {
-    let first = doc.is_empty();
-    let kinds = doc
-        .entry(kind)
+/// The implicit `[KIND]` table of `doc` that holds its `[KIND.NAME]` sections.
+fn kind_table<'d>(doc: &'d mut DocumentMut, kind: &str) -> &'d mut TomlTable {
+    doc.entry(kind)
         .or_insert_with(|| {
             let mut t = TomlTable::new();
             t.set_implicit(true);
             Item::Table(t)
         })
         .as_table_mut()
-        .expect("a section kind is a table");
+        .expect("a section kind is a table")
+}
+
+/// `[KIND.NAME]` in `doc` (after a blank line, unless it is the first), empty.
+fn section<'d>(doc: &'d mut DocumentMut, kind: &str, name: &str) -> &'d mut TomlTable {
+    let first = doc.is_empty();
+    let kinds = kind_table(doc, kind);
     let mut t = TomlTable::new();
     if !first {
         t.decor_mut().set_prefix("\n");
@@ -939,15 +943,7 @@ fn functions(list: &[&Routine], schema: &Schema) -> DocumentMut {
     for ((kind, name), overloads) in by_name {
         let tables: Vec<TomlTable> = overloads.iter().map(|r| routine(r, schema)).collect();
         let first = doc.is_empty();
-        let kinds = doc
-            .entry(kind)
-            .or_insert_with(|| {
-                let mut t = TomlTable::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            })
-            .as_table_mut()
-            .expect("a section kind is a table");
+        let kinds = kind_table(&mut doc, kind);
         let mut tables = tables;
         if !first {
             tables[0].decor_mut().set_prefix("\n");
