@@ -274,6 +274,72 @@ pub fn diff(out: &mut Vec<Change>, want: &Table, have: &Table, live: &Schema) {
     }
 }
 
+/// PostgreSQL refuses to change the type of, or drop, a column a policy's expressions read
+/// (`cannot alter type of a column used in a policy definition`). Such live policies that this
+/// plan keeps are dropped first and created again after, as declared (a policy that is not
+/// declared any more is dropped by [`diff`] already).
+pub fn rebuild_around_columns(out: &mut Vec<Change>, want: &Table, have: &Table, live: &Schema) {
+    use super::column::ColumnChange;
+    let table = &want.name;
+    let columns: Vec<&str> = (out.iter())
+        .filter_map(|c| match c {
+            Change::Column(
+                ColumnChange::AlterType {
+                    table: t, column, ..
+                }
+                | ColumnChange::SetCollation {
+                    table: t, column, ..
+                }
+                | ColumnChange::DropColumn {
+                    table: t, column, ..
+                },
+            ) if t == table => Some(column.as_str()),
+            _ => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        return;
+    }
+    let reads = |p: &Policy| {
+        [&p.using, &p.with_check]
+            .into_iter()
+            .flatten()
+            .any(|e| (columns.iter()).any(|c| super::enum_type::mentions(&e.sql, c)))
+    };
+    let mut extra = Vec::new();
+    for h in have.policies.iter().filter(|h| reads(h)) {
+        let handled = out.iter().any(|c| {
+            matches!(c, Change::Policy(PolicyChange::DropPolicy { table: t, policy, .. } | PolicyChange::CreatePolicy { table: t, policy, .. })
+                if t == table && policy.name == h.name)
+        });
+        let Some(w) = want.policies.iter().find(|w| w.name == h.name) else {
+            continue;
+        };
+        if handled {
+            continue;
+        }
+        extra.push(
+            PolicyChange::DropPolicy {
+                table: table.clone(),
+                policy: h.clone(),
+                because: Some(
+                    "out of the way of a change to a column it reads, then created again".into(),
+                ),
+            }
+            .into(),
+        );
+        extra.push(
+            PolicyChange::CreatePolicy {
+                table: table.clone(),
+                policy: w.clone(),
+                missing_roles: missing(w, live),
+            }
+            .into(),
+        );
+    }
+    out.extend(extra);
+}
+
 fn create(table: &QualName, p: &Policy) -> Vec<(Phase, String)> {
     let mut out = one(
         Phase::Policies,

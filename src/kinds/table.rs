@@ -359,6 +359,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         super::constraint::diff(&mut out.changes, t, l);
         super::index::diff(&mut out.changes, name, &t.indexes, &l.indexes);
         super::policy::diff(&mut out.changes, t, l, live);
+        super::policy::rebuild_around_columns(&mut out.changes, t, l, live);
         super::column::rebuild_for_generated(&mut out.changes, t, l);
         super::trigger::diff(&mut out.changes, name, &t.triggers, &l.triggers);
         if out.changes.len() == before {
