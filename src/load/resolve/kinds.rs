@@ -489,6 +489,19 @@ pub(super) fn resolve_kinds(
         };
         let cols = (!view.columns.is_empty()).then(|| view.columns.clone());
         let triggers = triggers(p, schema, &name, cols.as_ref(), true, &v.triggers);
+        // Checked like a table's, but not planned yet: said, never silently left out.
+        for t in &v.triggers {
+            p.push(
+                Diagnostic::new(
+                    t.loc.clone(),
+                    format!(
+                        "trigger `{}` is on a view: tableform does not plan triggers on views yet",
+                        t.name.value
+                    ),
+                )
+                .label("not planned yet: create it by hand, or leave it out"),
+            );
+        }
         if let Some(view) = schema.views.get_mut(&name) {
             view.triggers = triggers;
         }
