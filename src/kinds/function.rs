@@ -637,6 +637,26 @@ pub enum RoutineChange {
 
 /// `public.f(IN integer, OUT text)`: what `DROP` and `COMMENT ON` name (an out argument of a
 /// function is ignored there, one of a procedure counts).
+/// What uses a routine, and the words that agree with how many there are.
+struct Users {
+    list: String,
+    use_it: &'static str,
+    while_: &'static str,
+    them: &'static str,
+}
+
+impl Users {
+    fn of(used_by: &[String]) -> Users {
+        let one = used_by.len() == 1;
+        Users {
+            list: used_by.join(", "),
+            use_it: if one { "uses it" } else { "use it" },
+            while_: if one { "that uses it" } else { "they do" },
+            them: if one { "that" } else { "them" },
+        }
+    }
+}
+
 pub fn signature(r: &Routine) -> String {
     let args: Vec<String> = (r.arguments.iter())
         .map(|a| format!("{} {}", a.mode.sql(), a.ty))
@@ -870,22 +890,15 @@ impl KindChange for RoutineChange {
                 Verdict::change()
             }
             RoutineChange::RecreateRoutine { from, used_by, .. } if !used_by.is_empty() => {
+                let u = Users::of(used_by);
                 Verdict::refuse(format!(
                     "{} must be dropped and created again, and {} {}: PostgreSQL cannot drop it while {}, and tableform does not rebuild {} around it; keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
                     signature(from),
-                    used_by.join(", "),
-                    if used_by.len() == 1 {
-                        "uses it"
-                    } else {
-                        "use it"
-                    },
-                    if used_by.len() == 1 {
-                        "that uses it"
-                    } else {
-                        "they do"
-                    },
-                    if used_by.len() == 1 { "that" } else { "them" },
-                    if used_by.len() == 1 { "that" } else { "them" },
+                    u.list,
+                    u.use_it,
+                    u.while_,
+                    u.them,
+                    u.them,
                 ))
             }
             RoutineChange::RecreateRoutine { reason, .. } => Verdict::note(format!(
@@ -893,21 +906,13 @@ impl KindChange for RoutineChange {
             )),
             RoutineChange::DropRoutine {
                 signature, used_by, ..
-            } if !used_by.is_empty() => Verdict::refuse(format!(
-                "{signature} is not declared, but {} {}: it cannot be dropped while {}; declare it, or change {} first",
-                used_by.join(", "),
-                if used_by.len() == 1 {
-                    "uses it"
-                } else {
-                    "use it"
-                },
-                if used_by.len() == 1 {
-                    "that uses it"
-                } else {
-                    "they do"
-                },
-                if used_by.len() == 1 { "that" } else { "them" },
-            )),
+            } if !used_by.is_empty() => {
+                let u = Users::of(used_by);
+                Verdict::refuse(format!(
+                    "{signature} is not declared, but {} {}: it cannot be dropped while {}; declare it, or change {} first",
+                    u.list, u.use_it, u.while_, u.them,
+                ))
+            }
             RoutineChange::DropRoutine { .. } => Verdict::note(
                 "not declared (--prune); no column default, constraint or view uses it",
             ),

@@ -189,17 +189,20 @@ fn missing(p: &Policy, live: &Schema) -> Vec<String> {
         .collect()
 }
 
+/// `CREATE POLICY` of `p` on `table`, with the roles it names that the server lacks.
+fn create_change(table: &QualName, p: &Policy, live: &Schema) -> Change {
+    PolicyChange::CreatePolicy {
+        table: table.clone(),
+        policy: p.clone(),
+        missing_roles: missing(p, live),
+    }
+    .into()
+}
+
 /// A new table's policies, created with it.
 pub fn create_all(out: &mut Vec<Change>, t: &Table, live: &Schema) {
     for p in &t.policies {
-        out.push(
-            PolicyChange::CreatePolicy {
-                table: t.name.clone(),
-                policy: p.clone(),
-                missing_roles: missing(p, live),
-            }
-            .into(),
-        );
+        out.push(create_change(&t.name, p, live));
     }
 }
 
@@ -208,14 +211,7 @@ pub fn diff(out: &mut Vec<Change>, want: &Table, have: &Table, live: &Schema) {
     let table = &want.name;
     for w in &want.policies {
         let Some(h) = have.policies.iter().find(|h| h.name == w.name) else {
-            out.push(
-                PolicyChange::CreatePolicy {
-                    table: table.clone(),
-                    policy: w.clone(),
-                    missing_roles: missing(w, live),
-                }
-                .into(),
-            );
+            out.push(create_change(table, w, live));
             continue;
         };
         if !w.same_as(h) {
@@ -240,14 +236,7 @@ pub fn diff(out: &mut Vec<Change>, want: &Table, have: &Table, live: &Schema) {
                     }
                     .into(),
                 );
-                out.push(
-                    PolicyChange::CreatePolicy {
-                        table: table.clone(),
-                        policy: w.clone(),
-                        missing_roles: missing(w, live),
-                    }
-                    .into(),
-                );
+                out.push(create_change(table, w, live));
                 continue;
             }
         }
@@ -328,14 +317,7 @@ pub fn rebuild_around_columns(out: &mut Vec<Change>, want: &Table, have: &Table,
             }
             .into(),
         );
-        extra.push(
-            PolicyChange::CreatePolicy {
-                table: table.clone(),
-                policy: w.clone(),
-                missing_roles: missing(w, live),
-            }
-            .into(),
-        );
+        extra.push(create_change(table, w, live));
     }
     out.extend(extra);
 }
