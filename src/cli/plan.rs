@@ -66,6 +66,7 @@ pub async fn make_plan(
         .await
         .map_err(fail)?;
     scope.hide(&mut live.schema);
+    missing_roles(schema, &loaded.settings, &loaded.sources, &live.schema)?;
     let probed = match &conn.dev_url {
         Some(url) => {
             let env = |k: &str| std::env::var(k).ok();
@@ -198,6 +199,39 @@ pub async fn rehearse(
 
 /// The managed schemas: those the settings list (or `public`), plus every schema the declaration
 /// uses; and the ignore patterns.
+/// Every role the declaration names must exist: roles are cluster-wide and tableform never
+/// creates them. A missing one is an error at the place that names it.
+fn missing_roles(
+    args: &SchemaArgs,
+    settings: &Settings,
+    sources: &crate::load::Sources,
+    live: &model::Schema,
+) -> Result<(), Status> {
+    use crate::load::Diagnostic;
+    let diagnostics: Vec<Diagnostic> = (settings.role_refs.iter())
+        .filter(|r| r.value != "public" && !live.roles.contains(&r.value))
+        .map(|r| {
+            Diagnostic::new(
+                r.loc.clone(),
+                format!("role `{}` does not exist on this server", r.value),
+            )
+            .label("no such role")
+            .hint("roles belong to the whole cluster and tableform never creates them: create it first (CREATE ROLE), or take it out of the declaration")
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let color = output::stderr_color(args.no_color);
+    output::eprint(&crate::load::diag::render(&diagnostics, sources, color));
+    let n = diagnostics.len();
+    output::error(&format!(
+        "the declaration names {n} role{} this server does not have; nothing was planned or changed",
+        if n == 1 { "" } else { "s" }
+    ));
+    Err(Status::Error)
+}
+
 fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
     let mut schemas: BTreeSet<String> = match &settings.schemas {
         Some(list) => list.iter().cloned().collect(),
@@ -207,6 +241,7 @@ fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
     Scope {
         schemas,
         ignore: settings.ignore.clone(),
+        privileges: !desired.privileges.is_empty(),
     }
 }
 

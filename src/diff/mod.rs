@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::{
-    column, constraint, enum_type, extension, function, schema, sequence, table, trigger, view,
+    column, constraint, enum_type, extension, function, privilege, schema, sequence, table,
+    trigger, view,
 };
 use crate::model::{QualName, Schema};
 
@@ -46,6 +47,9 @@ pub enum ObjectKind {
     /// Only for an unmanaged trigger of a declared table (a declared trigger's changes are its
     /// table's): the name's name part is `trigger ON schema.table`, quoted as SQL.
     Trigger,
+    /// `ALTER DEFAULT PRIVILEGES`: the name's name part says whose new objects of which kind,
+    /// and where ("tables created by owner in schema app").
+    DefaultPrivileges,
 }
 
 impl ObjectKind {
@@ -62,6 +66,7 @@ impl ObjectKind {
             ObjectKind::View => "view",
             ObjectKind::MaterializedView => "materialized view",
             ObjectKind::Trigger => "trigger",
+            ObjectKind::DefaultPrivileges => "default privileges",
         }
     }
 
@@ -71,7 +76,7 @@ impl ObjectKind {
         match self {
             ObjectKind::Schema => quote_ident(&name.schema),
             ObjectKind::Extension => quote_ident(&name.name),
-            ObjectKind::Trigger => name.name.clone(),
+            ObjectKind::Trigger | ObjectKind::DefaultPrivileges => name.name.clone(),
             ObjectKind::Function | ObjectKind::Procedure => {
                 format!("{}.{}", quote_ident(&name.schema), name.name)
             }
@@ -372,6 +377,8 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // Views reading columns and types changed above are dropped and created again around them
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);
+    // Last: the privileges of objects this plan creates or creates again are granted afresh.
+    privilege::diff(desired, live, &mut out);
     not_unchanged(&mut out);
     out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out

@@ -83,8 +83,8 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
     use crate::kinds::{
-        column, constraint, enum_type, extension, function, index, policy, schema, sequence, table,
-        trigger, view,
+        column, constraint, enum_type, extension, function, index, policy, privilege, schema,
+        sequence, table, trigger, view,
     };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
@@ -108,6 +108,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         extensions,
         functions,
         triggers,
+        privileges,
+        default_privileges,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -126,9 +128,11 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(extension::QUERY, &p),
         client.query(function::QUERY, &p),
         client.query(trigger::QUERY, &p),
+        client.query(privilege::QUERY, &p),
+        client.query(privilege::DEFAULTS_QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 17,
+        queries: 19,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -165,6 +169,7 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     policy::read(&policies, &roles, &mut live.schema);
     table::read_partitions(&partitions, &mut live.schema);
     trigger::read(&triggers, &mut live.schema);
+    privilege::read(&privileges, &default_privileges, &mut live.schema);
     Ok(live)
 }
 

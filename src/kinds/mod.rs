@@ -21,6 +21,7 @@ pub mod extension;
 pub mod function;
 pub mod index;
 pub mod policy;
+pub mod privilege;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
@@ -154,6 +155,7 @@ kinds! {
     Comment(comment::CommentChange),
     Rename(rename::RenameChange),
     View(view::ViewChange),
+    Privilege(privilege::PrivilegeChange),
 }
 
 impl Change {

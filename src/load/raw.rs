@@ -4,7 +4,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diag::{Diagnostic, Loc};
-use super::read::{Fields, Problems, Sp, type_name};
+use super::read::{Fields, Problems, RawGrants, Sp, type_name};
 
 /// Nesting of `[`/`{` past which a file is refused before the TOML parser sees it, so that
 /// hostile input cannot exhaust the stack.
@@ -21,6 +21,33 @@ pub struct Decls {
     pub views: Vec<super::raw_kinds::RawView>,
     pub materialized_views: Vec<super::raw_kinds::RawMatView>,
     pub routines: Vec<super::raw_kinds::RawRoutine>,
+    pub default_privileges: Vec<RawDefaultPrivileges>,
+}
+
+/// `grants` and `owner` of an object's declaration.
+#[derive(Debug, Default)]
+pub struct RawAcl {
+    pub grants: Option<RawGrants>,
+    pub owner: Option<Sp<String>>,
+}
+
+impl RawAcl {
+    pub fn read(f: &Fields<'_, '_>, p: &mut Problems) -> Self {
+        RawAcl {
+            grants: f.grants(p, "grants"),
+            owner: f.string(p, "owner"),
+        }
+    }
+}
+
+/// One item of `[[default_privileges]]`.
+#[derive(Debug)]
+pub struct RawDefaultPrivileges {
+    pub loc: Loc,
+    pub for_role: Option<Sp<String>>,
+    pub schema: Option<Sp<String>>,
+    pub on: Option<Sp<String>>,
+    pub grants: Option<RawGrants>,
 }
 
 /// `[schema.NAME]`.
@@ -28,6 +55,7 @@ pub struct Decls {
 pub struct RawSchema {
     pub name: Sp<String>,
     pub comment: Option<Sp<String>>,
+    pub acl: RawAcl,
 }
 
 #[derive(Debug)]
@@ -38,6 +66,7 @@ pub struct RawSequence {
     pub options: RawSeqOptions,
     pub comment: Option<Sp<String>>,
     pub owned_by: Option<Sp<String>>,
+    pub acl: RawAcl,
 }
 
 /// The options a sequence (standalone, or an identity's) may declare.
@@ -69,6 +98,7 @@ pub struct RawSettings {
     pub loc: Loc,
     pub schemas: Option<Vec<Sp<String>>>,
     pub ignore: Option<Vec<Sp<String>>>,
+    pub roles: Option<Vec<Sp<String>>>,
 }
 
 #[derive(Debug)]
@@ -93,6 +123,7 @@ pub struct RawTable {
     pub partition_by: Option<Sp<String>>,
     pub partitions: Vec<RawPartition>,
     pub exclusions: Vec<RawExclusion>,
+    pub acl: RawAcl,
 }
 
 /// One item of `exclusions = [...]`.
@@ -228,6 +259,7 @@ pub struct RawColumn {
     pub using: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
     pub generated: Option<Sp<String>>,
+    pub grants: Option<RawGrants>,
 }
 
 /// `identity = "always"`, or `identity = { generated = "always", start = 100, ... }`.
@@ -350,6 +382,7 @@ pub struct RawEnum {
     pub comment: Option<Sp<String>>,
     /// `renamed_values = { new = "old" }`.
     pub renamed_values: Vec<(Sp<String>, Sp<String>)>,
+    pub acl: RawAcl,
 }
 
 use super::spec;
@@ -411,6 +444,7 @@ pub fn read_file(
             let schema = f.string(p, "schema");
             let comment = f.string(p, "comment");
             let renamed_values = f.params(p, "renamed_values").unwrap_or_default();
+            let acl = RawAcl::read(&f, p);
             f.finish(p);
             if let Some(values) = values {
                 decls.enums.push(RawEnum {
@@ -419,6 +453,7 @@ pub fn read_file(
                     name,
                     comment,
                     renamed_values,
+                    acl,
                 });
             }
         }
@@ -437,6 +472,7 @@ pub fn read_file(
                 options: RawSeqOptions::read(&f, p),
                 comment: f.string(p, "comment"),
                 owned_by: f.string(p, "owned_by"),
+                acl: RawAcl::read(&f, p),
                 name,
             });
             f.finish(p);
@@ -447,12 +483,30 @@ pub fn read_file(
             let f = Fields::new(file, body, format!("schema `{}`", name.value), spec::SCHEMA);
             decls.schemas.push(RawSchema {
                 comment: f.string(p, "comment"),
+                acl: RawAcl::read(&f, p),
                 name,
             });
             f.finish(p);
         }
     }
     super::raw_kinds::read_kinds(&top, dir, decls, p);
+    if let Some(items) = top.array(p, "default_privileges") {
+        for item in items {
+            let Some(t) = sub_table(&top, p, item, "default_privileges") else {
+                continue;
+            };
+            let f = Fields::new(file, t, "default privileges", spec::DEFAULT_PRIVILEGES);
+            let loc = f.loc(item.span());
+            decls.default_privileges.push(RawDefaultPrivileges {
+                for_role: f.string(p, "for_role"),
+                schema: f.string(p, "schema"),
+                on: f.string(p, "on"),
+                grants: f.grants(p, "grants"),
+                loc,
+            });
+            f.finish(p);
+        }
+    }
     if let Some(v) = top.raw("settings") {
         match v.get_ref() {
             DeValue::Table(t) => {
@@ -461,6 +515,7 @@ pub fn read_file(
                     loc: top.loc(v.span()),
                     schemas: f.strings(p, "schemas"),
                     ignore: f.strings(p, "ignore"),
+                    roles: f.strings(p, "roles"),
                 });
                 f.finish(p);
             }
@@ -636,6 +691,7 @@ fn read_table(
     let partitions = list(&f, p, "partitions", "partition", read_partition);
     let exclusions = list(&f, p, "exclusions", "exclusion constraint", read_exclusion);
     let table = RawTable {
+        acl: RawAcl::read(&f, p),
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),
         name,
@@ -796,6 +852,7 @@ fn read_column(
         using: c.string(p, "using"),
         renamed_from: c.string(p, "renamed_from"),
         generated: c.string(p, "generated"),
+        grants: c.grants(p, "grants"),
     };
     c.finish(p);
     Some(col)

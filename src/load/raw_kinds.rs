@@ -40,6 +40,7 @@ pub struct RawView {
     pub security_barrier: Option<Sp<bool>>,
     pub security_invoker: Option<Sp<bool>>,
     pub triggers: Vec<RawTrigger>,
+    pub acl: super::raw::RawAcl,
 }
 
 #[derive(Debug)]
@@ -52,6 +53,7 @@ pub struct RawMatView {
     pub columns: Option<Vec<Sp<String>>>,
     pub with_data: Option<Sp<bool>>,
     pub indexes: Vec<RawIndex>,
+    pub acl: super::raw::RawAcl,
 }
 
 #[derive(Debug)]
@@ -90,6 +92,7 @@ pub struct RawRoutine {
     pub cost: Option<Sp<i64>>,
     pub rows: Option<Sp<i64>>,
     pub set: Vec<(Sp<String>, Sp<String>)>,
+    pub acl: super::raw::RawAcl,
 }
 
 #[derive(Debug)]
@@ -140,6 +143,7 @@ pub fn read_kinds(top: &Fields<'_, '_>, dir: Option<&Path>, decls: &mut Decls, p
                 security_barrier: f.boolean(p, "security_barrier"),
                 security_invoker: f.boolean(p, "security_invoker"),
                 triggers: list(&f, p, "triggers", "trigger", read_trigger),
+                acl: super::raw::RawAcl::read(&f, p),
                 query,
                 name,
             });
@@ -158,6 +162,7 @@ pub fn read_kinds(top: &Fields<'_, '_>, dir: Option<&Path>, decls: &mut Decls, p
                 columns: f.strings(p, "columns"),
                 with_data: f.boolean(p, "with_data"),
                 indexes: list(&f, p, "indexes", "index", read_index),
+                acl: super::raw::RawAcl::read(&f, p),
                 query,
                 name,
             });
@@ -446,6 +451,7 @@ fn read_routine(
         Some(out)
     });
     let mut r = RawRoutine {
+        acl: super::raw::RawAcl::read(&f, p),
         procedure,
         schema: f.string(p, "schema"),
         comment: f.string(p, "comment"),

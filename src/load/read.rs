@@ -14,6 +14,9 @@ pub struct Sp<T> {
     pub loc: Loc,
 }
 
+/// `grants = { role = [privilege, ...] }`: each role with its privileges, all located.
+pub type RawGrants = Vec<(Sp<String>, Vec<Sp<String>>)>;
+
 /// Collected problems for one load.
 #[derive(Debug, Default)]
 pub struct Problems {
@@ -223,6 +226,59 @@ impl<'a, 'i> Fields<'a, 'i> {
                     loc: self.loc(value.span()),
                 },
             ));
+        }
+        Some(out)
+    }
+
+    /// `grants = { role = ["select", ...], ... }`: per role, its privileges, each located.
+    pub fn grants(&self, p: &mut Problems, key: &str) -> Option<RawGrants> {
+        let v = self.get(key)?;
+        let DeValue::Table(t) = v.get_ref() else {
+            self.wrong_type(p, key, v, "a table of roles, each an array of privileges");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (role, value) in t.iter() {
+            let role = Sp {
+                value: role.get_ref().to_string(),
+                loc: self.loc(role.span()),
+            };
+            let DeValue::Array(items) = value.get_ref() else {
+                p.push(
+                    Diagnostic::new(
+                        self.loc(value.span()),
+                        format!(
+                            "the privileges of `{}` in `{key}` of {} must be an array, not {}",
+                            role.value,
+                            self.what,
+                            type_name(value.get_ref())
+                        ),
+                    )
+                    .label("expected [\"select\", ...]"),
+                );
+                continue;
+            };
+            let mut privileges = Vec::new();
+            for item in items.iter() {
+                match item.get_ref() {
+                    DeValue::String(s) => privileges.push(Sp {
+                        value: s.to_string(),
+                        loc: self.loc(item.span()),
+                    }),
+                    other => p.push(
+                        Diagnostic::new(
+                            self.loc(item.span()),
+                            format!(
+                                "a privilege in `{key}` of {} must be a string, not {}",
+                                self.what,
+                                type_name(other)
+                            ),
+                        )
+                        .label("expected a string such as \"select\""),
+                    ),
+                }
+            }
+            out.push((role, privileges));
         }
         Some(out)
     }

@@ -15,6 +15,9 @@ use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
 mod kinds;
+mod privileges;
+
+use crate::kinds::privilege::{On, Target};
 
 const DEFAULT_SCHEMA: &str = "public";
 /// MaxHeapAttributeNumber: the most columns a table can have.
@@ -203,6 +206,9 @@ pub struct Settings {
     /// The managed schemas, when declared.
     pub schemas: Option<Vec<String>>,
     pub ignore: Vec<String>,
+    /// Every role the declaration names (`[settings] roles`, `owner`, `for_role`), where it
+    /// names it: plan checks them against the server's roles.
+    pub role_refs: Vec<Sp<String>>,
 }
 
 fn settings(decls: &Decls, p: &mut Problems) -> Settings {
@@ -218,9 +224,19 @@ fn settings(decls: &Decls, p: &mut Problems) -> Settings {
             .as_ref()
             .map(|s| s.iter().map(|x| x.value.clone()).collect()),
         ignore: Vec::new(),
+        role_refs: Vec::new(),
     };
     for s in first.schemas.iter().flatten() {
         check_ident(p, s, "schema");
+    }
+    let mut roles: HashMap<&str, &Loc> = HashMap::new();
+    for r in first.roles.iter().flatten() {
+        check_ident(p, r, "role");
+        if let Some(first) = roles.insert(&r.value, &r.loc) {
+            p.push(duplicate(&r.loc, first, &format!("role `{}`", r.value)));
+            continue;
+        }
+        out.role_refs.push(r.clone());
     }
     for pat in first.ignore.iter().flatten() {
         match glob::Pattern::new(&pat.value) {
@@ -355,8 +371,10 @@ fn owned_by(p: &mut Problems, schema: &Schema, seq: &Sequence, o: &Sp<String>) -
 }
 
 pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
-    let settings = settings(decls, p);
+    let mut settings = settings(decls, p);
     let mut schema = Schema::default();
+    schema.privileges.roles = settings.role_refs.iter().map(|r| r.value.clone()).collect();
+    let mut role_refs = std::mem::take(&mut settings.role_refs);
     let mut seq_locs: HashMap<QualName, Loc> = HashMap::new();
     for s in &decls.sequences {
         let seq = sequence(p, s);
@@ -369,6 +387,14 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             continue;
         }
         seq_locs.insert(seq.name.clone(), s.name.loc.clone());
+        privileges::object(
+            p,
+            &mut schema,
+            &mut role_refs,
+            Target::of(On::Sequence, seq.name.clone()),
+            &s.acl,
+            &format!("sequence {}", seq.name),
+        );
         schema.sequences.insert(seq.name.clone(), seq);
     }
     let mut enum_locs: HashMap<QualName, Loc> = HashMap::new();
@@ -414,6 +440,14 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             check_comment(p, c);
         }
         let comment = e.comment.as_ref().map(|c| c.value.clone());
+        privileges::object(
+            p,
+            &mut schema,
+            &mut role_refs,
+            Target::of(On::Type, name.clone()),
+            &e.acl,
+            &format!("enum {name}"),
+        );
         schema.enums.insert(
             name.clone(),
             EnumType {
@@ -450,6 +484,19 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             schema.upgrades.insert(name.clone(), upgrades);
         }
         schema.tables.insert(name.clone(), table);
+        privileges::object(
+            p,
+            &mut schema,
+            &mut role_refs,
+            Target::of(On::Table, name.clone()),
+            &raw.acl,
+            &format!("table {name}"),
+        );
+        for c in &raw.columns {
+            if let Some(g) = &c.grants {
+                privileges::column(p, &mut schema, Target::column(name, &c.name.value), g);
+            }
+        }
     }
     table_renames(p, &mut schema, &raw_by_name);
     enum_renames(p, &mut schema, decls);
@@ -483,7 +530,8 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             }
         }
     }
-    kinds::resolve_kinds(p, decls, &mut schema, &mut namer);
+    kinds::resolve_kinds(p, decls, &mut schema, &mut namer, &mut role_refs);
+    privileges::defaults(p, &mut schema, &mut role_refs, decls);
     let namespaces = schema
         .tables
         .keys()
@@ -506,11 +554,20 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             check_comment(p, c);
         }
         schema.schemas.insert(s.name.value.clone());
+        privileges::object(
+            p,
+            &mut schema,
+            &mut role_refs,
+            Target::schema(&s.name.value),
+            &s.acl,
+            &format!("schema `{}`", s.name.value),
+        );
         schema.schema_comments.insert(
             s.name.value.clone(),
             s.comment.as_ref().map(|c| c.value.clone()),
         );
     }
+    settings.role_refs = role_refs;
     (schema, settings)
 }
 

@@ -26,7 +26,23 @@ pub enum Kind {
     OneOfOrTable(&'static [&'static str], &'static [Field]),
     /// An inline table of free names, each a string, number or boolean (storage parameters).
     Params,
+    /// An inline table of role names, each an array of privilege strings (`grants`).
+    Grants,
 }
+
+/// `grants` of an object: the managed roles' privileges on it.
+const GRANTS: Field = f(
+    "grants",
+    Kind::Grants,
+    "Privileges of the managed roles ([settings] roles) on this object: { app = [\"select\", \"insert\"], reader = [\"select\"] }; \"all\" for every privilege of the kind, \"select with grant option\" to let the role grant it on. A managed role left out holds none; other roles' grants are kept.",
+);
+
+/// `owner` of an object.
+const OWNER: Field = f(
+    "owner",
+    Kind::Str,
+    "The role that owns it (ALTER ... OWNER TO); it must exist. Left out: the owner is left as it is.",
+);
 
 pub struct Field {
     pub name: &'static str,
@@ -146,6 +162,11 @@ pub const COLUMN: &[Field] = &[
         "renamed_from",
         Kind::Str,
         "The column's old name: a live column of that name (and none of this one) is renamed (ALTER TABLE ... RENAME COLUMN), keeping its rows, before anything else touches it. Already renamed: a no-op the plan notes.",
+    ),
+    f(
+        "grants",
+        Kind::Grants,
+        "Column privileges of the managed roles ([settings] roles): { role = [\"select\", \"update\"] } (select, insert, update, references).",
     ),
 ];
 
@@ -462,6 +483,8 @@ pub const TABLE: &[Field] = &[
         Kind::Tables(TRIGGER),
         "Triggers on the table, as [[table.NAME.triggers]] (or an array of inline tables).",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const ENUM: &[Field] = &[
@@ -473,6 +496,8 @@ pub const ENUM: &[Field] = &[
         Kind::Params,
         "Values renamed in place, new name = old name: { shipped = \"sent\" } (ALTER TYPE ... RENAME VALUE, first; rows holding the old value hold the new one). Already renamed: a no-op the plan notes.",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const SEQUENCE: &[Field] = &[
@@ -498,6 +523,8 @@ pub const SEQUENCE: &[Field] = &[
         Kind::Str,
         "OWNED BY: \"table.column\" of a declared table in the sequence's schema; the sequence is dropped with the column.",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const TIMINGS: &[&str] = &["before", "after", "instead of"];
@@ -637,6 +664,8 @@ pub const VIEW: &[Field] = &[
         Kind::Tables(TRIGGER),
         "Triggers on the view (INSTEAD OF at row level; BEFORE/AFTER at statement level), as [[view.NAME.triggers]].",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const MATERIALIZED_VIEW: &[Field] = &[
@@ -676,6 +705,8 @@ pub const MATERIALIZED_VIEW: &[Field] = &[
         Kind::Tables(INDEX),
         "Indexes, with the keys of a table's indexes.",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const ARG_MODES: &[&str] = &["in", "out", "inout", "variadic"];
@@ -791,6 +822,8 @@ pub const FUNCTION: &[Field] = &[
         Kind::Params,
         "SET clauses, setting = value: { search_path = \"pg_catalog, public\" }.",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const PROCEDURE: &[Field] = &[
@@ -826,13 +859,19 @@ pub const PROCEDURE: &[Field] = &[
         Kind::Params,
         "SET clauses, setting = value: { search_path = \"pg_catalog, public\" }.",
     ),
+    GRANTS,
+    OWNER,
 ];
 
-pub const SCHEMA: &[Field] = &[f(
-    "comment",
-    Kind::Str,
-    "Schema comment (COMMENT ON SCHEMA); managed only for schemas declared as [schema.NAME].",
-)];
+pub const SCHEMA: &[Field] = &[
+    f(
+        "comment",
+        Kind::Str,
+        "Schema comment (COMMENT ON SCHEMA); managed only for schemas declared as [schema.NAME].",
+    ),
+    GRANTS,
+    OWNER,
+];
 
 pub const SETTINGS: &[Field] = &[
     f(
@@ -844,6 +883,34 @@ pub const SETTINGS: &[Field] = &[
         "ignore",
         Kind::Strings,
         "Name patterns (`*` wildcard; `schema.name` or `name`) of objects to hide completely.",
+    ),
+    f(
+        "roles",
+        Kind::Strings,
+        "The roles whose privileges tableform manages (\"public\" for PUBLIC): on declared objects they hold exactly what `grants` say. Other roles' privileges are reported, never revoked. The roles must exist; they are never created.",
+    ),
+];
+
+pub const DEFAULT_PRIVILEGES: &[Field] = &[
+    req(
+        "for_role",
+        Kind::Str,
+        "The role whose new objects get these privileges (ALTER DEFAULT PRIVILEGES FOR ROLE).",
+    ),
+    f(
+        "schema",
+        Kind::Str,
+        "Only for objects created in this schema (IN SCHEMA); left out: everywhere.",
+    ),
+    req(
+        "on",
+        Kind::OneOf(&["tables", "sequences", "functions", "types", "schemas"]),
+        "The kind of object.",
+    ),
+    req(
+        "grants",
+        Kind::Grants,
+        "What the managed roles get on each new object: { reader = [\"select\"] }.",
     ),
 ];
 
@@ -880,6 +947,11 @@ pub const TOP: &[Field] = &[
         "procedure",
         Kind::Overloads(PROCEDURE),
         "Procedures, as [procedure.NAME], or [[procedure.NAME]] once per overload.",
+    ),
+    f(
+        "default_privileges",
+        Kind::Tables(DEFAULT_PRIVILEGES),
+        "Privileges new objects get (ALTER DEFAULT PRIVILEGES), as [[default_privileges]].",
     ),
     f(
         "settings",
@@ -923,6 +995,10 @@ fn field(f: &Field) -> Value {
         Kind::OneOfOrTable(values, fields) => {
             json!({ "anyOf": [{ "type": "string", "enum": values }, object(fields)] })
         }
+        Kind::Grants => json!({
+            "type": "object",
+            "additionalProperties": { "type": "array", "items": { "type": "string" } }
+        }),
         Kind::Params => json!({
             "type": "object",
             "additionalProperties": { "type": ["string", "integer", "number", "boolean"] }

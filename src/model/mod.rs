@@ -92,6 +92,14 @@ pub struct Schema {
     /// Not part of the fingerprint.
     #[serde(skip)]
     pub unmodelled: BTreeMap<String, Vec<String>>,
+    /// Grants, owners and default privileges (see [`crate::kinds::privilege`]). Live side:
+    /// emptied unless the declaration manages any (see [`Scope::hide`]), so that a database's
+    /// digest only covers them when they are planned.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::kinds::privilege::Privileges::is_empty"
+    )]
+    pub privileges: crate::kinds::privilege::Privileges,
     /// Live side only: per function or procedure, the column defaults, constraints and views that
     /// use it (they stop a `DROP`).
     #[serde(skip)]
@@ -204,6 +212,10 @@ pub struct NotCarried {
 pub struct Scope {
     pub schemas: BTreeSet<String>,
     pub ignore: Vec<String>,
+    /// Whether the declaration manages privileges (`[settings] roles`, `owner`,
+    /// `[[default_privileges]]`): if not, the live ones are not looked at.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileges: bool,
 }
 
 impl Scope {
@@ -231,6 +243,9 @@ impl Scope {
 
     /// Removes ignored objects.
     pub fn hide(&self, schema: &mut Schema) {
+        if !self.privileges {
+            schema.privileges = Default::default();
+        }
         if self.ignore.is_empty() {
             return;
         }
@@ -392,13 +407,22 @@ pub fn fingerprint(schema: &Schema) -> String {
         schema.views.values().collect::<Vec<_>>(),
         schema.materialized_views.values().collect::<Vec<_>>(),
     );
-    let has_later =
-        !(later.0.is_empty() && later.1.is_empty() && later.2.is_empty() && later.3.is_empty());
+    let has_later = !(later.0.is_empty()
+        && later.1.is_empty()
+        && later.2.is_empty()
+        && later.3.is_empty()
+        && schema.privileges.is_empty());
     let (a, b, c, d) = canonical;
     let written = match (comments.is_empty(), has_later) {
         (true, false) => serde_json::to_writer(&mut hasher, &(a, b, c, d)),
         (false, false) => serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments)),
-        (_, true) => serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments, &later)),
+        (_, true) if schema.privileges.is_empty() => {
+            serde_json::to_writer(&mut hasher, &(a, b, c, d, &comments, &later))
+        }
+        (_, true) => serde_json::to_writer(
+            &mut hasher,
+            &(a, b, c, d, &comments, &later, &schema.privileges),
+        ),
     };
     written.expect("the schema model always serialises");
     format!("sha256:{}", hex::encode(hasher.0.finalize()))

@@ -42,6 +42,9 @@ pub struct PlanFile {
     /// Ignore patterns from the schema's settings: objects hidden from the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
+    /// Whether the declaration manages privileges: apply's staleness check reads them too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileges: bool,
     pub options: PlanOptions,
     pub summary: Summary,
     #[serde(flatten)]
@@ -148,6 +151,7 @@ impl PlanFile {
             database,
             schemas: scope.schemas.iter().cloned().collect(),
             ignore: scope.ignore.clone(),
+            privileges: scope.privileges,
             options,
             summary: plan.summary(),
             plan,
@@ -328,6 +332,7 @@ impl PlanFile {
         Scope {
             schemas: self.schemas.iter().cloned().collect(),
             ignore: self.ignore.clone(),
+            privileges: self.privileges,
         }
     }
 }

@@ -52,6 +52,8 @@ pub enum Phase {
     Triggers,
     /// Row level security policies, once the columns, functions and tables they read exist.
     Policies,
+    /// Owners, then revokes and grants, then default privileges: once every object exists.
+    Privileges,
     Comments,
     DropTables,
     /// Functions and procedures, once no table, trigger or view uses them.

@@ -299,7 +299,9 @@ pub(super) fn resolve_kinds(
     decls: &Decls,
     schema: &mut Schema,
     namer: &mut Namer,
+    role_refs: &mut super::privileges::RoleRefs,
 ) {
+    use crate::kinds::privilege::{On, Target};
     extensions(p, decls, schema);
     // Relations whose row type a routine may take: declared tables, views, materialized views.
     let mut rel: BTreeSet<QualName> = schema.tables.keys().cloned().collect();
@@ -330,6 +332,12 @@ pub(super) fn resolve_kinds(
                 continue;
             }
             routine_locs.insert(key.clone(), r.loc.clone());
+            let what = format!(
+                "{} {key}",
+                if r.procedure { "procedure" } else { "function" }
+            );
+            let target = Target::routine(routine.kind, &key);
+            super::privileges::object(p, schema, role_refs, target, &r.acl, &what);
             schema.functions.insert(key, routine);
         }
     }
@@ -402,6 +410,15 @@ pub(super) fn resolve_kinds(
             check_option,
             triggers: Vec::new(),
         };
+        let target = Target::of(On::View, name.clone());
+        super::privileges::object(
+            p,
+            schema,
+            role_refs,
+            target,
+            &v.acl,
+            &format!("view {name}"),
+        );
         schema.views.insert(name, view);
     }
     for m in &decls.materialized_views {
@@ -468,6 +485,9 @@ pub(super) fn resolve_kinds(
             with_data: m.with_data.as_ref().is_none_or(|b| b.value),
             indexes,
         };
+        let target = Target::of(On::MaterializedView, name.clone());
+        let what = format!("materialized view {name}");
+        super::privileges::object(p, schema, role_refs, target, &m.acl, &what);
         schema.materialized_views.insert(name, mv);
     }
     // Triggers, once every function is known.
