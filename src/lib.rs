@@ -38,6 +38,7 @@
 //! | index | [`kinds::index`] | its table |
 //! | comment (of schemas, enums, sequences, indexes, constraints) | [`kinds::comment`] | its object |
 //! | `renamed_from` (detection; refused ambiguous renames) | [`kinds::rename`] | its object |
+//! | privileges: grants, owners, default privileges | [`kinds::privilege`] | their object (default privileges: their own) |
 //! | extension, function, procedure, view, materialized view, trigger | [`kinds::extension`], [`kinds::function`], [`kinds::view`], [`kinds::trigger`] | their own (triggers: their table) |
 //!
 //! # Adding a kind
