@@ -39,7 +39,7 @@
 //! | comment (of schemas, enums, sequences, indexes, constraints) | [`kinds::comment`] | its object |
 //! | `renamed_from` (detection; refused ambiguous renames) | [`kinds::rename`] | its object |
 //! | privileges: grants, owners, default privileges | [`kinds::privilege`] | their object (default privileges: their own) |
-//! | extension, function, procedure, view, materialized view, trigger | [`kinds::extension`], [`kinds::function`], [`kinds::view`], [`kinds::trigger`] | their own (triggers: their table) |
+//! | extension, function, procedure, view, materialized view, trigger | [`kinds::extension`], [`kinds::function`], [`kinds::view`], [`kinds::trigger`] | their own (triggers: their table or view) |
 //!
 //! # Adding a kind
 //! 1. `src/kinds/<kind>.rs`: the model type; `QUERY` and `read` (rows -> model); `diff` (declared

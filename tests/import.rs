@@ -37,6 +37,11 @@ fn scratch_databases(db: &TestDb, pid: u32) -> Vec<String> {
 
 /// Imports `db`, then checks both directions of the round trip.
 fn round_trip(db: &TestDb, tag: &str) -> String {
+    round_trip_into(db, tag).0
+}
+
+/// [`round_trip`], also giving the folder the declaration was imported into.
+fn round_trip_into(db: &TestDb, tag: &str) -> (String, std::path::PathBuf) {
     let out = scratch_dir(tag).join("schema");
     let r = import_live(db, &out);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -59,7 +64,7 @@ fn round_trip(db: &TestDb, tag: &str) -> String {
         db.dump().replace(&db.name, "DB"),
         "the rebuilt catalog differs"
     );
-    r.stdout
+    (r.stdout, out)
 }
 
 #[test]
@@ -835,4 +840,52 @@ fn views_and_materialized_views_round_trip_through_import() {
         "{out}"
     );
     assert!(!out.contains("Not managed"), "{out}");
+}
+
+/// Roles for one test (cluster-wide), dropped with what they own and were granted in `db`.
+struct TestRoles<'a>(&'a TestDb, Vec<String>);
+
+impl Drop for TestRoles<'_> {
+    fn drop(&mut self) {
+        for r in &self.1 {
+            let _ = self
+                .0
+                .try_exec(&format!("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}"));
+        }
+    }
+}
+
+#[test]
+fn privileges_owners_and_default_privileges_round_trip_through_import() {
+    let db = TestDb::new("impgrants");
+    let n = db.name.clone();
+    let (app, ro, own) = (format!("app_{n}"), format!("ro_{n}"), format!("own_{n}"));
+    let _roles = TestRoles(&db, vec![app.clone(), ro.clone(), own.clone()]);
+    db.exec(&format!(
+        "CREATE ROLE {app}; CREATE ROLE {ro}; CREATE ROLE {own};
+         CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO {app}, {ro};
+         CREATE TABLE api.orders (id serial PRIMARY KEY, total numeric, card text);
+         GRANT SELECT, INSERT ON api.orders TO {app};
+         GRANT USAGE ON SEQUENCE api.orders_id_seq TO {app};
+         GRANT SELECT (id, total) ON api.orders TO {ro};
+         CREATE FUNCTION api.total() RETURNS numeric LANGUAGE sql AS 'SELECT sum(total) FROM api.orders';
+         REVOKE EXECUTE ON FUNCTION api.total() FROM PUBLIC;
+         GRANT EXECUTE ON FUNCTION api.total() TO {app};
+         CREATE VIEW api.v AS SELECT id FROM api.orders;
+         ALTER VIEW api.v OWNER TO {own};
+         GRANT SELECT ON api.v TO {ro} WITH GRANT OPTION;
+         ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA api GRANT SELECT ON TABLES TO {ro};"
+    ));
+    let (_, out) = round_trip_into(&db, "impgrants");
+    let settings = std::fs::read_to_string(out.join("_settings.toml")).unwrap();
+    assert!(
+        settings.contains(&format!("roles = [\"{app}\", \"public\", \"{ro}\"]")),
+        "{settings}"
+    );
+    let views = std::fs::read_to_string(out.join("api._views.toml")).unwrap();
+    assert!(
+        views.contains(&format!("owner = \"{own}\""))
+            && views.contains(&format!("{ro} = [\"select with grant option\"]")),
+        "{views}"
+    );
 }

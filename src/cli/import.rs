@@ -138,9 +138,15 @@ async fn read_catalog(args: &ImportArgs, client: &mut Client) -> Result<(Schema,
     } else {
         args.schemas.iter().cloned().collect()
     };
-    let live = inspect::inspect(client, &schemas)
+    let mut live = inspect::inspect(client, &schemas)
         .await
         .map_err(|e| e.to_string())?;
+    // Privileges as a declaration says them: owners other than the importing role, which
+    // will own what it creates from the declaration.
+    let user: String = (client.query_one("SELECT current_user::text", &[]).await)
+        .map_err(|e| e.to_string())?
+        .get(0);
+    crate::kinds::privilege::for_import(&mut live.schema, &user);
     let counts = inspect::catalog::unmanaged_counts(client, &schemas)
         .await
         .map_err(|e| e.to_string())?;

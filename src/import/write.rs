@@ -8,6 +8,7 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Table as TomlTable, Value
 
 use crate::kinds::extension::Extension;
 use crate::kinds::function::{ArgMode, Parallel, Returns, Routine, RoutineKind, Volatility};
+use crate::kinds::privilege::{On, Target};
 use crate::kinds::trigger::{Trigger, TriggerEnabled, TriggerEvent, TriggerLevel, TriggerTiming};
 use crate::model::names;
 use crate::model::types::Serial;
@@ -40,7 +41,7 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         };
         let mut doc = DocumentMut::new();
         for e in list {
-            enum_type(&mut doc, e);
+            enum_type(&mut doc, e, schema);
         }
         files.insert(name, finish(doc));
     }
@@ -56,17 +57,17 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         };
         let mut doc = DocumentMut::new();
         for s in list {
-            sequence(&mut doc, s);
+            sequence(&mut doc, s, schema);
         }
         files.insert(name, finish(doc));
     }
     // Views and materialized views, one file per schema.
     let mut views: BTreeMap<&str, DocumentMut> = BTreeMap::new();
     for v in schema.views.values() {
-        view(views.entry(&v.name.schema).or_default(), v);
+        view(views.entry(&v.name.schema).or_default(), v, schema);
     }
     for m in schema.materialized_views.values() {
-        materialized_view(views.entry(&m.name.schema).or_default(), m);
+        materialized_view(views.entry(&m.name.schema).or_default(), m, schema);
     }
     for (ns, doc) in views {
         let name = if ns == "public" {
@@ -103,6 +104,12 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
     // loads and plans (an empty database round-trips like any other).
     let mut settings = TomlTable::new();
     settings.insert("schemas", Item::Value(strings(&schema.schemas)));
+    if !schema.privileges.roles.is_empty() {
+        settings.insert("roles", Item::Value(strings(&schema.privileges.roles)));
+    }
+    if let Some(doc) = default_privileges(schema) {
+        files.insert("_privileges.toml".to_string(), finish(doc));
+    }
     let mut doc = DocumentMut::new();
     doc.insert("settings", Item::Table(settings));
     files.insert(SETTINGS_FILE.to_string(), finish(doc));
@@ -136,13 +143,23 @@ fn schema_sections(schema: &Schema) -> Option<DocumentMut> {
     for s in names {
         let comment = (schema.schema_comments.get(s).cloned().flatten())
             .filter(|c| !(s == "public" && c == crate::model::STOCK_PUBLIC_COMMENT));
-        if comment.is_none() && (s == "public" || used.contains(s.as_str())) {
+        let target = Target::schema(s);
+        let acl = schema.privileges.declared(&target) != (None, None);
+        if comment.is_none() && !acl && (s == "public" || used.contains(s.as_str())) {
             continue;
         }
+        // Declared for its privileges, `public` keeps its stock comment (a declared schema's
+        // comment is managed).
+        let comment = comment.or_else(|| {
+            (acl && s == "public")
+                .then(|| schema.schema_comments.get(s).cloned().flatten())
+                .flatten()
+        });
         let t = section(&mut doc, "schema", s);
         if let Some(c) = comment {
             t.insert("comment", Item::Value(text(&c)));
         }
+        privileges(t, schema, &target);
         any = true;
     }
     any.then_some(doc)
@@ -485,6 +502,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
     if t.force_row_level_security {
         out.insert("force_row_level_security", Item::Value(true.into()));
     }
+    privileges(out, schema, &Target::of(On::Table, t.name.clone()));
     // Single-column constraints with PostgreSQL's default names are written on their column.
     // (Those with a comment, or other properties a column cannot declare, are written in full.)
     let column_pk = t.primary_key.as_ref().filter(|pk| {
@@ -567,6 +585,12 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
             }
             if let Some(cm) = &c.comment {
                 fields.push(("comment", text(cm)));
+            }
+            if let (_, Some(a)) = schema
+                .privileges
+                .declared(&Target::column(&t.name, &c.name))
+            {
+                fields.push(("grants", grants(a, On::Table, true)));
             }
             inline(fields)
         })
@@ -808,7 +832,7 @@ fn params(w: &crate::model::StorageParams) -> Value {
     Value::InlineTable(t)
 }
 
-fn enum_type(doc: &mut DocumentMut, e: &EnumType) {
+fn enum_type(doc: &mut DocumentMut, e: &EnumType, schema: &Schema) {
     let out = section(doc, "enum", &e.name.name);
     if e.name.schema != "public" {
         out.insert("schema", Item::Value(text(&e.name.schema)));
@@ -817,9 +841,55 @@ fn enum_type(doc: &mut DocumentMut, e: &EnumType) {
     if let Some(c) = &e.comment {
         out.insert("comment", Item::Value(text(c)));
     }
+    privileges(out, schema, &Target::of(On::Type, e.name.clone()));
 }
 
-fn sequence(doc: &mut DocumentMut, s: &Sequence) {
+/// `owner` and `grants` of an object, when the import declares them (see
+/// [`crate::kinds::privilege::for_import`]).
+fn privileges(out: &mut TomlTable, schema: &Schema, target: &Target) {
+    let (owner, acl) = schema.privileges.declared(target);
+    if let Some(o) = owner {
+        out.insert("owner", Item::Value(text(o)));
+    }
+    if let Some(a) = acl {
+        out.insert("grants", Item::Value(grants(a, target.on, false)));
+    }
+}
+
+/// `{ role = ["select", ...], ... }`.
+fn grants(acl: &crate::kinds::privilege::Acl, on: On, column: bool) -> Value {
+    let mut t = InlineTable::new();
+    for (role, list) in crate::kinds::privilege::written(acl, on, column) {
+        t.insert(&role, strings(&list));
+    }
+    Value::InlineTable(t)
+}
+
+/// `[[default_privileges]]`, one per creating role, schema and kind.
+fn default_privileges(schema: &Schema) -> Option<DocumentMut> {
+    let defaults = &schema.privileges.defaults;
+    if defaults.is_empty() {
+        return None;
+    }
+    let mut aot = toml_edit::ArrayOfTables::new();
+    for (key, acl) in defaults {
+        let mut t = TomlTable::new();
+        t.insert("for_role", Item::Value(text(&key.for_role)));
+        if let Some(s) = &key.schema {
+            t.insert("schema", Item::Value(text(s)));
+        }
+        let on = serde_json::to_value(key.on).ok();
+        let on = on.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+        t.insert("on", Item::Value(text(on)));
+        t.insert("grants", Item::Value(grants(acl, key.on.on(), false)));
+        aot.push(t);
+    }
+    let mut doc = DocumentMut::new();
+    doc.insert("default_privileges", Item::ArrayOfTables(aot));
+    Some(doc)
+}
+
+fn sequence(doc: &mut DocumentMut, s: &Sequence, schema: &Schema) {
     let out = section(doc, "sequence", &s.name.name);
     if s.name.schema != "public" {
         out.insert("schema", Item::Value(text(&s.name.schema)));
@@ -835,6 +905,7 @@ fn sequence(doc: &mut DocumentMut, s: &Sequence) {
     if let Some(c) = &s.comment {
         out.insert("comment", Item::Value(text(c)));
     }
+    privileges(out, schema, &Target::of(On::Sequence, s.name.clone()));
 }
 
 /// A query as a multi-line literal string (as a person writes SQL), without the `;` the
@@ -851,7 +922,7 @@ fn query(q: &str) -> Value {
 
 /// `[view.NAME]`: the server's deparse of the query carries the column names (`AS name`), so
 /// `columns` is left out.
-fn view(doc: &mut DocumentMut, v: &crate::kinds::view::View) {
+fn view(doc: &mut DocumentMut, v: &crate::kinds::view::View, schema: &Schema) {
     let out = section(doc, "view", &v.name.name);
     if v.name.schema != "public" {
         out.insert("schema", Item::Value(text(&v.name.schema)));
@@ -869,9 +940,14 @@ fn view(doc: &mut DocumentMut, v: &crate::kinds::view::View) {
         out.insert("check_option", Item::Value(text(&c.sql().to_lowercase())));
     }
     out.insert("query", Item::Value(query(&v.query)));
+    privileges(out, schema, &Target::of(On::View, v.name.clone()));
 }
 
-fn materialized_view(doc: &mut DocumentMut, m: &crate::kinds::view::MaterializedView) {
+fn materialized_view(
+    doc: &mut DocumentMut,
+    m: &crate::kinds::view::MaterializedView,
+    schema: &Schema,
+) {
     let out = section(doc, "materialized_view", &m.name.name);
     if m.name.schema != "public" {
         out.insert("schema", Item::Value(text(&m.name.schema)));
@@ -886,6 +962,11 @@ fn materialized_view(doc: &mut DocumentMut, m: &crate::kinds::view::Materialized
     if !m.indexes.is_empty() {
         list(out, "indexes", m.indexes.iter().map(index).collect());
     }
+    privileges(
+        out,
+        schema,
+        &Target::of(On::MaterializedView, m.name.clone()),
+    );
 }
 
 fn extension(doc: &mut DocumentMut, e: &Extension) {
@@ -972,6 +1053,7 @@ fn routine(r: &Routine, schema: &Schema) -> TomlTable {
     if let Some(c) = &r.comment {
         out.insert("comment", Item::Value(text(c)));
     }
+    privileges(&mut out, schema, &Target::routine(r.kind, &r.key()));
     if !r.arguments.is_empty() {
         let args: Vec<Value> = (r.arguments.iter())
             .map(|a| {

@@ -464,6 +464,24 @@ fn declared_targets(desired: &Schema) -> Vec<Target> {
     out
 }
 
+/// Whether PUBLIC holding `held` on `t` is how PostgreSQL makes such an object: `EXECUTE` on a
+/// routine, `USAGE` on a type, `USAGE` (PostgreSQL 15+) or `USAGE, CREATE` (before) on the
+/// `public` schema, nothing elsewhere.
+fn stock_public(t: &Target, held: &BTreeSet<&str>) -> bool {
+    if t.column.is_some() {
+        return held.is_empty();
+    }
+    if t.on == On::Schema && t.name.schema == "public" {
+        return *held == BTreeSet::from(["usage"]) || *held == BTreeSet::from(["usage", "create"]);
+    }
+    *held
+        == t.on
+            .default_public()
+            .iter()
+            .copied()
+            .collect::<BTreeSet<&str>>()
+}
+
 /// Whether this plan drops the object and creates it again (a view or function recreated, an
 /// enum type rebuilt): its privileges are gone after the drop.
 fn recreated(changes: &[Change], object: &(ObjectKind, QualName)) -> bool {
@@ -607,9 +625,13 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 continue;
             }
             let none = BTreeSet::new();
-            let w = wanted.get(role).unwrap_or(&none);
             let h = held.get(role).unwrap_or(&none);
-            changes.extend(role_changes(role, w, h, |privileges, grant, option| {
+            let mut w = wanted.get(role).unwrap_or(&none).clone();
+            // A serial's sequence: USAGE added where needed, nothing taken away.
+            if derived.contains_key(target) {
+                w.extend(h.iter().cloned());
+            }
+            changes.extend(role_changes(role, &w, h, |privileges, grant, option| {
                 if grant {
                     PrivilegeChange::Grant {
                         target: target.clone(),
@@ -633,15 +655,15 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         if fresh {
             continue;
         }
-        let defaults: Vec<&str> = target.on.default_public().to_vec();
         let others: Vec<String> = (held.iter())
             .filter(|(r, _)| !want.roles.contains(*r) && Some(r.as_str()) != owner)
-            .filter_map(|(r, privs)| {
-                let privs: Vec<String> = (privs.iter())
-                    .filter(|p| !(r.as_str() == "public" && defaults.contains(&p.name.as_str())))
-                    .map(|p| p.to_string())
-                    .collect();
-                (!privs.is_empty()).then(|| format!("{} ({})", quote_ident(r), privs.join(", ")))
+            .filter(|(r, privs)| {
+                let names: BTreeSet<&str> = privs.iter().map(|p| p.name.as_str()).collect();
+                !(r.as_str() == "public" && stock_public(target, &names))
+            })
+            .map(|(r, privs)| {
+                let privs: Vec<String> = privs.iter().map(|p| p.to_string()).collect();
+                format!("{} ({})", quote_ident(r), privs.join(", "))
             })
             .collect();
         if !others.is_empty() {
@@ -1010,4 +1032,115 @@ impl KindChange for PrivilegeChange {
             _ => Sign::Alter,
         }
     }
+}
+
+// ---- Import ----
+
+/// `grants = { role = [...] }` as written in a declaration: per role its privileges, `all`
+/// where it holds every one of the kind.
+pub fn written(acl: &Acl, on: On, column: bool) -> Vec<(String, Vec<String>)> {
+    let every = on.privileges(column);
+    (acl.iter())
+        .map(|(role, privs)| {
+            let plain = |p: &Privilege| p.to_string();
+            let all = every
+                .iter()
+                .all(|e| privs.iter().any(|p| p.name == *e && !p.grant_option));
+            let list = if all && privs.len() == every.len() && every.len() > 1 {
+                vec!["all".to_string()]
+            } else {
+                privs.iter().map(plain).collect()
+            };
+            (role.clone(), list)
+        })
+        .collect()
+}
+
+impl Privileges {
+    /// The owner and grants declared for `target`, if any.
+    pub fn declared(&self, target: &Target) -> (Option<&String>, Option<&Acl>) {
+        (
+            (self.owners.iter())
+                .find(|(t, _)| t == target)
+                .map(|(_, o)| o),
+            (self.grants.iter())
+                .find(|(t, _)| t == target)
+                .map(|(_, a)| a),
+        )
+    }
+}
+
+/// Turns the live privileges of `schema` (as read) into what a declaration of it says: every
+/// role holding a privilege on an imported object becomes a managed role (PUBLIC only when it
+/// holds something other than PostgreSQL's defaults somewhere), each object's grants to them
+/// are written, owners other than `user` (the importing role, which will own what it creates)
+/// too, and the default privileges of every creating role.
+pub fn for_import(schema: &mut Schema, user: &str) {
+    let live = std::mem::take(&mut schema.privileges);
+    let mut declared: BTreeSet<Target> = declared_targets(schema).into_iter().collect();
+    declared.extend(schema.schemas.iter().map(|s| Target::schema(s)));
+    let imported = |t: &Target| match &t.column {
+        Some(c) => (schema.tables.get(&t.name))
+            .is_some_and(|tab| tab.columns.iter().any(|col| &col.name == c)),
+        None => declared.contains(t),
+    };
+    let mut roles: BTreeSet<String> = BTreeSet::new();
+    let mut public = false;
+    for (t, acl) in live.grants.iter().filter(|(t, _)| imported(t)) {
+        for (role, privs) in acl {
+            if role != "public" {
+                roles.insert(role.clone());
+                continue;
+            }
+            let held: BTreeSet<&str> = privs.iter().map(|p| p.name.as_str()).collect();
+            public |= !stock_public(t, &held) || privs.iter().any(|p| p.grant_option);
+        }
+        // PUBLIC's defaults revoked: only a managed PUBLIC can say so.
+        public |= !acl.contains_key("public") && !stock_public(t, &BTreeSet::new());
+    }
+    for (k, acl) in &live.defaults {
+        for role in acl.keys() {
+            if role == "public" {
+                public = true;
+            } else {
+                roles.insert(role.clone());
+            }
+        }
+        let no_public = !acl.contains_key("public");
+        public |= k.schema.is_none() && no_public && !k.on.on().default_public().is_empty();
+    }
+    if public {
+        roles.insert("public".into());
+    }
+    let owners: Vec<(Target, String)> = (live.owners.iter())
+        .filter(|(t, o)| imported(t) && o != user)
+        // The stock owner of `public` (PostgreSQL 15+), which every new database has.
+        .filter(|(t, o)| {
+            !(t.on == On::Schema && t.name.schema == "public" && o == "pg_database_owner")
+        })
+        .cloned()
+        .collect();
+    if roles.is_empty() && owners.is_empty() {
+        return;
+    }
+    let only = |acl: &Acl| -> Acl {
+        (acl.iter())
+            .filter(|(r, _)| roles.contains(*r))
+            .map(|(r, p)| (r.clone(), p.clone()))
+            .collect()
+    };
+    let grants: Vec<(Target, Acl)> = (live.grants.iter())
+        .filter(|(t, _)| imported(t))
+        .map(|(t, a)| (t.clone(), only(a)))
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    let defaults: Vec<(DefaultKey, Acl)> = (live.defaults.iter())
+        .map(|(k, a)| (k.clone(), only(a)))
+        .collect();
+    schema.privileges = Privileges {
+        roles,
+        grants,
+        owners,
+        defaults,
+    };
 }
