@@ -122,6 +122,7 @@ pub struct RawTable {
     pub policies: Vec<RawPolicy>,
     pub partition_by: Option<Sp<String>>,
     pub partitions: Vec<RawPartition>,
+    pub partition_rule: Option<RawPartitionRule>,
     pub exclusions: Vec<RawExclusion>,
     pub acl: RawAcl,
 }
@@ -160,6 +161,29 @@ fn read_exclusion(
         comment: c.string(p, "comment"),
         name: name?,
         exclude: exclude?,
+    };
+    c.finish(p);
+    Some(out)
+}
+
+/// `partition_rule = { every, from, to }`.
+#[derive(Debug)]
+pub struct RawPartitionRule {
+    pub loc: Loc,
+    pub every: Option<Sp<String>>,
+    pub from: Option<Sp<String>>,
+    pub to: Option<Sp<String>>,
+}
+
+fn read_partition_rule(f: &Fields<'_, '_>, p: &mut Problems) -> Option<RawPartitionRule> {
+    let v = f.raw("partition_rule")?;
+    let t = sub_table(f, p, v, "partition rule")?;
+    let c = Fields::new(f.file, t, "partition rule", spec::PARTITION_RULE);
+    let out = RawPartitionRule {
+        loc: c.loc(v.span()),
+        every: c.string(p, "every"),
+        from: c.string(p, "from"),
+        to: c.string(p, "to"),
     };
     c.finish(p);
     Some(out)
@@ -710,6 +734,7 @@ fn read_table(
         partitions,
         exclusions,
         partition_by: f.string(p, "partition_by"),
+        partition_rule: read_partition_rule(&f, p),
         row_level_security: f.boolean(p, "row_level_security"),
         force_row_level_security: f.boolean(p, "force_row_level_security"),
     };

@@ -15,6 +15,7 @@ use super::raw::{Decls, RawColumns, RawForeignKey, RawIndex, RawTable};
 use super::read::{Problems, Sp, closest};
 
 mod kinds;
+mod partition_rule;
 mod privileges;
 
 use crate::kinds::privilege::{On, Target};
@@ -639,6 +640,10 @@ fn partitioning(
         }
         Some(format!("{} {rest}", word.to_ascii_uppercase()))
     });
+    let mut generated = Vec::new();
+    if let Some(rule) = &raw.partition_rule {
+        generated = partition_rule::expand(p, &raw.name.value, key.as_deref(), rule);
+    }
     if raw.partition_by.is_none()
         && let Some(first) = raw.partitions.first()
     {
@@ -692,6 +697,19 @@ fn partitioning(
                 bound,
             });
         }
+    }
+    for g in generated {
+        if let Some(first) = seen.get(g.name.as_str()) {
+            p.push(
+                Diagnostic::new(
+                    (*first).clone(),
+                    format!("partition `{}` is declared twice", g.name),
+                )
+                .label("the table's partition_rule declares it too"),
+            );
+            continue;
+        }
+        out.push(g);
     }
     (key, out)
 }
