@@ -304,13 +304,80 @@ fn md_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The plan as GitHub-flavoured markdown for a pull-request comment: the summary, refusals with
-/// their reasons first, a table of every object, and the SQL in a collapsible block.
+/// GitHub refuses a pull-request comment longer than this many characters.
+pub const MARKDOWN_LIMIT: usize = 65_536;
+
+/// The changes that drop something (a table, a column, an index, a view...): the ones a
+/// reviewer must not miss. A privilege taken away is counted by the summary as a change.
+fn destructive(plan: &Plan) -> Vec<(&ObjectPlan, &super::PlannedChange)> {
+    (plan.objects.iter())
+        .flat_map(|o| o.changes.iter().map(move |c| (o, c)))
+        .filter(|(_, c)| {
+            c.change.as_kind().sign() == crate::kinds::Sign::Remove
+                && !matches!(c.change, Change::Privilege(_))
+        })
+        .collect()
+}
+
+/// The plan as GitHub-flavoured markdown for a pull-request comment: the summary with the count
+/// of destructive changes, refusals with their reasons, every destructive change with its note,
+/// a table of every object with each change's note, and the SQL in a collapsible block. Kept
+/// under [`MARKDOWN_LIMIT`]: the SQL goes first (pointing at the saved plan), then the rows of
+/// unchanged objects; refusals, destructive changes and notes are never cut.
 pub fn markdown(file: &PlanFile) -> String {
+    let full = markdown_with(file, true, true);
+    if full.chars().count() <= MARKDOWN_LIMIT {
+        return full;
+    }
+    let no_sql = markdown_with(file, false, true);
+    if no_sql.chars().count() <= MARKDOWN_LIMIT {
+        return no_sql;
+    }
+    let changed = markdown_with(file, false, false);
+    if changed.chars().count() <= MARKDOWN_LIMIT {
+        return changed;
+    }
+    markdown_with_rows(file, false, false, false)
+}
+
+fn markdown_with(file: &PlanFile, with_sql: bool, with_unchanged: bool) -> String {
+    markdown_with_rows(file, with_sql, with_unchanged, true)
+}
+
+/// Whether a row must be shown however long the comment gets: a refusal, a drop, or a note.
+fn must_show(o: &ObjectPlan) -> bool {
+    o.action == Action::Refuse
+        || !o.notes.is_empty()
+        || o.changes.iter().any(|c| {
+            matches!(
+                c.verdict,
+                Verdict::Change { note: Some(_) } | Verdict::Refuse { .. }
+            ) || (c.change.as_kind().sign() == crate::kinds::Sign::Remove)
+        })
+}
+
+fn markdown_with_rows(
+    file: &PlanFile,
+    with_sql: bool,
+    with_unchanged: bool,
+    every_row: bool,
+) -> String {
     let plan = &file.plan;
     let mut out = String::new();
-    let _ = writeln!(out, "### tableform plan\n");
-    let _ = writeln!(out, "**{}**\n", summary_line(plan));
+    let _ = writeln!(out, "<!-- tableform-plan -->\n### tableform plan\n");
+    let drops = destructive(plan);
+    let _ = writeln!(
+        out,
+        "**{}** {}\n",
+        summary_line(plan),
+        match drops.len() {
+            0 => "Nothing is dropped.".to_string(),
+            n => format!(
+                "**{n} destructive change{}** (dropping objects or data), listed below.",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    );
     let _ = writeln!(
         out,
         "Database: `{}` (PostgreSQL {})\n",
@@ -342,8 +409,35 @@ pub fn markdown(file: &PlanFile) -> String {
         }
         let _ = writeln!(out);
     }
+    if !drops.is_empty() {
+        let _ = writeln!(out, "#### Destructive changes\n");
+        for (o, c) in &drops {
+            let note = match &c.verdict {
+                Verdict::Change { note: Some(n) } => format!(": {}", md_escape(n)),
+                Verdict::Refuse { .. } => " (refused, see above)".to_string(),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "- `{}` {}: **{}**{note}",
+                object_label(o),
+                kind_word(o.kind),
+                md_escape(&c.summary)
+            );
+        }
+        let _ = writeln!(out);
+    }
     let mut rows: Vec<&ObjectPlan> = plan.objects.iter().collect();
     rows.sort_by_key(|o| (o.action != Action::Refuse, o.action == Action::Skip));
+    let unchanged = rows.iter().filter(|o| o.action == Action::Skip).count();
+    if !with_unchanged {
+        rows.retain(|o| o.action != Action::Skip);
+    }
+    let before = rows.len();
+    if !every_row {
+        rows.retain(|o| must_show(o));
+    }
+    let hidden = before - rows.len();
     if !rows.is_empty() || !plan.unmanaged.is_empty() {
         let _ = writeln!(out, "| object | action | changes |\n|---|---|---|");
         for o in rows {
@@ -357,7 +451,21 @@ pub fn markdown(file: &PlanFile) -> String {
                             Change::Constraint(ConstraintChange::AddConstraint { .. })
                         ))
                 })
-                .map(|c| md_escape(&c.summary))
+                .map(|c| match &c.verdict {
+                    Verdict::Change { note: Some(n) } => {
+                        format!(
+                            "{}<br>&nbsp;&nbsp;_note: {}_",
+                            md_escape(&c.summary),
+                            md_escape(n)
+                        )
+                    }
+                    Verdict::Refuse { reason } => format!(
+                        "{}<br>&nbsp;&nbsp;**refused: {}**",
+                        md_escape(&c.summary),
+                        md_escape(reason)
+                    ),
+                    _ => md_escape(&c.summary),
+                })
                 .chain(o.notes.iter().map(|n| md_escape(&format!("note: {n}"))))
                 .collect();
             let _ = writeln!(
@@ -393,6 +501,20 @@ pub fn markdown(file: &PlanFile) -> String {
                 md_escape(&action)
             );
         }
+        if hidden > 0 {
+            let _ = writeln!(
+                out,
+                "| {hidden} other object{} | create or change | without notes; not listed, to keep this comment under GitHub's size limit (the saved plan file has them all) |",
+                if hidden == 1 { "" } else { "s" }
+            );
+        }
+        if !with_unchanged && unchanged > 0 {
+            let _ = writeln!(
+                out,
+                "| {unchanged} unchanged object{} | skip | not listed, to keep this comment under GitHub's size limit |",
+                if unchanged == 1 { "" } else { "s" }
+            );
+        }
         let _ = writeln!(out);
     }
     if !plan.not_carried.is_empty() {
@@ -426,12 +548,19 @@ pub fn markdown(file: &PlanFile) -> String {
     }
     if !plan.steps.is_empty() {
         let n = plan.steps.len();
-        let _ = writeln!(
-            out,
-            "<details><summary>SQL ({n} statement{}, one transaction)</summary>\n\n```sql\n{}```\n\n</details>",
-            if n == 1 { "" } else { "s" },
-            sql_script(plan)
-        );
+        let s = if n == 1 { "" } else { "s" };
+        if with_sql {
+            let _ = writeln!(
+                out,
+                "<details><summary>SQL ({n} statement{s}, one transaction)</summary>\n\n```sql\n{}```\n\n</details>",
+                sql_script(plan)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "SQL ({n} statement{s}, one transaction): too long for a comment; it is in the saved plan file (`tableform show PLAN_FILE --format sql`)."
+            );
+        }
     }
     out
 }
