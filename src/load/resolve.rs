@@ -1009,6 +1009,17 @@ fn resolve_table(
             )
         }) {
             match SqlExpr::parse(&d.value) {
+                Ok(e) if let Some(word) = e.bare_name() => p.push(
+                    Diagnostic::new(
+                        d.loc.clone(),
+                        format!("the default of column `{}` reads as a column name, `{word}`", c.name.value),
+                    )
+                    .label("a default is SQL, and a DEFAULT cannot read a column")
+                    .hint(format!(
+                        "for the text, quote it as SQL: default = \"'{}'\"",
+                        word.replace('\'', "''")
+                    )),
+                ),
                 Ok(e) => default = Some(ColumnDefault::Expr(e)),
                 Err(msg) => p.push(
                     Diagnostic::new(d.loc.clone(), format!("invalid default expression for column `{}`", c.name.value))
@@ -1539,18 +1550,24 @@ fn resolve_type(
             (None, false)
         }
         Err(TypeError::Syntax(msg)) => {
-            let d = Diagnostic::new(
-                ty.loc.clone(),
-                format!("invalid type `{}`", ty.value.trim()),
-            )
-            .label(msg);
             // `varchr(20)`: the name before the modifiers may be a typo
             let word = ty.value.trim().split(['(', ' ', '[']).next().unwrap_or("");
             let word = word.to_lowercase();
             let known = DataType::parse(&word).is_ok() || Serial::from_name(&word).is_some();
             p.push(if known {
-                d
+                Diagnostic::new(
+                    ty.loc.clone(),
+                    format!("invalid type `{}`", ty.value.trim()),
+                )
+                .label(msg)
             } else {
+                let d = Diagnostic::new(
+                    ty.loc.clone(),
+                    format!("unknown type `{}`", ty.value.trim()),
+                )
+                .label(format!(
+                    "`{word}` is not a PostgreSQL type, nor one declared in this schema"
+                ));
                 did_you_mean(d, schema, &word)
             });
             (None, false)

@@ -58,6 +58,38 @@ impl SqlExpr {
         }
     }
 
+    /// The name, when the whole expression is one bare (unquoted) word that SQL reads as a
+    /// column: `viewer` meant as the text `'viewer'` (a default cannot read a column). The SQL
+    /// words that are values (`true`, `null`, `current_user`, ...) are not names.
+    pub fn bare_name(&self) -> Option<String> {
+        const VALUE_WORDS: &[&str] = &[
+            "true",
+            "false",
+            "null",
+            "default",
+            "current_user",
+            "current_role",
+            "session_user",
+            "user",
+            "current_catalog",
+            "current_schema",
+            "current_date",
+            "current_time",
+            "current_timestamp",
+            "localtime",
+            "localtimestamp",
+        ];
+        match parse_ast(self.sql.trim()) {
+            Ok(Expr::Identifier(id))
+                if id.quote_style.is_none()
+                    && !VALUE_WORDS.contains(&id.value.to_lowercase().as_str()) =>
+            {
+                Some(id.value)
+            }
+            _ => None,
+        }
+    }
+
     /// The expression with every word naming `from` (unquoted in any case, or quoted exactly)
     /// spelled `to`, as PostgreSQL shows a check or an index expression after the column it
     /// reads was renamed. Words after a `.` other than a column's own are renamed too; the result
