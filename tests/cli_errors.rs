@@ -240,3 +240,38 @@ fn timeouts_that_postgresql_would_misread_are_refused() {
     }
     insta::assert_snapshot!("timeouts_refused", out.join("\n"));
 }
+
+#[test]
+fn colour_follows_color_and_the_environment_conventions() {
+    let bad = "tests/bad_inputs/column_without_name";
+    let coloured = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut all = vec!["validate", "--schema", bad];
+        all.extend(args);
+        let r = common::run_env(&all, None, vars);
+        assert_eq!(r.code, 1);
+        r.stderr.contains('\x1b')
+    };
+    // Not a terminal: no colour unless forced.
+    assert!(!coloured(&[], &[("NO_COLOR", "")]));
+    assert!(
+        coloured(&["--color", "always"], &[]),
+        "--color always beats NO_COLOR"
+    );
+    assert!(coloured(&[], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")]));
+    assert!(
+        !coloured(&[], &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]),
+        "NO_COLOR wins"
+    );
+    assert!(!coloured(
+        &["--color", "never"],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")]
+    ));
+    assert!(!coloured(&["--no-color", "--color", "always"], &[]));
+    // A global flag: accepted before the command too.
+    let r = common::run_env(
+        &["--color", "always", "validate", "--schema", bad],
+        None,
+        &[],
+    );
+    assert!(r.stderr.contains('\x1b'));
+}

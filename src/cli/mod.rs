@@ -40,6 +40,10 @@ pub enum Status {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: auto (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb;
+    /// CLICOLOR_FORCE forces it), always or never (as --no-color).
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorWhen::Auto, value_name = "WHEN")]
+    pub color: output::ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,6 +274,7 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    output::set_color(cli.color);
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Plan(a) => runtime(plan::run(&a)),

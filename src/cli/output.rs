@@ -2,10 +2,45 @@
 
 use std::io::{IsTerminal, Write};
 
-/// Colour only on a terminal, and never with `--no-color` or `NO_COLOR` (https://no-color.org).
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
+/// The `--color` of this run (set once, at start).
+pub fn set_color(when: ColorWhen) {
+    let _ = COLOR.set(when);
+}
+
+/// Whether to colour a stream: never with `--no-color` or `--color never`; always with `--color
+/// always`; otherwise as the conventions say (https://no-color.org, https://bixense.com/clicolors,
+/// read by `anstyle-query`): not with `NO_COLOR`, forced by `CLICOLOR_FORCE`, not with
+/// `CLICOLOR=0` or `TERM=dumb`, else only on a terminal.
 pub fn color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
-    let env_off = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color_flag && !env_off && stream_is_terminal
+    if no_color_flag {
+        return false;
+    }
+    match COLOR.get().copied().unwrap_or_default() {
+        ColorWhen::Never => false,
+        ColorWhen::Always => true,
+        ColorWhen::Auto => {
+            if anstyle_query::no_color() {
+                false
+            } else if anstyle_query::clicolor_force() {
+                true
+            } else {
+                stream_is_terminal
+                    && anstyle_query::clicolor() != Some(false)
+                    && anstyle_query::term_supports_color()
+            }
+        }
+    }
 }
 
 pub fn stdout_color(no_color_flag: bool) -> bool {
