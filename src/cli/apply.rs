@@ -145,6 +145,13 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         output::print("The saved plan has nothing to apply.\n");
         return Status::Ok;
     }
+    // What it runs, as `apply` without a file shows it before asking.
+    output::print(&plan::render(
+        &file,
+        super::Format::Text,
+        args.opts.schema.no_color,
+    ));
+    output::print(&format!("\nApplying the saved plan {}.\n", path.display()));
     let scope = file.scope();
     execute(args, (&target, &client), &file, &scope).await
 }
@@ -196,16 +203,22 @@ async fn execute(
         |i, sql| progress.step(i, sql),
     );
     tokio::pin!(work);
-    let result = tokio::select! {
-        r = &mut work => r,
-        _ = interrupted() => {
-            // Stop the running statement and start no other, then find out what that did
-            // before saying so.
-            stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            target.cancel(&cancel).await;
-            progress.done();
-            output::error(&after_interrupt(&mut work).await);
-            return Status::Interrupted;
+    let signal = interrupted();
+    tokio::pin!(signal);
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = beat.tick() => progress.heartbeat(),
+            _ = &mut signal => {
+                // Stop the running statement and start no other, then find out what that did
+                // before saying so.
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                target.cancel(&cancel).await;
+                progress.done();
+                output::error(&after_interrupt(&mut work).await);
+                return Status::Interrupted;
+            }
         }
     };
     progress.done();
@@ -314,41 +327,73 @@ pub(super) async fn interrupted() {
     }
 }
 
-/// Per-step progress on a terminal: `[12/48 0.8s] CREATE TABLE public.users (`; nothing when
-/// stderr is not a terminal (CI logs keep only the summary).
+/// How often a run that is not on a terminal (a CI log) says it is still working.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// Progress while steps run. On a terminal: a spinner (`indicatif`) with the running step, its
+/// number and the time elapsed, ticking while a long statement runs. Otherwise (CI logs): a plain
+/// line every [`HEARTBEAT`] naming the step that is still running; nothing for a quick apply.
 struct Progress {
     total: usize,
     start: std::time::Instant,
-    on: bool,
+    bar: Option<indicatif::ProgressBar>,
+    /// The running step: its number and first line.
+    current: std::sync::Mutex<(usize, String)>,
 }
 
 impl Progress {
     fn new(total: usize) -> Self {
         use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len} {elapsed}] {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
         Self {
             total,
             start: std::time::Instant::now(),
-            on: std::io::stderr().is_terminal(),
+            bar,
+            current: std::sync::Mutex::new((0, String::new())),
         }
     }
 
     fn step(&self, i: usize, sql: &str) {
         fault_point(i);
-        if !self.on {
+        let first: String = sql.lines().next().unwrap_or("").chars().take(70).collect();
+        if let Some(bar) = &self.bar {
+            bar.set_position((i + 1).min(self.total) as u64);
+            bar.set_message(first.clone());
+        }
+        if let Ok(mut c) = self.current.lock() {
+            *c = ((i + 1).min(self.total), first);
+        }
+    }
+
+    /// The plain line of a run that is not on a terminal.
+    fn heartbeat(&self) {
+        if self.bar.is_some() {
             return;
         }
-        let first: String = sql.lines().next().unwrap_or("").chars().take(70).collect();
-        output::eprint(&format!(
-            "\r\x1b[K[{}/{} {:.1}s] {first}",
-            (i + 1).min(self.total),
-            self.total,
-            self.start.elapsed().as_secs_f64()
-        ));
+        let (n, sql) = self.current.lock().map(|c| c.clone()).unwrap_or_default();
+        let secs = self.start.elapsed().as_secs();
+        output::eprint(&if n == 0 {
+            format!("still applying, {secs}s in: locking and checking the plan still holds\n")
+        } else {
+            format!(
+                "still applying, {secs}s in: step {n} of {}: {sql}\n",
+                self.total
+            )
+        });
     }
 
     fn done(&self) {
-        if self.on {
-            output::eprint("\r\x1b[K");
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }
