@@ -151,7 +151,12 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
         super::Format::Text,
         args.opts.schema.no_color,
     ));
-    output::print(&format!("\nApplying the saved plan {}.\n", path.display()));
+    let n = file.plan.steps.len();
+    output::print(&format!(
+        "\nApplying {} ({n} statement{}).\n",
+        path.display(),
+        if n == 1 { "" } else { "s" }
+    ));
     let scope = file.scope();
     execute(args, (&target, &client), &file, &scope).await
 }
