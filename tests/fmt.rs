@@ -128,3 +128,21 @@ fn fmt_orders_the_keys_of_the_new_kinds() {
     write(&dir, "a.toml", &tidy);
     assert_eq!(tableform::load::load_dir(&dir).unwrap().schema, before);
 }
+
+#[test]
+fn fmt_diff_shows_what_would_change_and_changes_nothing() {
+    let dir = scratch_dir("fmtdiff");
+    let messy = "[table.users]\ncolumns=[{type=\"serial\",name=\"id\",primary_key=true}]\n";
+    write(&dir, "users.toml", messy);
+    let r = run(&["fmt", "--schema", dir.to_str().unwrap(), "--diff"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let shown = r.stdout.replace(dir.to_str().unwrap(), "DIR");
+    insta::assert_snapshot!("fmt_diff", shown);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("users.toml")).unwrap(),
+        messy,
+        "--diff changed the file"
+    );
+    let tidy = run(&["fmt", "--schema", SHOPPING_POINTS, "--diff"]);
+    assert_eq!((tidy.code, tidy.stdout.as_str()), (0, ""));
+}

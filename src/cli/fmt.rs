@@ -1,5 +1,5 @@
 //! `tableform fmt`: rewrite schema files in canonical layout, or with `--check` only say which
-//! would change (exit 1), for CI.
+//! would change (exit 1), for CI; `--diff` shows how.
 
 use super::{FmtArgs, Status, output};
 use crate::load::fmt;
@@ -49,7 +49,14 @@ pub fn run(args: &FmtArgs) -> Status {
             continue;
         }
         changed += 1;
-        if args.check {
+        if args.diff {
+            let name = path.display().to_string();
+            let d = similar::TextDiff::from_lines(&text, &tidy);
+            output::print(&format!(
+                "{}",
+                d.unified_diff().context_radius(2).header(&name, &name)
+            ));
+        } else if args.check {
             output::print(&format!("would reformat {}\n", path.display()));
         } else if let Err(e) = std::fs::write(path, tidy) {
             output::error(&format!("cannot write {}: {e}", path.display()));
@@ -58,7 +65,7 @@ pub fn run(args: &FmtArgs) -> Status {
             output::print(&format!("formatted {}\n", path.display()));
         }
     }
-    if failed > 0 || (args.check && changed > 0) {
+    if failed > 0 || ((args.check || args.diff) && changed > 0) {
         Status::Error
     } else {
         Status::Ok

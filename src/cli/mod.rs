@@ -176,6 +176,10 @@ pub struct FmtArgs {
     /// Change nothing; exit 1 when a file is not in canonical layout (for CI).
     #[arg(long)]
     pub check: bool,
+    /// Change nothing; print what would change as a unified diff, and exit 1 when anything
+    /// would.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]
