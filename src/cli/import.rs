@@ -13,15 +13,23 @@ use crate::inspect;
 use crate::model::Schema;
 
 pub async fn run(args: &ImportArgs) -> Status {
-    let (schema, notes) = match &args.from_sql {
-        Some(path) => match from_sql(args, path).await {
-            Ok(s) => s,
-            Err(status) => return status,
-        },
-        None => match from_database(args).await {
-            Ok(s) => s,
-            Err(status) => return status,
-        },
+    let source = match (&args.from_sql, &args.from_sqlalchemy) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map(|text| Some((text, path.display().to_string())))
+            .map_err(|e| fail(format!("cannot read {}: {e}", path.display()))),
+        (None, Some(spec)) => import::sqlalchemy::render(&args.python, spec)
+            .map(|ddl| Some((ddl, format!("SQLAlchemy's DDL for {spec}"))))
+            .map_err(fail),
+        (None, None) => Ok(None),
+    };
+    let result = match source {
+        Err(status) => return status,
+        Ok(Some((text, label))) => from_sql(args, &text, &label).await,
+        Ok(None) => from_database(args).await,
+    };
+    let (schema, notes) = match result {
+        Ok(s) => s,
+        Err(status) => return status,
     };
     let files = import::render_files(&schema);
     if let Err(e) = write_files(&args.out, &files, args.force) {
@@ -65,12 +73,10 @@ fn plural(n: usize) -> &'static str {
 
 /// Runs the file in a scratch database and reads it back with the live import's inspector; the
 /// scratch database is dropped on every path (an error, an interrupt).
-async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), Status> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
-    let at = |pos: script::Pos| format!("{}:{pos}", path.display());
+async fn from_sql(args: &ImportArgs, text: &str, label: &str) -> Result<(Schema, String), Status> {
+    let at = |pos: script::Pos| format!("{label}:{pos}");
     let script =
-        script::Script::parse(&text).map_err(|e| fail(format!("{}: {}", at(e.pos), e.message)))?;
+        script::Script::parse(text).map_err(|e| fail(format!("{}: {}", at(e.pos), e.message)))?;
     let env = |k: &str| std::env::var(k).ok();
     let server = scratch::Server::choose(
         args.conn.dev_url.as_deref(),
@@ -94,7 +100,7 @@ async fn from_sql(args: &ImportArgs, path: &Path) -> Result<(Schema, String), St
             notes.push_str("Skipped (the scratch server lacks the role they name):\n");
         }
         for s in &skipped {
-            notes.push_str(&format!("  {}:{s}\n", path.display()));
+            notes.push_str(&format!("  {label}:{s}\n"));
         }
         Ok::<_, String>((schema, notes))
     };

@@ -190,8 +190,17 @@ pub struct ImportArgs {
     /// of a live database. The file runs, with the role's rights, in a scratch database that
     /// tableform creates and drops on the server of --dev-url, else of the database connection
     /// (its role needs CREATEDB); run only files you trust (see docs/security.md).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "from_sqlalchemy")]
     pub from_sql: Option<PathBuf>,
+    /// Read the declaration from SQLAlchemy models: `module:attribute`, a MetaData or a
+    /// declarative base (`app.models:Base`, `app.models:db.Model`), imported from the current
+    /// directory. Runs your Python (see --python) to render the models' PostgreSQL DDL, then
+    /// imports that as --from-sql does (a scratch database).
+    #[arg(long, value_name = "MODULE:ATTR")]
+    pub from_sqlalchemy: Option<String>,
+    /// The Python interpreter for --from-sqlalchemy, e.g. your virtualenv's `.venv/bin/python`.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
     /// Directory to write the .toml files to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

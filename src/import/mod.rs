@@ -10,6 +10,7 @@
 
 pub mod scratch;
 pub mod script;
+pub mod sqlalchemy;
 mod write;
 
 pub use write::{file_name, render_files};
