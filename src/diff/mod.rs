@@ -369,6 +369,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     enum_type::make_recreation_possible(&mut out.changes, desired, live);
     column::restart_identities(&mut out.changes, live);
     trigger::follow_recreated_functions(&mut out.changes, desired, live);
+    function::rebuild_users(&mut out.changes, desired, live);
     // Views reading columns and types changed above are dropped and created again around them
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);

@@ -208,6 +208,43 @@ impl Routine {
     }
 }
 
+/// Something in the database that uses a routine and stops its `DROP` (`pg_depend`), read into
+/// [`Schema::routine_users`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoutineUser {
+    /// A column's default.
+    Default { table: QualName, column: String },
+    /// A constraint of a table (a check, an exclusion constraint's expression).
+    Constraint { table: QualName, name: String },
+    /// A constraint of a domain (not modelled: never rebuilt).
+    DomainConstraint { domain: QualName, name: String },
+    /// A view or materialized view.
+    View(QualName),
+    /// An index (its expression or predicate).
+    Index { table: QualName, name: String },
+}
+
+impl fmt::Display for RoutineUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::model::names::quote_ident;
+        match self {
+            RoutineUser::Default { table, column } => {
+                write!(f, "the default of {table}.{}", quote_ident(column))
+            }
+            RoutineUser::Constraint { table, name } => {
+                write!(f, "constraint {} on {table}", quote_ident(name))
+            }
+            RoutineUser::DomainConstraint { domain, name } => {
+                write!(f, "constraint {} of domain {domain}", quote_ident(name))
+            }
+            RoutineUser::View(v) => write!(f, "view {v}"),
+            RoutineUser::Index { table, name } => {
+                write!(f, "index {} on {table}", quote_ident(name))
+            }
+        }
+    }
+}
+
 // ---- Catalog ----
 
 use std::collections::BTreeSet;
@@ -215,7 +252,7 @@ use std::collections::BTreeSet;
 use tokio_postgres::Row;
 
 use super::comment::comment;
-use super::{KindChange, Sign};
+use super::{Change, KindChange, Sign};
 use crate::diff::{Diff, Facts, ObjectKind, Options, Unmanaged, Verdict};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::{BaseType, Schema};
@@ -226,6 +263,40 @@ use crate::plan::Phase;
 /// over `proallargtypes` (out and table columns included), each with its mode, name, type and
 /// default (`pg_get_function_arg_default`, 1-based over all arguments).
 pub const QUERY: &str = "
+WITH users AS (
+  SELECT d.refobjid AS fn, 'default' AS kind, rn.nspname::text AS sch, rc.relname::text AS rel,
+         a.attname::text AS obj
+  FROM pg_depend d
+  JOIN pg_attrdef ad ON ad.oid = d.objid
+  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+  JOIN pg_class rc ON rc.oid = ad.adrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_attrdef'::regclass
+  UNION
+  SELECT d.refobjid, 'constraint', rn.nspname::text, rc.relname::text, c.conname::text
+  FROM pg_depend d
+  JOIN pg_constraint c ON c.oid = d.objid
+  JOIN pg_class rc ON rc.oid = c.conrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_constraint'::regclass
+  UNION
+  SELECT d.refobjid, 'domain', tn.nspname::text, t.typname::text, c.conname::text
+  FROM pg_depend d
+  JOIN pg_constraint c ON c.oid = d.objid
+  JOIN pg_type t ON t.oid = c.contypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_constraint'::regclass
+  UNION
+  SELECT d.refobjid, 'view', rn.nspname::text, rc.relname::text, ''
+  FROM pg_depend d
+  JOIN pg_rewrite r ON r.oid = d.objid
+  JOIN pg_class rc ON rc.oid = r.ev_class JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_rewrite'::regclass
+  UNION
+  SELECT d.refobjid, 'index', rn.nspname::text, rc.relname::text, ic.relname::text
+  FROM pg_depend d
+  JOIN pg_class ic ON ic.oid = d.objid AND ic.relkind IN ('i', 'I')
+  JOIN pg_index x ON x.indexrelid = ic.oid
+  JOIN pg_class rc ON rc.oid = x.indrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_class'::regclass
+)
 SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.prosrc,
        COALESCE(p.proargnames, '{}'::text[]),
        COALESCE(p.proargmodes::text[], '{}'::text[]),
@@ -238,23 +309,11 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.pro
        format_type(p.prorettype, NULL), p.proretset, p.provolatile::text, p.proisstrict,
        p.prosecdef, p.proleakproof, p.proparallel::text, p.procost::float8, p.prorows::float8,
        COALESCE(p.proconfig, '{}'::text[]), obj_description(p.oid, 'pg_proc'),
-       -- What uses it and would stop a DROP: column defaults, constraints, views.
-       array_remove(ARRAY(
-         SELECT CASE d.classid
-           WHEN 'pg_attrdef'::regclass THEN (
-             SELECT 'the default of ' || ad.adrelid::regclass::text || '.' || quote_ident(a.attname)
-             FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-             WHERE ad.oid = d.objid)
-           WHEN 'pg_constraint'::regclass THEN (
-             SELECT 'constraint ' || quote_ident(c.conname) || ' on ' || c.conrelid::regclass::text
-             FROM pg_constraint c WHERE c.oid = d.objid)
-           WHEN 'pg_rewrite'::regclass THEN (
-             SELECT 'view ' || r.ev_class::regclass::text FROM pg_rewrite r WHERE r.oid = d.objid)
-           END
-         FROM pg_depend d
-         WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid AND d.deptype = 'n'
-           AND d.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_rewrite'::regclass)
-         ORDER BY 1), NULL)
+       -- What uses it and would stop a DROP (see USERS).
+       ARRAY(SELECT u.kind FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.sch FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.rel FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.obj FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj)
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -403,7 +462,37 @@ pub fn read(rows: &[Row], s: &mut Schema) {
             set,
             comment: r.get(19),
         };
-        let used_by: Vec<String> = r.get(20);
+        let (kinds, schemas, relations, objects): (
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+        ) = (r.get(20), r.get(21), r.get(22), r.get(23));
+        let used_by: Vec<RoutineUser> = (kinds.iter().zip(schemas).zip(relations).zip(objects))
+            .filter_map(|(((kind, schema), relation), object)| {
+                let relation = QualName::new(schema, relation);
+                Some(match kind.as_str() {
+                    "default" => RoutineUser::Default {
+                        table: relation,
+                        column: object,
+                    },
+                    "constraint" => RoutineUser::Constraint {
+                        table: relation,
+                        name: object,
+                    },
+                    "domain" => RoutineUser::DomainConstraint {
+                        domain: relation,
+                        name: object,
+                    },
+                    "view" => RoutineUser::View(relation),
+                    "index" => RoutineUser::Index {
+                        table: relation,
+                        name: object,
+                    },
+                    _ => return None,
+                })
+            })
+            .collect();
         if !used_by.is_empty() {
             s.routine_users.insert(routine.key(), used_by);
         }
@@ -539,9 +628,8 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                     from: Box::new(have.clone()),
                     to: Box::new(want.clone()),
                     reason,
-                    used_by: (live.routine_users.get(&catalog_key(key)))
-                        .cloned()
-                        .unwrap_or_default(),
+                    used_by: users_of(live, &catalog_key(key)),
+                    rebuilt: Vec::new(),
                 },
                 None => RoutineChange::ReplaceRoutine {
                     from: Box::new(have.clone()),
@@ -567,6 +655,13 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     }
 }
 
+/// What uses the live routine, for people.
+fn users_of(live: &Schema, key: &RoutineKey) -> Vec<String> {
+    (live.routine_users.get(key).into_iter().flatten())
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Live routines the declaration does not mention: unmanaged, or dropped with `--prune`.
 pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
     let declared: BTreeSet<RoutineKey> = desired.functions.keys().map(catalog_key).collect();
@@ -577,7 +672,8 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                     kind: r.kind,
                     key: key.clone(),
                     signature: signature(r),
-                    used_by: live.routine_users.get(key).cloned().unwrap_or_default(),
+                    used_by: users_of(live, key),
+                    declared_users: Vec::new(),
                 }
                 .into(),
             );
@@ -590,6 +686,218 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                 owned_by: None,
             });
         }
+    }
+}
+
+/// PostgreSQL cannot drop a routine while a column default, constraint, view or index uses it.
+/// For a routine this plan drops and creates again, the users the declaration declares are
+/// dropped first and put back after it, as declared: a default is dropped and set again
+/// ([`RoutineChange::DefaultAroundRoutine`]), a constraint or index dropped and added again, a
+/// view or materialized view dropped and created again (with the views that read it, by
+/// [`super::view::make_changes_possible`], which runs after this). When any user is not
+/// declared, nothing is rebuilt and the recreation is refused, naming those. A routine that
+/// `--prune` drops while a declared object uses it is refused as an inconsistent declaration.
+pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    use super::column::ColumnChange;
+    use super::constraint::{self as constraint, ConstraintChange};
+    use super::index::IndexChange;
+    let declared = |u: &RoutineUser| -> bool {
+        match u {
+            RoutineUser::Default { table, column } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.iter().any(|c| &c.name == column)),
+            RoutineUser::Constraint { table, name } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| constraint::of(t).iter().any(|c| c.name() == name)),
+            RoutineUser::Index { table, name } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| t.indexes.iter().any(|i| &i.name == name)),
+            RoutineUser::View(v) => {
+                if live.materialized_views.contains_key(v) {
+                    desired.materialized_views.contains_key(v)
+                } else {
+                    desired.views.contains_key(v)
+                }
+            }
+            RoutineUser::DomainConstraint { .. } => false,
+        }
+    };
+    // Users this plan drops before any routine anyway (undeclared, with --prune).
+    let gone: BTreeSet<RoutineUser> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::View(super::view::ViewChange::DropView {
+                name,
+                because: None,
+                ..
+            })
+            | Change::View(super::view::ViewChange::DropMaterializedView {
+                name,
+                because: None,
+                ..
+            }) => Some(RoutineUser::View(name.clone())),
+            Change::Constraint(ConstraintChange::DropConstraint {
+                table,
+                constraint,
+                because: None,
+            }) => Some(RoutineUser::Constraint {
+                table: table.clone(),
+                name: constraint.name().to_string(),
+            }),
+            Change::Index(IndexChange::DropIndex {
+                table,
+                index,
+                because: None,
+            }) => Some(RoutineUser::Index {
+                table: table.clone(),
+                name: index.name.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    // The recreated routines whose users are all declared, with those users.
+    let mut todo: Vec<(String, Vec<RoutineUser>)> = Vec::new();
+    for c in changes.iter_mut() {
+        match c {
+            Change::Routine(RoutineChange::RecreateRoutine {
+                from,
+                used_by,
+                rebuilt,
+                ..
+            }) => {
+                let users = live.routine_users.get(&catalog_key(&from.key()));
+                let users: Vec<RoutineUser> = (users.into_iter().flatten())
+                    .filter(|u| !gone.contains(u))
+                    .cloned()
+                    .collect();
+                if users.is_empty() {
+                    continue;
+                }
+                let undeclared: Vec<String> = (users.iter())
+                    .filter(|u| !declared(u))
+                    .map(ToString::to_string)
+                    .collect();
+                if undeclared.is_empty() {
+                    used_by.clear();
+                    *rebuilt = users.iter().map(ToString::to_string).collect();
+                    todo.push((signature(from), users));
+                } else {
+                    *used_by = undeclared;
+                }
+            }
+            Change::Routine(RoutineChange::DropRoutine {
+                key,
+                used_by,
+                declared_users,
+                ..
+            }) => {
+                let users = (live.routine_users.get(key).into_iter().flatten())
+                    .filter(|u| !gone.contains(u));
+                *used_by = users.clone().map(ToString::to_string).collect();
+                *declared_users = users
+                    .filter(|u| declared(u))
+                    .map(ToString::to_string)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    let mut extra: Vec<Change> = Vec::new();
+    let mut views: Vec<(QualName, String)> = Vec::new();
+    for (sig, users) in todo {
+        let why = format!("out of the way of the recreation of function {sig}");
+        for u in users {
+            match u {
+                RoutineUser::Default { table, column } => {
+                    let col = (desired.tables[&table].columns.iter())
+                        .find(|c| c.name == column)
+                        .expect("declared");
+                    // A default another change of the column sets is left to that change.
+                    let set_elsewhere = changes.iter().any(|c| {
+                        matches!(c, Change::Column(ColumnChange::SetDefault { table: t, column: n, .. })
+                            | Change::Column(ColumnChange::AlterType { table: t, column: n, sets_default: Some(_), .. })
+                            if *t == table && *n == column)
+                    });
+                    let again = match &col.default {
+                        Some(crate::model::ColumnDefault::Expr(e)) if !set_elsewhere => {
+                            Some(e.clone())
+                        }
+                        _ => None,
+                    };
+                    extra.push(
+                        RoutineChange::DefaultAroundRoutine {
+                            table,
+                            column,
+                            routine: sig.clone(),
+                            again,
+                        }
+                        .into(),
+                    );
+                }
+                RoutineUser::Constraint { table, name } => {
+                    // The plan drops and adds it again anyway (its definition differs).
+                    let already = (changes.iter().chain(&extra)).any(|c| {
+                        matches!(c, Change::Constraint(ConstraintChange::DropConstraint { table: t, constraint: k, .. })
+                            if *t == table && k.name() == name)
+                    });
+                    let want = (constraint::of(&desired.tables[&table]).into_iter())
+                        .find(|c| c.name() == name);
+                    let have = (live.tables.get(&table).map(constraint::of))
+                        .and_then(|cs| cs.into_iter().find(|c| c.name() == name));
+                    if let (false, Some(want), Some(have)) = (already, want, have) {
+                        extra.push(
+                            ConstraintChange::DropConstraint {
+                                table: table.clone(),
+                                constraint: have,
+                                because: Some(format!("{why}, then added again")),
+                            }
+                            .into(),
+                        );
+                        extra.push(
+                            ConstraintChange::AddConstraint {
+                                table,
+                                constraint: want,
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                RoutineUser::Index { table, name } => {
+                    let already = (changes.iter().chain(&extra)).any(|c| {
+                        matches!(c, Change::Index(IndexChange::DropIndex { table: t, index: i, .. })
+                            if *t == table && i.name == name)
+                    });
+                    let want = (desired.tables[&table].indexes.iter()).find(|i| i.name == name);
+                    let have = (live.tables.get(&table))
+                        .and_then(|t| t.indexes.iter().find(|i| i.name == name));
+                    if let (false, Some(want), Some(have)) = (already, want, have) {
+                        extra.push(
+                            IndexChange::DropIndex {
+                                table: table.clone(),
+                                index: have.clone(),
+                                because: Some(format!("{why}, then created again")),
+                            }
+                            .into(),
+                        );
+                        extra.push(
+                            IndexChange::CreateIndex {
+                                table,
+                                index: want.clone(),
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                RoutineUser::View(v) => views.push((v, format!("{why}, then created again"))),
+                RoutineUser::DomainConstraint { .. } => {}
+            }
+        }
+    }
+    changes.extend(extra);
+    for (v, because) in views {
+        super::view::rebuild(changes, desired, live, &v, because);
     }
 }
 
@@ -611,9 +919,14 @@ pub enum RoutineChange {
         from: Box<Routine>,
         to: Box<Routine>,
         reason: String,
-        /// What uses the live one and would stop its `DROP` (the plan is refused).
+        /// What uses the live one, is not declared, and would stop its `DROP` (the plan is
+        /// refused).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         used_by: Vec<String>,
+        /// The declared objects that use it, dropped before it and put back after it (see
+        /// [`rebuild_users`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rebuilt: Vec<String>,
     },
     /// `COMMENT ON FUNCTION|PROCEDURE s.f(types) IS ...`
     SetRoutineComment {
@@ -629,9 +942,24 @@ pub enum RoutineChange {
         kind: RoutineKind,
         key: RoutineKey,
         signature: String,
-        /// As for [`RoutineChange::RecreateRoutine`].
+        /// What uses it (and stops the `DROP`): the plan is refused.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         used_by: Vec<String>,
+        /// Those of `used_by` that are declared: the declaration is inconsistent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        declared_users: Vec<String>,
+    },
+    /// A declared column default that uses a routine this plan drops and creates again:
+    /// `ALTER TABLE t ALTER COLUMN c DROP DEFAULT` before the `DROP FUNCTION`, `SET DEFAULT`
+    /// (as declared) after the `CREATE FUNCTION`.
+    DefaultAroundRoutine {
+        table: QualName,
+        column: String,
+        /// The routine's signature.
+        routine: String,
+        /// The declared default, set again; `None`: another change of the column sets it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        again: Option<SqlExpr>,
     },
 }
 
@@ -867,6 +1195,7 @@ impl RoutineChange {
             | RoutineChange::RecreateRoutine { to, .. } => to.kind,
             RoutineChange::SetRoutineComment { kind, .. }
             | RoutineChange::DropRoutine { kind, .. } => *kind,
+            RoutineChange::DefaultAroundRoutine { .. } => RoutineKind::Function,
         }
     }
 }
@@ -879,6 +1208,9 @@ impl KindChange for RoutineChange {
             | RoutineChange::RecreateRoutine { to, .. } => to.key(),
             RoutineChange::SetRoutineComment { key, .. }
             | RoutineChange::DropRoutine { key, .. } => key.clone(),
+            RoutineChange::DefaultAroundRoutine { table, .. } => {
+                return (ObjectKind::Table, table.clone());
+            }
         };
         object_of(self.routine_kind(), &key)
     }
@@ -892,18 +1224,52 @@ impl KindChange for RoutineChange {
             RoutineChange::RecreateRoutine { from, used_by, .. } if !used_by.is_empty() => {
                 let u = Users::of(used_by);
                 Verdict::refuse(format!(
-                    "{} must be dropped and created again, and {} {}: PostgreSQL cannot drop it while {}, and tableform does not rebuild {} around it; keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
+                    "{} must be dropped and created again, and {} {} and {} not declared: PostgreSQL cannot drop it while {}, and tableform rebuilds only declared objects around it; declare {} (`tableform import` writes declarations), keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
                     signature(from),
                     u.list,
                     u.use_it,
+                    if used_by.len() == 1 { "is" } else { "are" },
                     u.while_,
                     u.them,
                     u.them,
                 ))
             }
-            RoutineChange::RecreateRoutine { reason, .. } => Verdict::note(format!(
-                "dropped and created again: {reason}; triggers that call it are dropped first and created again after"
+            RoutineChange::RecreateRoutine {
+                reason, rebuilt, ..
+            } => Verdict::note(format!(
+                "dropped and created again: {reason}; triggers that call it are dropped first and created again after{}",
+                if rebuilt.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", and so are the declared objects that use it: {}",
+                        rebuilt.join(", ")
+                    )
+                }
             )),
+            RoutineChange::DropRoutine {
+                signature,
+                declared_users,
+                ..
+            } if !declared_users.is_empty() => {
+                let u = Users::of(declared_users);
+                Verdict::refuse(format!(
+                    "the declaration is inconsistent: {} {} declared and {} {signature}, which is not declared (--prune would drop it, and PostgreSQL cannot drop it while {}); declare the function, or change {} not to use it",
+                    u.list,
+                    if declared_users.len() == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    },
+                    if declared_users.len() == 1 {
+                        "uses"
+                    } else {
+                        "use"
+                    },
+                    u.while_,
+                    u.them,
+                ))
+            }
             RoutineChange::DropRoutine {
                 signature, used_by, ..
             } if !used_by.is_empty() => {
@@ -914,8 +1280,11 @@ impl KindChange for RoutineChange {
                 ))
             }
             RoutineChange::DropRoutine { .. } => Verdict::note(
-                "not declared (--prune); no column default, constraint or view uses it",
+                "not declared (--prune); no column default, constraint, view or index uses it",
             ),
+            RoutineChange::DefaultAroundRoutine { routine, .. } => Verdict::note(format!(
+                "dropped while {routine} is dropped and created again (PostgreSQL cannot drop a function a default uses), then set again as declared"
+            )),
         }
     }
 
@@ -961,6 +1330,22 @@ impl KindChange for RoutineChange {
                 Phase::DropFunctions,
                 format!("DROP {} {signature}", kind.sql()),
             )),
+            RoutineChange::DefaultAroundRoutine {
+                table,
+                column,
+                again,
+                ..
+            } => {
+                let at = format!(
+                    "{} ALTER COLUMN {}",
+                    super::alter(table),
+                    quote_ident(column)
+                );
+                out.push((Phase::DropConstraints, format!("{at} DROP DEFAULT")));
+                if let Some(e) = again {
+                    out.push((Phase::AlterColumns, format!("{at} SET DEFAULT {}", e.sql)));
+                }
+            }
         }
         out
     }
@@ -988,6 +1373,11 @@ impl KindChange for RoutineChange {
                 None => format!("remove {word} comment"),
             },
             RoutineChange::DropRoutine { .. } => format!("drop {word} (not declared)"),
+            RoutineChange::DefaultAroundRoutine {
+                column, routine, ..
+            } => format!(
+                "drop the default of `{column}` while {routine} is dropped and created again, then set it again"
+            ),
         }
     }
 
@@ -1005,6 +1395,14 @@ impl KindChange for RoutineChange {
     }
 
     fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        if let RoutineChange::DefaultAroundRoutine {
+            column,
+            again: Some(e),
+            ..
+        } = self
+        {
+            return vec![(format!("default of {column}"), e)];
+        }
         let def = match self {
             RoutineChange::CreateRoutine { def } => def,
             RoutineChange::ReplaceRoutine { to, .. }

@@ -812,8 +812,56 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
         if dropped {
             continue;
         }
-        let materialized = live.materialized_views.contains_key(&v);
         let because = format!("out of the way of {why}, then created again");
+        if !rebuild(changes, desired, live, &v, because) {
+            let materialized = live.materialized_views.contains_key(&v);
+            let what = if materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            changes.push(
+                ViewChange::ViewBlocked {
+                    name: v.clone(),
+                    materialized,
+                    reason: format!(
+                        "{what} {v} reads what {why} changes, and is not declared: PostgreSQL cannot make that change while the {what} exists, and tableform does not recreate what it does not manage; declare it (`tableform import` writes its declaration) or drop it first"
+                    ),
+                }
+                .into(),
+            );
+        }
+    }
+    set_depths(changes, desired, live);
+}
+
+/// Whether the live view or materialized view `v` is declared (as the same kind). If so, it is
+/// dropped (`because`) and created again from its declaration, replacing its other changes,
+/// unless the plan drops it already.
+pub fn rebuild(
+    changes: &mut Vec<Change>,
+    desired: &Schema,
+    live: &Schema,
+    v: &QualName,
+    because: String,
+) -> bool {
+    let materialized = live.materialized_views.contains_key(v);
+    let declared = if materialized {
+        desired.materialized_views.contains_key(v)
+    } else {
+        desired.views.contains_key(v)
+    };
+    if !declared {
+        return false;
+    }
+    let dropped = changes.iter().any(|c| {
+        matches!(c, Change::View(ViewChange::DropView { name, .. } | ViewChange::DropMaterializedView { name, .. }) if name == v)
+    });
+    if dropped {
+        return true;
+    }
+    {
+        let v = v.clone();
         // Its other changes are made by creating it again from its declaration.
         let ours = |c: &Change| matches!(c, Change::View(vc) if vc.name() == &v);
         match (desired.views.get(&v), desired.materialized_views.get(&v)) {
@@ -858,26 +906,10 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
                     .into(),
                 );
             }
-            _ => {
-                let what = if materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                };
-                changes.push(
-                    ViewChange::ViewBlocked {
-                        name: v.clone(),
-                        materialized,
-                        reason: format!(
-                            "{what} {v} reads what {why} changes, and is not declared: PostgreSQL cannot make that change while the {what} exists, and tableform does not recreate what it does not manage; declare it (`tableform import` writes its declaration) or drop it first"
-                        ),
-                    }
-                    .into(),
-                );
-            }
+            _ => unreachable!("declared as checked above"),
         }
     }
-    set_depths(changes, desired, live);
+    true
 }
 
 /// Whether `query` names `name` as a whole word (unquoted names case-insensitively).

@@ -92,10 +92,11 @@ pub struct Schema {
     /// Not part of the fingerprint.
     #[serde(skip)]
     pub unmodelled: BTreeMap<String, Vec<String>>,
-    /// Live side only: per function or procedure, the column defaults, constraints and views that
-    /// use it (they stop a `DROP`).
+    /// Live side only: per function or procedure, the column defaults, constraints, views and
+    /// indexes that use it (they stop a `DROP`).
     #[serde(skip)]
-    pub routine_users: BTreeMap<crate::kinds::function::RoutineKey, Vec<String>>,
+    pub routine_users:
+        BTreeMap<crate::kinds::function::RoutineKey, Vec<crate::kinds::function::RoutineUser>>,
     /// Live side only: the server's roles, which policies may name.
     #[serde(skip)]
     pub roles: BTreeSet<String>,
