@@ -373,6 +373,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // Views reading columns and types changed above are dropped and created again around them
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);
+    view::keep_undeclared_triggers(&mut out.changes, desired, live, prune);
     not_unchanged(&mut out);
     out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out

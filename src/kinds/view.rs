@@ -294,6 +294,12 @@ pub enum ViewChange {
         name: QualName,
         index: super::index::IndexChange,
     },
+    /// A change to a trigger of a view that stays (as on a table); a view created (again) gets
+    /// its triggers with it.
+    ViewTrigger {
+        name: QualName,
+        trigger: super::trigger::TriggerChange,
+    },
     /// `COMMENT ON [MATERIALIZED] VIEW v IS ...`
     SetViewComment {
         name: QualName,
@@ -338,6 +344,7 @@ impl ViewChange {
             | ViewChange::DropMaterializedView { name, .. }
             | ViewChange::SetViewComment { name, .. }
             | ViewChange::MaterializedViewIndex { name, .. }
+            | ViewChange::ViewTrigger { name, .. }
             | ViewChange::ViewBlocked { name, .. } => name,
             ViewChange::RenameView { to, .. } => to,
         }
@@ -568,6 +575,11 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .into(),
             );
         }
+        if !recreated {
+            let mut triggers = Vec::new();
+            super::trigger::diff(&mut triggers, name, &want.triggers, &have.triggers);
+            out.changes.extend(on_view(name, triggers));
+        }
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::View, name.clone()));
         }
@@ -634,6 +646,72 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .push((ObjectKind::MaterializedView, name.clone()));
         }
     }
+}
+
+/// Trigger changes of view `name`, listed under it.
+pub fn on_view(name: &QualName, changes: Vec<Change>) -> impl Iterator<Item = Change> + '_ {
+    changes.into_iter().map(move |c| match c {
+        Change::Trigger(trigger) => ViewChange::ViewTrigger {
+            name: name.clone(),
+            trigger,
+        }
+        .into(),
+        other => other,
+    })
+}
+
+/// A declared view that this plan drops and creates again loses the live triggers the
+/// declaration does not have: without `--prune`, that is refused, naming them (tableform never
+/// drops what it does not manage silently); with it, they are dropped as undeclared.
+pub fn keep_undeclared_triggers(
+    changes: &mut Vec<Change>,
+    desired: &Schema,
+    live: &Schema,
+    prune: bool,
+) {
+    if prune {
+        return;
+    }
+    let mut blocked = Vec::new();
+    for c in changes.iter() {
+        let Change::View(ViewChange::DropView {
+            name,
+            because: Some(why),
+            ..
+        }) = c
+        else {
+            continue;
+        };
+        let (Some(want), Some(have)) = (desired.views.get(name), live.views.get(name)) else {
+            continue;
+        };
+        let lost: Vec<String> = (have.triggers.iter())
+            .filter(|h| {
+                !(want.triggers.iter())
+                    .any(|w| w.name == h.name || w.renamed_from.as_ref() == Some(&h.name))
+            })
+            .map(|h| format!("`{}`", h.name))
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        blocked.push(
+            ViewChange::ViewBlocked {
+                name: name.clone(),
+                materialized: false,
+                reason: format!(
+                    "view {name} is dropped and created again ({why}), which drops its {} {}, not declared: declare {} (`tableform import` writes {}), or pass --prune to drop {}",
+                    if lost.len() == 1 { "trigger" } else { "triggers" },
+                    lost.join(", "),
+                    if lost.len() == 1 { "it" } else { "them" },
+                    if lost.len() == 1 { "it" } else { "them" },
+                    if lost.len() == 1 { "it" } else { "them" },
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
 }
 
 /// A name declared as one kind of view that the database holds as the other: creating the
@@ -1032,6 +1110,15 @@ fn create_view(v: &View, replace: bool) -> String {
     )
 }
 
+/// " with 1 trigger", " with 2 triggers", or nothing.
+fn with_triggers(v: &View) -> String {
+    match v.triggers.len() {
+        0 => String::new(),
+        1 => " with 1 trigger".into(),
+        n => format!(" with {n} triggers"),
+    }
+}
+
 fn target(name: &QualName, materialized: bool) -> String {
     format!(
         "{}VIEW {}",
@@ -1065,6 +1152,7 @@ impl KindChange for ViewChange {
     fn judge(&self, facts: &Facts, opts: &Options) -> Verdict {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.judge(facts, opts),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.judge(facts, opts),
             ViewChange::CreateView { again: None, .. }
             | ViewChange::CreateMaterializedView { again: None, .. } => Verdict::Create,
             ViewChange::CreateView { again: Some(_), .. }
@@ -1107,8 +1195,12 @@ impl KindChange for ViewChange {
     fn statements(&self) -> Vec<(Phase, String)> {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.statements(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.statements(),
             ViewChange::CreateView { def, .. } => {
                 let mut out = one(Phase::Views, create_view(def, false));
+                for t in &def.triggers {
+                    out.extend(super::trigger::create(&def.name, t));
+                }
                 if def.comment.is_some() {
                     out.push((
                         Phase::Comments,
@@ -1207,7 +1299,12 @@ impl KindChange for ViewChange {
     fn summary(&self) -> String {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.summary(),
-            ViewChange::CreateView { again: None, .. } => "create view".into(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.summary(),
+            ViewChange::CreateView {
+                again: None, def, ..
+            } => {
+                format!("create view{}", with_triggers(def))
+            }
             ViewChange::CreateMaterializedView {
                 again: None, def, ..
             } => format!(
@@ -1218,7 +1315,11 @@ impl KindChange for ViewChange {
                     n => format!(" with {n} indexes"),
                 }
             ),
-            ViewChange::CreateView { again: Some(_), .. } => "create view again".into(),
+            ViewChange::CreateView {
+                again: Some(_),
+                def,
+                ..
+            } => format!("create view again{}", with_triggers(def)),
             ViewChange::CreateMaterializedView { again: Some(_), .. } => {
                 "create materialized view again (repopulated)".into()
             }
@@ -1269,6 +1370,7 @@ impl KindChange for ViewChange {
             ViewChange::CreateView { .. } | ViewChange::CreateMaterializedView { .. } => Sign::Add,
             ViewChange::DropView { .. } | ViewChange::DropMaterializedView { .. } => Sign::Remove,
             ViewChange::MaterializedViewIndex { index, .. } => index.sign(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.sign(),
             _ => Sign::Alter,
         }
     }

@@ -489,19 +489,6 @@ pub(super) fn resolve_kinds(
         };
         let cols = (!view.columns.is_empty()).then(|| view.columns.clone());
         let triggers = triggers(p, schema, &name, cols.as_ref(), true, &v.triggers);
-        // Checked like a table's, but not planned yet: said, never silently left out.
-        for t in &v.triggers {
-            p.push(
-                Diagnostic::new(
-                    t.loc.clone(),
-                    format!(
-                        "trigger `{}` is on a view: tableform does not plan triggers on views yet",
-                        t.name.value
-                    ),
-                )
-                .label("not planned yet: create it by hand, or leave it out"),
-            );
-        }
         if let Some(view) = schema.views.get_mut(&name) {
             view.triggers = triggers;
         }
@@ -1086,6 +1073,22 @@ fn triggers(
             ),
             None => Some(TriggerEnabled::Origin),
         };
+        if on_view
+            && let (Some(e), Some(state)) = (&t.enabled, enabled)
+            && state != TriggerEnabled::Origin
+        {
+            p.push(
+                Diagnostic::new(
+                    e.loc.clone(),
+                    format!(
+                        "{what} cannot be `{}`: PostgreSQL cannot change the state of a view's trigger",
+                        e.value
+                    ),
+                )
+                .label("only on tables")
+                .hint("leave `enabled` out (a view's triggers always fire)"),
+            );
+        }
         let (Some(timing), Some(level)) = (timing, level) else {
             continue;
         };
