@@ -294,6 +294,11 @@ pub enum ViewChange {
         name: QualName,
         index: super::index::IndexChange,
     },
+    /// The comment of an index of a materialized view that stays.
+    MaterializedViewIndexComment {
+        name: QualName,
+        comment: super::comment::CommentChange,
+    },
     /// A change to a trigger of a view that stays (as on a table); a view created (again) gets
     /// its triggers with it.
     ViewTrigger {
@@ -344,6 +349,7 @@ impl ViewChange {
             | ViewChange::DropMaterializedView { name, .. }
             | ViewChange::SetViewComment { name, .. }
             | ViewChange::MaterializedViewIndex { name, .. }
+            | ViewChange::MaterializedViewIndexComment { name, .. }
             | ViewChange::ViewTrigger { name, .. }
             | ViewChange::ViewBlocked { name, .. } => name,
             ViewChange::RenameView { to, .. } => to,
@@ -354,7 +360,8 @@ impl ViewChange {
         match self {
             ViewChange::CreateMaterializedView { .. }
             | ViewChange::DropMaterializedView { .. }
-            | ViewChange::MaterializedViewIndex { .. } => true,
+            | ViewChange::MaterializedViewIndex { .. }
+            | ViewChange::MaterializedViewIndexComment { .. } => true,
             ViewChange::SetViewComment { materialized, .. }
             | ViewChange::RenameView { materialized, .. }
             | ViewChange::ViewBlocked { materialized, .. } => *materialized,
@@ -619,12 +626,17 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         } else {
             let mut indexes = Vec::new();
             super::index::diff(&mut indexes, name, &want.indexes, &have.indexes);
-            // Listed under the materialized view (an index comment stays a comment change).
+            // Listed under the materialized view.
             out.changes.extend(indexes.into_iter().map(|c| {
                 match c {
                     Change::Index(index) => ViewChange::MaterializedViewIndex {
                         name: name.clone(),
                         index,
+                    }
+                    .into(),
+                    Change::Comment(comment) => ViewChange::MaterializedViewIndexComment {
+                        name: name.clone(),
+                        comment,
                     }
                     .into(),
                     other => other,
@@ -1153,6 +1165,7 @@ impl KindChange for ViewChange {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.judge(facts, opts),
             ViewChange::ViewTrigger { trigger, .. } => trigger.judge(facts, opts),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.judge(facts, opts),
             ViewChange::CreateView { again: None, .. }
             | ViewChange::CreateMaterializedView { again: None, .. } => Verdict::Create,
             ViewChange::CreateView { again: Some(_), .. }
@@ -1196,6 +1209,7 @@ impl KindChange for ViewChange {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.statements(),
             ViewChange::ViewTrigger { trigger, .. } => trigger.statements(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.statements(),
             ViewChange::CreateView { def, .. } => {
                 let mut out = one(Phase::Views, create_view(def, false));
                 for t in &def.triggers {
@@ -1300,6 +1314,7 @@ impl KindChange for ViewChange {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.summary(),
             ViewChange::ViewTrigger { trigger, .. } => trigger.summary(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.summary(),
             ViewChange::CreateView {
                 again: None, def, ..
             } => {
@@ -1371,6 +1386,7 @@ impl KindChange for ViewChange {
             ViewChange::DropView { .. } | ViewChange::DropMaterializedView { .. } => Sign::Remove,
             ViewChange::MaterializedViewIndex { index, .. } => index.sign(),
             ViewChange::ViewTrigger { trigger, .. } => trigger.sign(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.sign(),
             _ => Sign::Alter,
         }
     }
