@@ -374,6 +374,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);
     view::keep_undeclared_triggers(&mut out.changes, desired, live, prune);
+    view::refuse_reading_pruned(&mut out.changes, desired, live);
     not_unchanged(&mut out);
     out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out

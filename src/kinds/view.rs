@@ -1002,6 +1002,73 @@ pub fn rebuild(
     true
 }
 
+/// A declared view or materialized view that reads a table or view this plan drops as not
+/// declared (`--prune`) would stop the `DROP` at apply (PostgreSQL drops nothing a view reads):
+/// refused at plan time, naming both. What it reads is known from `pg_depend` for a live view
+/// and, for every declared one, from its query naming the dropped relation as a word.
+pub fn refuse_reading_pruned(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    use super::table::TableChange;
+    let pruned: Vec<(QualName, &'static str)> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::Table(TableChange::DropTable { table }) => Some((table.clone(), "table")),
+            Change::View(ViewChange::DropView {
+                name,
+                because: None,
+                ..
+            }) => Some((name.clone(), "view")),
+            Change::View(ViewChange::DropMaterializedView {
+                name,
+                because: None,
+                ..
+            }) => Some((name.clone(), "materialized view")),
+            _ => None,
+        })
+        .collect();
+    if pruned.is_empty() {
+        return;
+    }
+    let declared = (desired.views.values())
+        .map(|v| (&v.name, &v.query, false))
+        .chain((desired.materialized_views.values()).map(|m| (&m.name, &m.query, true)));
+    let mut blocked = Vec::new();
+    for (name, query, materialized) in declared {
+        let reads = |r: &QualName| {
+            let live_reads = (live.view_info.get(name))
+                .is_some_and(|i| i.deps.iter().any(|d| d.relation() == Some(r)));
+            live_reads || names(query, &r.name)
+        };
+        let read: Vec<String> = (pruned.iter())
+            .filter(|(r, _)| r != name && reads(r))
+            .map(|(r, what)| format!("{what} {r}"))
+            .collect();
+        if read.is_empty() {
+            continue;
+        }
+        let what = if materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        blocked.push(
+            ViewChange::ViewBlocked {
+                name: name.clone(),
+                materialized,
+                reason: format!(
+                    "the declared {what} {name} reads {}, which {} not declared: --prune would drop {}, and PostgreSQL cannot while the {what} reads {}; declare {}, or change the {what} not to read {}",
+                    read.join(", "),
+                    if read.len() == 1 { "is" } else { "are" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
+}
+
 /// Whether `query` names `name` as a whole word (unquoted names case-insensitively).
 fn names(query: &str, name: &str) -> bool {
     let (q, n) = (query.to_lowercase(), name.to_lowercase());
