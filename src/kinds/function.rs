@@ -199,6 +199,12 @@ impl Routine {
         }
     }
 
+    /// Whether the body is an SQL-standard one (PostgreSQL 14+): `BEGIN ATOMIC ... END` or
+    /// `RETURN expr`, parsed when the routine is created and written without quotes.
+    pub fn standard_body(&self) -> bool {
+        self.language == "sql" && standard_body(&self.body)
+    }
+
     /// Whether this is a trigger function: `RETURNS trigger`, no arguments.
     pub fn is_trigger_function(&self) -> bool {
         self.function.as_ref().is_some_and(|f| {
@@ -243,6 +249,47 @@ impl fmt::Display for RoutineUser {
             }
         }
     }
+}
+
+/// Whether `body` (of an SQL routine) is an SQL-standard body: it starts with `BEGIN ATOMIC` or
+/// `RETURN` (words in any case; a quoted body never does: it would not be SQL).
+pub fn standard_body(body: &str) -> bool {
+    let words: Vec<String> = (body.split_whitespace().take(2))
+        .map(str::to_lowercase)
+        .collect();
+    matches!(words.first().map(String::as_str), Some("return"))
+        || (words.first().map(String::as_str) == Some("begin")
+            && words.get(1).is_some_and(|w| w == "atomic"))
+}
+
+/// What is wrong with a declared SQL-standard body, if anything: a `BEGIN ATOMIC` block must
+/// end with its `END` (no `;` after it: the body is one part of one statement).
+pub fn standard_body_problem(body: &str) -> Option<String> {
+    let t = body.trim();
+    let lower = t.to_lowercase();
+    if !lower.starts_with("begin") {
+        return t
+            .ends_with(';')
+            .then(|| "a `RETURN` body is one expression: it does not end with `;`".to_string());
+    }
+    let ends_with_end = lower.ends_with("end")
+        && !lower[..lower.len() - 3]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    (!ends_with_end).then(|| {
+        "a `BEGIN ATOMIC` body ends with `END` (without a `;` after it): each statement inside ends with `;`".to_string()
+    })
+}
+
+/// The SQL-standard body in a `pg_get_functiondef` text: from the line that starts with
+/// `BEGIN ATOMIC` or `RETURN ` (the header's lines start with a space) to the end.
+pub fn body_of_functiondef(def: &str) -> Option<String> {
+    let at = ["\nBEGIN ATOMIC", "\nRETURN "]
+        .iter()
+        .filter_map(|m| def.find(m))
+        .min()?;
+    Some(def[at + 1..].trim_end().to_string())
 }
 
 // ---- Catalog ----
@@ -297,7 +344,9 @@ WITH users AS (
   JOIN pg_class rc ON rc.oid = x.indrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
   WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_class'::regclass
 )
-SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.prosrc,
+SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text,
+       -- An SQL-standard body (PostgreSQL 14+, read by name) has no prosrc: its deparse.
+       CASE WHEN to_jsonb(p) ->> 'prosqlbody' IS NOT NULL THEN pg_get_functiondef(p.oid) ELSE p.prosrc END,
        COALESCE(p.proargnames, '{}'::text[]),
        COALESCE(p.proargmodes::text[], '{}'::text[]),
        ARRAY(SELECT format_type(u.t, NULL)
@@ -313,7 +362,8 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.pro
        ARRAY(SELECT u.kind FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
        ARRAY(SELECT u.sch FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
        ARRAY(SELECT u.rel FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
-       ARRAY(SELECT u.obj FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj)
+       ARRAY(SELECT u.obj FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       to_jsonb(p) ->> 'prosqlbody' IS NOT NULL
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -457,7 +507,11 @@ pub fn read(rows: &[Row], s: &mut Schema) {
             arguments,
             function,
             language,
-            body: r.get(4),
+            body: if r.get::<_, bool>(24) {
+                body_of_functiondef(&r.get::<_, String>(4)).unwrap_or_default()
+            } else {
+                r.get(4)
+            },
             security_definer: r.get(13),
             set,
             comment: r.get(19),
@@ -1097,20 +1151,34 @@ pub fn create_sql(r: &Routine, or_replace: bool) -> String {
     for (k, v) in &r.set {
         sql.push_str(&format!("\n    {}", set_clause(k, v)));
     }
-    let tag = dollar_tag(&r.body);
-    sql.push_str(&format!("\nAS {tag}{}{tag}", r.body));
+    if r.standard_body() {
+        sql.push_str(&format!("\n{}", r.body.trim()));
+    } else {
+        let tag = dollar_tag(&r.body);
+        sql.push_str(&format!("\nAS {tag}{}{tag}", r.body));
+    }
     sql
 }
 
 /// Before creating a SQL function: its body is checked when it is created, and may read a table
 /// this plan creates later (functions come before tables); pg_dump does the same.
 fn unchecked_bodies(r: &Routine) -> Option<(Phase, String)> {
-    (r.language == "sql").then(|| {
+    (r.language == "sql" && !r.standard_body()).then(|| {
         (
             Phase::Functions,
             "SET LOCAL check_function_bodies = off".to_string(),
         )
     })
+}
+
+/// When a routine is created: with the others, before the tables; one with an SQL-standard
+/// body once the tables exist (its body is parsed then, and may read them).
+fn create_phase(r: &Routine) -> Phase {
+    if r.standard_body() {
+        Phase::StandardBodies
+    } else {
+        Phase::Functions
+    }
 }
 
 fn kind_word(kind: RoutineKind) -> &'static str {
@@ -1293,7 +1361,7 @@ impl KindChange for RoutineChange {
         match self {
             RoutineChange::CreateRoutine { def } => {
                 out.extend(unchecked_bodies(def));
-                out.push((Phase::Functions, create_sql(def, false)));
+                out.push((create_phase(def), create_sql(def, false)));
                 if def.comment.is_some() {
                     let target = format!("{} {}", def.kind.sql(), signature(def));
                     out.push((Phase::Comments, comment(target, &def.comment)));
@@ -1301,7 +1369,7 @@ impl KindChange for RoutineChange {
             }
             RoutineChange::ReplaceRoutine { to, .. } => {
                 out.extend(unchecked_bodies(to));
-                out.push((Phase::Functions, create_sql(to, true)));
+                out.push((create_phase(to), create_sql(to, true)));
             }
             RoutineChange::RecreateRoutine { from, to, .. } => {
                 out.push((
@@ -1309,7 +1377,7 @@ impl KindChange for RoutineChange {
                     format!("DROP {} {}", from.kind.sql(), signature(from)),
                 ));
                 out.extend(unchecked_bodies(to));
-                out.push((Phase::Functions, create_sql(to, false)));
+                out.push((create_phase(to), create_sql(to, false)));
                 if to.comment.is_some() {
                     let target = format!("{} {}", to.kind.sql(), signature(to));
                     out.push((Phase::Comments, comment(target, &to.comment)));
@@ -1498,9 +1566,105 @@ pub fn take_spellings(desired: &mut Schema, probed: &Schema, at: &[(RoutineKey, 
     }
 }
 
+// ---- SQL-standard bodies, deparsed by the server ----
+
+/// Where a declared SQL-standard body (`BEGIN ATOMIC ... END`, `RETURN expr`) differs in text
+/// from the live one (which is the server's deparse), asks the server how it deparses the
+/// declared one: inside a transaction that is always rolled back, the declared routine is
+/// created in `pg_temp` under its own name (a deparse qualifies arguments by the routine's
+/// name), each under a savepoint, and `pg_get_functiondef` tells. When that deparse equals the
+/// live body, the declared routine takes it. A body the server rejects (it reads what this plan
+/// creates) keeps its text: the diff shows it, and apply reports the server's message. Returns
+/// the round trips.
+pub async fn reconcile_bodies(
+    client: &mut tokio_postgres::Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<usize, crate::inspect::InspectError> {
+    use crate::inspect::session;
+    let asks: Vec<(RoutineKey, String)> = (desired.functions.iter())
+        .filter_map(|(k, w)| {
+            let h = live.functions.get(&catalog_key(k))?;
+            (w.standard_body() && h.standard_body() && w.body != h.body)
+                .then(|| (k.clone(), h.body.clone()))
+        })
+        .collect();
+    if asks.is_empty() {
+        return Ok(0);
+    }
+    let tx = client.transaction().await?;
+    let mut trips = 2; // BEGIN, ROLLBACK
+    let mut same = Vec::new();
+    for (key, live_body) in &asks {
+        let w = &desired.functions[key];
+        let probe = Routine {
+            name: QualName::new("pg_temp", w.name.name.clone()),
+            comment: None,
+            ..w.clone()
+        };
+        session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
+        trips += 3;
+        if session::run(tx.client(), &create_sql(&probe, false))
+            .await
+            .is_ok()
+        {
+            let row = tx
+                .client()
+                .query_one(
+                    "SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+                     WHERE p.pronamespace = pg_my_temp_schema() AND p.proname = $1
+                     ORDER BY p.oid DESC LIMIT 1",
+                    &[&w.name.name],
+                )
+                .await?;
+            trips += 1;
+            if body_of_functiondef(&row.get::<_, String>(0)).as_deref() == Some(live_body.as_str())
+            {
+                same.push((key.clone(), live_body.clone()));
+            }
+        }
+        session::run(tx.client(), "ROLLBACK TO SAVEPOINT tableform_probe").await?;
+    }
+    tx.rollback().await?;
+    for (key, body) in same {
+        if let Some(r) = desired.functions.get_mut(&key) {
+            r.body = body;
+        }
+    }
+    Ok(trips)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{dollar_tag, set_clause};
+    use super::{
+        body_of_functiondef, dollar_tag, set_clause, standard_body, standard_body_problem,
+    };
+
+    #[test]
+    fn sql_standard_bodies_are_told_from_quoted_ones_and_must_end_as_one() {
+        assert!(standard_body("BEGIN ATOMIC SELECT 1; END"));
+        assert!(standard_body("  begin\n  atomic select 1; end"));
+        assert!(standard_body("RETURN x + 1"));
+        assert!(!standard_body("SELECT 1"));
+        assert!(!standard_body("BEGIN RETURN 1; END"));
+        assert_eq!(standard_body_problem("BEGIN ATOMIC SELECT 1; END"), None);
+        assert_eq!(standard_body_problem("begin atomic select 1; end\n"), None);
+        assert!(standard_body_problem("BEGIN ATOMIC SELECT 1; END;").is_some());
+        assert!(standard_body_problem("BEGIN ATOMIC SELECT 1; weekend").is_some());
+        assert!(standard_body_problem("RETURN 1;").is_some());
+        assert_eq!(standard_body_problem("RETURN 1"), None);
+    }
+
+    #[test]
+    fn the_body_is_read_from_the_functiondef() {
+        let def = "CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT (x + 1);\nEND\n";
+        assert_eq!(
+            body_of_functiondef(def).as_deref(),
+            Some("BEGIN ATOMIC\n SELECT (x + 1);\nEND")
+        );
+        let def = "CREATE OR REPLACE FUNCTION public.g(x integer)\n RETURNS integer\n LANGUAGE sql\nRETURN (x + 1)\n";
+        assert_eq!(body_of_functiondef(def).as_deref(), Some("RETURN (x + 1)"));
+    }
 
     #[test]
     fn the_dollar_quote_tag_never_occurs_in_the_body() {

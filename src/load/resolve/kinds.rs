@@ -681,6 +681,18 @@ fn routine(
                 .label("PostgreSQL text cannot hold a NUL character"),
             );
             None
+        } else if language.as_deref() == Some("sql")
+            && crate::kinds::function::standard_body(&b.text.value)
+            && let Some(problem) = crate::kinds::function::standard_body_problem(&b.text.value)
+        {
+            p.push(
+                Diagnostic::new(
+                    b.text.loc.clone(),
+                    format!("the SQL-standard body of {what} does not end as one: {problem}"),
+                )
+                .label("BEGIN ATOMIC ... END, or RETURN expr"),
+            );
+            None
         } else {
             Some(b.text.value.clone())
         }
