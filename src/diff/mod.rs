@@ -43,8 +43,9 @@ pub enum ObjectKind {
     Procedure,
     View,
     MaterializedView,
-    /// Only for an unmanaged trigger of a declared table (a declared trigger's changes are its
-    /// table's): the name's name part is `trigger ON schema.table`, quoted as SQL.
+    /// Only for an unmanaged trigger of a declared table or view (a declared trigger's changes
+    /// are its table's or view's): the name's name part is `trigger ON schema.table`, quoted as
+    /// SQL.
     Trigger,
 }
 

@@ -1005,7 +1005,8 @@ pub fn rebuild(
 /// A declared view or materialized view that reads a table or view this plan drops as not
 /// declared (`--prune`) would stop the `DROP` at apply (PostgreSQL drops nothing a view reads):
 /// refused at plan time, naming both. What it reads is known from `pg_depend` for a live view
-/// and, for every declared one, from its query naming the dropped relation as a word.
+/// and, for one this plan creates or replaces, from its query naming the dropped relation as a
+/// word (with its schema, when that is another one than the view's and not `public`).
 pub fn refuse_reading_pruned(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
     use super::table::TableChange;
     let pruned: Vec<(QualName, &'static str)> = (changes.iter())
@@ -1032,10 +1033,19 @@ pub fn refuse_reading_pruned(changes: &mut Vec<Change>, desired: &Schema, live: 
         .chain((desired.materialized_views.values()).map(|m| (&m.name, &m.query, true)));
     let mut blocked = Vec::new();
     for (name, query, materialized) in declared {
+        // A view this plan creates (again) or replaces reads what its declared query names;
+        // one it leaves alone, what it reads now.
+        let created = changes.iter().any(|c| {
+            matches!(c, Change::View(ViewChange::CreateView { def, .. } | ViewChange::ReplaceView { def, .. }) if def.name == *name)
+                || matches!(c, Change::View(ViewChange::CreateMaterializedView { def, .. }) if def.name == *name)
+        });
         let reads = |r: &QualName| {
             let live_reads = (live.view_info.get(name))
                 .is_some_and(|i| i.deps.iter().any(|d| d.relation() == Some(r)));
-            live_reads || names(query, &r.name)
+            // Another schema's table is named with its schema (unless it is `public`).
+            let named = names(query, &r.name)
+                && (r.schema == name.schema || r.schema == "public" || names(query, &r.schema));
+            live_reads || (created && named)
         };
         let read: Vec<String> = (pruned.iter())
             .filter(|(r, _)| r != name && reads(r))
