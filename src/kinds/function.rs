@@ -225,7 +225,7 @@ pub enum RoutineUser {
     /// A constraint of a domain (not modelled: never rebuilt).
     DomainConstraint { domain: QualName, name: String },
     /// A view or materialized view.
-    View(QualName),
+    View { name: QualName, materialized: bool },
     /// An index (its expression or predicate).
     Index { table: QualName, name: String },
 }
@@ -243,7 +243,14 @@ impl fmt::Display for RoutineUser {
             RoutineUser::DomainConstraint { domain, name } => {
                 write!(f, "constraint {} of domain {domain}", quote_ident(name))
             }
-            RoutineUser::View(v) => write!(f, "view {v}"),
+            RoutineUser::View {
+                name,
+                materialized: false,
+            } => write!(f, "view {name}"),
+            RoutineUser::View {
+                name,
+                materialized: true,
+            } => write!(f, "materialized view {name}"),
             RoutineUser::Index { table, name } => {
                 write!(f, "index {} on {table}", quote_ident(name))
             }
@@ -331,7 +338,8 @@ WITH users AS (
   JOIN pg_type t ON t.oid = c.contypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
   WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_constraint'::regclass
   UNION
-  SELECT d.refobjid, 'view', rn.nspname::text, rc.relname::text, ''
+  SELECT d.refobjid, CASE rc.relkind WHEN 'm' THEN 'matview' ELSE 'view' END, rn.nspname::text,
+         rc.relname::text, ''
   FROM pg_depend d
   JOIN pg_rewrite r ON r.oid = d.objid
   JOIN pg_class rc ON rc.oid = r.ev_class JOIN pg_namespace rn ON rn.oid = rc.relnamespace
@@ -538,7 +546,14 @@ pub fn read(rows: &[Row], s: &mut Schema) {
                         domain: relation,
                         name: object,
                     },
-                    "view" => RoutineUser::View(relation),
+                    "view" => RoutineUser::View {
+                        name: relation,
+                        materialized: false,
+                    },
+                    "matview" => RoutineUser::View {
+                        name: relation,
+                        materialized: true,
+                    },
                     "index" => RoutineUser::Index {
                         table: relation,
                         name: object,
@@ -769,11 +784,11 @@ pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema)
                 .tables
                 .get(table)
                 .is_some_and(|t| t.indexes.iter().any(|i| &i.name == name)),
-            RoutineUser::View(v) => {
-                if live.materialized_views.contains_key(v) {
-                    desired.materialized_views.contains_key(v)
+            RoutineUser::View { name, materialized } => {
+                if *materialized {
+                    desired.materialized_views.contains_key(name)
                 } else {
-                    desired.views.contains_key(v)
+                    desired.views.contains_key(name)
                 }
             }
             RoutineUser::DomainConstraint { .. } => false,
@@ -786,12 +801,18 @@ pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema)
                 name,
                 because: None,
                 ..
-            })
-            | Change::View(super::view::ViewChange::DropMaterializedView {
+            }) => Some(RoutineUser::View {
+                name: name.clone(),
+                materialized: false,
+            }),
+            Change::View(super::view::ViewChange::DropMaterializedView {
                 name,
                 because: None,
                 ..
-            }) => Some(RoutineUser::View(name.clone())),
+            }) => Some(RoutineUser::View {
+                name: name.clone(),
+                materialized: true,
+            }),
             Change::Constraint(ConstraintChange::DropConstraint {
                 table,
                 constraint,
@@ -944,7 +965,9 @@ pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema)
                         );
                     }
                 }
-                RoutineUser::View(v) => views.push((v, format!("{why}, then created again"))),
+                RoutineUser::View { name, .. } => {
+                    views.push((name, format!("{why}, then created again")))
+                }
                 RoutineUser::DomainConstraint { .. } => {}
             }
         }
