@@ -376,6 +376,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     view::make_changes_possible(&mut out.changes, desired, live);
     view::keep_undeclared_triggers(&mut out.changes, desired, live, prune);
     view::refuse_reading_pruned(&mut out.changes, desired, live);
+    function::refuse_blocked_by_bodies(&mut out.changes, live);
     not_unchanged(&mut out);
     out.renamed_live = (renamed.live.is_some() || views_renamed.is_some()).then(|| live.clone());
     out

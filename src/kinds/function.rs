@@ -371,7 +371,23 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text,
        ARRAY(SELECT u.sch FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
        ARRAY(SELECT u.rel FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
        ARRAY(SELECT u.obj FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
-       to_jsonb(p) ->> 'prosqlbody' IS NOT NULL
+       to_jsonb(p) ->> 'prosqlbody' IS NOT NULL,
+       -- What an SQL-standard body reads: tables, and their columns.
+       ARRAY(SELECT rn.nspname::text FROM pg_depend d JOIN pg_class rc ON rc.oid = d.refobjid
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid),
+       ARRAY(SELECT rc.relname::text FROM pg_depend d JOIN pg_class rc ON rc.oid = d.refobjid
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid),
+       ARRAY(SELECT COALESCE(a.attname::text, '') FROM pg_depend d
+             LEFT JOIN pg_attribute a ON d.refobjsubid > 0 AND a.attrelid = d.refobjid
+                                     AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid)
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -564,6 +580,14 @@ pub fn read(rows: &[Row], s: &mut Schema) {
             .collect();
         if !used_by.is_empty() {
             s.routine_users.insert(routine.key(), used_by);
+        }
+        let (schemas, relations, columns): (Vec<String>, Vec<String>, Vec<String>) =
+            (r.get(25), r.get(26), r.get(27));
+        let reads: Vec<(QualName, String)> = (schemas.into_iter().zip(relations).zip(columns))
+            .map(|((schema, relation), column)| (QualName::new(schema, relation), column))
+            .collect();
+        if !reads.is_empty() {
+            s.routine_reads.insert(routine.key(), reads);
         }
         s.functions.insert(routine.key(), routine);
     }
@@ -978,6 +1002,73 @@ pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema)
     }
 }
 
+/// A routine with an SQL-standard body depends on the tables and columns it reads, as a view
+/// does: PostgreSQL cannot change the type or collation of such a column, drop it, or drop the
+/// table while the routine exists. tableform does not drop and create a routine around such a
+/// change (nor the defaults, checks and views that call it): the plan is refused, naming the
+/// routine and what it reads, instead of failing at apply.
+pub fn refuse_blocked_by_bodies(changes: &mut Vec<Change>, live: &Schema) {
+    use super::column::ColumnChange;
+    use super::table::TableChange;
+    if live.routine_reads.is_empty() {
+        return;
+    }
+    let mut roots: Vec<(QualName, Option<String>, String)> = Vec::new();
+    for c in changes.iter() {
+        match c {
+            Change::Column(ColumnChange::AlterType { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("the type of column `{column}` of {table} changes"),
+            )),
+            Change::Column(ColumnChange::SetCollation { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("the collation of column `{column}` of {table} changes"),
+            )),
+            Change::Column(ColumnChange::DropColumn { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("column `{column}` of {table} is dropped"),
+            )),
+            Change::Table(TableChange::DropTable { table }) => {
+                roots.push((table.clone(), None, format!("table {table} is dropped")))
+            }
+            _ => {}
+        }
+    }
+    let mut blocked = Vec::new();
+    for (key, reads) in &live.routine_reads {
+        let Some(r) = live.functions.get(key) else {
+            continue;
+        };
+        let hits: Vec<&String> = (roots.iter())
+            .filter(|(table, column, _)| {
+                reads.iter().any(|(t, c)| {
+                    t == table && column.as_ref().is_none_or(|col| c.is_empty() || c == col)
+                })
+            })
+            .map(|(_, _, why)| why)
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        blocked.push(
+            RoutineChange::RoutineBlocked {
+                kind: r.kind,
+                key: key.clone(),
+                reason: format!(
+                    "{} has an SQL-standard body that reads what this plan changes ({}): PostgreSQL cannot make that change while it exists, and tableform does not drop and create it around the change; change it by hand (drop it, apply, and let tableform create it again), or give it a quoted body (AS $$ ... $$), which PostgreSQL does not tie to what it reads",
+                    signature(r),
+                    (hits.iter().map(|h| h.as_str()).collect::<Vec<_>>()).join("; "),
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
+}
+
 // ---- Changes and SQL ----
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1025,6 +1116,13 @@ pub enum RoutineChange {
         /// Those of `used_by` that are declared: the declaration is inconsistent.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         declared_users: Vec<String>,
+    },
+    /// A change this plan cannot make because of the routine: refused, with the reason.
+    RoutineBlocked {
+        #[serde(rename = "routine")]
+        kind: RoutineKind,
+        key: RoutineKey,
+        reason: String,
     },
     /// A declared column default that uses a routine this plan drops and creates again:
     /// `ALTER TABLE t ALTER COLUMN c DROP DEFAULT` before the `DROP FUNCTION`, `SET DEFAULT`
@@ -1285,6 +1383,7 @@ impl RoutineChange {
             RoutineChange::ReplaceRoutine { to, .. }
             | RoutineChange::RecreateRoutine { to, .. } => to.kind,
             RoutineChange::SetRoutineComment { kind, .. }
+            | RoutineChange::RoutineBlocked { kind, .. }
             | RoutineChange::DropRoutine { kind, .. } => *kind,
             RoutineChange::DefaultAroundRoutine { .. } => RoutineKind::Function,
         }
@@ -1298,6 +1397,7 @@ impl KindChange for RoutineChange {
             RoutineChange::ReplaceRoutine { to, .. }
             | RoutineChange::RecreateRoutine { to, .. } => to.key(),
             RoutineChange::SetRoutineComment { key, .. }
+            | RoutineChange::RoutineBlocked { key, .. }
             | RoutineChange::DropRoutine { key, .. } => key.clone(),
             RoutineChange::DefaultAroundRoutine { table, .. } => {
                 return (ObjectKind::Table, table.clone());
@@ -1373,6 +1473,7 @@ impl KindChange for RoutineChange {
             RoutineChange::DropRoutine { .. } => Verdict::note(
                 "not declared (--prune); no column default, constraint, view or index uses it",
             ),
+            RoutineChange::RoutineBlocked { reason, .. } => Verdict::refuse(reason.clone()),
             RoutineChange::DefaultAroundRoutine { routine, .. } => Verdict::note(format!(
                 "dropped while {routine} is dropped and created again (PostgreSQL cannot drop a function a default uses), then set again as declared"
             )),
@@ -1421,6 +1522,7 @@ impl KindChange for RoutineChange {
                 Phase::DropFunctions,
                 format!("DROP {} {signature}", kind.sql()),
             )),
+            RoutineChange::RoutineBlocked { .. } => {}
             RoutineChange::DefaultAroundRoutine {
                 table,
                 column,
@@ -1464,6 +1566,7 @@ impl KindChange for RoutineChange {
                 None => format!("remove {word} comment"),
             },
             RoutineChange::DropRoutine { .. } => format!("drop {word} (not declared)"),
+            RoutineChange::RoutineBlocked { .. } => "stands in the way of this plan".into(),
             RoutineChange::DefaultAroundRoutine {
                 column, routine, ..
             } => format!(

@@ -97,6 +97,10 @@ pub struct Schema {
     #[serde(skip)]
     pub routine_users:
         BTreeMap<crate::kinds::function::RoutineKey, Vec<crate::kinds::function::RoutineUser>>,
+    /// Live side only: per routine with an SQL-standard body, the tables (column `""`) and
+    /// columns it reads (`pg_depend`): PostgreSQL cannot change or drop them while it exists.
+    #[serde(skip)]
+    pub routine_reads: BTreeMap<crate::kinds::function::RoutineKey, Vec<(QualName, String)>>,
     /// Live side only: the server's roles, which policies may name.
     #[serde(skip)]
     pub roles: BTreeSet<String>,
