@@ -832,7 +832,13 @@ fn views_and_materialized_views_round_trip_through_import() {
              SELECT mood, count(*) AS n FROM people GROUP BY mood;
          CREATE UNIQUE INDEX moods_mood_idx ON reports.moods (mood);
          COMMENT ON MATERIALIZED VIEW reports.moods IS 'refreshed nightly';
-         CREATE MATERIALIZED VIEW reports.later AS SELECT id FROM people WITH NO DATA;",
+         CREATE MATERIALIZED VIEW reports.later AS SELECT id FROM people WITH NO DATA;
+         CREATE FUNCTION happy_write() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+         CREATE TRIGGER happy_names_write INSTEAD OF INSERT OR UPDATE ON happy_names
+             FOR EACH ROW EXECUTE FUNCTION happy_write();
+         COMMENT ON TRIGGER happy_names_write ON happy_names IS 'writes nothing';
+         CREATE TRIGGER happy_names_log AFTER INSERT ON happy_names
+             FOR EACH STATEMENT EXECUTE FUNCTION happy_write();",
     );
     let out = round_trip(&db, "impviews");
     assert!(

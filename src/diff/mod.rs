@@ -44,8 +44,9 @@ pub enum ObjectKind {
     Procedure,
     View,
     MaterializedView,
-    /// Only for an unmanaged trigger of a declared table (a declared trigger's changes are its
-    /// table's): the name's name part is `trigger ON schema.table`, quoted as SQL.
+    /// Only for an unmanaged trigger of a declared table or view (a declared trigger's changes
+    /// are its table's or view's): the name's name part is `trigger ON schema.table`, quoted as
+    /// SQL.
     Trigger,
     /// `ALTER DEFAULT PRIVILEGES`: the name's name part says whose new objects of which kind,
     /// and where ("tables created by owner in schema app").
@@ -374,9 +375,13 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     enum_type::make_recreation_possible(&mut out.changes, desired, live);
     column::restart_identities(&mut out.changes, live);
     trigger::follow_recreated_functions(&mut out.changes, desired, live);
+    function::rebuild_users(&mut out.changes, desired, live);
     // Views reading columns and types changed above are dropped and created again around them
     // (after the enum pass, whose recreations they may read).
     view::make_changes_possible(&mut out.changes, desired, live);
+    view::keep_undeclared_triggers(&mut out.changes, desired, live, prune);
+    view::refuse_reading_pruned(&mut out.changes, desired, live);
+    function::refuse_blocked_by_bodies(&mut out.changes, live);
     // Last: the privileges of objects this plan creates or creates again are granted afresh.
     privilege::diff(desired, live, &mut out);
     not_unchanged(&mut out);

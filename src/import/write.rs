@@ -655,7 +655,7 @@ fn table(doc: &mut DocumentMut, t: &Table, schema: &Schema) {
         .collect();
     list(out, "checks", checks);
     list(out, "indexes", t.indexes.iter().map(index).collect());
-    triggers(out, t);
+    triggers(out, &t.triggers);
     list(
         out,
         "exclusions",
@@ -941,6 +941,7 @@ fn view(doc: &mut DocumentMut, v: &crate::kinds::view::View, schema: &Schema) {
     }
     out.insert("query", Item::Value(query(&v.query)));
     privileges(out, schema, &Target::of(On::View, v.name.clone()));
+    triggers(out, &v.triggers);
 }
 
 fn materialized_view(
@@ -1150,13 +1151,13 @@ fn routine(r: &Routine, schema: &Schema) -> TomlTable {
     out
 }
 
-/// `[[table.NAME.triggers]]`, one per trigger.
-fn triggers(out: &mut TomlTable, t: &Table) {
-    if t.triggers.is_empty() {
+/// `[[table.NAME.triggers]]` (or `[[view.NAME.triggers]]`), one per trigger.
+fn triggers(out: &mut TomlTable, triggers: &[Trigger]) {
+    if triggers.is_empty() {
         return;
     }
     let mut aot = toml_edit::ArrayOfTables::new();
-    for tr in &t.triggers {
+    for tr in triggers {
         aot.push(trigger(tr));
     }
     out.insert("triggers", Item::ArrayOfTables(aot));

@@ -199,6 +199,12 @@ impl Routine {
         }
     }
 
+    /// Whether the body is an SQL-standard one (PostgreSQL 14+): `BEGIN ATOMIC ... END` or
+    /// `RETURN expr`, parsed when the routine is created and written without quotes.
+    pub fn standard_body(&self) -> bool {
+        self.language == "sql" && standard_body(&self.body)
+    }
+
     /// Whether this is a trigger function: `RETURNS trigger`, no arguments.
     pub fn is_trigger_function(&self) -> bool {
         self.function.as_ref().is_some_and(|f| {
@@ -208,6 +214,91 @@ impl Routine {
     }
 }
 
+/// Something in the database that uses a routine and stops its `DROP` (`pg_depend`), read into
+/// [`Schema::routine_users`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoutineUser {
+    /// A column's default.
+    Default { table: QualName, column: String },
+    /// A constraint of a table (a check, an exclusion constraint's expression).
+    Constraint { table: QualName, name: String },
+    /// A constraint of a domain (not modelled: never rebuilt).
+    DomainConstraint { domain: QualName, name: String },
+    /// A view or materialized view.
+    View { name: QualName, materialized: bool },
+    /// An index (its expression or predicate).
+    Index { table: QualName, name: String },
+}
+
+impl fmt::Display for RoutineUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::model::names::quote_ident;
+        match self {
+            RoutineUser::Default { table, column } => {
+                write!(f, "the default of {table}.{}", quote_ident(column))
+            }
+            RoutineUser::Constraint { table, name } => {
+                write!(f, "constraint {} on {table}", quote_ident(name))
+            }
+            RoutineUser::DomainConstraint { domain, name } => {
+                write!(f, "constraint {} of domain {domain}", quote_ident(name))
+            }
+            RoutineUser::View {
+                name,
+                materialized: false,
+            } => write!(f, "view {name}"),
+            RoutineUser::View {
+                name,
+                materialized: true,
+            } => write!(f, "materialized view {name}"),
+            RoutineUser::Index { table, name } => {
+                write!(f, "index {} on {table}", quote_ident(name))
+            }
+        }
+    }
+}
+
+/// Whether `body` (of an SQL routine) is an SQL-standard body: it starts with `BEGIN ATOMIC` or
+/// `RETURN` (words in any case; a quoted body never does: it would not be SQL).
+pub fn standard_body(body: &str) -> bool {
+    let words: Vec<String> = (body.split_whitespace().take(2))
+        .map(str::to_lowercase)
+        .collect();
+    matches!(words.first().map(String::as_str), Some("return"))
+        || (words.first().map(String::as_str) == Some("begin")
+            && words.get(1).is_some_and(|w| w == "atomic"))
+}
+
+/// What is wrong with a declared SQL-standard body, if anything: a `BEGIN ATOMIC` block must
+/// end with its `END` (no `;` after it: the body is one part of one statement).
+pub fn standard_body_problem(body: &str) -> Option<String> {
+    let t = body.trim();
+    let lower = t.to_lowercase();
+    if !lower.starts_with("begin") {
+        return t
+            .ends_with(';')
+            .then(|| "a `RETURN` body is one expression: it does not end with `;`".to_string());
+    }
+    let ends_with_end = lower.ends_with("end")
+        && !lower[..lower.len() - 3]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    (!ends_with_end).then(|| {
+        "a `BEGIN ATOMIC` body ends with `END` (without a `;` after it): each statement inside ends with `;`".to_string()
+    })
+}
+
+/// The SQL-standard body in a `pg_get_functiondef` text: from the line that starts with
+/// `BEGIN ATOMIC` or `RETURN ` (the header's lines start with a space) to the end.
+pub fn body_of_functiondef(def: &str) -> Option<String> {
+    let at = ["\nBEGIN ATOMIC", "\nRETURN "]
+        .iter()
+        .filter_map(|m| def.find(m))
+        .min()?;
+    Some(def[at + 1..].trim_end().to_string())
+}
+
 // ---- Catalog ----
 
 use std::collections::BTreeSet;
@@ -215,7 +306,7 @@ use std::collections::BTreeSet;
 use tokio_postgres::Row;
 
 use super::comment::comment;
-use super::{KindChange, Sign};
+use super::{Change, KindChange, Sign};
 use crate::diff::{Diff, Facts, ObjectKind, Options, Unmanaged, Verdict};
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::{BaseType, Schema};
@@ -226,7 +317,44 @@ use crate::plan::Phase;
 /// over `proallargtypes` (out and table columns included), each with its mode, name, type and
 /// default (`pg_get_function_arg_default`, 1-based over all arguments).
 pub const QUERY: &str = "
-SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.prosrc,
+WITH users AS (
+  SELECT d.refobjid AS fn, 'default' AS kind, rn.nspname::text AS sch, rc.relname::text AS rel,
+         a.attname::text AS obj
+  FROM pg_depend d
+  JOIN pg_attrdef ad ON ad.oid = d.objid
+  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+  JOIN pg_class rc ON rc.oid = ad.adrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_attrdef'::regclass
+  UNION
+  SELECT d.refobjid, 'constraint', rn.nspname::text, rc.relname::text, c.conname::text
+  FROM pg_depend d
+  JOIN pg_constraint c ON c.oid = d.objid
+  JOIN pg_class rc ON rc.oid = c.conrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_constraint'::regclass
+  UNION
+  SELECT d.refobjid, 'domain', tn.nspname::text, t.typname::text, c.conname::text
+  FROM pg_depend d
+  JOIN pg_constraint c ON c.oid = d.objid
+  JOIN pg_type t ON t.oid = c.contypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_constraint'::regclass
+  UNION
+  SELECT d.refobjid, CASE rc.relkind WHEN 'm' THEN 'matview' ELSE 'view' END, rn.nspname::text,
+         rc.relname::text, ''
+  FROM pg_depend d
+  JOIN pg_rewrite r ON r.oid = d.objid
+  JOIN pg_class rc ON rc.oid = r.ev_class JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_rewrite'::regclass
+  UNION
+  SELECT d.refobjid, 'index', rn.nspname::text, rc.relname::text, ic.relname::text
+  FROM pg_depend d
+  JOIN pg_class ic ON ic.oid = d.objid AND ic.relkind IN ('i', 'I')
+  JOIN pg_index x ON x.indexrelid = ic.oid
+  JOIN pg_class rc ON rc.oid = x.indrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+  WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.classid = 'pg_class'::regclass
+)
+SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text,
+       -- An SQL-standard body (PostgreSQL 14+, read by name) has no prosrc: its deparse.
+       CASE WHEN to_jsonb(p) ->> 'prosqlbody' IS NOT NULL THEN pg_get_functiondef(p.oid) ELSE p.prosrc END,
        COALESCE(p.proargnames, '{}'::text[]),
        COALESCE(p.proargmodes::text[], '{}'::text[]),
        ARRAY(SELECT format_type(u.t, NULL)
@@ -238,23 +366,28 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text, l.lanname::text, p.pro
        format_type(p.prorettype, NULL), p.proretset, p.provolatile::text, p.proisstrict,
        p.prosecdef, p.proleakproof, p.proparallel::text, p.procost::float8, p.prorows::float8,
        COALESCE(p.proconfig, '{}'::text[]), obj_description(p.oid, 'pg_proc'),
-       -- What uses it and would stop a DROP: column defaults, constraints, views.
-       array_remove(ARRAY(
-         SELECT CASE d.classid
-           WHEN 'pg_attrdef'::regclass THEN (
-             SELECT 'the default of ' || ad.adrelid::regclass::text || '.' || quote_ident(a.attname)
-             FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-             WHERE ad.oid = d.objid)
-           WHEN 'pg_constraint'::regclass THEN (
-             SELECT 'constraint ' || quote_ident(c.conname) || ' on ' || c.conrelid::regclass::text
-             FROM pg_constraint c WHERE c.oid = d.objid)
-           WHEN 'pg_rewrite'::regclass THEN (
-             SELECT 'view ' || r.ev_class::regclass::text FROM pg_rewrite r WHERE r.oid = d.objid)
-           END
-         FROM pg_depend d
-         WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid AND d.deptype = 'n'
-           AND d.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_rewrite'::regclass)
-         ORDER BY 1), NULL)
+       -- What uses it and would stop a DROP (see USERS).
+       ARRAY(SELECT u.kind FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.sch FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.rel FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       ARRAY(SELECT u.obj FROM users u WHERE u.fn = p.oid ORDER BY u.kind, u.sch, u.rel, u.obj),
+       to_jsonb(p) ->> 'prosqlbody' IS NOT NULL,
+       -- What an SQL-standard body reads: tables, and their columns.
+       ARRAY(SELECT rn.nspname::text FROM pg_depend d JOIN pg_class rc ON rc.oid = d.refobjid
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid),
+       ARRAY(SELECT rc.relname::text FROM pg_depend d JOIN pg_class rc ON rc.oid = d.refobjid
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid),
+       ARRAY(SELECT COALESCE(a.attname::text, '') FROM pg_depend d
+             LEFT JOIN pg_attribute a ON d.refobjsubid > 0 AND a.attrelid = d.refobjid
+                                     AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+             ORDER BY d.refobjid, d.refobjsubid)
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -398,14 +531,63 @@ pub fn read(rows: &[Row], s: &mut Schema) {
             arguments,
             function,
             language,
-            body: r.get(4),
+            body: if r.get::<_, bool>(24) {
+                body_of_functiondef(&r.get::<_, String>(4)).unwrap_or_default()
+            } else {
+                r.get(4)
+            },
             security_definer: r.get(13),
             set,
             comment: r.get(19),
         };
-        let used_by: Vec<String> = r.get(20);
+        let (kinds, schemas, relations, objects): (
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+        ) = (r.get(20), r.get(21), r.get(22), r.get(23));
+        let used_by: Vec<RoutineUser> = (kinds.iter().zip(schemas).zip(relations).zip(objects))
+            .filter_map(|(((kind, schema), relation), object)| {
+                let relation = QualName::new(schema, relation);
+                Some(match kind.as_str() {
+                    "default" => RoutineUser::Default {
+                        table: relation,
+                        column: object,
+                    },
+                    "constraint" => RoutineUser::Constraint {
+                        table: relation,
+                        name: object,
+                    },
+                    "domain" => RoutineUser::DomainConstraint {
+                        domain: relation,
+                        name: object,
+                    },
+                    "view" => RoutineUser::View {
+                        name: relation,
+                        materialized: false,
+                    },
+                    "matview" => RoutineUser::View {
+                        name: relation,
+                        materialized: true,
+                    },
+                    "index" => RoutineUser::Index {
+                        table: relation,
+                        name: object,
+                    },
+                    _ => return None,
+                })
+            })
+            .collect();
         if !used_by.is_empty() {
             s.routine_users.insert(routine.key(), used_by);
+        }
+        let (schemas, relations, columns): (Vec<String>, Vec<String>, Vec<String>) =
+            (r.get(25), r.get(26), r.get(27));
+        let reads: Vec<(QualName, String)> = (schemas.into_iter().zip(relations).zip(columns))
+            .map(|((schema, relation), column)| (QualName::new(schema, relation), column))
+            .collect();
+        if !reads.is_empty() {
+            s.routine_reads.insert(routine.key(), reads);
         }
         s.functions.insert(routine.key(), routine);
     }
@@ -539,9 +721,8 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                     from: Box::new(have.clone()),
                     to: Box::new(want.clone()),
                     reason,
-                    used_by: (live.routine_users.get(&catalog_key(key)))
-                        .cloned()
-                        .unwrap_or_default(),
+                    used_by: users_of(live, &catalog_key(key)),
+                    rebuilt: Vec::new(),
                 },
                 None => RoutineChange::ReplaceRoutine {
                     from: Box::new(have.clone()),
@@ -567,6 +748,13 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     }
 }
 
+/// What uses the live routine, for people.
+fn users_of(live: &Schema, key: &RoutineKey) -> Vec<String> {
+    (live.routine_users.get(key).into_iter().flatten())
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Live routines the declaration does not mention: unmanaged, or dropped with `--prune`.
 pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
     let declared: BTreeSet<RoutineKey> = desired.functions.keys().map(catalog_key).collect();
@@ -577,7 +765,8 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                     kind: r.kind,
                     key: key.clone(),
                     signature: signature(r),
-                    used_by: live.routine_users.get(key).cloned().unwrap_or_default(),
+                    used_by: users_of(live, key),
+                    declared_users: Vec::new(),
                 }
                 .into(),
             );
@@ -591,6 +780,293 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
             });
         }
     }
+}
+
+/// PostgreSQL cannot drop a routine while a column default, constraint, view or index uses it.
+/// For a routine this plan drops and creates again, the users the declaration declares are
+/// dropped first and put back after it, as declared: a default is dropped and set again
+/// ([`RoutineChange::DefaultAroundRoutine`]), a constraint or index dropped and added again, a
+/// view or materialized view dropped and created again (with the views that read it, by
+/// [`super::view::make_changes_possible`], which runs after this). When any user is not
+/// declared, nothing is rebuilt and the recreation is refused, naming those. A routine that
+/// `--prune` drops while a declared object uses it is refused as an inconsistent declaration.
+pub fn rebuild_users(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    use super::column::ColumnChange;
+    use super::constraint::{self as constraint, ConstraintChange};
+    use super::index::IndexChange;
+    let declared = |u: &RoutineUser| -> bool {
+        match u {
+            RoutineUser::Default { table, column } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| t.columns.iter().any(|c| &c.name == column)),
+            RoutineUser::Constraint { table, name } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| constraint::of(t).iter().any(|c| c.name() == name)),
+            RoutineUser::Index { table, name } => desired
+                .tables
+                .get(table)
+                .is_some_and(|t| t.indexes.iter().any(|i| &i.name == name)),
+            RoutineUser::View { name, materialized } => {
+                if *materialized {
+                    desired.materialized_views.contains_key(name)
+                } else {
+                    desired.views.contains_key(name)
+                }
+            }
+            RoutineUser::DomainConstraint { .. } => false,
+        }
+    };
+    // Users this plan drops before any routine anyway (undeclared, with --prune).
+    let gone: BTreeSet<RoutineUser> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::View(super::view::ViewChange::DropView {
+                name,
+                because: None,
+                ..
+            }) => Some(RoutineUser::View {
+                name: name.clone(),
+                materialized: false,
+            }),
+            Change::View(super::view::ViewChange::DropMaterializedView {
+                name,
+                because: None,
+                ..
+            }) => Some(RoutineUser::View {
+                name: name.clone(),
+                materialized: true,
+            }),
+            Change::Constraint(ConstraintChange::DropConstraint {
+                table,
+                constraint,
+                because: None,
+            }) => Some(RoutineUser::Constraint {
+                table: table.clone(),
+                name: constraint.name().to_string(),
+            }),
+            Change::Index(IndexChange::DropIndex {
+                table,
+                index,
+                because: None,
+            }) => Some(RoutineUser::Index {
+                table: table.clone(),
+                name: index.name.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    // The recreated routines whose users are all declared, with those users.
+    let mut todo: Vec<(String, Vec<RoutineUser>)> = Vec::new();
+    for c in changes.iter_mut() {
+        match c {
+            Change::Routine(RoutineChange::RecreateRoutine {
+                from,
+                used_by,
+                rebuilt,
+                ..
+            }) => {
+                let users = live.routine_users.get(&catalog_key(&from.key()));
+                let users: Vec<RoutineUser> = (users.into_iter().flatten())
+                    .filter(|u| !gone.contains(u))
+                    .cloned()
+                    .collect();
+                if users.is_empty() {
+                    continue;
+                }
+                let undeclared: Vec<String> = (users.iter())
+                    .filter(|u| !declared(u))
+                    .map(ToString::to_string)
+                    .collect();
+                if undeclared.is_empty() {
+                    used_by.clear();
+                    *rebuilt = users.iter().map(ToString::to_string).collect();
+                    todo.push((signature(from), users));
+                } else {
+                    *used_by = undeclared;
+                }
+            }
+            Change::Routine(RoutineChange::DropRoutine {
+                key,
+                used_by,
+                declared_users,
+                ..
+            }) => {
+                let users = (live.routine_users.get(key).into_iter().flatten())
+                    .filter(|u| !gone.contains(u));
+                *used_by = users.clone().map(ToString::to_string).collect();
+                *declared_users = users
+                    .filter(|u| declared(u))
+                    .map(ToString::to_string)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    let mut extra: Vec<Change> = Vec::new();
+    let mut views: Vec<(QualName, String)> = Vec::new();
+    for (sig, users) in todo {
+        let why = format!("out of the way of the recreation of function {sig}");
+        for u in users {
+            match u {
+                RoutineUser::Default { table, column } => {
+                    let col = (desired.tables[&table].columns.iter())
+                        .find(|c| c.name == column)
+                        .expect("declared");
+                    // A default another change of the column sets is left to that change.
+                    let set_elsewhere = changes.iter().any(|c| {
+                        matches!(c, Change::Column(ColumnChange::SetDefault { table: t, column: n, .. })
+                            | Change::Column(ColumnChange::AlterType { table: t, column: n, sets_default: Some(_), .. })
+                            if *t == table && *n == column)
+                    });
+                    let again = match &col.default {
+                        Some(crate::model::ColumnDefault::Expr(e)) if !set_elsewhere => {
+                            Some(e.clone())
+                        }
+                        _ => None,
+                    };
+                    extra.push(
+                        RoutineChange::DefaultAroundRoutine {
+                            table,
+                            column,
+                            routine: sig.clone(),
+                            again,
+                        }
+                        .into(),
+                    );
+                }
+                RoutineUser::Constraint { table, name } => {
+                    // The plan drops and adds it again anyway (its definition differs).
+                    let already = (changes.iter().chain(&extra)).any(|c| {
+                        matches!(c, Change::Constraint(ConstraintChange::DropConstraint { table: t, constraint: k, .. })
+                            if *t == table && k.name() == name)
+                    });
+                    let want = (constraint::of(&desired.tables[&table]).into_iter())
+                        .find(|c| c.name() == name);
+                    let have = (live.tables.get(&table).map(constraint::of))
+                        .and_then(|cs| cs.into_iter().find(|c| c.name() == name));
+                    if let (false, Some(want), Some(have)) = (already, want, have) {
+                        extra.push(
+                            ConstraintChange::DropConstraint {
+                                table: table.clone(),
+                                constraint: have,
+                                because: Some(format!("{why}, then added again")),
+                            }
+                            .into(),
+                        );
+                        extra.push(
+                            ConstraintChange::AddConstraint {
+                                table,
+                                constraint: want,
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                RoutineUser::Index { table, name } => {
+                    let already = (changes.iter().chain(&extra)).any(|c| {
+                        matches!(c, Change::Index(IndexChange::DropIndex { table: t, index: i, .. })
+                            if *t == table && i.name == name)
+                    });
+                    let want = (desired.tables[&table].indexes.iter()).find(|i| i.name == name);
+                    let have = (live.tables.get(&table))
+                        .and_then(|t| t.indexes.iter().find(|i| i.name == name));
+                    if let (false, Some(want), Some(have)) = (already, want, have) {
+                        extra.push(
+                            IndexChange::DropIndex {
+                                table: table.clone(),
+                                index: have.clone(),
+                                because: Some(format!("{why}, then created again")),
+                            }
+                            .into(),
+                        );
+                        extra.push(
+                            IndexChange::CreateIndex {
+                                table,
+                                index: want.clone(),
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                RoutineUser::View { name, .. } => {
+                    views.push((name, format!("{why}, then created again")))
+                }
+                RoutineUser::DomainConstraint { .. } => {}
+            }
+        }
+    }
+    changes.extend(extra);
+    for (v, because) in views {
+        super::view::rebuild(changes, desired, live, &v, because);
+    }
+}
+
+/// A routine with an SQL-standard body depends on the tables and columns it reads, as a view
+/// does: PostgreSQL cannot change the type or collation of such a column, drop it, or drop the
+/// table while the routine exists. tableform does not drop and create a routine around such a
+/// change (nor the defaults, checks and views that call it): the plan is refused, naming the
+/// routine and what it reads, instead of failing at apply.
+pub fn refuse_blocked_by_bodies(changes: &mut Vec<Change>, live: &Schema) {
+    use super::column::ColumnChange;
+    use super::table::TableChange;
+    if live.routine_reads.is_empty() {
+        return;
+    }
+    let mut roots: Vec<(QualName, Option<String>, String)> = Vec::new();
+    for c in changes.iter() {
+        match c {
+            Change::Column(ColumnChange::AlterType { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("the type of column `{column}` of {table} changes"),
+            )),
+            Change::Column(ColumnChange::SetCollation { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("the collation of column `{column}` of {table} changes"),
+            )),
+            Change::Column(ColumnChange::DropColumn { table, column, .. }) => roots.push((
+                table.clone(),
+                Some(column.clone()),
+                format!("column `{column}` of {table} is dropped"),
+            )),
+            Change::Table(TableChange::DropTable { table }) => {
+                roots.push((table.clone(), None, format!("table {table} is dropped")))
+            }
+            _ => {}
+        }
+    }
+    let mut blocked = Vec::new();
+    for (key, reads) in &live.routine_reads {
+        let Some(r) = live.functions.get(key) else {
+            continue;
+        };
+        let hits: Vec<&String> = (roots.iter())
+            .filter(|(table, column, _)| {
+                reads.iter().any(|(t, c)| {
+                    t == table && column.as_ref().is_none_or(|col| c.is_empty() || c == col)
+                })
+            })
+            .map(|(_, _, why)| why)
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        blocked.push(
+            RoutineChange::RoutineBlocked {
+                kind: r.kind,
+                key: key.clone(),
+                reason: format!(
+                    "{} has an SQL-standard body that reads what this plan changes ({}): PostgreSQL cannot make that change while it exists, and tableform does not drop and create it around the change; change it by hand (drop it, apply, and let tableform create it again), or give it a quoted body (AS $$ ... $$), which PostgreSQL does not tie to what it reads",
+                    signature(r),
+                    (hits.iter().map(|h| h.as_str()).collect::<Vec<_>>()).join("; "),
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
 }
 
 // ---- Changes and SQL ----
@@ -611,9 +1087,14 @@ pub enum RoutineChange {
         from: Box<Routine>,
         to: Box<Routine>,
         reason: String,
-        /// What uses the live one and would stop its `DROP` (the plan is refused).
+        /// What uses the live one, is not declared, and would stop its `DROP` (the plan is
+        /// refused).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         used_by: Vec<String>,
+        /// The declared objects that use it, dropped before it and put back after it (see
+        /// [`rebuild_users`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rebuilt: Vec<String>,
     },
     /// `COMMENT ON FUNCTION|PROCEDURE s.f(types) IS ...`
     SetRoutineComment {
@@ -629,9 +1110,31 @@ pub enum RoutineChange {
         kind: RoutineKind,
         key: RoutineKey,
         signature: String,
-        /// As for [`RoutineChange::RecreateRoutine`].
+        /// What uses it (and stops the `DROP`): the plan is refused.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         used_by: Vec<String>,
+        /// Those of `used_by` that are declared: the declaration is inconsistent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        declared_users: Vec<String>,
+    },
+    /// A change this plan cannot make because of the routine: refused, with the reason.
+    RoutineBlocked {
+        #[serde(rename = "routine")]
+        kind: RoutineKind,
+        key: RoutineKey,
+        reason: String,
+    },
+    /// A declared column default that uses a routine this plan drops and creates again:
+    /// `ALTER TABLE t ALTER COLUMN c DROP DEFAULT` before the `DROP FUNCTION`, `SET DEFAULT`
+    /// (as declared) after the `CREATE FUNCTION`.
+    DefaultAroundRoutine {
+        table: QualName,
+        column: String,
+        /// The routine's signature.
+        routine: String,
+        /// The declared default, set again; `None`: another change of the column sets it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        again: Option<SqlExpr>,
     },
 }
 
@@ -769,20 +1272,34 @@ pub fn create_sql(r: &Routine, or_replace: bool) -> String {
     for (k, v) in &r.set {
         sql.push_str(&format!("\n    {}", set_clause(k, v)));
     }
-    let tag = dollar_tag(&r.body);
-    sql.push_str(&format!("\nAS {tag}{}{tag}", r.body));
+    if r.standard_body() {
+        sql.push_str(&format!("\n{}", r.body.trim()));
+    } else {
+        let tag = dollar_tag(&r.body);
+        sql.push_str(&format!("\nAS {tag}{}{tag}", r.body));
+    }
     sql
 }
 
 /// Before creating a SQL function: its body is checked when it is created, and may read a table
 /// this plan creates later (functions come before tables); pg_dump does the same.
 fn unchecked_bodies(r: &Routine) -> Option<(Phase, String)> {
-    (r.language == "sql").then(|| {
+    (r.language == "sql" && !r.standard_body()).then(|| {
         (
             Phase::Functions,
             "SET LOCAL check_function_bodies = off".to_string(),
         )
     })
+}
+
+/// When a routine is created: with the others, before the tables; one with an SQL-standard
+/// body once the tables exist (its body is parsed then, and may read them).
+fn create_phase(r: &Routine) -> Phase {
+    if r.standard_body() {
+        Phase::StandardBodies
+    } else {
+        Phase::Functions
+    }
 }
 
 fn kind_word(kind: RoutineKind) -> &'static str {
@@ -866,7 +1383,9 @@ impl RoutineChange {
             RoutineChange::ReplaceRoutine { to, .. }
             | RoutineChange::RecreateRoutine { to, .. } => to.kind,
             RoutineChange::SetRoutineComment { kind, .. }
+            | RoutineChange::RoutineBlocked { kind, .. }
             | RoutineChange::DropRoutine { kind, .. } => *kind,
+            RoutineChange::DefaultAroundRoutine { .. } => RoutineKind::Function,
         }
     }
 }
@@ -878,7 +1397,11 @@ impl KindChange for RoutineChange {
             RoutineChange::ReplaceRoutine { to, .. }
             | RoutineChange::RecreateRoutine { to, .. } => to.key(),
             RoutineChange::SetRoutineComment { key, .. }
+            | RoutineChange::RoutineBlocked { key, .. }
             | RoutineChange::DropRoutine { key, .. } => key.clone(),
+            RoutineChange::DefaultAroundRoutine { table, .. } => {
+                return (ObjectKind::Table, table.clone());
+            }
         };
         object_of(self.routine_kind(), &key)
     }
@@ -892,18 +1415,52 @@ impl KindChange for RoutineChange {
             RoutineChange::RecreateRoutine { from, used_by, .. } if !used_by.is_empty() => {
                 let u = Users::of(used_by);
                 Verdict::refuse(format!(
-                    "{} must be dropped and created again, and {} {}: PostgreSQL cannot drop it while {}, and tableform does not rebuild {} around it; keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
+                    "{} must be dropped and created again, and {} {} and {} not declared: PostgreSQL cannot drop it while {}, and tableform rebuilds only declared objects around it; declare {} (`tableform import` writes declarations), keep its signature, result and argument names (so that CREATE OR REPLACE changes it in place), or change {} by hand",
                     signature(from),
                     u.list,
                     u.use_it,
+                    if used_by.len() == 1 { "is" } else { "are" },
                     u.while_,
                     u.them,
                     u.them,
                 ))
             }
-            RoutineChange::RecreateRoutine { reason, .. } => Verdict::note(format!(
-                "dropped and created again: {reason}; triggers that call it are dropped first and created again after"
+            RoutineChange::RecreateRoutine {
+                reason, rebuilt, ..
+            } => Verdict::note(format!(
+                "dropped and created again: {reason}; triggers that call it are dropped first and created again after{}",
+                if rebuilt.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", and so are the declared objects that use it: {}",
+                        rebuilt.join(", ")
+                    )
+                }
             )),
+            RoutineChange::DropRoutine {
+                signature,
+                declared_users,
+                ..
+            } if !declared_users.is_empty() => {
+                let u = Users::of(declared_users);
+                Verdict::refuse(format!(
+                    "the declaration is inconsistent: {} {} declared and {} {signature}, which is not declared (--prune would drop it, and PostgreSQL cannot drop it while {}); declare the function, or change {} not to use it",
+                    u.list,
+                    if declared_users.len() == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    },
+                    if declared_users.len() == 1 {
+                        "uses"
+                    } else {
+                        "use"
+                    },
+                    u.while_,
+                    u.them,
+                ))
+            }
             RoutineChange::DropRoutine {
                 signature, used_by, ..
             } if !used_by.is_empty() => {
@@ -914,8 +1471,12 @@ impl KindChange for RoutineChange {
                 ))
             }
             RoutineChange::DropRoutine { .. } => Verdict::note(
-                "not declared (--prune); no column default, constraint or view uses it",
+                "not declared (--prune); no column default, constraint, view or index uses it",
             ),
+            RoutineChange::RoutineBlocked { reason, .. } => Verdict::refuse(reason.clone()),
+            RoutineChange::DefaultAroundRoutine { routine, .. } => Verdict::note(format!(
+                "dropped while {routine} is dropped and created again (PostgreSQL cannot drop a function a default uses), then set again as declared"
+            )),
         }
     }
 
@@ -924,7 +1485,7 @@ impl KindChange for RoutineChange {
         match self {
             RoutineChange::CreateRoutine { def } => {
                 out.extend(unchecked_bodies(def));
-                out.push((Phase::Functions, create_sql(def, false)));
+                out.push((create_phase(def), create_sql(def, false)));
                 if def.comment.is_some() {
                     let target = format!("{} {}", def.kind.sql(), signature(def));
                     out.push((Phase::Comments, comment(target, &def.comment)));
@@ -932,7 +1493,7 @@ impl KindChange for RoutineChange {
             }
             RoutineChange::ReplaceRoutine { to, .. } => {
                 out.extend(unchecked_bodies(to));
-                out.push((Phase::Functions, create_sql(to, true)));
+                out.push((create_phase(to), create_sql(to, true)));
             }
             RoutineChange::RecreateRoutine { from, to, .. } => {
                 out.push((
@@ -940,7 +1501,7 @@ impl KindChange for RoutineChange {
                     format!("DROP {} {}", from.kind.sql(), signature(from)),
                 ));
                 out.extend(unchecked_bodies(to));
-                out.push((Phase::Functions, create_sql(to, false)));
+                out.push((create_phase(to), create_sql(to, false)));
                 if to.comment.is_some() {
                     let target = format!("{} {}", to.kind.sql(), signature(to));
                     out.push((Phase::Comments, comment(target, &to.comment)));
@@ -961,6 +1522,23 @@ impl KindChange for RoutineChange {
                 Phase::DropFunctions,
                 format!("DROP {} {signature}", kind.sql()),
             )),
+            RoutineChange::RoutineBlocked { .. } => {}
+            RoutineChange::DefaultAroundRoutine {
+                table,
+                column,
+                again,
+                ..
+            } => {
+                let at = format!(
+                    "{} ALTER COLUMN {}",
+                    super::alter(table),
+                    quote_ident(column)
+                );
+                out.push((Phase::DropConstraints, format!("{at} DROP DEFAULT")));
+                if let Some(e) = again {
+                    out.push((Phase::AlterColumns, format!("{at} SET DEFAULT {}", e.sql)));
+                }
+            }
         }
         out
     }
@@ -988,6 +1566,12 @@ impl KindChange for RoutineChange {
                 None => format!("remove {word} comment"),
             },
             RoutineChange::DropRoutine { .. } => format!("drop {word} (not declared)"),
+            RoutineChange::RoutineBlocked { .. } => "stands in the way of this plan".into(),
+            RoutineChange::DefaultAroundRoutine {
+                column, routine, ..
+            } => format!(
+                "drop the default of `{column}` while {routine} is dropped and created again, then set it again"
+            ),
         }
     }
 
@@ -1005,6 +1589,14 @@ impl KindChange for RoutineChange {
     }
 
     fn expressions(&self) -> Vec<(String, &SqlExpr)> {
+        if let RoutineChange::DefaultAroundRoutine {
+            column,
+            again: Some(e),
+            ..
+        } = self
+        {
+            return vec![(format!("default of {column}"), e)];
+        }
         let def = match self {
             RoutineChange::CreateRoutine { def } => def,
             RoutineChange::ReplaceRoutine { to, .. }
@@ -1100,9 +1692,105 @@ pub fn take_spellings(desired: &mut Schema, probed: &Schema, at: &[(RoutineKey, 
     }
 }
 
+// ---- SQL-standard bodies, deparsed by the server ----
+
+/// Where a declared SQL-standard body (`BEGIN ATOMIC ... END`, `RETURN expr`) differs in text
+/// from the live one (which is the server's deparse), asks the server how it deparses the
+/// declared one: inside a transaction that is always rolled back, the declared routine is
+/// created in `pg_temp` under its own name (a deparse qualifies arguments by the routine's
+/// name), each under a savepoint, and `pg_get_functiondef` tells. When that deparse equals the
+/// live body, the declared routine takes it. A body the server rejects (it reads what this plan
+/// creates) keeps its text: the diff shows it, and apply reports the server's message. Returns
+/// the round trips.
+pub async fn reconcile_bodies(
+    client: &mut tokio_postgres::Client,
+    desired: &mut Schema,
+    live: &Schema,
+) -> Result<usize, crate::inspect::InspectError> {
+    use crate::inspect::session;
+    let asks: Vec<(RoutineKey, String)> = (desired.functions.iter())
+        .filter_map(|(k, w)| {
+            let h = live.functions.get(&catalog_key(k))?;
+            (w.standard_body() && h.standard_body() && w.body != h.body)
+                .then(|| (k.clone(), h.body.clone()))
+        })
+        .collect();
+    if asks.is_empty() {
+        return Ok(0);
+    }
+    let tx = client.transaction().await?;
+    let mut trips = 2; // BEGIN, ROLLBACK
+    let mut same = Vec::new();
+    for (key, live_body) in &asks {
+        let w = &desired.functions[key];
+        let probe = Routine {
+            name: QualName::new("pg_temp", w.name.name.clone()),
+            comment: None,
+            ..w.clone()
+        };
+        session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
+        trips += 3;
+        if session::run(tx.client(), &create_sql(&probe, false))
+            .await
+            .is_ok()
+        {
+            let row = tx
+                .client()
+                .query_one(
+                    "SELECT pg_get_functiondef(p.oid) FROM pg_proc p
+                     WHERE p.pronamespace = pg_my_temp_schema() AND p.proname = $1
+                     ORDER BY p.oid DESC LIMIT 1",
+                    &[&w.name.name],
+                )
+                .await?;
+            trips += 1;
+            if body_of_functiondef(&row.get::<_, String>(0)).as_deref() == Some(live_body.as_str())
+            {
+                same.push((key.clone(), live_body.clone()));
+            }
+        }
+        session::run(tx.client(), "ROLLBACK TO SAVEPOINT tableform_probe").await?;
+    }
+    tx.rollback().await?;
+    for (key, body) in same {
+        if let Some(r) = desired.functions.get_mut(&key) {
+            r.body = body;
+        }
+    }
+    Ok(trips)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{dollar_tag, set_clause};
+    use super::{
+        body_of_functiondef, dollar_tag, set_clause, standard_body, standard_body_problem,
+    };
+
+    #[test]
+    fn sql_standard_bodies_are_told_from_quoted_ones_and_must_end_as_one() {
+        assert!(standard_body("BEGIN ATOMIC SELECT 1; END"));
+        assert!(standard_body("  begin\n  atomic select 1; end"));
+        assert!(standard_body("RETURN x + 1"));
+        assert!(!standard_body("SELECT 1"));
+        assert!(!standard_body("BEGIN RETURN 1; END"));
+        assert_eq!(standard_body_problem("BEGIN ATOMIC SELECT 1; END"), None);
+        assert_eq!(standard_body_problem("begin atomic select 1; end\n"), None);
+        assert!(standard_body_problem("BEGIN ATOMIC SELECT 1; END;").is_some());
+        assert!(standard_body_problem("BEGIN ATOMIC SELECT 1; weekend").is_some());
+        assert!(standard_body_problem("RETURN 1;").is_some());
+        assert_eq!(standard_body_problem("RETURN 1"), None);
+    }
+
+    #[test]
+    fn the_body_is_read_from_the_functiondef() {
+        let def = "CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT (x + 1);\nEND\n";
+        assert_eq!(
+            body_of_functiondef(def).as_deref(),
+            Some("BEGIN ATOMIC\n SELECT (x + 1);\nEND")
+        );
+        let def = "CREATE OR REPLACE FUNCTION public.g(x integer)\n RETURNS integer\n LANGUAGE sql\nRETURN (x + 1)\n";
+        assert_eq!(body_of_functiondef(def).as_deref(), Some("RETURN (x + 1)"));
+    }
 
     #[test]
     fn the_dollar_quote_tag_never_occurs_in_the_body() {

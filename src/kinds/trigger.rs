@@ -123,8 +123,8 @@ use crate::model::Schema;
 use crate::model::names::{quote_ident, quote_literal};
 use crate::plan::Phase;
 
-/// The triggers of the managed schemas' tables (not the internal ones of foreign keys, nor
-/// the clones a partition gets from its parent), with the parts of `tgtype`, the `UPDATE OF`
+/// The triggers of the managed schemas' tables and views (not the internal ones of foreign
+/// keys, nor the clones a partition gets from its parent), with the parts of `tgtype`, the `UPDATE OF`
 /// columns, `pg_get_triggerdef` (the `WHEN` condition is read from it), the function, the
 /// arguments, the enabled state and the deferral of a constraint trigger.
 pub const QUERY: &str = "
@@ -140,7 +140,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_proc p ON p.oid = t.tgfoid
 JOIN pg_namespace fn ON fn.oid = p.pronamespace
 WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = ANY($1)
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition";
+  AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition";
 
 /// The `WHEN (...)` condition of a `pg_get_triggerdef` text, without its parentheses: the
 /// balanced group after `FOR EACH ROW|STATEMENT WHEN `, string literals and quoted names
@@ -170,12 +170,16 @@ fn when_of(def: &str) -> Option<String> {
     None
 }
 
-/// The rows of [`QUERY`] into the tables already read.
+/// The rows of [`QUERY`] into the tables and views already read.
 pub fn read(rows: &[Row], s: &mut Schema) {
     for r in rows {
         let table = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
-        let Some(t) = s.tables.get_mut(&table) else {
-            continue;
+        let triggers = match s.tables.get_mut(&table) {
+            Some(t) => &mut t.triggers,
+            None => match s.views.get_mut(&table) {
+                Some(v) => &mut v.triggers,
+                None => continue,
+            },
         };
         let ty: i32 = r.get(3);
         let mut events = BTreeSet::new();
@@ -204,7 +208,7 @@ pub fn read(rows: &[Row], s: &mut Schema) {
         // Each argument ends with a NUL: the last piece is empty.
         arguments.pop();
         let is_constraint: bool = r.get(10);
-        t.triggers.push(Trigger {
+        triggers.push(Trigger {
             name: r.get(2),
             timing,
             events,
@@ -348,27 +352,34 @@ pub fn object_name(table: &QualName, name: &str) -> QualName {
     )
 }
 
-/// Live triggers of declared tables that the declaration does not mention: unmanaged (listed
-/// in plan and drift), or dropped with `--prune`.
+/// Live triggers of declared tables and views that the declaration does not mention:
+/// unmanaged (listed in plan and drift), or dropped with `--prune`.
 pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
-    for (name, t) in &desired.tables {
-        let Some(l) = live.tables.get(name) else {
-            continue;
-        };
-        for h in &l.triggers {
-            let declared = (t.triggers.iter())
-                .any(|w| w.name == h.name || w.renamed_from.as_ref() == Some(&h.name));
+    let tables = (desired.tables.iter())
+        .filter_map(|(name, t)| Some((name, &t.triggers, &live.tables.get(name)?.triggers, false)));
+    let views = (desired.views.iter())
+        .filter_map(|(name, v)| Some((name, &v.triggers, &live.views.get(name)?.triggers, true)));
+    for (name, want, have, on_view) in tables.chain(views) {
+        for h in have {
+            let declared =
+                (want.iter()).any(|w| w.name == h.name || w.renamed_from.as_ref() == Some(&h.name));
             if declared {
                 continue;
             }
             if prune {
-                out.changes.push(
-                    TriggerChange::DropTrigger {
-                        table: name.clone(),
-                        name: h.name.clone(),
+                let drop = TriggerChange::DropTrigger {
+                    table: name.clone(),
+                    name: h.name.clone(),
+                };
+                out.changes.push(if on_view {
+                    super::view::ViewChange::ViewTrigger {
+                        name: name.clone(),
+                        trigger: drop,
                     }
-                    .into(),
-                );
+                    .into()
+                } else {
+                    drop.into()
+                });
             } else {
                 out.unmanaged.push(Unmanaged {
                     kind: ObjectKind::Trigger,
@@ -404,46 +415,59 @@ pub fn follow_recreated_functions(
     if recreated.is_empty() {
         return;
     }
+    use crate::kinds::view::ViewChange;
+    let trigger_of = |c: &Change| match c {
+        Change::Trigger(t) | Change::View(ViewChange::ViewTrigger { trigger: t, .. }) => {
+            Some(t.clone())
+        }
+        _ => None,
+    };
     let handled = |out: &[Change], table: &QualName, name: &str| {
-        out.iter().any(|c| match c {
-            Change::Trigger(TriggerChange::ReplaceTrigger { table: t, to, .. }) => {
-                t == table && to.name == name
-            }
-            Change::Trigger(TriggerChange::DropTrigger { table: t, name: n }) => {
-                t == table && n == name
-            }
+        out.iter().filter_map(trigger_of).any(|c| match c {
+            TriggerChange::ReplaceTrigger { table: t, to, .. } => t == *table && to.name == name,
+            TriggerChange::DropTrigger { table: t, name: n } => t == *table && n == name,
             _ => false,
         })
     };
     let mut extra = Vec::new();
-    for (name, l) in &live.tables {
-        let Some(d) = desired.tables.get(name) else {
-            continue;
-        };
-        for h in l
-            .triggers
-            .iter()
-            .filter(|h| recreated.contains(&h.function))
-        {
-            let Some(w) = d.triggers.iter().find(|w| w.name == h.name) else {
+    let tables = (live.tables.iter()).filter_map(|(name, l)| {
+        Some((
+            name,
+            &l.triggers,
+            &desired.tables.get(name)?.triggers,
+            false,
+        ))
+    });
+    let views = (live.views.iter()).filter_map(|(name, l)| {
+        Some((name, &l.triggers, &desired.views.get(name)?.triggers, true))
+    });
+    for (name, have, want, on_view) in tables.chain(views) {
+        for h in have.iter().filter(|h| recreated.contains(&h.function)) {
+            let Some(w) = want.iter().find(|w| w.name == h.name) else {
                 continue;
             };
             if !handled(out, name, &h.name) {
                 // Created again whole: its state and comment with it.
                 out.retain(|c| {
-                    !matches!(c, Change::Trigger(
-                        TriggerChange::SetTriggerEnabled { table: t, name: n, .. }
-                        | TriggerChange::SetTriggerComment { table: t, name: n, .. },
-                    ) if t == name && *n == h.name)
+                    !matches!(trigger_of(c),
+                        Some(TriggerChange::SetTriggerEnabled { table: t, name: n, .. }
+                        | TriggerChange::SetTriggerComment { table: t, name: n, .. })
+                        if t == *name && n == h.name)
                 });
-                extra.push(
-                    TriggerChange::ReplaceTrigger {
-                        table: name.clone(),
-                        from: Box::new(h.clone()),
-                        to: Box::new(w.clone()),
+                let replace = TriggerChange::ReplaceTrigger {
+                    table: name.clone(),
+                    from: Box::new(h.clone()),
+                    to: Box::new(w.clone()),
+                };
+                extra.push(if on_view {
+                    ViewChange::ViewTrigger {
+                        name: name.clone(),
+                        trigger: replace,
                     }
-                    .into(),
-                );
+                    .into()
+                } else {
+                    replace.into()
+                });
             }
         }
     }
@@ -546,7 +570,7 @@ fn comment_target(table: &QualName, name: &str) -> String {
 }
 
 /// A trigger's statements once its table and function exist: create, its state, its comment.
-fn create(table: &QualName, t: &Trigger) -> Vec<(Phase, String)> {
+pub(crate) fn create(table: &QualName, t: &Trigger) -> Vec<(Phase, String)> {
     let mut out = vec![(Phase::Triggers, create_sql(table, t))];
     if t.enabled != TriggerEnabled::Origin {
         out.push((Phase::Triggers, enable_sql(table, &t.name, t.enabled)));

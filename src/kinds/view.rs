@@ -294,6 +294,17 @@ pub enum ViewChange {
         name: QualName,
         index: super::index::IndexChange,
     },
+    /// The comment of an index of a materialized view that stays.
+    MaterializedViewIndexComment {
+        name: QualName,
+        comment: super::comment::CommentChange,
+    },
+    /// A change to a trigger of a view that stays (as on a table); a view created (again) gets
+    /// its triggers with it.
+    ViewTrigger {
+        name: QualName,
+        trigger: super::trigger::TriggerChange,
+    },
     /// `COMMENT ON [MATERIALIZED] VIEW v IS ...`
     SetViewComment {
         name: QualName,
@@ -338,6 +349,8 @@ impl ViewChange {
             | ViewChange::DropMaterializedView { name, .. }
             | ViewChange::SetViewComment { name, .. }
             | ViewChange::MaterializedViewIndex { name, .. }
+            | ViewChange::MaterializedViewIndexComment { name, .. }
+            | ViewChange::ViewTrigger { name, .. }
             | ViewChange::ViewBlocked { name, .. } => name,
             ViewChange::RenameView { to, .. } => to,
         }
@@ -347,7 +360,8 @@ impl ViewChange {
         match self {
             ViewChange::CreateMaterializedView { .. }
             | ViewChange::DropMaterializedView { .. }
-            | ViewChange::MaterializedViewIndex { .. } => true,
+            | ViewChange::MaterializedViewIndex { .. }
+            | ViewChange::MaterializedViewIndexComment { .. } => true,
             ViewChange::SetViewComment { materialized, .. }
             | ViewChange::RenameView { materialized, .. }
             | ViewChange::ViewBlocked { materialized, .. } => *materialized,
@@ -568,6 +582,11 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .into(),
             );
         }
+        if !recreated {
+            let mut triggers = Vec::new();
+            super::trigger::diff(&mut triggers, name, &want.triggers, &have.triggers);
+            out.changes.extend(on_view(name, triggers));
+        }
         if out.changes.len() == before {
             out.unchanged.push((ObjectKind::View, name.clone()));
         }
@@ -607,12 +626,17 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         } else {
             let mut indexes = Vec::new();
             super::index::diff(&mut indexes, name, &want.indexes, &have.indexes);
-            // Listed under the materialized view (an index comment stays a comment change).
+            // Listed under the materialized view.
             out.changes.extend(indexes.into_iter().map(|c| {
                 match c {
                     Change::Index(index) => ViewChange::MaterializedViewIndex {
                         name: name.clone(),
                         index,
+                    }
+                    .into(),
+                    Change::Comment(comment) => ViewChange::MaterializedViewIndexComment {
+                        name: name.clone(),
+                        comment,
                     }
                     .into(),
                     other => other,
@@ -634,6 +658,72 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .push((ObjectKind::MaterializedView, name.clone()));
         }
     }
+}
+
+/// Trigger changes of view `name`, listed under it.
+pub fn on_view(name: &QualName, changes: Vec<Change>) -> impl Iterator<Item = Change> + '_ {
+    changes.into_iter().map(move |c| match c {
+        Change::Trigger(trigger) => ViewChange::ViewTrigger {
+            name: name.clone(),
+            trigger,
+        }
+        .into(),
+        other => other,
+    })
+}
+
+/// A declared view that this plan drops and creates again loses the live triggers the
+/// declaration does not have: without `--prune`, that is refused, naming them (tableform never
+/// drops what it does not manage silently); with it, they are dropped as undeclared.
+pub fn keep_undeclared_triggers(
+    changes: &mut Vec<Change>,
+    desired: &Schema,
+    live: &Schema,
+    prune: bool,
+) {
+    if prune {
+        return;
+    }
+    let mut blocked = Vec::new();
+    for c in changes.iter() {
+        let Change::View(ViewChange::DropView {
+            name,
+            because: Some(why),
+            ..
+        }) = c
+        else {
+            continue;
+        };
+        let (Some(want), Some(have)) = (desired.views.get(name), live.views.get(name)) else {
+            continue;
+        };
+        let lost: Vec<String> = (have.triggers.iter())
+            .filter(|h| {
+                !(want.triggers.iter())
+                    .any(|w| w.name == h.name || w.renamed_from.as_ref() == Some(&h.name))
+            })
+            .map(|h| format!("`{}`", h.name))
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        blocked.push(
+            ViewChange::ViewBlocked {
+                name: name.clone(),
+                materialized: false,
+                reason: format!(
+                    "view {name} is dropped and created again ({why}), which drops its {} {}, not declared: declare {} (`tableform import` writes {}), or pass --prune to drop {}",
+                    if lost.len() == 1 { "trigger" } else { "triggers" },
+                    lost.join(", "),
+                    if lost.len() == 1 { "it" } else { "them" },
+                    if lost.len() == 1 { "it" } else { "them" },
+                    if lost.len() == 1 { "it" } else { "them" },
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
 }
 
 /// A name declared as one kind of view that the database holds as the other: creating the
@@ -812,8 +902,56 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
         if dropped {
             continue;
         }
-        let materialized = live.materialized_views.contains_key(&v);
         let because = format!("out of the way of {why}, then created again");
+        if !rebuild(changes, desired, live, &v, because) {
+            let materialized = live.materialized_views.contains_key(&v);
+            let what = if materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            changes.push(
+                ViewChange::ViewBlocked {
+                    name: v.clone(),
+                    materialized,
+                    reason: format!(
+                        "{what} {v} reads what {why} changes, and is not declared: PostgreSQL cannot make that change while the {what} exists, and tableform does not recreate what it does not manage; declare it (`tableform import` writes its declaration) or drop it first"
+                    ),
+                }
+                .into(),
+            );
+        }
+    }
+    set_depths(changes, desired, live);
+}
+
+/// Whether the live view or materialized view `v` is declared (as the same kind). If so, it is
+/// dropped (`because`) and created again from its declaration, replacing its other changes,
+/// unless the plan drops it already.
+pub fn rebuild(
+    changes: &mut Vec<Change>,
+    desired: &Schema,
+    live: &Schema,
+    v: &QualName,
+    because: String,
+) -> bool {
+    let materialized = live.materialized_views.contains_key(v);
+    let declared = if materialized {
+        desired.materialized_views.contains_key(v)
+    } else {
+        desired.views.contains_key(v)
+    };
+    if !declared {
+        return false;
+    }
+    let dropped = changes.iter().any(|c| {
+        matches!(c, Change::View(ViewChange::DropView { name, .. } | ViewChange::DropMaterializedView { name, .. }) if name == v)
+    });
+    if dropped {
+        return true;
+    }
+    {
+        let v = v.clone();
         // Its other changes are made by creating it again from its declaration.
         let ours = |c: &Change| matches!(c, Change::View(vc) if vc.name() == &v);
         match (desired.views.get(&v), desired.materialized_views.get(&v)) {
@@ -858,26 +996,87 @@ pub fn make_changes_possible(changes: &mut Vec<Change>, desired: &Schema, live: 
                     .into(),
                 );
             }
-            _ => {
-                let what = if materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                };
-                changes.push(
-                    ViewChange::ViewBlocked {
-                        name: v.clone(),
-                        materialized,
-                        reason: format!(
-                            "{what} {v} reads what {why} changes, and is not declared: PostgreSQL cannot make that change while the {what} exists, and tableform does not recreate what it does not manage; declare it (`tableform import` writes its declaration) or drop it first"
-                        ),
-                    }
-                    .into(),
-                );
-            }
+            _ => unreachable!("declared as checked above"),
         }
     }
-    set_depths(changes, desired, live);
+    true
+}
+
+/// A declared view or materialized view that reads a table or view this plan drops as not
+/// declared (`--prune`) would stop the `DROP` at apply (PostgreSQL drops nothing a view reads):
+/// refused at plan time, naming both. What it reads is known from `pg_depend` for a live view
+/// and, for one this plan creates or replaces, from its query naming the dropped relation as a
+/// word (with its schema, when that is another one than the view's and not `public`).
+pub fn refuse_reading_pruned(changes: &mut Vec<Change>, desired: &Schema, live: &Schema) {
+    use super::table::TableChange;
+    let pruned: Vec<(QualName, &'static str)> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::Table(TableChange::DropTable { table }) => Some((table.clone(), "table")),
+            Change::View(ViewChange::DropView {
+                name,
+                because: None,
+                ..
+            }) => Some((name.clone(), "view")),
+            Change::View(ViewChange::DropMaterializedView {
+                name,
+                because: None,
+                ..
+            }) => Some((name.clone(), "materialized view")),
+            _ => None,
+        })
+        .collect();
+    if pruned.is_empty() {
+        return;
+    }
+    let declared = (desired.views.values())
+        .map(|v| (&v.name, &v.query, false))
+        .chain((desired.materialized_views.values()).map(|m| (&m.name, &m.query, true)));
+    let mut blocked = Vec::new();
+    for (name, query, materialized) in declared {
+        // A view this plan creates (again) or replaces reads what its declared query names;
+        // one it leaves alone, what it reads now.
+        let created = changes.iter().any(|c| {
+            matches!(c, Change::View(ViewChange::CreateView { def, .. } | ViewChange::ReplaceView { def, .. }) if def.name == *name)
+                || matches!(c, Change::View(ViewChange::CreateMaterializedView { def, .. }) if def.name == *name)
+        });
+        let reads = |r: &QualName| {
+            let live_reads = (live.view_info.get(name))
+                .is_some_and(|i| i.deps.iter().any(|d| d.relation() == Some(r)));
+            // Another schema's table is named with its schema (unless it is `public`).
+            let named = names(query, &r.name)
+                && (r.schema == name.schema || r.schema == "public" || names(query, &r.schema));
+            live_reads || (created && named)
+        };
+        let read: Vec<String> = (pruned.iter())
+            .filter(|(r, _)| r != name && reads(r))
+            .map(|(r, what)| format!("{what} {r}"))
+            .collect();
+        if read.is_empty() {
+            continue;
+        }
+        let what = if materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        blocked.push(
+            ViewChange::ViewBlocked {
+                name: name.clone(),
+                materialized,
+                reason: format!(
+                    "the declared {what} {name} reads {}, which {} not declared: --prune would drop {}, and PostgreSQL cannot while the {what} reads {}; declare {}, or change the {what} not to read {}",
+                    read.join(", "),
+                    if read.len() == 1 { "is" } else { "are" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                    if read.len() == 1 { "it" } else { "them" },
+                ),
+            }
+            .into(),
+        );
+    }
+    changes.extend(blocked);
 }
 
 /// Whether `query` names `name` as a whole word (unquoted names case-insensitively).
@@ -1000,6 +1199,15 @@ fn create_view(v: &View, replace: bool) -> String {
     )
 }
 
+/// " with 1 trigger", " with 2 triggers", or nothing.
+fn with_triggers(v: &View) -> String {
+    match v.triggers.len() {
+        0 => String::new(),
+        1 => " with 1 trigger".into(),
+        n => format!(" with {n} triggers"),
+    }
+}
+
 fn target(name: &QualName, materialized: bool) -> String {
     format!(
         "{}VIEW {}",
@@ -1033,6 +1241,8 @@ impl KindChange for ViewChange {
     fn judge(&self, facts: &Facts, opts: &Options) -> Verdict {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.judge(facts, opts),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.judge(facts, opts),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.judge(facts, opts),
             ViewChange::CreateView { again: None, .. }
             | ViewChange::CreateMaterializedView { again: None, .. } => Verdict::Create,
             ViewChange::CreateView { again: Some(_), .. }
@@ -1075,8 +1285,13 @@ impl KindChange for ViewChange {
     fn statements(&self) -> Vec<(Phase, String)> {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.statements(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.statements(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.statements(),
             ViewChange::CreateView { def, .. } => {
                 let mut out = one(Phase::Views, create_view(def, false));
+                for t in &def.triggers {
+                    out.extend(super::trigger::create(&def.name, t));
+                }
                 if def.comment.is_some() {
                     out.push((
                         Phase::Comments,
@@ -1175,7 +1390,13 @@ impl KindChange for ViewChange {
     fn summary(&self) -> String {
         match self {
             ViewChange::MaterializedViewIndex { index, .. } => index.summary(),
-            ViewChange::CreateView { again: None, .. } => "create view".into(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.summary(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.summary(),
+            ViewChange::CreateView {
+                again: None, def, ..
+            } => {
+                format!("create view{}", with_triggers(def))
+            }
             ViewChange::CreateMaterializedView {
                 again: None, def, ..
             } => format!(
@@ -1186,7 +1407,11 @@ impl KindChange for ViewChange {
                     n => format!(" with {n} indexes"),
                 }
             ),
-            ViewChange::CreateView { again: Some(_), .. } => "create view again".into(),
+            ViewChange::CreateView {
+                again: Some(_),
+                def,
+                ..
+            } => format!("create view again{}", with_triggers(def)),
             ViewChange::CreateMaterializedView { again: Some(_), .. } => {
                 "create materialized view again (repopulated)".into()
             }
@@ -1237,6 +1462,8 @@ impl KindChange for ViewChange {
             ViewChange::CreateView { .. } | ViewChange::CreateMaterializedView { .. } => Sign::Add,
             ViewChange::DropView { .. } | ViewChange::DropMaterializedView { .. } => Sign::Remove,
             ViewChange::MaterializedViewIndex { index, .. } => index.sign(),
+            ViewChange::ViewTrigger { trigger, .. } => trigger.sign(),
+            ViewChange::MaterializedViewIndexComment { comment, .. } => comment.sign(),
             _ => Sign::Alter,
         }
     }

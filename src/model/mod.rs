@@ -100,10 +100,15 @@ pub struct Schema {
         skip_serializing_if = "crate::kinds::privilege::Privileges::is_empty"
     )]
     pub privileges: crate::kinds::privilege::Privileges,
-    /// Live side only: per function or procedure, the column defaults, constraints and views that
-    /// use it (they stop a `DROP`).
+    /// Live side only: per function or procedure, the column defaults, constraints, views and
+    /// indexes that use it (they stop a `DROP`).
     #[serde(skip)]
-    pub routine_users: BTreeMap<crate::kinds::function::RoutineKey, Vec<String>>,
+    pub routine_users:
+        BTreeMap<crate::kinds::function::RoutineKey, Vec<crate::kinds::function::RoutineUser>>,
+    /// Live side only: per routine with an SQL-standard body, the tables (column `""`) and
+    /// columns it reads (`pg_depend`): PostgreSQL cannot change or drop them while it exists.
+    #[serde(skip)]
+    pub routine_reads: BTreeMap<crate::kinds::function::RoutineKey, Vec<(QualName, String)>>,
     /// Live side only: the server's roles, which policies may name.
     #[serde(skip)]
     pub roles: BTreeSet<String>,

@@ -36,6 +36,10 @@ pub enum Phase {
     /// (their bodies are not checked against tables that do not exist yet).
     Functions,
     CreateTables,
+    /// Functions and procedures with an SQL-standard body (`BEGIN ATOMIC`): PostgreSQL parses
+    /// it when they are created, so they come once the tables they read exist (a table created
+    /// by the same plan cannot call one in a default or check).
+    StandardBodies,
     AlterColumns,
     /// `UPDATE t SET c = <backfill> WHERE c IS NULL`, then `SET NOT NULL`: after every column
     /// exists in its final type (a backfill may read the others), before constraints.

@@ -509,19 +509,6 @@ pub(super) fn resolve_kinds(
         };
         let cols = (!view.columns.is_empty()).then(|| view.columns.clone());
         let triggers = triggers(p, schema, &name, cols.as_ref(), true, &v.triggers);
-        // Checked like a table's, but not planned yet: said, never silently left out.
-        for t in &v.triggers {
-            p.push(
-                Diagnostic::new(
-                    t.loc.clone(),
-                    format!(
-                        "trigger `{}` is on a view: tableform does not plan triggers on views yet",
-                        t.name.value
-                    ),
-                )
-                .label("not planned yet: create it by hand, or leave it out"),
-            );
-        }
         if let Some(view) = schema.views.get_mut(&name) {
             view.triggers = triggers;
         }
@@ -712,6 +699,18 @@ fn routine(
                     format!("the body of {what} contains a NUL character"),
                 )
                 .label("PostgreSQL text cannot hold a NUL character"),
+            );
+            None
+        } else if language.as_deref() == Some("sql")
+            && crate::kinds::function::standard_body(&b.text.value)
+            && let Some(problem) = crate::kinds::function::standard_body_problem(&b.text.value)
+        {
+            p.push(
+                Diagnostic::new(
+                    b.text.loc.clone(),
+                    format!("the SQL-standard body of {what} does not end as one: {problem}"),
+                )
+                .label("BEGIN ATOMIC ... END, or RETURN expr"),
             );
             None
         } else {
@@ -1106,6 +1105,22 @@ fn triggers(
             ),
             None => Some(TriggerEnabled::Origin),
         };
+        if on_view
+            && let (Some(e), Some(state)) = (&t.enabled, enabled)
+            && state != TriggerEnabled::Origin
+        {
+            p.push(
+                Diagnostic::new(
+                    e.loc.clone(),
+                    format!(
+                        "{what} cannot be `{}`: PostgreSQL cannot change the state of a view's trigger",
+                        e.value
+                    ),
+                )
+                .label("only on tables")
+                .hint("leave `enabled` out (a view's triggers always fire)"),
+            );
+        }
         let (Some(timing), Some(level)) = (timing, level) else {
             continue;
         };

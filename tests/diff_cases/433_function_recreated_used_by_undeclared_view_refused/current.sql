@@ -1,0 +1,3 @@
+CREATE FUNCTION answer() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 42';
+CREATE VIEW answers AS SELECT answer() AS a;
+CREATE TABLE items (id bigint PRIMARY KEY, n bigint NOT NULL DEFAULT answer());

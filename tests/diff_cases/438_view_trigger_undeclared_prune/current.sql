@@ -1,0 +1,5 @@
+CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE FUNCTION nothing() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+CREATE VIEW items_view AS SELECT id, name FROM items;
+CREATE TRIGGER items_view_old INSTEAD OF DELETE ON items_view FOR EACH ROW EXECUTE FUNCTION nothing();
+CREATE TRIGGER items_view_write INSTEAD OF INSERT ON items_view FOR EACH ROW EXECUTE FUNCTION nothing();
