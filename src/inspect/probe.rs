@@ -128,6 +128,7 @@ pub async fn reconcile(
         crate::kinds::function::take_spellings(desired, &routines, &at);
     }
     trips += crate::kinds::trigger::reconcile_when(client, desired, live).await?;
+    trips += crate::kinds::domain::reconcile(client, desired, live).await?;
     Ok(trips + reconcile_tables(client, desired, live, on).await?)
 }
 

@@ -15,7 +15,9 @@
 
 pub mod column;
 pub mod comment;
+pub mod composite;
 pub mod constraint;
+pub mod domain;
 pub mod enum_type;
 pub mod extension;
 pub mod function;
@@ -144,6 +146,8 @@ kinds! {
     Extension(extension::ExtensionChange),
     Routine(function::RoutineChange),
     Enum(enum_type::EnumChange),
+    Domain(domain::DomainChange),
+    Composite(composite::CompositeChange),
     Sequence(sequence::SequenceChange),
     Table(table::TableChange),
     Column(column::ColumnChange),

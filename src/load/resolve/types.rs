@@ -1,0 +1,225 @@
+//! Second pass for domains and composite types: resolved after the enums (a domain may be based
+//! on one) and before the tables (whose columns may be of them).
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::kinds::composite::{Attribute, Composite};
+use crate::kinds::domain::{Domain, DomainCheck};
+use crate::model::names::MAX_IDENT;
+use crate::model::{BaseType, QualName, Schema};
+
+use super::super::diag::{Diagnostic, Loc};
+use super::super::raw::Decls;
+use super::super::read::Problems;
+use super::{
+    check_comment, check_ident, collation_ok, duplicate, expr_or_report, qualify, resolve_type,
+};
+
+/// A type the declaration defines under `name` already (enum, domain or composite type: one
+/// namespace in PostgreSQL).
+fn taken(schema: &Schema, name: &QualName) -> Option<&'static str> {
+    if schema.enums.contains_key(name) {
+        Some("an enum")
+    } else if schema.domains.contains_key(name) {
+        Some("a domain")
+    } else if schema.composites.contains_key(name) {
+        Some("a composite type")
+    } else {
+        None
+    }
+}
+
+/// Whether `ty` is a domain or composite type this declaration defines (one of those cannot be
+/// the base or an attribute of another yet: their order of creation is not worked out).
+fn declared_type(schema: &Schema, ty: &crate::model::DataType) -> bool {
+    matches!(&ty.base, BaseType::Named(q) if schema.domains.contains_key(q) || schema.composites.contains_key(q))
+}
+
+pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema) {
+    let mut locs: HashMap<QualName, Loc> = HashMap::new();
+    for d in &decls.domains {
+        let name = qualify(p, &d.schema, &d.name);
+        if let Some(first) = locs.get(&name) {
+            p.push(duplicate(&d.name.loc, first, &format!("domain {name}")));
+            continue;
+        }
+        if let Some(what) = taken(schema, &name) {
+            p.push(
+                Diagnostic::new(
+                    d.name.loc.clone(),
+                    format!("domain {name} has the name of {what} declared too"),
+                )
+                .label("types share one namespace"),
+            );
+            continue;
+        }
+        locs.insert(name.clone(), d.name.loc.clone());
+        let Some(ty) = &d.ty else { continue };
+        let (base, serial) = resolve_type(p, schema, &name.schema, ty);
+        if serial {
+            p.push(
+                Diagnostic::new(ty.loc.clone(), "a domain cannot be of a serial type")
+                    .label("serial is a column's shorthand for a sequence and a default")
+                    .hint("use integer (or bigint) and a `default`"),
+            );
+            continue;
+        }
+        let Some(base) = base else { continue };
+        if declared_type(schema, &base) {
+            p.push(
+                Diagnostic::new(
+                    ty.loc.clone(),
+                    "a domain over another declared domain or composite type is not supported",
+                )
+                .label("base it on a PostgreSQL type or a declared enum"),
+            );
+            continue;
+        }
+        let collation = (d.collation.as_ref())
+            .filter(|c| collation_ok(p, c, schema, Some(&base), false))
+            .map(|c| c.value.clone());
+        let default = (d.default.as_ref())
+            .and_then(|e| expr_or_report(p, e, &format!("default of domain {name}")));
+        let mut checks: Vec<DomainCheck> = Vec::new();
+        let mut seen: HashMap<String, Loc> = HashMap::new();
+        let mut unnamed = 0;
+        for c in &d.checks {
+            let (check_name, loc) = match &c.name {
+                Some(n) => {
+                    check_ident(p, n, "check");
+                    (n.value.clone(), n.loc.clone())
+                }
+                None => {
+                    // As PostgreSQL names them: `<domain>_check`, `<domain>_check1`, ...
+                    let n = match unnamed {
+                        0 => format!("{}_check", name.name),
+                        k => format!("{}_check{k}", name.name),
+                    };
+                    unnamed += 1;
+                    if n.len() > MAX_IDENT {
+                        p.push(
+                            Diagnostic::new(
+                                c.check.loc.clone(),
+                                format!(
+                                    "the default name of this check, `{n}`, is longer than 63 bytes"
+                                ),
+                            )
+                            .label("PostgreSQL would name it otherwise")
+                            .hint("give it a `name`"),
+                        );
+                        continue;
+                    }
+                    (n, c.check.loc.clone())
+                }
+            };
+            if let Some(first) = seen.get(&check_name) {
+                p.push(duplicate(
+                    &loc,
+                    first,
+                    &format!("check `{check_name}` of domain {name}"),
+                ));
+                continue;
+            }
+            seen.insert(check_name.clone(), loc);
+            if let Some(expr) = expr_or_report(p, &c.check, &format!("check of domain {name}")) {
+                checks.push(DomainCheck {
+                    name: check_name,
+                    expr,
+                    valid: true,
+                });
+            }
+        }
+        checks.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(c) = &d.comment {
+            check_comment(p, c);
+        }
+        schema.domains.insert(
+            name.clone(),
+            Domain {
+                name,
+                base,
+                default,
+                not_null: d.not_null.as_ref().is_some_and(|b| b.value),
+                collation,
+                checks,
+                comment: d.comment.as_ref().map(|c| c.value.clone()),
+            },
+        );
+    }
+    let mut locs: HashMap<QualName, Loc> = HashMap::new();
+    for c in &decls.composites {
+        let name = qualify(p, &c.schema, &c.name);
+        if let Some(first) = locs.get(&name) {
+            p.push(duplicate(
+                &c.name.loc,
+                first,
+                &format!("composite type {name}"),
+            ));
+            continue;
+        }
+        if let Some(what) = taken(schema, &name) {
+            p.push(
+                Diagnostic::new(
+                    c.name.loc.clone(),
+                    format!("composite type {name} has the name of {what} declared too"),
+                )
+                .label("types share one namespace"),
+            );
+            continue;
+        }
+        locs.insert(name.clone(), c.name.loc.clone());
+        let mut attributes = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for a in &c.attributes {
+            check_ident(p, &a.name, "attribute");
+            if !seen.insert(&a.name.value) {
+                p.push(Diagnostic::new(
+                    a.name.loc.clone(),
+                    format!(
+                        "attribute `{}` of composite type {name} is declared twice",
+                        a.name.value
+                    ),
+                ));
+                continue;
+            }
+            let (ty, serial) = resolve_type(p, schema, &name.schema, &a.ty);
+            if serial {
+                p.push(
+                    Diagnostic::new(a.ty.loc.clone(), "an attribute cannot be of a serial type")
+                        .label("serial is a column's shorthand for a sequence and a default"),
+                );
+                continue;
+            }
+            let Some(ty) = ty else { continue };
+            if matches!(&ty.base, BaseType::Named(q) if schema.composites.contains_key(q)) {
+                p.push(
+                    Diagnostic::new(
+                        a.ty.loc.clone(),
+                        "an attribute of another declared composite type is not supported",
+                    )
+                    .label("use a PostgreSQL type, a declared enum or domain"),
+                );
+                continue;
+            }
+            let collation = (a.collation.as_ref())
+                .filter(|k| collation_ok(p, k, schema, Some(&ty), false))
+                .map(|k| k.value.clone());
+            attributes.push(Attribute {
+                name: a.name.value.clone(),
+                ty,
+                collation,
+            });
+        }
+        if let Some(k) = &c.comment {
+            check_comment(p, k);
+        }
+        schema.composites.insert(
+            name.clone(),
+            Composite {
+                name,
+                attributes,
+                comment: c.comment.as_ref().map(|k| k.value.clone()),
+            },
+        );
+    }
+}
