@@ -859,7 +859,7 @@ fn domain(doc: &mut DocumentMut, d: &crate::kinds::domain::Domain, schema: &Sche
         for c in &d.checks {
             let mut t = InlineTable::new();
             t.insert("name", text(&c.name));
-            t.insert("check", text(&c.expr.sql));
+            t.insert("expression", text(&c.expr.sql));
             list.push(Value::InlineTable(t));
         }
         out.insert("checks", Item::Value(Value::Array(list)));

@@ -161,11 +161,11 @@ fn read_types(top: &Fields<'_, '_>, decls: &mut Decls, p: &mut Problems) {
             }
             let checks = list(&f, p, "checks", "check", |f, p, t, span| {
                 let c = Fields::new(f.file, t, "domain check", spec::DOMAIN_CHECK);
-                let check = c.string(p, "check");
-                if check.is_none() && t.get("check").is_none() {
+                let check = c.string(p, "expression");
+                if check.is_none() && t.get("expression").is_none() {
                     p.push(
-                        Diagnostic::new(c.loc(span), "domain check has no `check`")
-                            .label("missing `check = \"VALUE ...\"`"),
+                        Diagnostic::new(c.loc(span), "domain check has no `expression`")
+                            .label("missing `expression = \"VALUE ...\"`"),
                     );
                 }
                 let out = RawDomainCheck {

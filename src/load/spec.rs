@@ -500,7 +500,7 @@ pub const DOMAIN: &[Field] = &[
     f(
         "checks",
         Kind::Tables(DOMAIN_CHECK),
-        "CHECK constraints, each { name, check } with VALUE the value checked: [{ name = \"positive\", check = \"VALUE > 0\" }]. A new check is added NOT VALID, then validated.",
+        "CHECK constraints, each { name, expression } (as a table's checks) with VALUE the value checked: [{ name = \"positive\", expression = \"VALUE > 0\" }]. A new check is added NOT VALID, then validated.",
     ),
     f("comment", Kind::Str, "Domain comment (COMMENT ON DOMAIN)."),
 ];
@@ -512,7 +512,7 @@ pub const DOMAIN_CHECK: &[Field] = &[
         "Constraint name (default: the domain's name and `_check`, then `_check1`, `_check2`... as PostgreSQL names them).",
     ),
     req(
-        "check",
+        "expression",
         Kind::Str,
         "A boolean SQL expression over VALUE: \"VALUE > 0\", \"VALUE ~ '^[a-z]+$'\".",
     ),
