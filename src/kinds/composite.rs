@@ -208,6 +208,12 @@ fn attribute_sql(a: &Attribute) -> String {
     s
 }
 
+/// `CREATE TYPE t AS (...)`.
+pub(crate) fn create_sql(def: &Composite) -> String {
+    let attrs: Vec<String> = def.attributes.iter().map(attribute_sql).collect();
+    format!("CREATE TYPE {} AS ({})", def.name.sql(), attrs.join(", "))
+}
+
 fn alter(name: &QualName) -> String {
     format!("ALTER TYPE {}", name.sql())
 }
@@ -256,11 +262,7 @@ impl KindChange for CompositeChange {
         use CompositeChange::*;
         match self {
             CreateComposite { def } => {
-                let attrs: Vec<String> = def.attributes.iter().map(attribute_sql).collect();
-                let mut out = one(
-                    Phase::Types,
-                    format!("CREATE TYPE {} AS ({})", def.name.sql(), attrs.join(", ")),
-                );
+                let mut out = one(Phase::Types, create_sql(def));
                 if def.comment.is_some() {
                     let on = CommentOn::Composite {
                         name: def.name.clone(),

@@ -393,6 +393,25 @@ fn alter(name: &QualName) -> String {
     format!("ALTER DOMAIN {}", name.sql())
 }
 
+/// The statements creating these domains and then these composite types (without comments),
+/// each with its schema: for a scratch server that lacks them.
+pub(crate) fn create_sql<'a>(
+    domains: impl Iterator<Item = &'a Domain>,
+    composites: impl Iterator<Item = &'a super::composite::Composite>,
+) -> Vec<String> {
+    let schema = |q: &QualName| format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&q.schema));
+    let mut out = Vec::new();
+    for d in domains {
+        out.push(schema(&d.name));
+        out.push(create(d).remove(0).1);
+    }
+    for c in composites {
+        out.push(schema(&c.name));
+        out.push(super::composite::create_sql(c));
+    }
+    out
+}
+
 /// The rank of domains among the types: after the enums they may be based on (rank 0), before
 /// the composite types that may use them; dropped in the reverse order.
 pub(crate) const RANK: i64 = 1;
@@ -605,6 +624,7 @@ pub async fn reconcile(
     client: &mut tokio_postgres::Client,
     desired: &mut Schema,
     live: &Schema,
+    on: crate::inspect::ProbeOn,
 ) -> Result<usize, crate::inspect::InspectError> {
     use crate::inspect::session;
     let mut asks: Vec<QualName> = Vec::new();
@@ -643,12 +663,19 @@ pub async fn reconcile(
         };
         probes.push(create(&probe).remove(0).1);
     }
+    let scratch = on == crate::inspect::ProbeOn::Scratch;
     let mut tx = client.transaction().await?;
     let mut trips = 4; // BEGIN, the batch, the read-back, ROLLBACK
+    if scratch {
+        trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
+    }
     let all: Vec<&str> = probes.iter().map(String::as_str).collect();
     if session::pipeline(tx.client(), &all).await.is_err() {
         tx.rollback().await?;
         tx = client.transaction().await?;
+        if scratch {
+            trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
+        }
         for p in &probes {
             session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
             let end = match session::run(tx.client(), p).await {
