@@ -242,6 +242,8 @@ impl Scope {
         }
         let names = (schema.tables.keys())
             .chain(schema.enums.keys())
+            .chain(schema.domains.keys())
+            .chain(schema.composites.keys())
             .chain(schema.sequences.keys());
         let mut hidden: BTreeMap<String, usize> = BTreeMap::new();
         for n in names.filter(|n| self.ignores(n)) {
@@ -250,6 +252,8 @@ impl Scope {
         schema.ignored = hidden;
         schema.tables.retain(|n, _| !self.ignores(n));
         schema.enums.retain(|n, _| !self.ignores(n));
+        schema.domains.retain(|n, _| !self.ignores(n));
+        schema.composites.retain(|n, _| !self.ignores(n));
         schema.sequences.retain(|n, _| !self.ignores(n));
         for t in schema.tables.values_mut() {
             self.hide_parts(t);
