@@ -208,6 +208,16 @@ mod tests {
         vec![
             schema::SchemaChange::CreateSchema { schema: "s".into() }.into(),
             enum_type::EnumChange::DropEnum { name: t.clone() }.into(),
+            domain::DomainChange::SetDomainNotNull {
+                name: t.clone(),
+                not_null: true,
+            }
+            .into(),
+            composite::CompositeChange::DropComposite {
+                name: t.clone(),
+                users: vec!["column public.t.c".into()],
+            }
+            .into(),
             sequence::SequenceChange::DropSequence { name: t.clone() }.into(),
             table::TableChange::DropTable { table: t.clone() }.into(),
             column::ColumnChange::DropColumn {
@@ -260,6 +270,8 @@ mod tests {
             [
                 "create_schema",
                 "drop_enum",
+                "set_domain_not_null",
+                "drop_composite",
                 "drop_sequence",
                 "drop_table",
                 "drop_column",
