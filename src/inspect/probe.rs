@@ -244,10 +244,7 @@ pub(crate) async fn missing_types(client: &Client, live: &Schema) -> Result<usiz
             labels.join(", ")
         ));
     }
-    let created = crate::kinds::domain::create_sql(
-        (live.domains.values()).filter(|d| missing.contains(&d.name.sql())),
-        (live.composites.values()).filter(|c| missing.contains(&c.name.sql())),
-    );
+    let created = crate::kinds::domain::create_sql(live, |q| missing.contains(&q.sql()));
     sql.extend(created);
     let sql: Vec<&str> = sql.iter().map(String::as_str).collect();
     session::pipeline(client, &sql).await?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 
 use super::comment::CommentOn;
-use super::domain::{catalog_type, used_by, users};
+use super::domain::{catalog_type, depth_of, is_one_deep, one_deep, type_rank, used_by, users};
 use super::{KindChange, Sign, one};
 use crate::diff::{Diff, Facts, ObjectKind, Options, Unmanaged, Verdict};
 use crate::model::names::quote_ident;
@@ -86,12 +86,19 @@ pub fn read(rows: &[Row], s: &mut Schema) {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CompositeChange {
     /// `CREATE TYPE t AS (a type, ...)`
-    CreateComposite { def: Composite },
+    CreateComposite {
+        def: Composite,
+        /// How deep it nests domains and other composite types ([`super::domain::type_depth`]); absent: 1.
+        #[serde(default = "one_deep", skip_serializing_if = "is_one_deep")]
+        depth: i64,
+    },
     /// `DROP TYPE t` (only with `--prune`); refused while something uses it.
     DropComposite {
         name: QualName,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         users: Vec<String>,
+        #[serde(default = "one_deep", skip_serializing_if = "is_one_deep")]
+        depth: i64,
     },
     /// `ALTER TYPE t ADD ATTRIBUTE a type`
     AddAttribute {
@@ -122,8 +129,13 @@ pub enum CompositeChange {
 pub fn diff(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
     for (name, c) in &desired.composites {
         let Some(l) = live.composites.get(name) else {
-            out.changes
-                .push(CompositeChange::CreateComposite { def: c.clone() }.into());
+            out.changes.push(
+                CompositeChange::CreateComposite {
+                    def: c.clone(),
+                    depth: depth_of(name, desired),
+                }
+                .into(),
+            );
             continue;
         };
         let before = out.changes.len();
@@ -184,6 +196,7 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                 CompositeChange::DropComposite {
                     name: name.clone(),
                     users: users(name, desired, live, prune, true),
+                    depth: depth_of(name, live),
                 }
                 .into(),
             );
@@ -218,14 +231,11 @@ fn alter(name: &QualName) -> String {
     format!("ALTER TYPE {}", name.sql())
 }
 
-/// After the enums and domains its attributes may be of; dropped before them.
-const RANK: i64 = 2;
-
 impl KindChange for CompositeChange {
     fn object(&self) -> (ObjectKind, QualName) {
         use CompositeChange::*;
         let name = match self {
-            CreateComposite { def } => &def.name,
+            CreateComposite { def, .. } => &def.name,
             DropComposite { name, .. }
             | AddAttribute { name, .. }
             | DropAttribute { name, .. }
@@ -261,7 +271,7 @@ impl KindChange for CompositeChange {
     fn statements(&self) -> Vec<(Phase, String)> {
         use CompositeChange::*;
         match self {
-            CreateComposite { def } => {
+            CreateComposite { def, .. } => {
                 let mut out = one(Phase::Types, create_sql(def));
                 if def.comment.is_some() {
                     let on = CommentOn::Composite {
@@ -306,7 +316,7 @@ impl KindChange for CompositeChange {
     fn summary(&self) -> String {
         use CompositeChange::*;
         match self {
-            CreateComposite { def } => {
+            CreateComposite { def, .. } => {
                 let attrs: Vec<String> = def.attributes.iter().map(attribute_sql).collect();
                 format!("create composite type ({})", attrs.join(", "))
             }
@@ -341,9 +351,10 @@ impl KindChange for CompositeChange {
     }
 
     fn rank(&self, phase: Phase) -> i64 {
-        match phase {
-            Phase::DropTypes => -RANK,
-            _ => RANK,
+        match self {
+            CompositeChange::CreateComposite { depth, .. } => type_rank(phase, *depth, true),
+            CompositeChange::DropComposite { depth, .. } => type_rank(phase, *depth, false),
+            _ => type_rank(phase, 1, false),
         }
     }
 

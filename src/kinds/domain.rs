@@ -132,12 +132,19 @@ pub fn read(rows: &[Row], s: &mut Schema) {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DomainChange {
     /// `CREATE DOMAIN d AS base [COLLATE c] [DEFAULT e] [NOT NULL] [CONSTRAINT k CHECK (...)]`
-    CreateDomain { def: Box<Domain> },
+    CreateDomain {
+        def: Box<Domain>,
+        /// How deep it nests other domains and composite types ([`type_depth`]); absent: 1.
+        #[serde(default = "one_deep", skip_serializing_if = "is_one_deep")]
+        depth: i64,
+    },
     /// `DROP DOMAIN d` (only with `--prune`); refused while a column uses it.
     DropDomain {
         name: QualName,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         users: Vec<String>,
+        #[serde(default = "one_deep", skip_serializing_if = "is_one_deep")]
+        depth: i64,
     },
     /// Another base type or collation: `DROP DOMAIN` and `CREATE DOMAIN` when nothing uses it,
     /// refused otherwise.
@@ -146,6 +153,8 @@ pub enum DomainChange {
         def: Box<Domain>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         users: Vec<String>,
+        #[serde(default = "one_deep", skip_serializing_if = "is_one_deep")]
+        depth: i64,
     },
     /// `ALTER DOMAIN d SET DEFAULT e` / `DROP DEFAULT`
     SetDomainDefault {
@@ -168,6 +177,14 @@ pub enum DomainChange {
     },
 }
 
+pub(crate) fn one_deep() -> i64 {
+    1
+}
+
+pub(crate) fn is_one_deep(d: &i64) -> bool {
+    *d == 1
+}
+
 /// Declared domains: created, or compared part by part.
 pub fn diff(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
     for (name, d) in &desired.domains {
@@ -175,6 +192,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
             out.changes.push(
                 DomainChange::CreateDomain {
                     def: Box::new(d.clone()),
+                    depth: depth_of(name, desired),
                 }
                 .into(),
             );
@@ -187,6 +205,7 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
                     from: Box::new(l.clone()),
                     def: Box::new(d.clone()),
                     users: users(name, desired, live, prune, false),
+                    depth: depth_of(name, desired),
                 }
                 .into(),
             );
@@ -285,6 +304,7 @@ pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) 
                 DomainChange::DropDomain {
                     name: name.clone(),
                     users: users(name, desired, live, prune, true),
+                    depth: depth_of(name, live),
                 }
                 .into(),
             );
@@ -393,34 +413,76 @@ fn alter(name: &QualName) -> String {
     format!("ALTER DOMAIN {}", name.sql())
 }
 
-/// The statements creating these domains and then these composite types (without comments),
-/// each with its schema: for a scratch server that lacks them.
-pub(crate) fn create_sql<'a>(
-    domains: impl Iterator<Item = &'a Domain>,
-    composites: impl Iterator<Item = &'a super::composite::Composite>,
-) -> Vec<String> {
+/// The statements creating the domains and composite types of `live` that `missing` says a
+/// scratch server lacks (without comments), each with its schema, by depth.
+pub(crate) fn create_sql(live: &Schema, missing: impl Fn(&QualName) -> bool) -> Vec<String> {
     let schema = |q: &QualName| format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&q.schema));
-    let mut out = Vec::new();
-    for d in domains {
-        out.push(schema(&d.name));
-        out.push(create(d).remove(0).1);
+    let mut made: Vec<(i64, &QualName, String)> = Vec::new();
+    for d in live.domains.values().filter(|d| missing(&d.name)) {
+        made.push((depth_of(&d.name, live), &d.name, create(d).remove(0).1));
     }
-    for c in composites {
-        out.push(schema(&c.name));
-        out.push(super::composite::create_sql(c));
+    for c in live.composites.values().filter(|c| missing(&c.name)) {
+        made.push((
+            depth_of(&c.name, live),
+            &c.name,
+            super::composite::create_sql(c),
+        ));
     }
-    out
+    made.sort_by_key(|(depth, _, _)| *depth);
+    (made.into_iter())
+        .flat_map(|(_, name, sql)| [schema(name), sql])
+        .collect()
 }
 
-/// The rank of domains among the types: after the enums they may be based on (rank 0), before
-/// the composite types that may use them; dropped in the reverse order.
-pub(crate) const RANK: i64 = 1;
+/// How deep a domain or composite type nests the other domains and composite types of `schema`:
+/// 1 for one over PostgreSQL's types and enums only, one more than the deepest it uses
+/// otherwise. Types are created by depth (after the enums, rank 0) and dropped deepest first.
+/// `None`: it contains itself.
+pub fn type_depth(name: &QualName, schema: &Schema) -> Option<i64> {
+    fn walk(name: &QualName, schema: &Schema, path: &mut Vec<QualName>) -> Option<i64> {
+        if path.contains(name) || path.len() > 64 {
+            return None;
+        }
+        let used: Vec<&DataType> = if let Some(d) = schema.domains.get(name) {
+            vec![&d.base]
+        } else if let Some(c) = schema.composites.get(name) {
+            c.attributes.iter().map(|a| &a.ty).collect()
+        } else {
+            return Some(0);
+        };
+        path.push(name.clone());
+        let mut deepest = 0;
+        for t in used {
+            if let BaseType::Named(q) = &t.base {
+                deepest = deepest.max(walk(q, schema, path)?);
+            }
+        }
+        path.pop();
+        Some(deepest + 1)
+    }
+    walk(name, schema, &mut Vec::new())
+}
+
+/// [`type_depth`], 1 for one that contains itself (the loader refuses those; a live one cannot).
+pub(crate) fn depth_of(name: &QualName, schema: &Schema) -> i64 {
+    type_depth(name, schema).unwrap_or(1)
+}
+
+/// The rank of the changes of a type of depth `depth` in `phase`: created by depth after the enums,
+/// altered after every type is created, dropped deepest first (before the enums).
+pub(crate) fn type_rank(phase: Phase, depth: i64, creates: bool) -> i64 {
+    match phase {
+        Phase::DropTypes => -depth,
+        _ if creates => depth,
+        _ => 1000,
+    }
+}
 
 impl KindChange for DomainChange {
     fn object(&self) -> (ObjectKind, QualName) {
         use DomainChange::*;
         let name = match self {
-            CreateDomain { def } | RecreateDomain { def, .. } => &def.name,
+            CreateDomain { def, .. } | RecreateDomain { def, .. } => &def.name,
             DropDomain { name, .. }
             | SetDomainDefault { name, .. }
             | SetDomainNotNull { name, .. }
@@ -439,7 +501,9 @@ impl KindChange for DomainChange {
                 "domain is used by {}: change or drop what uses it first",
                 used_by(users)
             )),
-            RecreateDomain { from, def, users } if !users.is_empty() => Verdict::refuse(format!(
+            RecreateDomain {
+                from, def, users, ..
+            } if !users.is_empty() => Verdict::refuse(format!(
                 "the base type of a domain cannot be changed in place ({}{} -> {}{}), and it is used by {}: the data may not convert; change it by hand",
                 from.base,
                 collate_label(&from.collation),
@@ -461,7 +525,7 @@ impl KindChange for DomainChange {
     fn statements(&self) -> Vec<(Phase, String)> {
         use DomainChange::*;
         match self {
-            CreateDomain { def } => create(def),
+            CreateDomain { def, .. } => create(def),
             DropDomain { name, .. } => one(Phase::DropTypes, format!("DROP DOMAIN {}", name.sql())),
             RecreateDomain { def, .. } => {
                 let mut out = one(Phase::Types, format!("DROP DOMAIN {}", def.name.sql()));
@@ -515,7 +579,7 @@ impl KindChange for DomainChange {
     fn summary(&self) -> String {
         use DomainChange::*;
         match self {
-            CreateDomain { def } => format!("create domain ({})", def.base),
+            CreateDomain { def, .. } => format!("create domain ({})", def.base),
             DropDomain { .. } => "drop domain (not declared)".into(),
             RecreateDomain { from, def, .. } => format!(
                 "base type {}{} -> {}{}",
@@ -572,16 +636,20 @@ impl KindChange for DomainChange {
     }
 
     fn rank(&self, phase: Phase) -> i64 {
-        match phase {
-            Phase::DropTypes => -RANK,
-            _ => RANK,
+        use DomainChange::*;
+        match self {
+            CreateDomain { depth, .. } | RecreateDomain { depth, .. } => {
+                type_rank(phase, *depth, true)
+            }
+            DropDomain { depth, .. } => type_rank(phase, *depth, false),
+            _ => type_rank(phase, 1, false),
         }
     }
 
     fn expressions(&self) -> Vec<(String, &SqlExpr)> {
         use DomainChange::*;
         match self {
-            CreateDomain { def } | RecreateDomain { def, .. } => {
+            CreateDomain { def, .. } | RecreateDomain { def, .. } => {
                 let mut out = Vec::new();
                 if let Some(d) = &def.default {
                     out.push((format!("domain {} default", def.name), d));

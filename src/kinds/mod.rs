@@ -216,6 +216,7 @@ mod tests {
             composite::CompositeChange::DropComposite {
                 name: t.clone(),
                 users: vec!["column public.t.c".into()],
+                depth: 2,
             }
             .into(),
             sequence::SequenceChange::DropSequence { name: t.clone() }.into(),

@@ -29,14 +29,24 @@ fn taken(schema: &Schema, name: &QualName) -> Option<&'static str> {
     }
 }
 
-/// Whether `ty` is a domain or composite type this declaration defines (one of those cannot be
-/// the base or an attribute of another yet: their order of creation is not worked out).
-fn declared_type(schema: &Schema, ty: &crate::model::DataType) -> bool {
-    matches!(&ty.base, BaseType::Named(q) if schema.domains.contains_key(q) || schema.composites.contains_key(q))
+/// A placeholder for a declared domain or composite type, so that the others may name it
+/// whatever the order they are declared in; each is replaced once resolved.
+fn placeholder_domain(name: &QualName) -> Domain {
+    Domain {
+        name: name.clone(),
+        base: crate::model::DataType::new(BaseType::Text),
+        default: None,
+        not_null: false,
+        collation: None,
+        checks: Vec::new(),
+        comment: None,
+    }
 }
 
 pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema) {
+    // Every name first (domains and composite types may name each other in any order).
     let mut locs: HashMap<QualName, Loc> = HashMap::new();
+    let mut domains = Vec::new();
     for d in &decls.domains {
         let name = qualify(p, &d.schema, &d.name);
         if let Some(first) = locs.get(&name) {
@@ -54,6 +64,44 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
             continue;
         }
         locs.insert(name.clone(), d.name.loc.clone());
+        schema
+            .domains
+            .insert(name.clone(), placeholder_domain(&name));
+        domains.push((name, d));
+    }
+    let mut composites = Vec::new();
+    for c in &decls.composites {
+        let name = qualify(p, &c.schema, &c.name);
+        if let Some(first) = locs.get(&name) {
+            p.push(duplicate(
+                &c.name.loc,
+                first,
+                &format!("composite type {name}"),
+            ));
+            continue;
+        }
+        if let Some(what) = taken(schema, &name) {
+            p.push(
+                Diagnostic::new(
+                    c.name.loc.clone(),
+                    format!("composite type {name} has the name of {what} declared too"),
+                )
+                .label("types share one namespace"),
+            );
+            continue;
+        }
+        locs.insert(name.clone(), c.name.loc.clone());
+        schema.composites.insert(
+            name.clone(),
+            Composite {
+                name: name.clone(),
+                attributes: Vec::new(),
+                comment: None,
+            },
+        );
+        composites.push((name, c));
+    }
+    for (name, d) in domains {
         let Some(ty) = &d.ty else { continue };
         let (base, serial) = resolve_type(p, schema, &name.schema, ty);
         if serial {
@@ -65,16 +113,6 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
             continue;
         }
         let Some(base) = base else { continue };
-        if declared_type(schema, &base) {
-            p.push(
-                Diagnostic::new(
-                    ty.loc.clone(),
-                    "a domain over another declared domain or composite type is not supported",
-                )
-                .label("base it on a PostgreSQL type or a declared enum"),
-            );
-            continue;
-        }
         let collation = (d.collation.as_ref())
             .filter(|c| collation_ok(p, c, schema, Some(&base), false))
             .map(|c| c.value.clone());
@@ -146,28 +184,7 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
             },
         );
     }
-    let mut locs: HashMap<QualName, Loc> = HashMap::new();
-    for c in &decls.composites {
-        let name = qualify(p, &c.schema, &c.name);
-        if let Some(first) = locs.get(&name) {
-            p.push(duplicate(
-                &c.name.loc,
-                first,
-                &format!("composite type {name}"),
-            ));
-            continue;
-        }
-        if let Some(what) = taken(schema, &name) {
-            p.push(
-                Diagnostic::new(
-                    c.name.loc.clone(),
-                    format!("composite type {name} has the name of {what} declared too"),
-                )
-                .label("types share one namespace"),
-            );
-            continue;
-        }
-        locs.insert(name.clone(), c.name.loc.clone());
+    for (name, c) in composites {
         let mut attributes = Vec::new();
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         for a in &c.attributes {
@@ -191,16 +208,6 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
                 continue;
             }
             let Some(ty) = ty else { continue };
-            if matches!(&ty.base, BaseType::Named(q) if schema.composites.contains_key(q)) {
-                p.push(
-                    Diagnostic::new(
-                        a.ty.loc.clone(),
-                        "an attribute of another declared composite type is not supported",
-                    )
-                    .label("use a PostgreSQL type, a declared enum or domain"),
-                );
-                continue;
-            }
             let collation = (a.collation.as_ref())
                 .filter(|k| collation_ok(p, k, schema, Some(&ty), false))
                 .map(|k| k.value.clone());
@@ -221,5 +228,19 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
                 comment: c.comment.as_ref().map(|k| k.value.clone()),
             },
         );
+    }
+    // A type that contains itself (through others) can never be created.
+    let mut locs: Vec<(QualName, Loc)> = locs.into_iter().collect();
+    locs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, loc) in &locs {
+        if crate::kinds::domain::type_depth(name, schema).is_none() {
+            p.push(
+                Diagnostic::new(
+                    loc.clone(),
+                    format!("{name} contains itself, through its base type or attributes"),
+                )
+                .label("PostgreSQL cannot create a type that contains itself"),
+            );
+        }
     }
 }
