@@ -29,6 +29,42 @@ fn taken(schema: &Schema, name: &QualName) -> Option<&'static str> {
     }
 }
 
+/// A table, view or materialized view has a row type of its name: a domain or composite type
+/// of that name can never be created next to it.
+fn relation_clashes(p: &mut Problems, decls: &Decls, types: &HashMap<QualName, Loc>) {
+    let named = |schema: &Option<super::super::read::Sp<String>>, name: &str| {
+        QualName::new(
+            schema
+                .as_ref()
+                .map_or(super::DEFAULT_SCHEMA, |s| s.value.as_str()),
+            name,
+        )
+    };
+    let relations = (decls.tables.iter())
+        .map(|t| (named(&t.schema, &t.name.value), &t.name.loc, "table"))
+        .chain((decls.views.iter()).map(|v| (named(&v.schema, &v.name.value), &v.name.loc, "view")))
+        .chain((decls.materialized_views.iter()).map(|v| {
+            (
+                named(&v.schema, &v.name.value),
+                &v.name.loc,
+                "materialized view",
+            )
+        }));
+    for (name, loc, what) in relations {
+        if let Some(at) = types.get(&name) {
+            p.push(
+                Diagnostic::new(
+                    at.clone(),
+                    format!("{name} is declared as a type and as a {what}"),
+                )
+                .label("a table or view has a row type of its own name")
+                .related(loc.clone(), format!("the {what}"))
+                .hint("rename one of them"),
+            );
+        }
+    }
+}
+
 /// A placeholder for a declared domain or composite type, so that the others may name it
 /// whatever the order they are declared in; each is replaced once resolved.
 fn placeholder_domain(name: &QualName) -> Domain {
@@ -101,6 +137,7 @@ pub(super) fn resolve_types(p: &mut Problems, decls: &Decls, schema: &mut Schema
         );
         composites.push((name, c));
     }
+    relation_clashes(p, decls, &locs);
     for (name, d) in domains {
         let Some(ty) = &d.ty else { continue };
         let (base, serial) = resolve_type(p, schema, &name.schema, ty);
