@@ -349,6 +349,20 @@ pub(crate) fn users(
             }
         }
     }
+    out.extend(type_users(name, desired, live, prune));
+    out
+}
+
+/// The composite types (by an attribute) and domains (by their base) of `live` that use the type
+/// `name` and stay (`--prune` drops undeclared ones).
+pub(crate) fn type_users(
+    name: &QualName,
+    desired: &Schema,
+    live: &Schema,
+    prune: bool,
+) -> Vec<String> {
+    let uses = |t: &DataType| matches!(&t.base, BaseType::Named(q) if q == name);
+    let mut out = Vec::new();
     for (cn, c) in &live.composites {
         if !desired.composites.contains_key(cn) && prune {
             continue;
@@ -368,12 +382,13 @@ pub(crate) fn users(
     out
 }
 
-/// "used by column public.t.c and 2 more".
+/// "column public.t.c", "column public.t.c and domain public.d", "a, b, c and 2 more".
 pub(crate) fn used_by(users: &[String]) -> String {
     match users {
         [] => String::new(),
         [one] => one.clone(),
-        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        [most @ .., last] if most.len() < 3 => format!("{} and {last}", most.join(", ")),
+        [first @ .., _] => format!("{} and {} more", first[..3].join(", "), users.len() - 3),
     }
 }
 
