@@ -753,7 +753,14 @@ pub async fn reconcile(
         trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
     }
     let all: Vec<&str> = probes.iter().map(String::as_str).collect();
-    if session::pipeline(tx.client(), &all).await.is_err() {
+    if let Err(e) = session::pipeline(tx.client(), &all).await {
+        // A connection that may not create temporary objects: say so, as the other probes do.
+        if let Some(reason) = session::temp_refused(&e) {
+            return Err(crate::inspect::InspectError::ReadOnly {
+                count: probes.len(),
+                reason,
+            });
+        }
         tx.rollback().await?;
         tx = client.transaction().await?;
         if scratch {
