@@ -31,12 +31,14 @@
 //! |---|---|---|
 //! | schema | [`kinds::schema`] | schema |
 //! | enum type | [`kinds::enum_type`] | enum |
+//! | domain | [`kinds::domain`] | domain |
+//! | composite type | [`kinds::composite`] | composite type |
 //! | sequence | [`kinds::sequence`] | sequence |
 //! | table | [`kinds::table`] | table |
 //! | column | [`kinds::column`] | its table |
 //! | constraint | [`kinds::constraint`] | its table |
 //! | index | [`kinds::index`] | its table |
-//! | comment (of schemas, enums, sequences, indexes, constraints) | [`kinds::comment`] | its object |
+//! | comment (of schemas, enums, domains, composite types, sequences, indexes, constraints) | [`kinds::comment`] | its object |
 //! | `renamed_from` (detection; refused ambiguous renames) | [`kinds::rename`] | its object |
 //! | privileges: grants, owners, default privileges | [`kinds::privilege`] | their object (default privileges: their own) |
 //! | extension, function, procedure, view, materialized view, trigger | [`kinds::extension`], [`kinds::function`], [`kinds::view`], [`kinds::trigger`] | their own (triggers: their table or view) |

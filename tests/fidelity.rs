@@ -6,17 +6,18 @@ mod common;
 
 use common::{TestDb, schema_dir, scratch_dir};
 
-/// Domains, composite types and aggregates (views, functions and extensions are modelled now) are
+/// Operators, collations and aggregates (views, functions, extensions, domains and composite
+/// types are modelled now) are
 /// listed by plan, drift (text and JSON) and kept by `--prune`; the plan changes nothing of theirs.
 #[test]
 fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     let db = TestDb::new("notmanaged");
     db.exec(
         "CREATE TABLE users (id integer PRIMARY KEY);
-         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+         CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int4eq);
          CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);
          CREATE SCHEMA reports;
-         CREATE TYPE reports.pair AS (a integer, b integer);",
+         CREATE COLLATION reports.plain (locale = 'C');",
     );
     let before = db.dump();
     let dir = schema_dir(
@@ -33,8 +34,8 @@ fn plan_and_drift_list_the_kinds_tableform_does_not_model() {
     assert_eq!(
         doc["not_managed"],
         serde_json::json!([
-            { "schema": "public", "holds": ["1 aggregate", "1 domain"] },
-            { "schema": "reports", "holds": ["1 composite type"] },
+            { "schema": "public", "holds": ["1 aggregate", "1 operator"] },
+            { "schema": "reports", "holds": ["1 collation"] },
         ])
     );
     let apply = db.run(&["apply", "--schema", dir, "--prune", "--auto-approve"]);
@@ -222,7 +223,7 @@ fn strict_turns_the_notes_into_errors() {
     let db = TestDb::new("strict");
     db.exec(
         "CREATE TABLE users (id integer PRIMARY KEY, body tsvector);
-         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);",
+         CREATE COLLATION plain (locale = 'C');",
     );
     let before = db.dump();
     let dir = schema_dir(
@@ -268,7 +269,7 @@ columns = [
     // Without --strict the same plan is a note and the column is added.
     let relaxed = db.run(&["apply", "--schema", dir, "--auto-approve"]);
     assert_eq!(relaxed.code, 0, "{}{}", relaxed.stdout, relaxed.stderr);
-    db.exec("DROP DOMAIN positive;");
+    db.exec("DROP COLLATION plain;");
     let clean = db.run(&["drift", "--schema", dir, "--strict"]);
     assert_eq!(
         clean.code, 0,

@@ -168,14 +168,14 @@ fn what_the_model_does_not_manage_is_counted_not_dropped() {
         "CREATE VIEW active_users AS SELECT * FROM users;
          CREATE VIEW admins AS SELECT * FROM users WHERE role = 'admin';
          CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';
-         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);",
+         CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);",
     );
     let out = scratch_dir("impextra").join("schema");
     let r = import_live(&db, &out);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("Not managed (left out of the declaration): 1 domain."),
+            .contains("Not managed (left out of the declaration): 1 aggregate."),
         "{}",
         r.stdout
     );
@@ -324,7 +324,7 @@ fn objects_not_managed_are_counted_and_strict_refuses_them() {
          CREATE VIEW v AS SELECT 1;\n\
          \n\
          CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
-         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);\n",
+         CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer);\n",
     )
     .unwrap();
     let out = dir.join("schema");
@@ -332,7 +332,7 @@ fn objects_not_managed_are_counted_and_strict_refuses_them() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("Not managed (left out of the declaration): 1 domain."),
+            .contains("Not managed (left out of the declaration): 1 aggregate."),
         "{}",
         r.stdout
     );
@@ -342,7 +342,7 @@ fn objects_not_managed_are_counted_and_strict_refuses_them() {
     let strict_out = dir.join("strict");
     let r = import_sql(&sql, &strict_out, &["--strict"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("1 domain"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 aggregate"), "{}", r.stderr);
     assert!(r.stderr.contains("--strict"), "{}", r.stderr);
     assert!(!strict_out.exists(), "--strict wrote files");
 }

@@ -229,7 +229,7 @@ fn the_app_objects_example_is_valid_and_holds_every_kind() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "The schema in schemas/app_objects is valid: 2 tables, 0 enum types, 2 views, 1 materialized view, 4 functions, 1 procedure, 2 triggers, 2 extensions.\n"
+        "The schema in schemas/app_objects is valid: 2 tables, 0 enum types, 1 domain, 1 composite type, 2 views, 1 materialized view, 4 functions, 1 procedure, 2 triggers, 2 extensions.\n"
     );
     let s = tableform::load::load_dir(&common::root().join("schemas/app_objects"))
         .unwrap()

@@ -55,6 +55,14 @@ pub async fn run(args: &ImportArgs) -> Status {
             plural(matviews)
         ));
     }
+    let (domains, composites) = (schema.domains.len(), schema.composites.len());
+    if domains + composites > 0 {
+        output::print(&format!(
+            "It declares {domains} domain{} and {composites} composite type{}.\n",
+            plural(domains),
+            plural(composites)
+        ));
+    }
     output::print(&notes);
     Status::Ok
 }

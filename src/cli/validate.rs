@@ -51,6 +51,8 @@ pub fn run(args: &SchemaArgs) -> Status {
             let routines = |k| s.functions.values().filter(|r| r.kind == k).count();
             use crate::kinds::function::RoutineKind;
             for (count, one, many) in [
+                (s.domains.len(), "domain", "domains"),
+                (s.composites.len(), "composite type", "composite types"),
                 (s.views.len(), "view", "views"),
                 (
                     s.materialized_views.len(),

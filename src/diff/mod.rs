@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::{
-    column, constraint, enum_type, extension, function, privilege, schema, sequence, table,
-    trigger, view,
+    column, composite, constraint, domain, enum_type, extension, function, privilege, schema,
+    sequence, table, trigger, view,
 };
 use crate::model::{QualName, Schema};
 
@@ -34,6 +34,8 @@ pub use verdict::{Facts, Options, Verdict, judge};
 pub enum ObjectKind {
     Schema,
     Enum,
+    Domain,
+    Composite,
     Sequence,
     Table,
     /// Known by its name alone (extensions are database-wide): the name's schema is empty.
@@ -59,6 +61,8 @@ impl ObjectKind {
         match self {
             ObjectKind::Schema => "schema",
             ObjectKind::Enum => "enum",
+            ObjectKind::Domain => "domain",
+            ObjectKind::Composite => "composite type",
             ObjectKind::Sequence => "sequence",
             ObjectKind::Table => "table",
             ObjectKind::Extension => "extension",
@@ -357,6 +361,8 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     extension::diff(desired, live, &mut out);
     function::diff(desired, live, &mut out);
     enum_type::diff(desired, live, prune, &mut out);
+    domain::diff(desired, live, prune, &mut out);
+    composite::diff(desired, live, prune, &mut out);
     table::diff(desired, live, &mut out);
     sequence::diff(desired, live, &mut out);
     view::diff(desired, live, &mut out);
@@ -366,6 +372,8 @@ pub fn diff(desired: &Schema, live: &Schema, prune: bool) -> Diff {
     table::undeclared(desired, live, prune, &mut out);
     sequence::undeclared(desired, live, prune, &mut out);
     function::undeclared(desired, live, prune, &mut out);
+    composite::undeclared(desired, live, prune, &mut out);
+    domain::undeclared(desired, live, prune, &mut out);
     enum_type::undeclared(desired, live, prune, &mut out);
     view::undeclared(desired, live, prune, &mut out);
     extension::undeclared(desired, live, prune, &mut out);

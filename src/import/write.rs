@@ -45,6 +45,22 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
         }
         files.insert(name, finish(doc));
     }
+    // Domains and composite types, one file per schema.
+    let mut types: BTreeMap<&str, DocumentMut> = BTreeMap::new();
+    for d in schema.domains.values() {
+        domain(types.entry(&d.name.schema).or_default(), d, schema);
+    }
+    for c in schema.composites.values() {
+        composite(types.entry(&c.name.schema).or_default(), c, schema);
+    }
+    for (ns, doc) in types {
+        let name = if ns == "public" {
+            "_types.toml".to_string()
+        } else {
+            format!("{}._types.toml", file_part(ns))
+        };
+        files.insert(name, finish(doc));
+    }
     let mut seqs: BTreeMap<&str, Vec<&Sequence>> = BTreeMap::new();
     for s in schema.sequences.values() {
         seqs.entry(&s.name.schema).or_default().push(s);
@@ -131,6 +147,8 @@ pub fn render_files(schema: &Schema) -> BTreeMap<String, String> {
 fn schema_sections(schema: &Schema) -> Option<DocumentMut> {
     let used: BTreeSet<&str> = (schema.tables.keys())
         .chain(schema.enums.keys())
+        .chain(schema.domains.keys())
+        .chain(schema.composites.keys())
         .chain(schema.sequences.keys())
         .chain(schema.functions.keys().map(|k| &k.name))
         .map(|q| q.schema.as_str())
@@ -401,6 +419,8 @@ fn familiar(ty: &crate::model::DataType, schema: &Schema) -> String {
     if let crate::model::BaseType::Named(q) = &ty.base
         && q.schema == "public"
         && !schema.enums.contains_key(q)
+        && !schema.domains.contains_key(q)
+        && !schema.composites.contains_key(q)
         && !crate::load::EXTENSION_TYPES.contains(&q.name.as_str())
     {
         return format!("{}{}", q.sql(), if ty.array { "[]" } else { "" });
@@ -887,6 +907,57 @@ fn default_privileges(schema: &Schema) -> Option<DocumentMut> {
     let mut doc = DocumentMut::new();
     doc.insert("default_privileges", Item::ArrayOfTables(aot));
     Some(doc)
+}
+
+fn domain(doc: &mut DocumentMut, d: &crate::kinds::domain::Domain, schema: &Schema) {
+    let out = section(doc, "domain", &d.name.name);
+    if d.name.schema != "public" {
+        out.insert("schema", Item::Value(text(&d.name.schema)));
+    }
+    out.insert("type", Item::Value(text(&familiar(&d.base, schema))));
+    if let Some(e) = &d.default {
+        out.insert("default", Item::Value(text(&e.sql)));
+    }
+    if d.not_null {
+        out.insert("not_null", Item::Value(Value::from(true)));
+    }
+    if let Some(c) = &d.collation {
+        out.insert("collation", Item::Value(text(c)));
+    }
+    if !d.checks.is_empty() {
+        let mut list = toml_edit::Array::new();
+        for c in &d.checks {
+            let mut t = InlineTable::new();
+            t.insert("name", text(&c.name));
+            t.insert("expression", text(&c.expr.sql));
+            list.push(Value::InlineTable(t));
+        }
+        out.insert("checks", Item::Value(Value::Array(list)));
+    }
+    if let Some(c) = &d.comment {
+        out.insert("comment", Item::Value(text(c)));
+    }
+}
+
+fn composite(doc: &mut DocumentMut, c: &crate::kinds::composite::Composite, schema: &Schema) {
+    let out = section(doc, "composite", &c.name.name);
+    if c.name.schema != "public" {
+        out.insert("schema", Item::Value(text(&c.name.schema)));
+    }
+    let mut list = toml_edit::Array::new();
+    for a in &c.attributes {
+        let mut t = InlineTable::new();
+        t.insert("name", text(&a.name));
+        t.insert("type", text(&familiar(&a.ty, schema)));
+        if let Some(k) = &a.collation {
+            t.insert("collation", text(k));
+        }
+        list.push(Value::InlineTable(t));
+    }
+    out.insert("attributes", Item::Value(Value::Array(list)));
+    if let Some(k) = &c.comment {
+        out.insert("comment", Item::Value(text(k)));
+    }
 }
 
 fn sequence(doc: &mut DocumentMut, s: &Sequence, schema: &Schema) {

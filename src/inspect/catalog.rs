@@ -63,14 +63,14 @@ const UNMODELLED: &str = "
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
      ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
      counted AS (
-  SELECT relnamespace AS ns, CASE relkind WHEN 'f' THEN 'foreign tables' ELSE 'composite types' END AS kind
-    FROM pg_class WHERE relkind IN ('f', 'c')
+  SELECT relnamespace AS ns, 'foreign tables' AS kind
+    FROM pg_class WHERE relkind = 'f'
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
   UNION ALL SELECT pronamespace, 'aggregates' FROM pg_proc WHERE prokind IN ('a', 'w')
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
-  UNION ALL SELECT typnamespace, CASE typtype WHEN 'd' THEN 'domains' WHEN 'r' THEN 'range types'
+  UNION ALL SELECT typnamespace, CASE typtype WHEN 'r' THEN 'range types'
            ELSE 'base types' END FROM pg_type
-    WHERE typtype IN ('d', 'r', 'b') AND typelem = 0 AND typrelid = 0
+    WHERE typtype IN ('r', 'b') AND typelem = 0 AND typrelid = 0
       AND (tableoid, oid) NOT IN (SELECT classid, objid FROM ext)
       AND typnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog')
   UNION ALL SELECT collnamespace, 'collations' FROM pg_collation
@@ -83,8 +83,8 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
     use crate::kinds::{
-        column, constraint, enum_type, extension, function, index, policy, privilege, schema,
-        sequence, table, trigger, view,
+        column, composite, constraint, domain, enum_type, extension, function, index, policy,
+        privilege, schema, sequence, table, trigger, view,
     };
     let names: Vec<String> = schemas.iter().cloned().collect();
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
@@ -110,6 +110,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         triggers,
         privileges,
         default_privileges,
+        domains,
+        composites,
     ) = tokio::try_join!(
         client.query_one(VERSION_AND_IDENTITY, &[]),
         client.query(schema::QUERY, &p),
@@ -130,9 +132,11 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(trigger::QUERY, &p),
         client.query(privilege::QUERY, &p),
         client.query(privilege::DEFAULTS_QUERY, &p),
+        client.query(domain::QUERY, &p),
+        client.query(composite::QUERY, &p),
     )?;
     let mut live = Live {
-        queries: 19,
+        queries: 21,
         server_version: version.get(0),
         system_identifier: version.get(1),
         database: version.get(2),
@@ -159,6 +163,8 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     extension::read(&extensions, &mut live.schema);
     function::read(&functions, &mut live.schema);
     enum_type::read(&enums, &mut live.schema);
+    domain::read(&domains, &mut live.schema);
+    composite::read(&composites, &mut live.schema);
     let defaults_of = sequence::read(&sequences, &mut live.schema);
     table::read(&tables, &mut live);
     column::read(&columns, &mut live);
@@ -266,10 +272,8 @@ pub async fn unmanaged_counts(
             "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1)),
                   ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
              SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'composite types', count(*) FROM pg_class WHERE relkind = 'c' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'aggregates', count(*) FROM pg_proc WHERE prokind IN ('a', 'w') AND pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
-             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p', 'v') AND c.relnamespace IN (SELECT oid FROM ns)
-             UNION ALL SELECT 'domains', count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace IN (SELECT oid FROM ns)",
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p') AND c.relnamespace IN (SELECT oid FROM ns)",
             &[&names],
         )
         .await?;

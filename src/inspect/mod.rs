@@ -4,7 +4,7 @@
 pub mod catalog;
 pub mod connect;
 pub mod guard;
-mod probe;
+pub(crate) mod probe;
 pub mod selfcheck;
 pub mod session;
 mod view_probe;

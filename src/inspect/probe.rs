@@ -129,6 +129,7 @@ pub async fn reconcile(
     }
     trips += crate::kinds::trigger::reconcile_when(client, desired, live).await?;
     trips += crate::kinds::function::reconcile_bodies(client, desired, live).await?;
+    trips += crate::kinds::domain::reconcile(client, desired, live, on).await?;
     Ok(trips + reconcile_tables(client, desired, live, on).await?)
 }
 
@@ -204,15 +205,20 @@ fn read_only(e: &tokio_postgres::Error, count: usize) -> Result<(), InspectError
     }
 }
 
-/// On a scratch server, creates the database's enum types that are missing there (inside the
-/// probe's transaction, so they vanish with it): probe columns of those types need them.
-/// Returns the round trips taken.
-async fn missing_types(client: &Client, live: &Schema) -> Result<usize, InspectError> {
+/// On a scratch server, creates the database's enum types, domains and composite types that are
+/// missing there (inside the probe's transaction, so they vanish with it): probe columns of those
+/// types need them. Domains and composite types are created as the catalog reads them. Returns
+/// the round trips taken.
+pub(crate) async fn missing_types(client: &Client, live: &Schema) -> Result<usize, InspectError> {
     use crate::model::names::quote_literal;
-    if live.enums.is_empty() {
+    if live.enums.is_empty() && live.domains.is_empty() && live.composites.is_empty() {
         return Ok(0);
     }
-    let names: Vec<String> = live.enums.keys().map(QualName::sql).collect();
+    let names: Vec<String> = (live.enums.keys())
+        .chain(live.domains.keys())
+        .chain(live.composites.keys())
+        .map(QualName::sql)
+        .collect();
     let missing: Vec<String> = client
         .query(
             "SELECT q FROM unnest($1::text[]) AS q WHERE to_regtype(q) IS NULL",
@@ -239,6 +245,8 @@ async fn missing_types(client: &Client, live: &Schema) -> Result<usize, InspectE
             labels.join(", ")
         ));
     }
+    let created = crate::kinds::domain::create_sql(live, |q| missing.contains(&q.sql()));
+    sql.extend(created);
     let sql: Vec<&str> = sql.iter().map(String::as_str).collect();
     session::pipeline(client, &sql).await?;
     Ok(2)

@@ -1,5 +1,5 @@
 //! Comments (`COMMENT ON`) of the objects whose kinds have no comment change of their own:
-//! schemas, enum types, sequences, indexes and constraints. Tables and columns have theirs
+//! schemas, enum types, domains, composite types, sequences, indexes and constraints. Tables and columns have theirs
 //! ([`super::table`], [`super::column`]). The kinds' diffs say when a comment differs; this module
 //! says how it is set.
 
@@ -28,6 +28,8 @@ pub enum CommentChange {
 pub enum CommentOn {
     Schema { schema: String },
     Enum { name: QualName },
+    Domain { name: QualName },
+    Composite { name: QualName },
     Sequence { name: QualName },
     Index { table: QualName, index: String },
     Constraint { table: QualName, constraint: String },
@@ -43,7 +45,10 @@ pub(crate) fn comment(target: String, text: &Option<String>) -> String {
 pub(crate) fn comment_target(on: &CommentOn) -> String {
     match on {
         CommentOn::Schema { schema } => format!("SCHEMA {}", quote_ident(schema)),
-        CommentOn::Enum { name } => format!("TYPE {}", name.sql()),
+        CommentOn::Enum { name } | CommentOn::Composite { name } => {
+            format!("TYPE {}", name.sql())
+        }
+        CommentOn::Domain { name } => format!("DOMAIN {}", name.sql()),
         CommentOn::Sequence { name } => format!("SEQUENCE {}", name.sql()),
         CommentOn::Index { table, index } => {
             format!(
@@ -68,6 +73,8 @@ impl KindChange for CommentChange {
         match target {
             CommentOn::Schema { schema } => (ObjectKind::Schema, QualName::new(schema.clone(), "")),
             CommentOn::Enum { name } => (ObjectKind::Enum, name.clone()),
+            CommentOn::Domain { name } => (ObjectKind::Domain, name.clone()),
+            CommentOn::Composite { name } => (ObjectKind::Composite, name.clone()),
             CommentOn::Sequence { name } => (ObjectKind::Sequence, name.clone()),
             CommentOn::Index { table, .. } | CommentOn::Constraint { table, .. } => {
                 (ObjectKind::Table, table.clone())
@@ -92,6 +99,8 @@ impl KindChange for CommentChange {
         let what = match target {
             CommentOn::Schema { .. } => "schema comment".to_string(),
             CommentOn::Enum { .. } => "enum type comment".to_string(),
+            CommentOn::Domain { .. } => "domain comment".to_string(),
+            CommentOn::Composite { .. } => "composite type comment".to_string(),
             CommentOn::Sequence { .. } => "sequence comment".to_string(),
             CommentOn::Index { index, .. } => {
                 format!("comment on index {}", quote_ident(index))

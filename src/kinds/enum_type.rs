@@ -77,6 +77,9 @@ pub enum EnumChange {
         /// The declared comment, set again on the new type.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
+        /// The domains and composite types of the type, which would stay bound to the old one.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        type_users: Vec<String>,
     },
     /// `DROP TYPE t` (only with `--prune`)
     DropEnum { name: QualName },
@@ -192,6 +195,7 @@ fn diff_values(
                 to: want.values.clone(),
                 uses: uses(&want.name, desired, live, prune),
                 comment: want.comment.clone(),
+                type_users: super::domain::type_users(&want.name, desired, live, prune),
             }
             .into(),
         );
@@ -445,11 +449,18 @@ fn judge_reshape(change: &EnumChange, facts: &Facts, destructive: bool) -> Verdi
         from,
         to,
         uses,
+        type_users,
         ..
     } = change
     else {
         return Verdict::change();
     };
+    if !type_users.is_empty() {
+        return Verdict::refuse(format!(
+            "enum values cannot be removed or reordered in place, and recreating enum {name} would leave {} bound to the old type; change them by hand",
+            super::domain::used_by(type_users)
+        ));
+    }
     let columns = || {
         let cols: Vec<String> = (uses.iter())
             .map(|u| format!("{}.{}", u.table, quote_ident(&u.column)))

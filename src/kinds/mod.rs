@@ -15,7 +15,9 @@
 
 pub mod column;
 pub mod comment;
+pub mod composite;
 pub mod constraint;
+pub mod domain;
 pub mod enum_type;
 pub mod extension;
 pub mod function;
@@ -145,6 +147,8 @@ kinds! {
     Extension(extension::ExtensionChange),
     Routine(function::RoutineChange),
     Enum(enum_type::EnumChange),
+    Domain(domain::DomainChange),
+    Composite(composite::CompositeChange),
     Sequence(sequence::SequenceChange),
     Table(table::TableChange),
     Column(column::ColumnChange),
@@ -206,6 +210,17 @@ mod tests {
         vec![
             schema::SchemaChange::CreateSchema { schema: "s".into() }.into(),
             enum_type::EnumChange::DropEnum { name: t.clone() }.into(),
+            domain::DomainChange::SetDomainNotNull {
+                name: t.clone(),
+                not_null: true,
+            }
+            .into(),
+            composite::CompositeChange::DropComposite {
+                name: t.clone(),
+                users: vec!["column public.t.c".into()],
+                depth: 2,
+            }
+            .into(),
             sequence::SequenceChange::DropSequence { name: t.clone() }.into(),
             table::TableChange::DropTable { table: t.clone() }.into(),
             column::ColumnChange::DropColumn {
@@ -258,6 +273,8 @@ mod tests {
             [
                 "create_schema",
                 "drop_enum",
+                "set_domain_not_null",
+                "drop_composite",
                 "drop_sequence",
                 "drop_table",
                 "drop_column",

@@ -21,6 +21,8 @@ pub struct Decls {
     pub views: Vec<super::raw_kinds::RawView>,
     pub materialized_views: Vec<super::raw_kinds::RawMatView>,
     pub routines: Vec<super::raw_kinds::RawRoutine>,
+    pub domains: Vec<super::raw_kinds::RawDomain>,
+    pub composites: Vec<super::raw_kinds::RawComposite>,
     pub default_privileges: Vec<RawDefaultPrivileges>,
 }
 

@@ -114,8 +114,126 @@ pub struct RawTrigger {
     pub renamed_from: Option<Sp<String>>,
 }
 
+/// `[domain.NAME]`.
+#[derive(Debug)]
+pub struct RawDomain {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub ty: Option<Sp<String>>,
+    pub default: Option<Sp<String>>,
+    pub not_null: Option<Sp<bool>>,
+    pub collation: Option<Sp<String>>,
+    pub checks: Vec<RawDomainCheck>,
+    pub comment: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawDomainCheck {
+    pub name: Option<Sp<String>>,
+    pub check: Sp<String>,
+}
+
+/// `[composite.NAME]`.
+#[derive(Debug)]
+pub struct RawComposite {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub attributes: Vec<RawAttribute>,
+    pub comment: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawAttribute {
+    pub name: Sp<String>,
+    pub ty: Sp<String>,
+    pub collation: Option<Sp<String>>,
+}
+
+fn read_types(top: &Fields<'_, '_>, decls: &mut Decls, p: &mut Problems) {
+    let file = top.file;
+    if let Some(v) = top.raw("domain") {
+        for (name, body) in sections(top, p, "domain", v) {
+            let what = format!("domain `{}`", name.value);
+            let f = Fields::new(file, body, what.clone(), spec::DOMAIN);
+            let ty = f.string(p, "type");
+            if ty.is_none() && body.get("type").is_none() {
+                p.push(
+                    Diagnostic::new(name.loc.clone(), format!("{what} has no `type`"))
+                        .label("missing `type = \"...\"` (its base type)"),
+                );
+            }
+            let checks = list(&f, p, "checks", "check", |f, p, t, span| {
+                let c = Fields::new(f.file, t, "domain check", spec::DOMAIN_CHECK);
+                let check = c.string(p, "expression");
+                if check.is_none() && t.get("expression").is_none() {
+                    p.push(
+                        Diagnostic::new(c.loc(span), "domain check has no `expression`")
+                            .label("missing `expression = \"VALUE ...\"`"),
+                    );
+                }
+                let out = RawDomainCheck {
+                    name: c.string(p, "name"),
+                    check: check?,
+                };
+                c.finish(p);
+                Some(out)
+            });
+            decls.domains.push(RawDomain {
+                schema: f.string(p, "schema"),
+                default: f.string(p, "default"),
+                not_null: f.boolean(p, "not_null"),
+                collation: f.string(p, "collation"),
+                comment: f.string(p, "comment"),
+                checks,
+                ty,
+                name,
+            });
+            f.finish(p);
+        }
+    }
+    if let Some(v) = top.raw("composite") {
+        for (name, body) in sections(top, p, "composite", v) {
+            let what = format!("composite type `{}`", name.value);
+            let f = Fields::new(file, body, what.clone(), spec::COMPOSITE);
+            if body.get("attributes").is_none() {
+                p.push(
+                    Diagnostic::new(name.loc.clone(), format!("{what} has no `attributes`"))
+                        .label("missing `attributes = [{ name = \"...\", type = \"...\" }]`"),
+                );
+            }
+            let attributes = list(&f, p, "attributes", "attribute", |f, p, t, span| {
+                let a = Fields::new(f.file, t, "attribute", spec::ATTRIBUTE);
+                let (n, ty) = (a.string(p, "name"), a.string(p, "type"));
+                if (n.is_none() && t.get("name").is_none())
+                    || (ty.is_none() && t.get("type").is_none())
+                {
+                    p.push(
+                        Diagnostic::new(a.loc(span), "an attribute needs `name` and `type`")
+                            .label("missing `name = \"...\"` or `type = \"...\"`"),
+                    );
+                }
+                let collation = a.string(p, "collation");
+                a.finish(p);
+                Some(RawAttribute {
+                    name: n?,
+                    ty: ty?,
+                    collation,
+                })
+            });
+            decls.composites.push(RawComposite {
+                schema: f.string(p, "schema"),
+                comment: f.string(p, "comment"),
+                attributes,
+                name,
+            });
+            f.finish(p);
+        }
+    }
+}
+
 pub fn read_kinds(top: &Fields<'_, '_>, dir: Option<&Path>, decls: &mut Decls, p: &mut Problems) {
     let file = top.file;
+    read_types(top, decls, p);
     if let Some(v) = top.raw("extension") {
         for (name, body) in sections(top, p, "extension", v) {
             let what = format!("extension `{}`", name.value);

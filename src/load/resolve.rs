@@ -19,6 +19,7 @@ mod partition_rule;
 mod privileges;
 
 use crate::kinds::privilege::{On, Target};
+mod types;
 
 const DEFAULT_SCHEMA: &str = "public";
 /// MaxHeapAttributeNumber: the most columns a table can have.
@@ -459,6 +460,8 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         );
     }
 
+    types::resolve_types(p, decls, &mut schema);
+
     let mut first_loc: HashMap<QualName, &Loc> = HashMap::new();
     let mut raw_by_name: BTreeMap<QualName, &RawTable> = BTreeMap::new();
     for t in &decls.tables {
@@ -537,6 +540,8 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         .tables
         .keys()
         .chain(schema.enums.keys())
+        .chain(schema.domains.keys())
+        .chain(schema.composites.keys())
         .chain(schema.sequences.keys())
         .map(|q| q.schema.clone());
     schema.schemas.extend(namespaces);
@@ -1510,10 +1515,11 @@ fn resolve_type(
                 [s, n] => vec![QualName::new(s, n)],
                 _ => vec![],
             };
-            if let Some(q) = candidates
-                .into_iter()
-                .find(|q| schema.enums.contains_key(q))
-            {
+            if let Some(q) = candidates.into_iter().find(|q| {
+                schema.enums.contains_key(q)
+                    || schema.domains.contains_key(q)
+                    || schema.composites.contains_key(q)
+            }) {
                 return (
                     Some(DataType {
                         base: BaseType::Named(q),
@@ -1545,7 +1551,7 @@ fn resolve_type(
                 ty.loc.clone(),
                 format!("unknown type `{}`", ty.value.trim()),
             )
-            .label("not a PostgreSQL type, nor an enum declared in this schema");
+            .label("not a PostgreSQL type, nor an enum, domain or composite type declared in this schema");
             p.push(did_you_mean(d, schema, &word));
             (None, false)
         }
@@ -1577,7 +1583,12 @@ fn resolve_type(
 
 fn did_you_mean(d: Diagnostic, schema: &Schema, word: &str) -> Diagnostic {
     let mut all: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
-    all.extend(schema.enums.keys().map(|q| q.name.clone()));
+    all.extend(
+        (schema.enums.keys())
+            .chain(schema.domains.keys())
+            .chain(schema.composites.keys())
+            .map(|q| q.name.clone()),
+    );
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
     match closest(word, &refs) {
         Some(best) => d.hint(format!("did you mean `{best}`?")),
@@ -2019,8 +2030,21 @@ fn collation_ok(
             BaseType::Text | BaseType::Varchar(_) | BaseType::Char(_) | BaseType::Opaque(_) => {
                 false
             }
-            // An enum declared here has no collation; another type may (citext, a domain).
-            BaseType::Named(q) => schema.enums.contains_key(q),
+            // An enum or composite type declared here has no collation; a domain has its base
+            // type's; another type may (citext).
+            BaseType::Named(q) => {
+                schema.enums.contains_key(q)
+                    || schema.composites.contains_key(q)
+                    || (schema.domains.get(q)).is_some_and(|d| {
+                        !matches!(
+                            d.base.base,
+                            BaseType::Text
+                                | BaseType::Varchar(_)
+                                | BaseType::Char(_)
+                                | BaseType::Opaque(_)
+                        )
+                    })
+            }
             _ => true,
         })
     {

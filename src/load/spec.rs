@@ -90,7 +90,7 @@ pub const COLUMN: &[Field] = &[
     req(
         "type",
         Kind::Str,
-        "PostgreSQL type: integer, bigint, serial, varchar(36), text, numeric(10,2), timestamptz, jsonb, text[], an enum declared in the schema, point, int4range, interval second(0), citext, schema.type...",
+        "PostgreSQL type: integer, bigint, serial, varchar(36), text, numeric(10,2), timestamptz, jsonb, text[], an enum, domain or composite type declared in the schema, point, int4range, interval second(0), citext, schema.type...",
     ),
     f(
         "nullable",
@@ -523,6 +523,77 @@ pub const ENUM: &[Field] = &[
     OWNER,
 ];
 
+pub const DOMAIN: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    req(
+        "type",
+        Kind::Str,
+        "Base type: integer, text, varchar(20), numeric(10,2), an enum declared in the schema, schema.type... Another base type is a drop and create when no column uses the domain, refused otherwise.",
+    ),
+    f(
+        "default",
+        Kind::Str,
+        "DEFAULT: a SQL expression, the default of every column of the domain that has none of its own.",
+    ),
+    f(
+        "not_null",
+        Kind::Bool,
+        "NOT NULL (default false). Setting it on an existing domain: PostgreSQL checks every column using it, and apply fails and changes nothing if one holds NULL.",
+    ),
+    f(
+        "collation",
+        Kind::Str,
+        "COLLATE: the domain's collation (text types), when not the base type's default.",
+    ),
+    f(
+        "checks",
+        Kind::Tables(DOMAIN_CHECK),
+        "CHECK constraints, each { name, expression } (as a table's checks) with VALUE the value checked: [{ name = \"positive\", expression = \"VALUE > 0\" }]. A new check is added NOT VALID, then validated.",
+    ),
+    f("comment", Kind::Str, "Domain comment (COMMENT ON DOMAIN)."),
+];
+
+pub const DOMAIN_CHECK: &[Field] = &[
+    f(
+        "name",
+        Kind::Str,
+        "Constraint name (default: the domain's name and `_check`, then `_check1`, `_check2`... as PostgreSQL names them).",
+    ),
+    req(
+        "expression",
+        Kind::Str,
+        "A boolean SQL expression over VALUE: \"VALUE > 0\", \"VALUE ~ '^[a-z]+$'\".",
+    ),
+];
+
+pub const COMPOSITE: &[Field] = &[
+    f("schema", Kind::Str, "PostgreSQL schema (default public)."),
+    req(
+        "attributes",
+        Kind::Tables(ATTRIBUTE),
+        "The attributes, in order: [{ name = \"street\", type = \"text\" }, ...]. New ones are added at the end (ALTER TYPE ... ADD ATTRIBUTE); dropping one or changing its type is refused while a table column uses the type.",
+    ),
+    f(
+        "comment",
+        Kind::Str,
+        "Composite type comment (COMMENT ON TYPE).",
+    ),
+];
+
+pub const ATTRIBUTE: &[Field] = &[
+    req("name", Kind::Str, "Attribute name."),
+    req(
+        "type",
+        Kind::Str,
+        "Attribute type: a PostgreSQL type, a declared enum, domain or composite type, schema.type...",
+    ),
+    f(
+        "collation",
+        Kind::Str,
+        "COLLATE: the attribute's collation (text types), when not its type's default.",
+    ),
+];
+
 pub const SEQUENCE: &[Field] = &[
     f("schema", Kind::Str, "PostgreSQL schema (default public)."),
     f(
@@ -941,6 +1012,16 @@ pub const TOP: &[Field] = &[
     f("table", Kind::Sections(TABLE), "Tables, as [table.NAME]."),
     f("enum", Kind::Sections(ENUM), "Enum types, as [enum.NAME]."),
     f(
+        "domain",
+        Kind::Sections(DOMAIN),
+        "Domains, as [domain.NAME].",
+    ),
+    f(
+        "composite",
+        Kind::Sections(COMPOSITE),
+        "Composite types (CREATE TYPE ... AS (...)), as [composite.NAME].",
+    ),
+    f(
         "sequence",
         Kind::Sections(SEQUENCE),
         "Standalone sequences, as [sequence.NAME].",
@@ -1046,7 +1127,7 @@ pub fn json_schema() -> Value {
     root["$schema"] = json!("http://json-schema.org/draft-07/schema#");
     root["title"] = json!("tableform schema file");
     root["description"] = json!(
-        "Tables, enum types, sequences, views, functions, triggers and extensions declared for tableform (docs/format.md)."
+        "Tables, enum types, domains, composite types, sequences, views, functions, triggers and extensions declared for tableform (docs/format.md)."
     );
     root
 }

@@ -87,6 +87,12 @@ pub struct Schema {
     /// Functions and procedures (one namespace in PostgreSQL), each overload by its signature.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<crate::kinds::function::RoutineKey, crate::kinds::function::Routine>,
+    /// Domains. Part of the fingerprint only when there are any (as composite types).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QualName, crate::kinds::domain::Domain>,
+    /// Composite types (`CREATE TYPE t AS (...)`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<QualName, crate::kinds::composite::Composite>,
     /// Live side only: per schema, the objects of kinds the model does not carry ("2 views",
     /// "1 function"). They are reported, never touched, and keep their schema from being dropped.
     /// Not part of the fingerprint.
@@ -256,6 +262,8 @@ impl Scope {
         }
         let names = (schema.tables.keys())
             .chain(schema.enums.keys())
+            .chain(schema.domains.keys())
+            .chain(schema.composites.keys())
             .chain(schema.sequences.keys());
         let mut hidden: BTreeMap<String, usize> = BTreeMap::new();
         for n in names.filter(|n| self.ignores(n)) {
@@ -264,6 +272,8 @@ impl Scope {
         schema.ignored = hidden;
         schema.tables.retain(|n, _| !self.ignores(n));
         schema.enums.retain(|n, _| !self.ignores(n));
+        schema.domains.retain(|n, _| !self.ignores(n));
+        schema.composites.retain(|n, _| !self.ignores(n));
         schema.sequences.retain(|n, _| !self.ignores(n));
         for t in schema.tables.values_mut() {
             self.hide_parts(t);
@@ -430,6 +440,15 @@ pub fn fingerprint(schema: &Schema) -> String {
         ),
     };
     written.expect("the schema model always serialises");
+    // Domains and composite types, only when there are any, so that a database without them
+    // keeps the digest it had before they were modelled.
+    if !(schema.domains.is_empty() && schema.composites.is_empty()) {
+        let types = (
+            schema.domains.values().collect::<Vec<_>>(),
+            schema.composites.values().collect::<Vec<_>>(),
+        );
+        serde_json::to_writer(&mut hasher, &types).expect("the schema model always serialises");
+    }
     format!("sha256:{}", hex::encode(hasher.0.finalize()))
 }
 

@@ -3,5 +3,5 @@ CREATE TABLE users (
     email varchar(255) NOT NULL UNIQUE
 );
 CREATE SCHEMA reports;
-CREATE DOMAIN reports.positive AS integer CHECK (VALUE > 0);
+CREATE COLLATION reports.plain (locale = 'C');
 CREATE SCHEMA scratch;
