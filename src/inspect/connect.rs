@@ -338,7 +338,12 @@ impl Target {
             .filter(|p| !OWN_KEYS.contains(&p.key.as_str()))
         {
             let value = p.value.replace('\\', "\\\\").replace('\'', "\\'");
-            text.push_str(&format!("{}='{value}' ", p.key));
+            // libpq's `keepalives_count` is tokio-postgres's `keepalives_retries`.
+            let key = match p.key.as_str() {
+                "keepalives_count" => "keepalives_retries",
+                key => key,
+            };
+            text.push_str(&format!("{key}='{value}' "));
         }
         let mut config = Config::from_str(&text).map_err(|e| {
             let reason = safe_reason(&e);
@@ -1536,6 +1541,8 @@ mod tests {
         );
         assert_eq!(t.config.get_application_name(), Some("deployer"));
         assert_eq!(t.config.get_options(), Some("-c statement_timeout=5s"));
+        let t = Target::resolve(Some("postgres://h/db?keepalives_count=4"), &no_env).unwrap();
+        assert_eq!(t.config.get_keepalives_retries(), Some(4));
         let t = Target::resolve(Some("postgres://h/db?application_name=mine"), &env).unwrap();
         assert_eq!(t.config.get_application_name(), Some("mine"));
         let timeout = |v: &str| {
