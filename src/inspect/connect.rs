@@ -22,9 +22,8 @@ use tokio_postgres::{CancelToken, Client, Config, NoTls};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error(
-        "no database given: pass --database-url, or set DATABASE_URL, PGSERVICE or the PG* variables"
-    )]
+    /// (The wording is asserted by tests/cli_errors.rs; PGSERVICE counts as a PG* variable.)
+    #[error("no database given: pass --database-url, or set DATABASE_URL or the PG* variables")]
     Missing,
     /// `shown` names only what is certainly not secret: the URL's scheme, or the kind of string.
     /// A string that did not parse is never echoed, since nobody knows where its password ends.
