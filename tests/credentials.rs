@@ -19,22 +19,40 @@ const DB: &str = "app";
 /// A private server where `deployer` must give its password over TCP. `postgres` stays trusted
 /// so that the test can set things up and read the server's log.
 fn server(tag: &str) -> TempServer {
+    server_with(tag, "", &["host all all 127.0.0.1/32 scram-sha-256"])
+}
+
+/// [`server`] with more settings, and these `pg_hba.conf` lines after the one trusting
+/// `postgres`.
+fn server_with(tag: &str, settings: &str, hba_lines: &[&str]) -> TempServer {
     let s = TempServer::start(
         tag,
-        "password_encryption = 'scram-sha-256'\nlog_connections = on\nlogging_collector = on\nlog_filename = 'server.log'",
+        &format!(
+            "password_encryption = 'scram-sha-256'\nlog_connections = on\nlogging_collector = on\nlog_filename = 'server.log'\n{settings}"
+        ),
     );
     s.psql(
         "postgres",
         &format!("CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'"),
     );
-    s.psql("postgres", &format!("CREATE DATABASE {DB} OWNER {USER}"));
-    let hba = s.psql("postgres", "SHOW hba_file");
     s.psql(
         "postgres",
-        &format!(
-            "COPY (VALUES ('host all postgres 127.0.0.1/32 trust'), \
-             ('host all all 127.0.0.1/32 scram-sha-256')) TO '{hba}'"
-        ),
+        &format!("CREATE ROLE tlsonly LOGIN PASSWORD '{PASSWORD}'"),
+    );
+    s.psql("postgres", &format!("CREATE DATABASE {DB} OWNER {USER}"));
+    s.psql(
+        "postgres",
+        &format!("GRANT ALL ON DATABASE {DB} TO tlsonly"),
+    );
+    let hba = s.psql("postgres", "SHOW hba_file");
+    let lines: Vec<String> = ["host all postgres 127.0.0.1/32 trust"]
+        .iter()
+        .chain(hba_lines)
+        .map(|l| format!("('{l}')"))
+        .collect();
+    s.psql(
+        "postgres",
+        &format!("COPY (VALUES {}) TO '{hba}'", lines.join(", ")),
     );
     s.psql("postgres", "SELECT pg_reload_conf()");
     // The reload is asynchronous: wait until a password-less login is refused.
@@ -213,7 +231,7 @@ fn pgappname_names_the_connection_on_the_server() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = plan(&["--database-url", &url], &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let log = server_log(&s);
+    let log = server_log(&s, "application_name=release-42");
     let authorized = |app: &str| {
         log.lines().any(|l| {
             l.contains(&format!(
@@ -247,17 +265,93 @@ fn pgoptions_reach_the_server() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-#[test]
-fn sslmode_allow_connects_to_a_server_without_tls() {
-    let s = server("cred-allow");
-    let url = format!(
-        "postgres://{USER}:{ENCODED}@127.0.0.1:{}/{DB}?sslmode=allow",
-        s.port
+/// A self-signed certificate and key for a server, readable by the server only.
+fn certificate(tag: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch_dir(tag);
+    let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "1",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-newkey", "rsa:2048", "-keyout", key.to_str().unwrap()])
+        .args(["-out", crt.to_str().unwrap()])
+        .output()
+        .expect("openssl runs");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
     );
-    let r = plan(&["--database-url", &url], &[]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if is_root {
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:postgres", dir.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(chown.success());
+    }
+    (crt, key)
+}
+
+/// libpq's `allow` tries without TLS first and with TLS when the server refuses; `prefer` tries
+/// TLS first. The server's log says which connections were encrypted.
+#[test]
+fn sslmode_allow_tries_without_tls_first_then_with_it() {
+    let (crt, key) = certificate("cred-cert");
+    let s = server_with(
+        "cred-allow",
+        &format!(
+            "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'",
+            crt.display(),
+            key.display()
+        ),
+        &[
+            "hostssl all tlsonly 127.0.0.1/32 scram-sha-256",
+            "host all deployer 127.0.0.1/32 scram-sha-256",
+        ],
+    );
+    let url = |user: &str, mode: &str| {
+        format!(
+            "postgres://{user}:{ENCODED}@127.0.0.1:{}/{DB}?sslmode={mode}",
+            s.port
+        )
+    };
+    let plan_as = |user: &str, mode: &str, app: &str| {
+        plan(&["--database-url", &url(user, mode)], &[("PGAPPNAME", app)])
+    };
+    let r = plan_as(USER, "allow", "allow-plain");
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = plan(&["--database-url", &url.replace("allow", "require")], &[]);
+    let r = plan_as(USER, "prefer", "prefer-tls");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = plan_as("tlsonly", "allow", "allow-retried");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = plan_as("tlsonly", "disable", "disabled");
     assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no encryption"), "{}", r.stderr);
+
+    let log = server_log(&s, "application_name=allow-retried");
+    let line = |app: &str| {
+        log.lines()
+            .find(|l| l.contains(&format!("application_name={app}")))
+            .unwrap_or_else(|| panic!("no connection of {app}: {log}"))
+            .to_string()
+    };
+    assert!(!line("allow-plain").contains("SSL enabled"), "{log}");
+    assert!(line("prefer-tls").contains("SSL enabled"), "{log}");
+    assert!(line("allow-retried").contains("SSL enabled"), "{log}");
 }
 
 #[test]
@@ -287,12 +381,13 @@ fn a_malformed_url_never_shows_its_password() {
     }
 }
 
-/// The server's log (`logging_collector`), read through the trusted superuser.
-fn server_log(s: &TempServer) -> String {
+/// The server's log (`logging_collector`), read through the trusted superuser once it holds
+/// `awaited`.
+fn server_log(s: &TempServer, awaited: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let log = s.psql("postgres", "SELECT pg_read_file(pg_current_logfile())");
-        if log.contains("application_name=release-42") || Instant::now() > deadline {
+        if log.contains(awaited) || Instant::now() > deadline {
             return log;
         }
         std::thread::sleep(Duration::from_millis(200));
