@@ -1520,6 +1520,40 @@ mod tests {
     }
 
     #[test]
+    fn service_errors_name_the_file_and_setting_not_the_value() {
+        let dir = scratch("service-errors");
+        let file = dir.join("services.conf");
+        let env = env_of(&[("PGSERVICEFILE", file.display().to_string())]);
+        let err = |text: &str| {
+            write_file(&file, text, 0o600);
+            Target::resolve(Some("service=s"), &env)
+                .unwrap_err()
+                .to_string()
+        };
+        let shown = file.display();
+        assert_eq!(
+            err("[s]\npassword=S3cr3tPw\nport=S3cr3tPw\n"),
+            format!("invalid port in service \"s\" ({shown}): not a port number (1 to 65535)")
+        );
+        assert_eq!(
+            err("[s]\nsslmode=S3cr3tPw\n"),
+            format!(
+                "invalid sslmode in service \"s\" ({shown}): sslmode must be disable, allow, prefer, require, verify-ca or verify-full"
+            )
+        );
+        assert_eq!(
+            err("[s]\nservice=t\n"),
+            format!(
+                "nested service specifications not supported in service file \"{shown}\", line 2"
+            )
+        );
+        assert_eq!(
+            err("# x\n[s]\nS3cr3tPw=1\n"),
+            format!("unknown connection option in service file \"{shown}\", line 3")
+        );
+    }
+
+    #[test]
     fn timeout_application_name_and_options_follow_libpq() {
         let t = Target::resolve(Some("postgres://h/db"), &no_env).unwrap();
         assert_eq!(
