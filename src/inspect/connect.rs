@@ -617,6 +617,16 @@ fn url_pairs(rest: &str) -> Result<Vec<(String, String)>, String> {
             pairs.push(("port".to_string(), ports.join(",")));
         }
     }
+    // libpq would read `u:123/pw@h/db` as host `u`, port 123 and database `pw@h/db`, which
+    // every later message would show.
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    if tail[..path_end].contains('@') {
+        return Err(
+            "the database name contains `@`: write a `/` in the user name or password \
+                    as %2F, and an `@` in a database name as %40"
+                .into(),
+        );
+    }
     let db = url.path().trim_start_matches('/');
     if !db.is_empty() {
         pairs.push(("dbname".to_string(), decode(db)?));
@@ -1362,6 +1372,8 @@ mod tests {
             "postgres://u:S3cr@t:3tPw@h/db",
             "postgres://u:S3cr:3tPw@h@x/db",
             "postgres://u:S3cr/3tPw@h:1/db",
+            "postgres://u:5432/S3cr3tPw@h/db",
+            "postgres://u:5432/S3cr3tPw@h",
             "postgres://u:S3cr3tPw@h:99999/db",
             "postgres://u:S3cr3tPw@h/db?sslmode=S3cr3tPw",
             "postgres://u:S3cr3tPw@h/db?S3cr3tPw=1",
