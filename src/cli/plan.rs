@@ -31,6 +31,7 @@ pub fn fail(e: impl std::fmt::Display) -> Status {
 pub async fn connect(conn: &ConnArgs) -> Result<(Target, Client), Status> {
     let env = |k: &str| std::env::var(k).ok();
     let target = Target::resolve(conn.database_url.as_deref(), &env).map_err(fail)?;
+    (target.warnings.iter()).for_each(|w| output::eprint(&format!("{w}\n")));
     let client = target.connect().await.map_err(fail)?;
     Ok((target, client))
 }
