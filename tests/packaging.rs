@@ -14,13 +14,19 @@ const MARKER: &str = "<!-- tableform-plan -->";
 const TOKEN: &str = "ghs_not-a-real-token-5e3f";
 
 /// A stand-in for the GitHub REST API's issue comments: it keeps comments in memory, starts with
-/// one comment by someone else, and appends every request it gets to a log, one JSON per line.
+/// one comment by someone else (and optionally a long thread ending in a plan comment), and
+/// appends every request it gets to a log, one JSON per line.
 const FAKE_GITHUB: &str = r#"
 import http.server, json, re, sys
 from urllib.parse import urlsplit, parse_qs
 
 log_path = sys.argv[1]
 comments = {"7": [{"id": 500, "body": "Looks good to me", "html_url": "http://x/500"}]}
+# A long thread: that many more comments, then an earlier run's plan comment.
+filler = int(sys.argv[2])
+if filler:
+    comments["7"] += [{"id": 10 + i, "body": "comment %d" % i} for i in range(filler)]
+    comments["7"].append({"id": 2000, "body": "<!-- tableform-plan -->\nan old plan"})
 next_id = [1000]
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -97,11 +103,17 @@ struct Request {
 
 impl FakeGithub {
     fn start(dir: &Path) -> FakeGithub {
+        FakeGithub::with_thread(dir, 0)
+    }
+
+    /// `filler` comments more, then a plan comment (id 2000) from an earlier run.
+    fn with_thread(dir: &Path, filler: usize) -> FakeGithub {
         write(dir, "fake_github.py", FAKE_GITHUB);
         let log = dir.join("requests.jsonl");
         let mut child = Command::new("python3")
             .arg(dir.join("fake_github.py"))
             .arg(&log)
+            .arg(filler.to_string())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the fake GitHub API");
@@ -297,6 +309,21 @@ fn the_action_script_fails_on_a_refusal_after_commenting_unless_told_not_to() {
         "{:?}",
         api.requests()
     );
+}
+
+#[test]
+fn the_action_script_finds_its_comment_on_a_later_page_of_a_long_thread() {
+    let db = TestDb::new("ghpages");
+    let dir = scratch_dir("ghpages");
+    let api = FakeGithub::with_thread(&dir, 150);
+    let run = github_plan(&api, &dir, &root().join(SHOPPING_POINTS), &db.url, &[]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    let requests = api.requests();
+    assert_eq!(methods(&requests), ["GET", "GET", "PATCH"], "{requests:?}");
+    assert!(requests[0].path.contains("page=1"), "{requests:?}");
+    assert!(requests[1].path.contains("page=2"), "{requests:?}");
+    assert_eq!(requests[2].path, "/repos/acme/shop/issues/comments/2000");
+    assert!(requests[2].body.as_deref().unwrap().starts_with(MARKER));
 }
 
 #[test]
