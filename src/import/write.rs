@@ -937,6 +937,7 @@ fn domain(doc: &mut DocumentMut, d: &crate::kinds::domain::Domain, schema: &Sche
     if let Some(c) = &d.comment {
         out.insert("comment", Item::Value(text(c)));
     }
+    privileges(out, schema, &Target::of(On::Domain, d.name.clone()));
 }
 
 fn composite(doc: &mut DocumentMut, c: &crate::kinds::composite::Composite, schema: &Schema) {
@@ -958,6 +959,7 @@ fn composite(doc: &mut DocumentMut, c: &crate::kinds::composite::Composite, sche
     if let Some(k) = &c.comment {
         out.insert("comment", Item::Value(text(k)));
     }
+    privileges(out, schema, &Target::of(On::Composite, c.name.clone()));
 }
 
 fn sequence(doc: &mut DocumentMut, s: &Sequence, schema: &Schema) {

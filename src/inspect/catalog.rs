@@ -273,7 +273,7 @@ pub async fn unmanaged_counts(
                   ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
              SELECT 'foreign tables', count(*) FROM pg_class WHERE relkind = 'f' AND relnamespace IN (SELECT oid FROM ns)
              UNION ALL SELECT 'aggregates', count(*) FROM pg_proc WHERE prokind IN ('a', 'w') AND pronamespace IN (SELECT oid FROM ns) AND oid NOT IN (SELECT objid FROM ext)
-             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p') AND c.relnamespace IN (SELECT oid FROM ns)",
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relkind NOT IN ('r', 'p', 'v') AND c.relnamespace IN (SELECT oid FROM ns)",
             &[&names],
         )
         .await?;

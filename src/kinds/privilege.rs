@@ -34,6 +34,8 @@ pub enum On {
     Function,
     Procedure,
     Type,
+    Domain,
+    Composite,
 }
 
 impl On {
@@ -53,7 +55,7 @@ impl On {
             ],
             On::Sequence => &["usage", "select", "update"],
             On::Function | On::Procedure => &["execute"],
-            On::Type => &["usage"],
+            On::Type | On::Domain | On::Composite => &["usage"],
         }
     }
 
@@ -65,7 +67,8 @@ impl On {
             On::Sequence => "SEQUENCE",
             On::Function => "FUNCTION",
             On::Procedure => "PROCEDURE",
-            On::Type => "TYPE",
+            On::Type | On::Composite => "TYPE",
+            On::Domain => "DOMAIN",
         }
     }
 
@@ -79,7 +82,8 @@ impl On {
             On::Sequence => "SEQUENCE",
             On::Function => "FUNCTION",
             On::Procedure => "PROCEDURE",
-            On::Type => "TYPE",
+            On::Type | On::Composite => "TYPE",
+            On::Domain => "DOMAIN",
         }
     }
 
@@ -88,7 +92,7 @@ impl On {
     fn default_public(self) -> &'static [&'static str] {
         match self {
             On::Function | On::Procedure => &["execute"],
-            On::Type => &["usage"],
+            On::Type | On::Domain | On::Composite => &["usage"],
             _ => &[],
         }
     }
@@ -99,7 +103,7 @@ impl On {
             On::Table | On::View | On::MaterializedView => Some(DefaultOn::Tables),
             On::Sequence => Some(DefaultOn::Sequences),
             On::Function | On::Procedure => Some(DefaultOn::Functions),
-            On::Type => Some(DefaultOn::Types),
+            On::Type | On::Domain | On::Composite => Some(DefaultOn::Types),
             On::Schema => None,
         }
     }
@@ -172,6 +176,8 @@ impl Target {
             On::MaterializedView => (ObjectKind::MaterializedView, self.name.clone()),
             On::Sequence => (ObjectKind::Sequence, self.name.clone()),
             On::Type => (ObjectKind::Enum, self.name.clone()),
+            On::Domain => (ObjectKind::Domain, self.name.clone()),
+            On::Composite => (ObjectKind::Composite, self.name.clone()),
             On::Function | On::Procedure => {
                 let kind = if self.on == On::Function {
                     RoutineKind::Function
@@ -356,9 +362,12 @@ WITH o AS (
   WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   UNION ALL
-  SELECT 'type', n.nspname::text, t.typname::text, '{}', NULL, t.typowner, COALESCE(t.typacl, acldefault('T', t.typowner))
+  SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' ELSE 'type' END,
+         n.nspname::text, t.typname::text, '{}', NULL, t.typowner, COALESCE(t.typacl, acldefault('T', t.typowner))
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-  WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'd')
+  WHERE n.nspname = ANY($1)
+    AND (t.typtype IN ('e', 'd')
+         OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 )
 SELECT o.kind, o.sch, o.name, o.args, o.col, pg_get_userbyid(o.owner)::text,
@@ -404,6 +413,8 @@ pub fn read(rows: &[Row], defaults: &[Row], s: &mut Schema) {
             "view" => Target::of(On::View, name),
             "materialized_view" => Target::of(On::MaterializedView, name),
             "type" => Target::of(On::Type, name),
+            "domain" => Target::of(On::Domain, name),
+            "composite" => Target::of(On::Composite, name),
             _ => Target::of(On::Table, name),
         };
         if target.column.is_none() {
@@ -460,6 +471,8 @@ fn declared_targets(desired: &Schema) -> Vec<Target> {
     );
     out.extend((desired.sequences.keys()).map(|n| Target::of(On::Sequence, n.clone())));
     out.extend((desired.enums.keys()).map(|n| Target::of(On::Type, n.clone())));
+    out.extend((desired.domains.keys()).map(|n| Target::of(On::Domain, n.clone())));
+    out.extend((desired.composites.keys()).map(|n| Target::of(On::Composite, n.clone())));
     out.extend((desired.functions.values()).map(|r| Target::routine(r.kind, &r.key())));
     out
 }

@@ -125,6 +125,7 @@ pub struct RawDomain {
     pub collation: Option<Sp<String>>,
     pub checks: Vec<RawDomainCheck>,
     pub comment: Option<Sp<String>>,
+    pub acl: super::raw::RawAcl,
 }
 
 #[derive(Debug)]
@@ -140,6 +141,7 @@ pub struct RawComposite {
     pub schema: Option<Sp<String>>,
     pub attributes: Vec<RawAttribute>,
     pub comment: Option<Sp<String>>,
+    pub acl: super::raw::RawAcl,
 }
 
 #[derive(Debug)]
@@ -184,6 +186,7 @@ fn read_types(top: &Fields<'_, '_>, decls: &mut Decls, p: &mut Problems) {
                 not_null: f.boolean(p, "not_null"),
                 collation: f.string(p, "collation"),
                 comment: f.string(p, "comment"),
+                acl: super::raw::RawAcl::read(&f, p),
                 checks,
                 ty,
                 name,
@@ -223,6 +226,7 @@ fn read_types(top: &Fields<'_, '_>, decls: &mut Decls, p: &mut Problems) {
             decls.composites.push(RawComposite {
                 schema: f.string(p, "schema"),
                 comment: f.string(p, "comment"),
+                acl: super::raw::RawAcl::read(&f, p),
                 attributes,
                 name,
             });

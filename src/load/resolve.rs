@@ -461,6 +461,37 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     }
 
     types::resolve_types(p, decls, &mut schema);
+    let types = (decls
+        .domains
+        .iter()
+        .map(|d| (On::Domain, &d.schema, &d.name, &d.acl)))
+    .chain((decls.composites.iter()).map(|c| (On::Composite, &c.schema, &c.name, &c.acl)));
+    for (on, ns, name, acl) in types {
+        let ns = ns.as_ref().map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
+        let name = QualName::new(ns, name.value.clone());
+        let declared = match on {
+            On::Domain => schema.domains.contains_key(&name),
+            _ => schema.composites.contains_key(&name),
+        };
+        if declared {
+            let what = format!(
+                "{} {name}",
+                if on == On::Domain {
+                    "domain"
+                } else {
+                    "composite type"
+                }
+            );
+            privileges::object(
+                p,
+                &mut schema,
+                &mut role_refs,
+                Target::of(on, name),
+                acl,
+                &what,
+            );
+        }
+    }
 
     let mut first_loc: HashMap<QualName, &Loc> = HashMap::new();
     let mut raw_by_name: BTreeMap<QualName, &RawTable> = BTreeMap::new();

@@ -551,6 +551,8 @@ pub const DOMAIN: &[Field] = &[
         "CHECK constraints, each { name, expression } (as a table's checks) with VALUE the value checked: [{ name = \"positive\", expression = \"VALUE > 0\" }]. A new check is added NOT VALID, then validated.",
     ),
     f("comment", Kind::Str, "Domain comment (COMMENT ON DOMAIN)."),
+    GRANTS,
+    OWNER,
 ];
 
 pub const DOMAIN_CHECK: &[Field] = &[
@@ -578,6 +580,8 @@ pub const COMPOSITE: &[Field] = &[
         Kind::Str,
         "Composite type comment (COMMENT ON TYPE).",
     ),
+    GRANTS,
+    OWNER,
 ];
 
 pub const ATTRIBUTE: &[Field] = &[
