@@ -96,6 +96,24 @@ pub async fn run(client: &Client, sql: &str) -> Result<(), tokio_postgres::Error
     client.query_typed(sql, &[]).await.map(drop)
 }
 
+/// Runs each probe statement inside its own savepoint, released when the server accepts it and
+/// rolled back when it does not (that probe goes unanswered; the rest of the transaction goes
+/// on). Returns the round trips it took (three per statement).
+pub async fn each_in_savepoint(
+    client: &Client,
+    sqls: &[String],
+) -> Result<usize, tokio_postgres::Error> {
+    for sql in sqls {
+        run(client, "SAVEPOINT tableform_probe").await?;
+        let end = match run(client, sql).await {
+            Ok(()) => "RELEASE SAVEPOINT tableform_probe",
+            Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
+        };
+        run(client, end).await?;
+    }
+    Ok(3 * sqls.len())
+}
+
 /// Runs statements in order, each in its own Parse message, sent back to back in one round
 /// trip. The server processes them one after another; after a failure inside a transaction the
 /// rest fail too ("current transaction is aborted"). Returns the first error.

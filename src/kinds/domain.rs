@@ -766,15 +766,7 @@ pub async fn reconcile(
         if scratch {
             trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
         }
-        for p in &probes {
-            session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
-            let end = match session::run(tx.client(), p).await {
-                Ok(()) => "RELEASE SAVEPOINT tableform_probe",
-                Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
-            };
-            session::run(tx.client(), end).await?;
-            trips += 3;
-        }
+        trips += session::each_in_savepoint(tx.client(), &probes).await?;
     }
     let rows = tx
         .client()

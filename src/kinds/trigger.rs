@@ -827,15 +827,7 @@ pub async fn reconcile_when(
             .await
             .map_err(refused)?;
         trips += 2;
-        for p in &probes {
-            session::run(tx.client(), "SAVEPOINT tableform_probe").await?;
-            let end = match session::run(tx.client(), p).await {
-                Ok(()) => "RELEASE SAVEPOINT tableform_probe",
-                Err(_) => "ROLLBACK TO SAVEPOINT tableform_probe",
-            };
-            session::run(tx.client(), end).await?;
-            trips += 3;
-        }
+        trips += session::each_in_savepoint(tx.client(), &probes).await?;
     }
     let rows = tx
         .client()

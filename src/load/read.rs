@@ -160,6 +160,18 @@ impl<'a, 'i> Fields<'a, 'i> {
     /// An array of strings, each with its location.
     pub fn strings(&self, p: &mut Problems, key: &str) -> Option<Vec<Sp<String>>> {
         let items = self.array(p, key)?;
+        let what = format!("`{key}` of {} must hold strings", self.what);
+        Some(self.string_items(p, items, &what, "expected a string"))
+    }
+
+    /// The strings of an array, each located; any other item is reported as `what, not <type>`.
+    fn string_items(
+        &self,
+        p: &mut Problems,
+        items: &[Spanned<DeValue<'_>>],
+        what: &str,
+        label: &str,
+    ) -> Vec<Sp<String>> {
         let mut out = Vec::new();
         for item in items {
             match item.get_ref() {
@@ -170,17 +182,13 @@ impl<'a, 'i> Fields<'a, 'i> {
                 other => p.push(
                     Diagnostic::new(
                         self.loc(item.span()),
-                        format!(
-                            "`{key}` of {} must hold strings, not {}",
-                            self.what,
-                            type_name(other)
-                        ),
+                        format!("{what}, not {}", type_name(other)),
                     )
-                    .label("expected a string"),
+                    .label(label),
                 ),
             }
         }
-        Some(out)
+        out
     }
 
     /// An inline table of free names, each a string, integer, float or boolean, as text
@@ -258,26 +266,9 @@ impl<'a, 'i> Fields<'a, 'i> {
                 );
                 continue;
             };
-            let mut privileges = Vec::new();
-            for item in items.iter() {
-                match item.get_ref() {
-                    DeValue::String(s) => privileges.push(Sp {
-                        value: s.to_string(),
-                        loc: self.loc(item.span()),
-                    }),
-                    other => p.push(
-                        Diagnostic::new(
-                            self.loc(item.span()),
-                            format!(
-                                "a privilege in `{key}` of {} must be a string, not {}",
-                                self.what,
-                                type_name(other)
-                            ),
-                        )
-                        .label("expected a string such as \"select\""),
-                    ),
-                }
-            }
+            let what = format!("a privilege in `{key}` of {} must be a string", self.what);
+            let privileges =
+                self.string_items(p, items, &what, "expected a string such as \"select\"");
             out.push((role, privileges));
         }
         Some(out)
