@@ -178,6 +178,7 @@ async fn connect_for_plan(conn: &ConnArgs, file: &PlanFile) -> Result<(Target, C
         other => other,
     }
     .map_err(fail)?;
+    (target.warnings.iter()).for_each(|w| output::eprint(&format!("{w}\n")));
     let client = target.connect().await.map_err(fail)?;
     Ok((target, client))
 }
@@ -208,22 +209,16 @@ async fn execute(
         |i, sql| progress.step(i, sql),
     );
     tokio::pin!(work);
-    let signal = interrupted();
-    tokio::pin!(signal);
-    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    let result = loop {
-        tokio::select! {
-            r = &mut work => break r,
-            _ = beat.tick() => progress.heartbeat(),
-            _ = &mut signal => {
-                // Stop the running statement and start no other, then find out what that did
-                // before saying so.
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                target.cancel(&cancel).await;
-                progress.done();
-                output::error(&after_interrupt(&mut work).await);
-                return Status::Interrupted;
-            }
+    let result = tokio::select! {
+        r = &mut work => r,
+        _ = interrupted() => {
+            // Stop the running statement and start no other, then find out what that did
+            // before saying so.
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            target.cancel(&cancel).await;
+            progress.done();
+            output::error(&after_interrupt(&mut work).await);
+            return Status::Interrupted;
         }
     };
     progress.done();
@@ -332,73 +327,38 @@ pub(super) async fn interrupted() {
     }
 }
 
-/// How often a run that is not on a terminal (a CI log) says it is still working.
-const HEARTBEAT: Duration = Duration::from_secs(10);
-
-/// Progress while steps run. On a terminal: a spinner (`indicatif`) with the running step, its
-/// number and the time elapsed, ticking while a long statement runs. Otherwise (CI logs): a plain
-/// line every [`HEARTBEAT`] naming the step that is still running; nothing for a quick apply.
+/// Progress while steps run, as [`output::Activity`] shows it: on a terminal a spinner with the
+/// running step and the time elapsed, ticking through a long statement; elsewhere (CI logs) a
+/// plain line every ten seconds naming the step still running.
 struct Progress {
     total: usize,
-    start: std::time::Instant,
-    bar: Option<indicatif::ProgressBar>,
-    /// The running step: its number and first line.
-    current: std::sync::Mutex<(usize, String)>,
+    activity: std::sync::Mutex<Option<output::Activity>>,
 }
 
 impl Progress {
     fn new(total: usize) -> Self {
-        use std::io::IsTerminal;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len} {elapsed}] {msg}")
-            {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
+        let activity = output::Activity::start("applying");
+        activity.stage("locking and checking the plan still holds");
         Self {
             total,
-            start: std::time::Instant::now(),
-            bar,
-            current: std::sync::Mutex::new((0, String::new())),
+            activity: std::sync::Mutex::new(Some(activity)),
         }
     }
 
     fn step(&self, i: usize, sql: &str) {
         fault_point(i);
         let first: String = sql.lines().next().unwrap_or("").chars().take(70).collect();
-        if let Some(bar) = &self.bar {
-            bar.set_position((i + 1).min(self.total) as u64);
-            bar.set_message(first.clone());
+        let n = (i + 1).min(self.total);
+        if let Ok(a) = self.activity.lock()
+            && let Some(a) = a.as_ref()
+        {
+            a.stage(&format!("step {n} of {}: {first}", self.total));
         }
-        if let Ok(mut c) = self.current.lock() {
-            *c = ((i + 1).min(self.total), first);
-        }
-    }
-
-    /// The plain line of a run that is not on a terminal.
-    fn heartbeat(&self) {
-        if self.bar.is_some() {
-            return;
-        }
-        let (n, sql) = self.current.lock().map(|c| c.clone()).unwrap_or_default();
-        let secs = self.start.elapsed().as_secs();
-        output::eprint(&if n == 0 {
-            format!("still applying, {secs}s in: locking and checking the plan still holds\n")
-        } else {
-            format!(
-                "still applying, {secs}s in: step {n} of {}: {sql}\n",
-                self.total
-            )
-        });
     }
 
     fn done(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+        if let Ok(mut a) = self.activity.lock() {
+            a.take();
         }
     }
 }

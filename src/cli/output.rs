@@ -67,3 +67,71 @@ pub fn eprint(text: &str) {
 pub fn error(msg: &str) {
     eprint(&format!("error: {msg}\n"));
 }
+
+/// What a long-running command is doing, for whoever waits: on a terminal a spinner
+/// (`indicatif`) naming the stage, with the time elapsed; elsewhere (a CI log) a plain line
+/// every ten seconds while it runs, so a quick run prints nothing extra.
+pub struct Activity {
+    bar: Option<indicatif::ProgressBar>,
+    stage: std::sync::Arc<std::sync::Mutex<String>>,
+    done: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Activity {
+    /// `doing`: "planning", as in "still planning, 20s in: reading the catalog".
+    pub fn start(doing: &'static str) -> Self {
+        use std::io::IsTerminal;
+        let stage = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            return Activity {
+                bar: Some(bar),
+                stage,
+                done: None,
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let seen = stage.clone();
+        let start = std::time::Instant::now();
+        std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                rx.recv_timeout(std::time::Duration::from_secs(10))
+            {
+                let now = seen.lock().map(|s| s.clone()).unwrap_or_default();
+                eprint(&format!(
+                    "still {doing}, {}s in: {now}\n",
+                    start.elapsed().as_secs()
+                ));
+            }
+        });
+        Activity {
+            bar: None,
+            stage,
+            done: Some(tx),
+        }
+    }
+
+    pub fn stage(&self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what.to_string());
+        }
+        if let Ok(mut s) = self.stage.lock() {
+            *s = what.to_string();
+        }
+    }
+}
+
+impl Drop for Activity {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        // Dropping the sender ends the heartbeat thread at its next wake-up, or at once.
+        self.done.take();
+    }
+}

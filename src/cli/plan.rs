@@ -43,6 +43,8 @@ pub async fn make_plan(
     options: PlanOptions,
 ) -> Result<Planned, Status> {
     let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
+    let activity = output::Activity::start("planning");
+    activity.stage("connecting");
     let (target, mut client) = connect(conn).await?;
     let mut desired = loaded.schema;
     let exprs: Vec<(String, &str)> = (desired.tables.values())
@@ -63,11 +65,13 @@ pub async fn make_plan(
     let scope = scope(&desired, &loaded.settings);
     scope.hide(&mut desired);
     let desired_fp = model::fingerprint(&desired);
+    activity.stage("reading the catalog");
     let mut live = inspect::inspect(&client, &scope.schemas)
         .await
         .map_err(fail)?;
     scope.hide(&mut live.schema);
     missing_roles(schema, &loaded.settings, &loaded.sources, &live.schema)?;
+    activity.stage("having the server read the declared expressions");
     let probed = match &conn.dev_url {
         Some(url) => {
             let env = |k: &str| std::env::var(k).ok();
@@ -106,6 +110,7 @@ pub async fn make_plan(
                 .map_err(fail)?,
         };
     // Never fatal: a check that cannot run is reported as skipped, with the reason.
+    activity.stage("the self-check");
     let mut check = inspect::selfcheck::run(&mut client, &live.schema)
         .await
         .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
@@ -116,8 +121,10 @@ pub async fn make_plan(
     // view (a declared serial shown as `serial`, not as its nextval() default).
     let adopted = diff::adopt_serials(&desired, &live.schema);
     let seen = adopted.as_ref().unwrap_or(&live.schema);
+    activity.stage("comparing");
     let d = diff::diff(&desired, seen, options.prune);
     let questions = d.questions();
+    activity.stage("counting the rows the verdicts depend on");
     let facts = inspect::facts(&client, &questions).await.map_err(fail)?;
     if std::env::var_os("TABLEFORM_STATS").is_some() {
         // For the benchmark: round trips that read the catalog or the data.
