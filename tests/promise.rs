@@ -495,3 +495,44 @@ fn a_hostile_backfill_or_using_never_runs() {
         ["NULL"]
     );
 }
+
+/// The self-check copies every table into a temporary one, and each copy holds locks until its
+/// transaction ends. On a server whose shared lock table is small (here 10 per backend, a few
+/// hundred in all), copying 300 tables in one transaction would fill it: the plan would fail with
+/// "out of shared memory", and so would every other session of the server meanwhile. The check
+/// runs in batches, so the plan (with its self-check) succeeds.
+#[test]
+fn the_self_check_never_fills_the_servers_lock_table() {
+    let server = common::TempServer::start(
+        "locktable",
+        "max_locks_per_transaction = 10\nmax_connections = 20",
+    );
+    let url = server.url("postgres");
+    let mut ddl = String::new();
+    let mut toml = String::new();
+    for i in 0..300 {
+        ddl.push_str(&format!("CREATE TABLE t{i} (id integer PRIMARY KEY);\n"));
+        toml.push_str(&format!(
+            "[table.t{i}]\ncolumns = [{{ name = \"id\", type = \"integer\", primary_key = true }}]\n"
+        ));
+    }
+    // Created a few at a time: one transaction of 300 tables would not fit either.
+    for chunk in ddl.lines().collect::<Vec<_>>().chunks(20) {
+        server.psql("postgres", &chunk.join("\n"));
+    }
+    let dir = common::schema_dir("locktable", &toml);
+    let r = common::run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--detailed-exitcode",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains("self-check"),
+        "the self-check did not run: {}",
+        r.stdout
+    );
+}

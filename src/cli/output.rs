@@ -75,6 +75,8 @@ pub struct Activity {
     bar: Option<indicatif::ProgressBar>,
     stage: std::sync::Arc<std::sync::Mutex<String>>,
     done: Option<std::sync::mpsc::Sender<()>>,
+    /// When each stage began, for `TABLEFORM_PROFILE=1` (docs/performance.md).
+    marks: std::sync::Mutex<Vec<(String, std::time::Instant)>>,
 }
 
 impl Activity {
@@ -93,6 +95,7 @@ impl Activity {
                 bar: Some(bar),
                 stage,
                 done: None,
+                marks: Default::default(),
             };
         }
         let (tx, rx) = std::sync::mpsc::channel::<()>();
@@ -113,6 +116,7 @@ impl Activity {
             bar: None,
             stage,
             done: Some(tx),
+            marks: Default::default(),
         }
     }
 
@@ -122,6 +126,9 @@ impl Activity {
         }
         if let Ok(mut s) = self.stage.lock() {
             *s = what.to_string();
+        }
+        if let Ok(mut m) = self.marks.lock() {
+            m.push((what.to_string(), std::time::Instant::now()));
         }
     }
 }
@@ -133,5 +140,17 @@ impl Drop for Activity {
         }
         // Dropping the sender ends the heartbeat thread at its next wake-up, or at once.
         self.done.take();
+        if std::env::var_os("TABLEFORM_PROFILE").is_some()
+            && let Ok(marks) = self.marks.lock()
+        {
+            let end = std::time::Instant::now();
+            let times: Vec<String> = (marks.iter().enumerate())
+                .map(|(i, (what, at))| {
+                    let until = marks.get(i + 1).map_or(end, |(_, t)| *t);
+                    format!("{what} {}ms", until.duration_since(*at).as_millis())
+                })
+                .collect();
+            eprint(&format!("profile: {}\n", times.join(", ")));
+        }
     }
 }

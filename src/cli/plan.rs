@@ -42,8 +42,9 @@ pub async fn make_plan(
     conn: &ConnArgs,
     options: PlanOptions,
 ) -> Result<Planned, Status> {
-    let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     let activity = output::Activity::start("planning");
+    activity.stage("loading the schema files");
+    let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     activity.stage("connecting");
     let (target, mut client) = connect(conn).await?;
     let mut desired = loaded.schema;
@@ -135,6 +136,7 @@ pub async fn make_plan(
         allow_destructive: options.allow_destructive,
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
+    activity.stage("building the plan");
     let mut plan = Plan::build((&desired, seen), &d, &facts, &judge, fps);
     let mut not_carried = std::mem::take(&mut live.not_carried);
     not_carried.append(&mut check.not_carried);
