@@ -622,7 +622,7 @@ fn apply_shows_progress_on_a_terminal_and_nothing_extra_otherwise() {
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{shown}");
     assert!(
-        shown.contains("[1/1 "),
+        shown.contains("step 1 of 1: CREATE TABLE public.users ("),
         "no progress on a terminal:\n{shown}"
     );
     assert!(shown.contains("CREATE TABLE public.users"), "{shown}");
@@ -631,7 +631,7 @@ fn apply_shows_progress_on_a_terminal_and_nothing_extra_otherwise() {
     let r = piped.run(&["apply", "--schema", dir.to_str().unwrap(), "--auto-approve"]);
     assert_eq!(r.code, 0);
     assert!(
-        !r.stderr.contains("[1/"),
+        !r.stderr.contains("step 1 of 1"),
         "progress when not a terminal: {}",
         r.stderr
     );
