@@ -196,6 +196,11 @@ fn a_missing_python_sqlalchemy_or_model_says_what_is_missing() {
     let python = sqlalchemy_python();
     let e = run(python.to_str().unwrap(), "models:Nope");
     assert!(e.contains("cannot load models:Nope: AttributeError"), "{e}");
+    let e = run(python.to_str().unwrap(), "models:RateType");
+    assert!(
+        e.contains("models:RateType is a") && e.contains("not a MetaData"),
+        "{e}"
+    );
     let e = run(python.to_str().unwrap(), "models");
     assert!(e.contains("takes module:attribute"), "{e}");
 }

@@ -495,24 +495,30 @@ fn stock_public(t: &Target, held: &BTreeSet<&str>) -> bool {
             .collect::<BTreeSet<&str>>()
 }
 
-/// Whether this plan drops the object and creates it again (a view or function recreated, an
-/// enum type rebuilt): its privileges are gone after the drop.
-fn recreated(changes: &[Change], object: &(ObjectKind, QualName)) -> bool {
+/// The objects this plan drops and creates again (a view or function recreated, an enum type
+/// rebuilt): their privileges are gone after the drop. One pass over the changes.
+fn recreated(changes: &[Change]) -> BTreeSet<(ObjectKind, QualName)> {
     use super::enum_type::EnumChange;
     use super::function::RoutineChange;
-    let mine: Vec<&Change> = changes.iter().filter(|c| &c.object() == object).collect();
-    let rebuilt = mine.iter().any(|c| {
-        matches!(
+    let (mut added, mut removed, mut rebuilt) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for c in changes {
+        let object = c.object();
+        if matches!(
             c,
             Change::Routine(RoutineChange::RecreateRoutine { .. })
                 | Change::Enum(EnumChange::ReshapeEnum { .. })
-        )
-    });
-    let signs: Vec<Sign> = mine.iter().map(|c| c.as_kind().sign()).collect();
+        ) {
+            rebuilt.insert(object);
+        } else if !matches!(object.0, ObjectKind::Table | ObjectKind::Schema) {
+            match c.as_kind().sign() {
+                Sign::Add => added.insert(object),
+                Sign::Remove => removed.insert(object),
+                Sign::Alter => false,
+            };
+        }
+    }
+    rebuilt.extend(added.intersection(&removed).cloned());
     rebuilt
-        || (!matches!(object.0, ObjectKind::Table | ObjectKind::Schema)
-            && signs.contains(&Sign::Remove)
-            && signs.contains(&Sign::Add))
 }
 
 /// What a new object of `target`'s kind holds right after `CREATE`, for the managed roles: the
@@ -553,13 +559,14 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
         return;
     }
     let have = &live.privileges;
+    let again = recreated(&out.changes);
     let (want_grants, have_grants) = (want.grants_of(), have.grants_of());
     let (want_owners, have_owners) = (want.owners_of(), have.owners_of());
     let mut changes: Vec<Change> = Vec::new();
     // Owners first: the grants below leave out whoever owns the object.
     for (target, role) in &want_owners {
         let from = have_owners.get(target).map(|o| o.to_string());
-        let fresh = !have_owners.contains_key(target) || recreated(&out.changes, &target.object());
+        let fresh = !have_owners.contains_key(target) || again.contains(&target.object());
         if fresh || from.as_deref() != Some(role.as_str()) {
             changes.push(
                 PrivilegeChange::SetOwner {
@@ -620,7 +627,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
             .or_else(|| have_owners.get(target).map(|s| s.as_str()));
         let exists = have_grants.contains_key(target)
             || (target.column.is_some() && live.tables.contains_key(&target.name));
-        let fresh = !exists || recreated(&out.changes, &object);
+        let fresh = !exists || again.contains(&object);
         let held: Acl = if fresh && target.column.is_none() {
             on_creation(target, have, want)
         } else {
@@ -644,7 +651,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
             if derived.contains_key(target) {
                 w.extend(h.iter().cloned());
             }
-            changes.extend(role_changes(role, &w, h, |privileges, grant, option| {
+            changes.extend(role_changes(&w, h, |privileges, grant, option| {
                 if grant {
                     PrivilegeChange::Grant {
                         target: target.clone(),
@@ -728,7 +735,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
             let none = BTreeSet::new();
             let w = wanted.get(role).unwrap_or(&none);
             let h = held.get(role).unwrap_or(&none);
-            changes.extend(role_changes(role, w, h, |privileges, grant, option| {
+            changes.extend(role_changes(w, h, |privileges, grant, option| {
                 PrivilegeChange::SetDefault {
                     key: key.clone(),
                     role: role.clone(),
@@ -745,7 +752,6 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
 /// The grants and revokes that turn `have` into `want` for one role: `make(privileges, grant,
 /// option)`; `option`: with grant option (a grant) or of the grant option only (a revoke).
 fn role_changes(
-    _role: &str,
     want: &BTreeSet<Privilege>,
     have: &BTreeSet<Privilege>,
     make: impl Fn(Vec<String>, bool, bool) -> PrivilegeChange,
@@ -1070,16 +1076,21 @@ pub fn written(acl: &Acl, on: On, column: bool) -> Vec<(String, Vec<String>)> {
 }
 
 impl Privileges {
-    /// The owner and grants declared for `target`, if any.
+    /// The owner and grants declared for `target`, if any (the lists are sorted by target: see
+    /// [`Privileges::sort`]).
     pub fn declared(&self, target: &Target) -> (Option<&String>, Option<&Acl>) {
-        (
-            (self.owners.iter())
-                .find(|(t, _)| t == target)
-                .map(|(_, o)| o),
-            (self.grants.iter())
-                .find(|(t, _)| t == target)
-                .map(|(_, a)| a),
-        )
+        fn find<'a, V>(list: &'a [(Target, V)], target: &Target) -> Option<&'a V> {
+            (list.binary_search_by(|(t, _)| t.cmp(target)).ok()).map(|i| &list[i].1)
+        }
+        (find(&self.owners, target), find(&self.grants, target))
+    }
+
+    /// Orders every list by its key, as the catalog reader and [`for_import`] leave them; the
+    /// loader calls it once all objects are read.
+    pub fn sort(&mut self) {
+        self.grants.sort_by(|a, b| a.0.cmp(&b.0));
+        self.owners.sort_by(|a, b| a.0.cmp(&b.0));
+        self.defaults.sort_by(|a, b| a.0.cmp(&b.0));
     }
 }
 

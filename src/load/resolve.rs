@@ -605,6 +605,7 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         );
     }
     settings.role_refs = role_refs;
+    schema.privileges.sort();
     (schema, settings)
 }
 
