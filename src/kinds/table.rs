@@ -3,6 +3,8 @@
 //! What is inside an existing table is compared by its parts' kinds: [`super::column`],
 //! [`super::constraint`], [`super::index`].
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 
@@ -270,6 +272,28 @@ pub enum TableChange {
         table: QualName,
         partition: Partition,
     },
+    /// `ALTER TABLE t ATTACH PARTITION p FOR VALUES ...`: a declared partition that exists as a
+    /// table of its own. `mismatch` says why PostgreSQL would not take it (refused): the
+    /// columns, their types or the parent's checks differ.
+    AttachPartition {
+        table: QualName,
+        partition: Partition,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mismatch: Option<String>,
+        /// The parent has a default partition, which PostgreSQL scans too.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        default_partition: bool,
+    },
+    /// `ALTER TABLE t DETACH PARTITION p`: a partition the declaration now declares as a table
+    /// of its own. Its rows stay in it (and leave the parent's queries); what it then is, is
+    /// compared with its declaration on the next plan.
+    DetachPartition {
+        table: QualName,
+        partition: Partition,
+    },
+    /// A declared table that is a partition of a table the declaration does not manage:
+    /// refused (detaching it is the parent's business).
+    PartitionOfUnmanaged { table: QualName, parent: QualName },
     /// `DROP TABLE p`: a partition not declared (its rows go with it), or whose bounds change
     /// (`because`; refused, as its rows would have to move).
     DropPartition {
@@ -291,6 +315,19 @@ pub enum TableChange {
 /// part by part.
 pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     for (name, t) in &desired.tables {
+        if let Some(parent) = live_partition_of(live, name) {
+            // Detached by its parent's diff when the parent is declared without it.
+            if !desired.tables.contains_key(parent) {
+                out.changes.push(
+                    TableChange::PartitionOfUnmanaged {
+                        table: name.clone(),
+                        parent: parent.clone(),
+                    }
+                    .into(),
+                );
+            }
+            continue;
+        }
         let Some(l) = live.tables.get(name) else {
             out.changes.push(
                 TableChange::CreateTable {
@@ -334,7 +371,7 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
                 .into(),
             );
         }
-        partitions(&mut out.changes, t, l);
+        partitions(&mut out.changes, (t, l), (desired, live));
         let (want, have) = (RowSecurity::of(t), RowSecurity::of(l));
         if want != have {
             out.changes.push(
@@ -368,8 +405,74 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     }
 }
 
-/// The partition key and partitions of a declared table that exists.
-fn partitions(out: &mut Vec<super::Change>, t: &Table, l: &Table) {
+/// The live table `name` is a partition of, if it is one.
+fn live_partition_of<'a>(live: &'a Schema, name: &QualName) -> Option<&'a QualName> {
+    (live.tables.values())
+        .find(|t| t.name.schema == name.schema && t.partitions.iter().any(|p| p.name == name.name))
+        .map(|t| &t.name)
+}
+
+/// The names of the tables the declaration lists as partitions (existing tables among them are
+/// attached, not unmanaged).
+fn declared_partitions(desired: &Schema) -> BTreeSet<QualName> {
+    (desired.tables.values())
+        .flat_map(|t| {
+            (t.partitions.iter()).map(|p| QualName::new(t.name.schema.clone(), p.name.clone()))
+        })
+        .collect()
+}
+
+/// Why PostgreSQL would refuse to attach `table` to `parent` (as they are before the plan): a
+/// partition has exactly its parent's columns, of the same types and collations, NOT NULL where
+/// the parent's are, and the parent's (inherited) checks.
+fn attach_mismatch(parent: &Table, table: &Table) -> Option<String> {
+    let mut why = Vec::new();
+    for c in &parent.columns {
+        match table.columns.iter().find(|k| k.name == c.name) {
+            None => why.push(format!("it has no column {}", quote_ident(&c.name))),
+            Some(k) if k.ty != c.ty || k.collation != c.collation => why.push(format!(
+                "column {} is {} where {} has {}",
+                quote_ident(&c.name),
+                k.ty,
+                parent.name,
+                c.ty
+            )),
+            Some(k) if k.nullable && !c.nullable => why.push(format!(
+                "column {} allows NULL where {} has NOT NULL",
+                quote_ident(&c.name),
+                parent.name
+            )),
+            Some(_) => {}
+        }
+    }
+    for k in (table.columns.iter()).filter(|k| !parent.columns.iter().any(|c| c.name == k.name)) {
+        why.push(format!(
+            "it has column {}, which {} has not",
+            quote_ident(&k.name),
+            parent.name
+        ));
+    }
+    for c in parent.checks.iter().filter(|c| !c.no_inherit) {
+        if !(table.checks.iter()).any(|k| k.name == c.name && k.expr.sql == c.expr.sql) {
+            why.push(format!(
+                "it lacks {}'s check {} ({})",
+                parent.name,
+                quote_ident(&c.name),
+                c.expr.sql
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The partition key and partitions of a declared table that exists: partitions added (created,
+/// or attached when a table of that name exists), dropped, or detached when the declaration now
+/// has them as tables of their own.
+fn partitions(
+    out: &mut Vec<super::Change>,
+    (t, l): (&Table, &Table),
+    (desired, live): (&Schema, &Schema),
+) {
     let same_key = match (&t.partition_by, &l.partition_by) {
         (Some(a), Some(b)) => same_partition_key(a, b),
         (a, b) => a.is_none() && b.is_none(),
@@ -386,14 +489,26 @@ fn partitions(out: &mut Vec<super::Change>, t: &Table, l: &Table) {
         return;
     }
     for p in &t.partitions {
+        let existing = QualName::new(t.name.schema.clone(), p.name.clone());
         match l.partitions.iter().find(|h| h.name == p.name) {
-            None => out.push(
-                TableChange::AddPartition {
-                    table: t.name.clone(),
-                    partition: p.clone(),
-                }
-                .into(),
-            ),
+            None => match live.tables.get(&existing) {
+                Some(standalone) => out.push(
+                    TableChange::AttachPartition {
+                        table: t.name.clone(),
+                        partition: p.clone(),
+                        mismatch: attach_mismatch(l, standalone),
+                        default_partition: l.partitions.iter().any(|h| h.bound == "DEFAULT"),
+                    }
+                    .into(),
+                ),
+                None => out.push(
+                    TableChange::AddPartition {
+                        table: t.name.clone(),
+                        partition: p.clone(),
+                    }
+                    .into(),
+                ),
+            },
             Some(h) if h.bound != p.bound => out.push(
                 TableChange::DropPartition {
                     table: t.name.clone(),
@@ -406,6 +521,19 @@ fn partitions(out: &mut Vec<super::Change>, t: &Table, l: &Table) {
         }
     }
     for h in (l.partitions.iter()).filter(|h| !t.partitions.iter().any(|p| p.name == h.name)) {
+        if desired
+            .tables
+            .contains_key(&QualName::new(t.name.schema.clone(), h.name.clone()))
+        {
+            out.push(
+                TableChange::DetachPartition {
+                    table: t.name.clone(),
+                    partition: h.clone(),
+                }
+                .into(),
+            );
+            continue;
+        }
         out.push(
             TableChange::DropPartition {
                 table: t.name.clone(),
@@ -421,7 +549,10 @@ fn partitions(out: &mut Vec<super::Change>, t: &Table, l: &Table) {
 /// that tool's and never dropped (declared, it is managed like any other table); the others are
 /// unmanaged, or dropped with `--prune`.
 pub fn undeclared(desired: &Schema, live: &Schema, prune: bool, out: &mut Diff) {
-    for name in (live.tables.keys()).filter(|n| !desired.tables.contains_key(*n)) {
+    let attached = declared_partitions(desired);
+    for name in
+        (live.tables.keys()).filter(|n| !desired.tables.contains_key(*n) && !attached.contains(*n))
+    {
         let owned_by = bookkeeping_tool(&name.name);
         if prune && owned_by.is_none() {
             out.changes.push(
@@ -629,6 +760,9 @@ impl KindChange for TableChange {
             | TableChange::SetRowSecurity { table, .. }
             | TableChange::SetPartitionKey { table, .. }
             | TableChange::AddPartition { table, .. }
+            | TableChange::AttachPartition { table, .. }
+            | TableChange::DetachPartition { table, .. }
+            | TableChange::PartitionOfUnmanaged { table, .. }
             | TableChange::DropPartition { table, .. }
             | TableChange::SetStorage { table, .. } => table,
         };
@@ -642,10 +776,13 @@ impl KindChange for TableChange {
             }
             TableChange::DropPartition {
                 table, partition, ..
-            } => vec![Question::Rows(QualName::new(
-                table.schema.clone(),
-                partition.name.clone(),
-            ))],
+            }
+            | TableChange::AttachPartition {
+                table, partition, ..
+            }
+            | TableChange::DetachPartition { table, partition } => vec![Question::Rows(
+                QualName::new(table.schema.clone(), partition.name.clone()),
+            )],
             _ => Vec::new(),
         }
     }
@@ -712,6 +849,49 @@ impl KindChange for TableChange {
                 to.as_deref().unwrap_or("not partitioned")
             )),
             TableChange::AddPartition { .. } => Verdict::change(),
+            TableChange::AttachPartition {
+                partition,
+                mismatch: Some(why),
+                ..
+            } => Verdict::refuse(format!(
+                "table {} cannot become a partition of {} as it is: {why}; make it match (or declare it as a table of its own) first",
+                quote_ident(&partition.name),
+                self.object().1
+            )),
+            TableChange::AttachPartition {
+                table,
+                partition,
+                default_partition,
+                ..
+            } => {
+                let q = Question::Rows(QualName::new(table.schema.clone(), partition.name.clone()));
+                let n = (facts.get(&q).copied().unwrap_or(u64::MAX))
+                    .min(crate::diff::verdict::FACT_CAP + 1);
+                let default = match default_partition {
+                    true => ", and scans the default partition for rows that now belong to it",
+                    false => "",
+                };
+                Verdict::note(format!(
+                    "attaches the existing table with its {}: PostgreSQL reads them all to check they fit the bound{default}, holding an ACCESS EXCLUSIVE lock on it and SHARE UPDATE EXCLUSIVE on {table} (a valid CHECK constraint that implies the bound spares the scan); its indexes that match the parent's are attached, the others stay on it",
+                    count(n, "row")
+                ))
+            }
+            TableChange::DetachPartition {
+                table, partition, ..
+            } => {
+                let q = Question::Rows(QualName::new(table.schema.clone(), partition.name.clone()));
+                let n = (facts.get(&q).copied().unwrap_or(u64::MAX))
+                    .min(crate::diff::verdict::FACT_CAP + 1);
+                Verdict::note(format!(
+                    "{} stays in {} and no longer shows in queries on {table}; takes an ACCESS EXCLUSIVE lock on {table}; {} is compared with its own declaration on the next plan",
+                    count(n, "row"),
+                    quote_ident(&partition.name),
+                    quote_ident(&partition.name)
+                ))
+            }
+            TableChange::PartitionOfUnmanaged { table, parent } => Verdict::refuse(format!(
+                "{table} is a partition of {parent}, which the declaration does not manage: declare {parent} (without this partition) to detach it"
+            )),
             TableChange::DropPartition {
                 because: Some(why),
                 partition,
@@ -793,6 +973,35 @@ impl KindChange for TableChange {
             TableChange::AddPartition { table, partition } => {
                 one(Phase::CreateTables, add_partition(table, partition))
             }
+            // Before the parent's columns and constraints change, so that changes to the
+            // parent reach an attached table as they reach its other partitions, and never a
+            // detached one.
+            TableChange::AttachPartition {
+                table,
+                partition,
+                mismatch: None,
+                ..
+            } => one(
+                Phase::CreateTables,
+                format!(
+                    "{} ATTACH PARTITION {} {}",
+                    alter(table),
+                    QualName::new(table.schema.clone(), partition.name.clone()).sql(),
+                    partition.bound
+                ),
+            ),
+            TableChange::DetachPartition { table, partition } => one(
+                Phase::DropForeignKeys,
+                format!(
+                    "{} DETACH PARTITION {}",
+                    alter(table),
+                    QualName::new(table.schema.clone(), partition.name.clone()).sql()
+                ),
+            ),
+            // Refused: never run.
+            TableChange::AttachPartition { .. } | TableChange::PartitionOfUnmanaged { .. } => {
+                Vec::new()
+            }
             TableChange::DropPartition {
                 table, partition, ..
             } => one(
@@ -851,6 +1060,19 @@ impl KindChange for TableChange {
                 quote_ident(&partition.name),
                 partition.bound
             ),
+            TableChange::AttachPartition { partition, .. } => format!(
+                "attach table {} as partition {}",
+                quote_ident(&partition.name),
+                partition.bound
+            ),
+            TableChange::DetachPartition { partition, .. } => format!(
+                "detach partition {} {} (declared as a table of its own)",
+                quote_ident(&partition.name),
+                partition.bound
+            ),
+            TableChange::PartitionOfUnmanaged { parent, .. } => {
+                format!("is a partition of {parent} (not managed)")
+            }
             TableChange::DropPartition {
                 partition, because, ..
             } => format!(
