@@ -146,3 +146,81 @@ fn fmt_diff_shows_what_would_change_and_changes_nothing() {
     let tidy = run(&["fmt", "--schema", SHOPPING_POINTS, "--diff"]);
     assert_eq!((tidy.code, tidy.stdout.as_str()), (0, ""));
 }
+
+/// The real taplo (from npm, pinned), installed once per target directory.
+fn taplo() -> std::path::PathBuf {
+    use std::process::Command;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("taplo-0.7.0");
+    let bin = dir.join("node_modules/.bin/taplo");
+    if !bin.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg("@taplo/cli@0.7.0")
+            .output()
+            .expect("npm is needed to install taplo for this test");
+        assert!(
+            out.status.success(),
+            "npm install @taplo/cli failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    bin
+}
+
+/// The editor formatter and `tableform fmt --check` agree: with the repository's `.taplo.toml`,
+/// taplo leaves every example schema and what `tableform fmt` writes of a messy file exactly
+/// as they are, while it does reformat a file that is not in that layout (so the check can fail).
+#[test]
+fn taplo_with_the_repositorys_config_keeps_the_layout_fmt_writes() {
+    use std::process::Command;
+    let taplo = taplo();
+    let root = common::root();
+    let work = scratch_dir("taplo");
+    std::fs::copy(root.join(".taplo.toml"), work.join(".taplo.toml")).unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for f in std::fs::read_dir(from).unwrap().filter_map(|e| e.ok()) {
+            if f.path()
+                .extension()
+                .is_some_and(|e| e == "toml" || e == "json")
+            {
+                std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&root.join("schemas"), &work.join("schemas"));
+    for ex in ["shopping_points", "app_objects", "multi_tenant"] {
+        copy(
+            &root.join("schemas").join(ex),
+            &work.join("schemas").join(ex),
+        );
+    }
+    let messy = "[table.orders]\ncomment=\"x\"\ncolumns = [\n  {type=\"integer\", name = \"user_id\", nullable = false, references = { table=\"users\", column = \"id\" } },   # who\n  { name = \"id\", type = \"bigserial\", primary_key = true },\n]\nindexes = [ { columns = [ \"user_id\",  \"id\"], where = \"id > 5\" } ]\nprimary_key = { columns = [ \"id\" ] }\n";
+    std::fs::create_dir_all(work.join("schemas/mine")).unwrap();
+    write(&work.join("schemas/mine"), "orders.toml", messy);
+    let fmt = run(&[
+        "fmt",
+        "--schema",
+        work.join("schemas/mine").to_str().unwrap(),
+    ]);
+    assert_eq!(fmt.code, 0, "{}{}", fmt.stdout, fmt.stderr);
+    let check = |dir: &std::path::Path| {
+        Command::new(&taplo)
+            .current_dir(dir)
+            .args(["fmt", "--check"])
+            .output()
+            .unwrap()
+    };
+    let out = check(&work);
+    assert!(
+        out.status.success(),
+        "taplo would reformat what tableform fmt wrote: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Not vacuous: the same taplo, on the same config, rejects the messy original.
+    write(&work.join("schemas/mine"), "orders.toml", messy);
+    let out = check(&work);
+    assert!(!out.status.success(), "taplo checked nothing");
+}

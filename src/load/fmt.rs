@@ -3,8 +3,10 @@
 //! Keys follow the order of the format's reference (src/load/spec.rs): a table's `schema` and
 //! `comment` first, then `columns`, then constraints and indexes; inside a column `name`, `type`,
 //! `nullable`, `default`, ... . Arrays of inline tables hold one item per line (a single
-//! constraint or index stays on one line); columns are aligned on `name` and `type`. Comments,
-//! wherever they stand, are carried along with the item they precede. Formatting is idempotent.
+//! constraint or index stays on one line, `[{ ... }]`). Comments, wherever they stand, are
+//! carried along with the item they precede. Formatting is idempotent, and the layout is one
+//! that taplo (the TOML formatter editors use) keeps as it is with the repository's
+//! `.taplo.toml`: no padding for alignment, arrays and inline tables spaced as taplo spaces them.
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
@@ -70,6 +72,7 @@ fn format_table(t: &mut Table, fields: &'static [Field]) {
                     format_table(t, sub);
                 }
             }
+            (_, Item::Value(v)) => tidy(v),
             _ => {}
         }
     }
@@ -129,28 +132,48 @@ fn format_inline(it: &mut InlineTable, fields: &'static [Field]) {
     it.sort_values_by(|k1, _, k2, _| rank(fields, k1.get()).cmp(&rank(fields, k2.get())));
     if !has_comment(it) {
         it.fmt();
+        for (_, v) in it.iter_mut() {
+            tidy(v);
+        }
     }
 }
 
-/// The value as written, without surrounding whitespace.
-fn repr(v: &Value) -> String {
-    let mut v = v.clone();
-    v.decor_mut().clear();
-    v.to_string().trim().to_string()
-}
-
-/// Width of `key = value,` for the key, if present.
-fn width(it: &InlineTable, key: &str) -> usize {
-    it.get(key).map_or(0, |v| key.len() + 3 + repr(v).len() + 1)
+/// Spaces the inside of a value as taplo does: `["a", "b"]`, `{ k = v, ... }`, all the way
+/// down; a value holding a comment is left as written.
+fn tidy(v: &mut Value) {
+    match v {
+        Value::Array(a) => {
+            let commented = a.trailing().as_str().is_some_and(|t| t.contains('#'))
+                || (a.iter()).any(|x| {
+                    [x.decor().prefix(), x.decor().suffix()]
+                        .iter()
+                        .any(|d| d.and_then(|r| r.as_str()).is_some_and(|s| s.contains('#')))
+                });
+            if commented {
+                return;
+            }
+            for (i, x) in a.iter_mut().enumerate() {
+                x.decor_mut().set_prefix(if i == 0 { "" } else { " " });
+                x.decor_mut().set_suffix("");
+                tidy(x);
+            }
+            a.set_trailing("");
+            a.set_trailing_comma(false);
+        }
+        Value::InlineTable(it) if !has_comment(it) => {
+            it.fmt();
+            for (_, x) in it.iter_mut() {
+                tidy(x);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn format_array(a: &mut Array, fields: &'static [Field], always_multiline: bool) {
-    let mut widths = (0, 0);
     for v in a.iter_mut() {
         if let Value::InlineTable(it) = v {
             format_inline(it, fields);
-            widths.0 = widths.0.max(width(it, "name"));
-            widths.1 = widths.1.max(width(it, "type"));
         }
     }
     let any_comment = a
@@ -167,13 +190,10 @@ fn format_array(a: &mut Array, fields: &'static [Field], always_multiline: bool)
             (0, Some(c)) => (None, std::iter::once(c).chain(above).collect()),
             (_, s) => (s, above),
         };
-        if let (true, Value::InlineTable(it)) = (always_multiline, &mut *v) {
-            align(it, widths);
-        }
-        let prefix = if multiline {
-            block(same_line, &above, "  ")
-        } else {
-            " ".to_string()
+        let prefix = match (multiline, i) {
+            (true, _) => block(same_line, &above, "  "),
+            (false, 0) => String::new(),
+            (false, _) => " ".to_string(),
         };
         v.decor_mut().set_prefix(prefix);
         v.decor_mut().set_suffix("");
@@ -184,30 +204,7 @@ fn format_array(a: &mut Array, fields: &'static [Field], always_multiline: bool)
         a.set_trailing(block(same_line, &below, ""));
     } else {
         a.set_trailing_comma(false);
-        a.set_trailing(if empty_columns { "" } else { " " });
-    }
-}
-
-/// Pads so that `type` and the key after it start in the same column on every line.
-fn align(it: &mut InlineTable, (name_w, type_w): (usize, usize)) {
-    if has_comment(it) {
-        return;
-    }
-    let keys: Vec<String> = it.iter().map(|(k, _)| k.to_string()).collect();
-    let pad = |it: &InlineTable, k: &str, w: usize| w.saturating_sub(width(it, k));
-    if keys.first().map(String::as_str) == Some("name")
-        && keys.get(1).map(String::as_str) == Some("type")
-    {
-        let p = pad(it, "name", name_w);
-        if let Some(mut k) = it.key_mut("type") {
-            k.leaf_decor_mut().set_prefix(format!(" {}", " ".repeat(p)));
-        }
-        if let Some(third) = keys.get(2) {
-            let p = pad(it, "type", type_w);
-            if let Some(mut k) = it.key_mut(third) {
-                k.leaf_decor_mut().set_prefix(format!(" {}", " ".repeat(p)));
-            }
-        }
+        a.set_trailing("");
     }
 }
 
@@ -235,10 +232,10 @@ comment="people"
 comment = "people"
 columns = [
   # the key
-  { name = "id",    type = "serial", primary_key = true },
-  { name = "email", type = "text",   nullable = false }, # trailing note
+  { name = "id", type = "serial", primary_key = true },
+  { name = "email", type = "text", nullable = false }, # trailing note
 ]
-indexes = [ { name = "ix_email", columns = ["email"] } ]
+indexes = [{ name = "ix_email", columns = ["email"] }]
 "#
         );
         assert_eq!(format(&tidy).unwrap(), tidy, "formatting is idempotent");
