@@ -216,6 +216,65 @@ indexes = [{ name = "docs_body_idx", columns = ["body"], method = "gist" }]
     insta::assert_snapshot!("self_check", db.scrub(&plan.stdout));
 }
 
+/// The self-check rebuilds each shape of index once and compares that one answer with every
+/// live index of the shape: among three indexes the model spells alike, the two that hold an
+/// operator-class parameter are reported (the first table's, whose copy the shape is rebuilt on,
+/// and the last one's), each under its own name, and the one without is not.
+#[test]
+fn the_self_check_judges_every_object_of_a_shared_shape() {
+    let db = TestDb::new("selfcheckshape");
+    db.exec(
+        "CREATE TABLE a (id integer PRIMARY KEY, body tsvector);
+         CREATE INDEX a_body_idx ON a USING gist (body tsvector_ops (siglen = 100));
+         CREATE TABLE b (id integer PRIMARY KEY, body tsvector);
+         CREATE INDEX b_body_idx ON b USING gist (body);
+         CREATE TABLE c (id integer PRIMARY KEY, body tsvector);
+         CREATE INDEX c_body_idx ON c USING gist (body tsvector_ops (siglen = 200));",
+    );
+    let mut toml = String::new();
+    for t in ["a", "b", "c"] {
+        toml.push_str(&format!(
+            "[table.{t}]\ncolumns = [\n  {{ name = \"id\", type = \"integer\", primary_key = true }},\n  {{ name = \"body\", type = \"tsvector\" }},\n]\nindexes = [{{ name = \"{t}_body_idx\", columns = [\"body\"], method = \"gist\" }}]\n"
+        ));
+    }
+    let dir = schema_dir("selfcheckshape", &toml);
+    let drift = db.run(&[
+        "drift",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    let found: Vec<(String, String, String)> = doc["not_carried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["object"].as_str().unwrap().to_string(),
+                n["live"].as_str().unwrap().to_string(),
+                n["modelled"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{}", drift.stdout);
+    assert_eq!(found[0].0, "index public.a_body_idx");
+    assert!(found[0].1.contains("siglen='100'"), "{}", drift.stdout);
+    assert_eq!(found[1].0, "index public.c_body_idx");
+    assert!(found[1].1.contains("siglen='200'"), "{}", drift.stdout);
+    // The rebuilt spelling is shown under each live index's own name and table.
+    assert!(
+        found[1]
+            .2
+            .starts_with("CREATE INDEX c_body_idx ON c USING gist (body"),
+        "{}",
+        drift.stdout
+    );
+    assert!(!found[1].2.contains("siglen"), "{}", drift.stdout);
+}
+
 /// `--strict` turns every note (not managed, not carried, not checked) into an error for plan,
 /// drift and apply: exit 1, nothing saved, nothing changed; without anything to note it changes nothing.
 #[test]

@@ -536,3 +536,41 @@ fn the_self_check_never_fills_the_servers_lock_table() {
         r.stdout
     );
 }
+
+/// The same on a small lock table when every table's keys have a shape of their own (no two
+/// tables' primary keys name the same column), so that the self-check needs a copy of each
+/// table: the copies are still taken a batch at a time.
+#[test]
+fn the_self_check_of_many_distinct_shapes_never_fills_the_servers_lock_table() {
+    let server = common::TempServer::start(
+        "locktableshapes",
+        "max_locks_per_transaction = 10\nmax_connections = 20",
+    );
+    let url = server.url("postgres");
+    let mut ddl = String::new();
+    let mut toml = String::new();
+    for i in 0..300 {
+        ddl.push_str(&format!("CREATE TABLE t{i} (id{i} integer PRIMARY KEY);\n"));
+        toml.push_str(&format!(
+            "[table.t{i}]\ncolumns = [{{ name = \"id{i}\", type = \"integer\", primary_key = true }}]\n"
+        ));
+    }
+    for chunk in ddl.lines().collect::<Vec<_>>().chunks(20) {
+        server.psql("postgres", &chunk.join("\n"));
+    }
+    let dir = common::schema_dir("locktableshapes", &toml);
+    let r = common::run(&[
+        "plan",
+        "--schema",
+        dir.to_str().unwrap(),
+        "--detailed-exitcode",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains("self-check"),
+        "the self-check did not run: {}",
+        r.stdout
+    );
+}

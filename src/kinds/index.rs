@@ -140,37 +140,46 @@ impl Index {
 // ---- Catalog, diff, changes ----
 
 /// Every index of the managed schemas' tables and materialized views that is not a constraint's.
+///
+/// The per-key arrays are built in one pass over each index's keys (one lateral join, not a
+/// correlated subquery per array: that made this query the catalog read's slowest). A plain
+/// column key's spelling is `quote_ident(attname)`, which is what `pg_get_indexdef(oid, k, true)`
+/// returns for it; only expression keys ask the server to deparse.
 pub const QUERY: &str = "
 SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
-       ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN NULL ELSE
-                (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1]) END
-             FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
-       ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
-       ARRAY(SELECT x.indoption[k - 1]::int4 FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
+       k.cols, k.defs, k.opts,
        pg_get_expr(x.indpred, x.indrelid), x.indisvalid,
-       ARRAY(SELECT CASE WHEN co.oid IS NULL THEN NULL WHEN pg_collation_is_visible(co.oid)
-                THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
-             FROM generate_series(1, x.indnkeyatts) k
-             LEFT JOIN pg_collation co ON co.oid = x.indcollation[k - 1]
-             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k),
-       ARRAY(SELECT CASE WHEN oc.oid IS NULL THEN NULL WHEN pg_opclass_is_visible(oc.oid)
-                THEN quote_ident(oc.opcname) ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END
-             FROM generate_series(1, x.indnkeyatts) k
-             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
-             LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k),
+       k.colls, k.opcs,
        pg_get_indexdef(x.indexrelid, 0, true),
        ARRAY(SELECT a.attname::text FROM generate_series(x.indnkeyatts + 1, x.indnatts) k
              JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1] ORDER BY k),
        COALESCE(i.reloptions, '{}'),
        COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false),
        obj_description(i.oid, 'pg_class'),
-       ARRAY(SELECT COALESCE(oc.opcdefault, false) FROM generate_series(1, x.indnkeyatts) k
-             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1] ORDER BY k)
+       k.opcdefaults
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = i.relam
+CROSS JOIN LATERAL (
+  SELECT array_agg(a.attname::text ORDER BY s.k) AS cols,
+         array_agg(CASE WHEN a.attname IS NULL THEN pg_get_indexdef(x.indexrelid, s.k, true)
+                        ELSE quote_ident(a.attname) END ORDER BY s.k) AS defs,
+         array_agg(x.indoption[s.k - 1]::int4 ORDER BY s.k) AS opts,
+         array_agg(CASE WHEN co.oid IS NULL THEN NULL WHEN pg_collation_is_visible(co.oid)
+                THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+                ORDER BY s.k) AS colls,
+         array_agg(CASE WHEN oc.oid IS NULL THEN NULL WHEN pg_opclass_is_visible(oc.oid)
+                THEN quote_ident(oc.opcname) ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END
+                ORDER BY s.k) AS opcs,
+         array_agg(COALESCE(oc.opcdefault, false) ORDER BY s.k) AS opcdefaults
+  FROM generate_series(1, x.indnkeyatts) s(k)
+  LEFT JOIN pg_attribute a ON x.indkey[s.k - 1] <> 0 AND a.attrelid = x.indrelid AND a.attnum = x.indkey[s.k - 1]
+  LEFT JOIN pg_collation co ON co.oid = x.indcollation[s.k - 1]
+  LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+  LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[s.k - 1]
+  LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace) k
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid
                   AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))

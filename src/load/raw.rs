@@ -278,7 +278,8 @@ pub struct RawColumn {
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<String>>,
     pub check: Option<Sp<String>>,
-    pub identity: Option<RawIdentity>,
+    /// Boxed: its sequence options are most of a column's size, and few columns have one.
+    pub identity: Option<Box<RawIdentity>>,
     pub comment: Option<Sp<String>>,
     pub collation: Option<Sp<String>>,
     pub backfill: Option<Sp<String>>,
@@ -872,7 +873,7 @@ fn read_column(
         on_delete: c.string(p, "on_delete"),
         on_update: c.string(p, "on_update"),
         check: c.string(p, "check"),
-        identity: read_identity(&c, p),
+        identity: read_identity(&c, p).map(Box::new),
         comment: c.string(p, "comment"),
         collation: c.string(p, "collation"),
         backfill: c.string(p, "backfill"),
