@@ -25,6 +25,9 @@ fn seconds(s: f64) -> Duration {
 }
 
 pub async fn run(args: &ApplyArgs) -> Status {
+    if let Some(path) = &args.opts.fleet.targets {
+        return super::fleet::apply(args, path).await;
+    }
     match &args.file {
         Some(path) => run_saved(args, path).await,
         None => run_fresh(args).await,
@@ -291,7 +294,7 @@ async fn replan_after_stale(args: &ApplyArgs, stale: ApplyError) -> Status {
 }
 
 /// Reads the answer from stdin (a terminal or a pipe); only `yes` confirms.
-fn confirm() -> bool {
+pub(super) fn confirm() -> bool {
     output::print(&format!("\n{QUESTION}"));
     let mut line = String::new();
     match std::io::stdin().lock().read_line(&mut line) {

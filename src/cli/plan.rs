@@ -86,9 +86,7 @@ pub fn declare(schema: &SchemaArgs) -> Result<Declared, Status> {
                 .map(move |(place, e)| (format!("table {name}, {place}"), e.sql.clone()))
         })
         // `backfill` and `using` expressions, which the steps may carry too.
-        .chain(
-            (desired.upgrade_expressions().into_iter()).map(|(place, e)| (place, e.sql.clone())),
-        )
+        .chain((desired.upgrade_expressions().into_iter()).map(|(place, e)| (place, e.sql.clone())))
         .collect();
     let scope = scope(&desired, &loaded.settings);
     scope.hide(&mut desired);
@@ -354,6 +352,9 @@ pub fn render(file: &PlanFile, format: Format, no_color: bool) -> String {
 }
 
 pub async fn run(args: &PlanArgs) -> Status {
+    if let Some(path) = &args.opts.fleet.targets {
+        return super::fleet::plan(args, path).await;
+    }
     let o = &args.opts;
     let mut planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
@@ -438,7 +439,7 @@ pub async fn run(args: &PlanArgs) -> Status {
 }
 
 /// Writes a plan file, creating its directory (`plans/` in a fresh checkout).
-fn write_plan(path: &std::path::Path, json: &str) -> std::io::Result<()> {
+pub(super) fn write_plan(path: &std::path::Path, json: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
