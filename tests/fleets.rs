@@ -241,6 +241,21 @@ fn a_target_changed_after_the_plan_is_reported_stale_and_left_untouched() {
         p(&plan_file),
     ]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let port = server.port.to_string();
+    insta::assert_snapshot!(
+        "fleet_plan_text",
+        plan.stdout.replace(&port, "PORT").replace(p(&dir), "DIR")
+    );
+    // A fleet plan is not taken for one database's plan.
+    let single = run(&["apply", p(&plan_file)]);
+    assert_eq!(single.code, 1);
+    assert!(
+        single
+            .stderr
+            .contains("it is a fleet plan; apply it with --targets FILE"),
+        "{}",
+        single.stderr
+    );
     // tf_03 (class 0: lacks `note`) changes meanwhile.
     server.psql("tf_03", "ALTER TABLE users ADD COLUMN extra int");
     let before = state(&server, "tf_03");
@@ -435,6 +450,7 @@ fn bad_targets_files_are_errors_at_their_place() {
         p(&dir.join("targets.toml")),
     ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    insta::assert_snapshot!("bad_targets_file", r.stderr.replace(p(&dir), "DIR"));
     assert!(r.stderr.contains("targets.toml:6:1"), "{}", r.stderr);
     assert!(r.stderr.contains("unknown field `port`"), "{}", r.stderr);
     assert!(!r.stderr.contains("hunter2"));

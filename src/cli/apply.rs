@@ -96,6 +96,14 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
     }
     let mut file = match PlanFile::read(path) {
         Ok(f) => f,
+        Err(e @ crate::plan::file::PlanFileError::Malformed(_))
+            if crate::fleet::document::FleetPlan::read(path).is_ok() =>
+        {
+            return fail(format!(
+                "{}: {e}: it is a fleet plan; apply it with --targets FILE (docs/fleets.md)",
+                path.display()
+            ));
+        }
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
     if let Some(r) = file.rehearsal.as_ref().filter(|r| !r.converged()) {
