@@ -485,3 +485,127 @@ fn bad_targets_files_are_errors_at_their_place() {
     let r = run(&["apply", "--canary", "2", "--schema", p(&schema)]);
     assert_eq!(r.code, 1, "--canary needs --targets: {}", r.stderr);
 }
+
+#[test]
+fn a_failed_canary_stops_the_rollout_and_keep_going_does_not() {
+    let server = TempServer::start("fleetcanary", "");
+    seed(&server, 6);
+    let dir = scratch_dir("fleet-canary");
+    write(
+        &dir,
+        "targets.toml",
+        &format!(
+            "[[target]]\nurl = \"{}\"\ndatabases = \"tf_*\"\n",
+            server.url("postgres")
+        ),
+    );
+    let targets = dir.join("targets.toml");
+    let schema = schema_dir("fleet-canary", USERS);
+    let plan_file = dir.join("fleet.json");
+    let plan = run(&[
+        "plan",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+        "--out",
+        p(&plan_file),
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let before: Vec<String> = (0..6)
+        .map(|i| state(&server, &format!("tf_{i:02}")))
+        .collect();
+    // The first target (a column to add) cannot get its lock.
+    let mut holder = hold_lock(&server, "tf_00");
+    wait_until("the lock holder", || {
+        server.psql("tf_00", "SELECT count(*) FROM pg_locks WHERE mode = 'AccessShareLock' AND relation = 'users'::regclass AND pid <> pg_backend_pid()") == "1"
+    });
+    let outcomes = |stdout: &str| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
+        (report["targets"].as_array().unwrap().iter())
+            .map(|t| t["outcome"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let limits = [
+        "--lock-timeout",
+        "0.1",
+        "--lock-retries",
+        "0",
+        "--format",
+        "json",
+    ];
+    let canary = run(&[
+        &[
+            "apply",
+            "--targets",
+            p(&targets),
+            p(&plan_file),
+            "--canary",
+            "1",
+        ][..],
+        &limits,
+    ]
+    .concat());
+    assert_eq!(canary.code, 1, "{}{}", canary.stdout, canary.stderr);
+    assert_eq!(
+        outcomes(&canary.stdout),
+        [
+            "failed",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started"
+        ]
+    );
+    for i in 0..6 {
+        assert_eq!(
+            state(&server, &format!("tf_{i:02}")),
+            before[i],
+            "tf_{i:02}"
+        );
+    }
+    // One at a time, without --keep-going: the first failure starts no other.
+    let serial = run(&[
+        &[
+            "apply",
+            "--targets",
+            p(&targets),
+            p(&plan_file),
+            "--parallel",
+            "1",
+        ][..],
+        &limits,
+    ]
+    .concat());
+    assert_eq!(serial.code, 1);
+    assert_eq!(outcomes(&serial.stdout)[1..], ["not_started"; 5]);
+    // --keep-going: every other target is applied.
+    let all = run(&[
+        &[
+            "apply",
+            "--targets",
+            p(&targets),
+            p(&plan_file),
+            "--keep-going",
+        ][..],
+        &limits,
+    ]
+    .concat());
+    assert_eq!(all.code, 1, "{}{}", all.stdout, all.stderr);
+    assert_eq!(
+        outcomes(&all.stdout),
+        [
+            "failed",
+            "unchanged",
+            "applied",
+            "applied",
+            "unchanged",
+            "applied"
+        ]
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(state(&server, "tf_00"), before[0]);
+    assert!(state(&server, "tf_03").starts_with("id integer, email text, note text"));
+}
