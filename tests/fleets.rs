@@ -558,12 +558,8 @@ fn a_failed_canary_stops_the_rollout_and_keep_going_does_not() {
             "not_started"
         ]
     );
-    for i in 0..6 {
-        assert_eq!(
-            state(&server, &format!("tf_{i:02}")),
-            before[i],
-            "tf_{i:02}"
-        );
+    for (i, was) in before.iter().enumerate() {
+        assert_eq!(&state(&server, &format!("tf_{i:02}")), was, "tf_{i:02}");
     }
     // One at a time, without --keep-going: the first failure starts no other.
     let serial = run(&[
