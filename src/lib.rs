@@ -60,6 +60,7 @@
 pub mod apply;
 pub mod cli;
 pub mod diff;
+pub mod fleet;
 pub mod import;
 pub mod inspect;
 pub mod kinds;

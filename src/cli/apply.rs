@@ -25,6 +25,9 @@ fn seconds(s: f64) -> Duration {
 }
 
 pub async fn run(args: &ApplyArgs) -> Status {
+    if let Some(path) = &args.opts.fleet.targets {
+        return super::fleet::apply(args, path).await;
+    }
     match &args.file {
         Some(path) => run_saved(args, path).await,
         None => run_fresh(args).await,
@@ -93,6 +96,14 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
     }
     let mut file = match PlanFile::read(path) {
         Ok(f) => f,
+        Err(e @ crate::plan::file::PlanFileError::Malformed(_))
+            if crate::fleet::document::FleetPlan::read(path).is_ok() =>
+        {
+            return fail(format!(
+                "{}: {e}: it is a fleet plan; apply it with --targets FILE (docs/fleets.md)",
+                path.display()
+            ));
+        }
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
     if let Some(r) = file.rehearsal.as_ref().filter(|r| !r.converged()) {
@@ -291,7 +302,7 @@ async fn replan_after_stale(args: &ApplyArgs, stale: ApplyError) -> Status {
 }
 
 /// Reads the answer from stdin (a terminal or a pipe); only `yes` confirms.
-fn confirm() -> bool {
+pub(super) fn confirm() -> bool {
     output::print(&format!("\n{QUESTION}"));
     let mut line = String::new();
     match std::io::stdin().lock().read_line(&mut line) {

@@ -6,6 +6,9 @@ use crate::plan::file::PlanOptions;
 use crate::plan::render;
 
 pub async fn run(args: &DriftArgs) -> Status {
+    if let Some(path) = &args.fleet.targets {
+        return super::fleet::drift(args, path).await;
+    }
     let planned = match plan::make_plan(&args.schema, &args.conn, PlanOptions::default()).await {
         Ok(p) => p,
         Err(s) => return s,

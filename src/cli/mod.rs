@@ -3,6 +3,7 @@
 
 mod apply;
 mod drift;
+mod fleet;
 mod fmt;
 mod import;
 mod output;
@@ -131,6 +132,20 @@ pub struct PlanOpts {
     /// not carry or manage, or the self-check could not run, instead of reporting it as a note.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Many databases at once (docs/fleets.md).
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// A TOML file of [[target]] entries (url, and optionally databases = "tenant_*"): plan,
+    /// apply or check every database it names instead of one (docs/fleets.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub targets: Option<PathBuf>,
+    /// With --targets: how many targets to work on at once, each on its own connection.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub parallel: u32,
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +244,8 @@ pub struct DriftArgs {
     /// self-check could not run, instead of reporting it as "not drift".
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// How long apply (and a rehearsal) waits for locks and statements.
@@ -271,6 +288,16 @@ pub struct ApplyArgs {
     /// commits (no long write lock; not rolled back with the rest if it fails).
     #[arg(long)]
     pub concurrent_indexes: bool,
+    /// With --targets: apply to the first K targets first, and stop if any of them fails.
+    #[arg(long, value_name = "K", requires = "targets")]
+    pub canary: Option<usize>,
+    /// With --targets: go on to the other targets after one fails (by default no new target
+    /// starts after the first failure; running ones finish).
+    #[arg(long, requires = "targets")]
+    pub keep_going: bool,
+    /// With --targets: the format of the final report.
+    #[arg(long, value_enum, default_value_t, requires = "targets")]
+    pub format: DriftFormat,
 }
 
 /// Parses the arguments, runs the command and returns the process exit code.

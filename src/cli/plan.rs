@@ -44,44 +44,115 @@ pub async fn make_plan(
 ) -> Result<Planned, Status> {
     let activity = output::Activity::start("planning");
     activity.stage("loading the schema files");
-    let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
+    let declared = declare(schema)?;
     activity.stage("connecting");
-    let (target, mut client) = connect(conn).await?;
+    let (target, client) = connect(conn).await?;
+    plan_target(
+        &declared,
+        (target, client),
+        conn.dev_url.as_deref(),
+        options,
+        Some(&activity),
+    )
+    .await
+    .map_err(|e| match e {
+        TargetError::Message(m) => fail(m),
+        TargetError::MissingRoles(d) => report_missing_roles(schema, &declared, &d),
+    })
+}
+
+/// The declaration, loaded once and made ready to plan against any number of databases.
+pub struct Declared {
+    /// The declaration with the scope's ignore patterns applied.
+    pub schema: model::Schema,
+    pub settings: Settings,
+    pub sources: crate::load::Sources,
+    pub scope: Scope,
+    /// Fingerprint of `schema` before the server's spellings are read.
+    pub fingerprint: String,
+    /// Every declared expression, to check that the server reads each as one expression.
+    pub expressions: Vec<(String, String)>,
+}
+
+/// Loads the schema files (printing their problems) and computes what every target's plan shares.
+pub fn declare(schema: &SchemaArgs) -> Result<Declared, Status> {
+    let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     let mut desired = loaded.schema;
-    let exprs: Vec<(String, &str)> = (desired.tables.values())
+    let expressions: Vec<(String, String)> = (desired.tables.values())
         .flat_map(|t| {
             let name = &t.name;
             t.expressions()
                 .into_iter()
-                .map(move |(place, e)| (format!("table {name}, {place}"), e.sql.as_str()))
+                .map(move |(place, e)| (format!("table {name}, {place}"), e.sql.clone()))
         })
         // `backfill` and `using` expressions, which the steps may carry too.
-        .chain(
-            (desired.upgrade_expressions().into_iter()).map(|(place, e)| (place, e.sql.as_str())),
-        )
+        .chain((desired.upgrade_expressions().into_iter()).map(|(place, e)| (place, e.sql.clone())))
         .collect();
-    inspect::guard::one_expression_each(&client, &exprs)
-        .await
-        .map_err(fail)?;
     let scope = scope(&desired, &loaded.settings);
     scope.hide(&mut desired);
-    let desired_fp = model::fingerprint(&desired);
-    activity.stage("reading the catalog");
-    let mut live = inspect::inspect(&client, &scope.schemas)
-        .await
-        .map_err(fail)?;
+    let fingerprint = model::fingerprint(&desired);
+    Ok(Declared {
+        schema: desired,
+        settings: loaded.settings,
+        sources: loaded.sources,
+        scope,
+        fingerprint,
+        expressions,
+    })
+}
+
+/// Why planning one target failed, for the caller to print (one database) or collect (a fleet).
+#[derive(Debug)]
+pub enum TargetError {
+    Message(String),
+    /// Roles the declaration names that the target's server does not have, at their places.
+    MissingRoles(Vec<crate::load::Diagnostic>),
+}
+
+impl<E: std::fmt::Display> From<E> for TargetError {
+    fn from(e: E) -> Self {
+        TargetError::Message(e.to_string())
+    }
+}
+
+/// Guard, inspect, probe, self-check, diff, facts and build the plan, on one connected target.
+/// Prints nothing; `activity` (when given) is told the stages.
+pub async fn plan_target(
+    declared: &Declared,
+    (target, mut client): (Target, Client),
+    dev_url: Option<&str>,
+    options: PlanOptions,
+    activity: Option<&output::Activity>,
+) -> Result<Planned, TargetError> {
+    let stage = |s: &str| {
+        if let Some(a) = activity {
+            a.stage(s);
+        }
+    };
+    let exprs: Vec<(String, &str)> = (declared.expressions.iter())
+        .map(|(place, e)| (place.clone(), e.as_str()))
+        .collect();
+    inspect::guard::one_expression_each(&client, &exprs).await?;
+    let scope = declared.scope.clone();
+    let mut desired = declared.schema.clone();
+    let desired_fp = declared.fingerprint.clone();
+    stage("reading the catalog");
+    let mut live = inspect::inspect(&client, &scope.schemas).await?;
     scope.hide(&mut live.schema);
-    missing_roles(schema, &loaded.settings, &loaded.sources, &live.schema)?;
-    activity.stage("having the server read the declared expressions");
-    let probed = match &conn.dev_url {
+    let missing = missing_roles(&declared.settings, &live.schema);
+    if !missing.is_empty() {
+        return Err(TargetError::MissingRoles(missing));
+    }
+    stage("having the server read the declared expressions");
+    let probed = match dev_url {
         Some(url) => {
             let env = |k: &str| std::env::var(k).ok();
-            let dev =
-                Target::resolve(Some(url), &env).map_err(|e| fail(format!("--dev-url: {e}")))?;
+            let dev = Target::resolve(Some(url), &env)
+                .map_err(|e| TargetError::Message(format!("--dev-url: {e}")))?;
             let mut dev = dev
                 .connect()
                 .await
-                .map_err(|e| fail(format!("--dev-url: {e}")))?;
+                .map_err(|e| TargetError::Message(format!("--dev-url: {e}")))?;
             inspect::reconcile(
                 &mut dev,
                 &mut desired,
@@ -99,19 +170,16 @@ pub async fn make_plan(
             )
             .await
         }
-    }
-    .map_err(fail)?;
+    }?;
     // Views are compared on the database itself: a scratch server (`--dev-url`) lacks the
     // tables their queries read. With one, a declared view is compared by its text alone.
     let probed = probed
-        + match &conn.dev_url {
+        + match dev_url {
             Some(_) => 0,
-            None => inspect::reconcile_views(&mut client, &mut desired, &live.schema)
-                .await
-                .map_err(fail)?,
+            None => inspect::reconcile_views(&mut client, &mut desired, &live.schema).await?,
         };
     // Never fatal: a check that cannot run is reported as skipped, with the reason.
-    activity.stage("the self-check");
+    stage("the self-check");
     let mut check = inspect::selfcheck::run(&mut client, &live.schema)
         .await
         .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
@@ -122,11 +190,11 @@ pub async fn make_plan(
     // view (a declared serial shown as `serial`, not as its nextval() default).
     let adopted = diff::adopt_serials(&desired, &live.schema);
     let seen = adopted.as_ref().unwrap_or(&live.schema);
-    activity.stage("comparing");
+    stage("comparing");
     let d = diff::diff(&desired, seen, options.prune);
     let questions = d.questions();
-    activity.stage("counting the rows the verdicts depend on");
-    let facts = inspect::facts(&client, &questions).await.map_err(fail)?;
+    stage("counting the rows the verdicts depend on");
+    let facts = inspect::facts(&client, &questions).await?;
     if std::env::var_os("TABLEFORM_STATS").is_some() {
         // For the benchmark: round trips that read the catalog or the data.
         let queries = live.queries + usize::from(!questions.is_empty()) + probed + check.queries;
@@ -136,7 +204,7 @@ pub async fn make_plan(
         allow_destructive: options.allow_destructive,
     };
     let fps = (model::fingerprint(&live.schema), desired_fp);
-    activity.stage("building the plan");
+    stage("building the plan");
     let mut plan = Plan::build((&desired, seen), &d, &facts, &judge, fps);
     let mut not_carried = std::mem::take(&mut live.not_carried);
     not_carried.append(&mut check.not_carried);
@@ -207,18 +275,11 @@ pub async fn rehearse(
     Ok(Some(r))
 }
 
-/// The managed schemas: those the settings list (or `public`), plus every schema the declaration
-/// uses; and the ignore patterns.
 /// Every role the declaration names must exist: roles are cluster-wide and tableform never
 /// creates them. A missing one is an error at the place that names it.
-fn missing_roles(
-    args: &SchemaArgs,
-    settings: &Settings,
-    sources: &crate::load::Sources,
-    live: &model::Schema,
-) -> Result<(), Status> {
+pub fn missing_roles(settings: &Settings, live: &model::Schema) -> Vec<crate::load::Diagnostic> {
     use crate::load::Diagnostic;
-    let diagnostics: Vec<Diagnostic> = (settings.role_refs.iter())
+    (settings.role_refs.iter())
         .filter(|r| r.value != "public" && !live.roles.contains(&r.value))
         .map(|r| {
             Diagnostic::new(
@@ -228,20 +289,31 @@ fn missing_roles(
             .label("no such role")
             .hint("roles belong to the whole cluster and tableform never creates them: create it first (CREATE ROLE), or take it out of the declaration")
         })
-        .collect();
-    if diagnostics.is_empty() {
-        return Ok(());
-    }
+        .collect()
+}
+
+/// Prints the missing roles at their places, and the summary error.
+fn report_missing_roles(
+    args: &SchemaArgs,
+    declared: &Declared,
+    diagnostics: &[crate::load::Diagnostic],
+) -> Status {
     let color = output::stderr_color(args.no_color);
-    output::eprint(&crate::load::diag::render(&diagnostics, sources, color));
+    output::eprint(&crate::load::diag::render(
+        diagnostics,
+        &declared.sources,
+        color,
+    ));
     let n = diagnostics.len();
     output::error(&format!(
         "the declaration names {n} role{} this server does not have; nothing was planned or changed",
         if n == 1 { "" } else { "s" }
     ));
-    Err(Status::Error)
+    Status::Error
 }
 
+/// The managed schemas: those the settings list (or `public`), plus every schema the declaration
+/// uses; and the ignore patterns.
 fn scope(desired: &model::Schema, settings: &Settings) -> Scope {
     let mut schemas: BTreeSet<String> = match &settings.schemas {
         Some(list) => list.iter().cloned().collect(),
@@ -280,6 +352,9 @@ pub fn render(file: &PlanFile, format: Format, no_color: bool) -> String {
 }
 
 pub async fn run(args: &PlanArgs) -> Status {
+    if let Some(path) = &args.opts.fleet.targets {
+        return super::fleet::plan(args, path).await;
+    }
     let o = &args.opts;
     let mut planned = match make_plan(&o.schema, &o.conn, plan_options(o)).await {
         Ok(p) => p,
@@ -364,7 +439,7 @@ pub async fn run(args: &PlanArgs) -> Status {
 }
 
 /// Writes a plan file, creating its directory (`plans/` in a fresh checkout).
-fn write_plan(path: &std::path::Path, json: &str) -> std::io::Result<()> {
+pub(super) fn write_plan(path: &std::path::Path, json: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

@@ -22,7 +22,7 @@ pub fn markdown() -> String {
     }
     let _ = writeln!(
         out,
-        "Exit codes: `0` success or nothing to do; `1` error, cancelled or a usage mistake; `2` changes to\napply (`plan --detailed-exitcode`) or drift (`drift`); `3` the plan holds a refusal; `130`\ninterrupted.\n"
+        "Exit codes: `0` success or nothing to do; `1` error, cancelled or a usage mistake; `2` changes to\napply (`plan --detailed-exitcode`) or drift (`drift`); `3` the plan holds a refusal; `130`\ninterrupted.\nWith `--targets` (docs/fleets.md): `plan` and `drift` as above over all targets (`1` when any\ntarget could not be reached or planned); `apply` exits `0` when every target was applied or\nunchanged, `3` when some were refused and none failed, else `1` (a target failed, was stale or\nnot started).\n"
     );
     for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = sub.get_name();

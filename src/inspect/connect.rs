@@ -216,6 +216,14 @@ impl Target {
         Self::finish(params, env)
     }
 
+    /// The target `url` names, but for database `dbname` (a database of a fleet found on that
+    /// server): the password file and services are consulted for that database, as libpq would.
+    pub fn resolve_database(url: &str, dbname: &str, env: Env<'_>) -> Result<Target, ConnectError> {
+        let mut params = parse_conninfo(url)?;
+        params.set("dbname", dbname.to_string(), Source::Given);
+        Self::finish(params, env)
+    }
+
     /// The target a saved plan names (`host`, `port`, `dbname`), for when no connection is
     /// given at all; the user, password and TLS settings come from the environment as usual.
     pub fn planned(

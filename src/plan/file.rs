@@ -218,37 +218,7 @@ impl PlanFile {
     /// changes again, with the plan's own step builder; actions from the verdicts; the summary
     /// from the actions.
     fn check_consistency(&self) -> Result<(), PlanFileError> {
-        let plan = &self.plan;
-        if let Some(o) = plan
-            .objects
-            .iter()
-            .find(|o| o.action != super::object_action(&o.changes))
-        {
-            return Err(PlanFileError::Inconsistent(format!(
-                "the action of {} {} does not follow from its changes",
-                super::render::kind_word(o.kind),
-                super::render::object_label(o)
-            )));
-        }
-        if self.summary != plan.summary() {
-            return Err(PlanFileError::Inconsistent(
-                "its summary does not count its objects".into(),
-            ));
-        }
-        let derived = plan.derived_steps();
-        if derived != plan.steps {
-            let at = derived
-                .iter()
-                .zip(&plan.steps)
-                .position(|(a, b)| a != b)
-                .unwrap_or(derived.len().min(plan.steps.len()));
-            return Err(PlanFileError::Inconsistent(format!(
-                "its steps are not the ones its changes give (they differ from step {} of {} on)",
-                at + 1,
-                plan.steps.len()
-            )));
-        }
-        Ok(())
+        check_plan(&self.plan, &self.summary)
     }
 
     /// The checksum of the document with an empty `checksum`, streamed into the hash (a plan of
@@ -335,6 +305,43 @@ impl PlanFile {
             privileges: self.privileges,
         }
     }
+}
+
+/// What the checksum cannot catch (it is unkeyed: anyone can recompute it): the parts of a saved
+/// plan that follow from others must agree with them. Steps are derived from the typed changes
+/// again, with the plan's own step builder; actions from the verdicts; the summary from the
+/// actions.
+pub fn check_plan(plan: &Plan, summary: &Summary) -> Result<(), PlanFileError> {
+    if let Some(o) = plan
+        .objects
+        .iter()
+        .find(|o| o.action != super::object_action(&o.changes))
+    {
+        return Err(PlanFileError::Inconsistent(format!(
+            "the action of {} {} does not follow from its changes",
+            super::render::kind_word(o.kind),
+            super::render::object_label(o)
+        )));
+    }
+    if *summary != plan.summary() {
+        return Err(PlanFileError::Inconsistent(
+            "its summary does not count its objects".into(),
+        ));
+    }
+    let derived = plan.derived_steps();
+    if derived != plan.steps {
+        let at = derived
+            .iter()
+            .zip(&plan.steps)
+            .position(|(a, b)| a != b)
+            .unwrap_or(derived.len().min(plan.steps.len()));
+        return Err(PlanFileError::Inconsistent(format!(
+            "its steps are not the ones its changes give (they differ from step {} of {} on)",
+            at + 1,
+            plan.steps.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Feeds serialised bytes straight into the HMAC.

@@ -434,6 +434,64 @@ impl TempServer {
     }
 }
 
+impl TempServer {
+    /// Stops the server at once (`pg_ctl stop -m immediate`): its sessions are cut off, and
+    /// their transactions are rolled back when it starts again.
+    pub fn stop(&self) {
+        let out = postgres_cmd(&self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                self.dir.join("data").to_str().unwrap(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts a stopped server again, on the same port and data.
+    pub fn start_again(&self) {
+        let out = postgres_cmd(&self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                self.dir.join("data").to_str().unwrap(),
+                "-l",
+                self.dir.join("log").to_str().unwrap(),
+                "-w",
+                "start",
+            ])
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs each statement on its own (`psql -c` per statement: CREATE DATABASE cannot share a
+    /// transaction).
+    pub fn psql_each(&self, db: &str, statements: &[String]) {
+        let mut cmd = Command::new("psql");
+        cmd.args(["-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-d", &self.url(db)]);
+        for s in statements {
+            cmd.args(["-c", s]);
+        }
+        let out = cmd.output().expect("psql runs");
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 impl Drop for TempServer {
     fn drop(&mut self) {
         let _ = postgres_cmd(&self.bin.join("pg_ctl"))
