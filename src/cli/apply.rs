@@ -11,7 +11,7 @@ use crate::apply::{self, ApplyError, ApplyOptions};
 use crate::diff::Options;
 use crate::inspect::{self, ConnectError, Target};
 use crate::model::Scope;
-use crate::plan::file::{DatabaseId, PlanFile};
+use crate::plan::file::{DatabaseId, PlanFile, Sealed};
 use crate::plan::render;
 
 const QUESTION: &str = "Do you want to perform these actions? Only 'yes' will be accepted: ";

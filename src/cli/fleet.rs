@@ -11,7 +11,7 @@ use super::{ApplyArgs, DriftArgs, DriftFormat, Format, PlanArgs, SchemaArgs, Sta
 use crate::fleet::document::FleetPlan;
 use crate::fleet::run::{self, Outcome, Resolved, Rollout, TargetReport, Unreached};
 use crate::fleet::targets::{self, TargetsError};
-use crate::plan::file::{PlanFile, PlanOptions};
+use crate::plan::file::{PlanFile, PlanOptions, Sealed};
 use crate::plan::render;
 
 /// Reads the targets file (printing its problems at their places) and reaches its databases.

@@ -9,7 +9,7 @@ use crate::diff::{self, Options};
 use crate::inspect::{self, Target};
 use crate::load::Settings;
 use crate::model::{self, Scope};
-use crate::plan::file::{DatabaseId, PLAN_KEY_ENV, PlanFile, PlanOptions};
+use crate::plan::file::{DatabaseId, PLAN_KEY_ENV, PlanFile, PlanOptions, Sealed};
 use crate::plan::{Plan, render};
 
 /// A plan document and the connection it was computed on.

@@ -6,18 +6,15 @@
 //! judged differently). Row counts the verdicts rest on are compared by whether they are zero,
 //! which is all apply re-checks: a group's plan carries the counts of its first target.
 
-use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{HashWriter, Scope};
-use crate::plan::file::{DatabaseId, PlanFile, PlanFileError, PlanOptions};
+use crate::plan::file::{DatabaseId, PlanFile, PlanFileError, PlanOptions, Sealed};
 use crate::plan::{Plan, Summary};
 
 /// Bumped when the fleet document's structure changes incompatibly.
 pub const FLEET_FORMAT_VERSION: u32 = 1;
-
-const SIGNATURE_PREFIX: &str = "hmac-sha256:";
 
 /// A saved fleet plan (`plan --targets FILE --out FILE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +69,12 @@ pub fn group_key(plan: &Plan) -> String {
     let mut hasher = HashWriter(Sha256::new());
     let _ = serde_json::to_writer(&mut hasher, &normal);
     hex::encode(hasher.0.finalize())
+}
+
+impl Sealed for FleetPlan {
+    fn seals(&mut self) -> (&mut String, &mut Option<String>) {
+        (&mut self.checksum, &mut self.signature)
+    }
 }
 
 impl FleetPlan {
@@ -151,42 +154,6 @@ impl FleetPlan {
             &self.scope(),
             self.options,
         )
-    }
-
-    pub fn sign(&mut self, key: &[u8]) {
-        let mac = self.mac(key).finalize().into_bytes();
-        self.signature = Some(format!("{SIGNATURE_PREFIX}{}", hex::encode(mac)));
-        self.checksum = self.compute_checksum();
-    }
-
-    pub fn verify_signature(&mut self, key: &[u8]) -> Result<(), PlanFileError> {
-        let Some(signature) = self.signature.clone() else {
-            return Err(PlanFileError::Unsigned);
-        };
-        let bytes = signature
-            .strip_prefix(SIGNATURE_PREFIX)
-            .and_then(|h| hex::decode(h).ok())
-            .ok_or(PlanFileError::BadSignature)?;
-        self.mac(key)
-            .verify_slice(&bytes)
-            .map_err(|_| PlanFileError::BadSignature)
-    }
-
-    fn mac(&mut self, key: &[u8]) -> Hmac<Sha256> {
-        let saved = (std::mem::take(&mut self.checksum), self.signature.take());
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
-        let json = serde_json::to_vec(&*self).unwrap_or_default();
-        mac.update(&json);
-        (self.checksum, self.signature) = saved;
-        mac
-    }
-
-    fn compute_checksum(&mut self) -> String {
-        let saved = std::mem::take(&mut self.checksum);
-        let mut hasher = HashWriter(Sha256::new());
-        let _ = serde_json::to_writer(&mut hasher, &*self);
-        self.checksum = saved;
-        format!("sha256:{}", hex::encode(hasher.0.finalize()))
     }
 
     pub fn to_json(&self) -> String {

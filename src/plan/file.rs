@@ -169,38 +169,6 @@ impl PlanFile {
         self.checksum = self.compute_checksum();
     }
 
-    /// Signs the document with `key` (and seals it again).
-    pub fn sign(&mut self, key: &[u8]) {
-        let mac = self.mac(key).finalize().into_bytes();
-        self.signature = Some(format!("{SIGNATURE_PREFIX}{}", hex::encode(mac)));
-        self.checksum = self.compute_checksum();
-    }
-
-    /// Checks the signature against `key`, in constant time.
-    pub fn verify_signature(&mut self, key: &[u8]) -> Result<(), PlanFileError> {
-        let Some(signature) = self.signature.clone() else {
-            return Err(PlanFileError::Unsigned);
-        };
-        let bytes = signature
-            .strip_prefix(SIGNATURE_PREFIX)
-            .and_then(|h| hex::decode(h).ok())
-            .ok_or(PlanFileError::BadSignature)?;
-        self.mac(key)
-            .verify_slice(&bytes)
-            .map_err(|_| PlanFileError::BadSignature)
-    }
-
-    /// The HMAC of the document without `signature` and with an empty `checksum`.
-    fn mac(&mut self, key: &[u8]) -> Hmac<Sha256> {
-        let saved = (std::mem::take(&mut self.checksum), self.signature.take());
-        let mut w = MacWriter(
-            Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length"),
-        );
-        let _ = serde_json::to_writer(&mut w, &*self);
-        (self.checksum, self.signature) = saved;
-        w.0
-    }
-
     /// Refuses to apply to a database other than the one the plan was made for.
     pub fn check_database(&self, connected: &DatabaseId) -> Result<(), PlanFileError> {
         if self.database.same_database(connected) {
@@ -219,16 +187,6 @@ impl PlanFile {
     /// from the actions.
     fn check_consistency(&self) -> Result<(), PlanFileError> {
         check_plan(&self.plan, &self.summary)
-    }
-
-    /// The checksum of the document with an empty `checksum`, streamed into the hash (a plan of
-    /// thousands of tables is neither cloned nor held as one JSON string).
-    fn compute_checksum(&mut self) -> String {
-        let saved = std::mem::take(&mut self.checksum);
-        let mut hasher = crate::model::HashWriter(Sha256::new());
-        let _ = serde_json::to_writer(&mut hasher, &*self);
-        self.checksum = saved;
-        format!("sha256:{}", hex::encode(hasher.0.finalize()))
     }
 
     /// The document as written to disk: pretty JSON with a final newline.
@@ -342,6 +300,64 @@ pub fn check_plan(plan: &Plan, summary: &Summary) -> Result<(), PlanFileError> {
         )));
     }
     Ok(())
+}
+
+/// A document sealed by a checksum over its JSON and, with a key, signed: a saved plan and a
+/// fleet plan. The checksum covers the document with an empty `checksum`; the signature, the
+/// document without `signature` and with an empty `checksum`. Both are streamed into the hash (a
+/// plan of thousands of tables is neither cloned nor held as one JSON string).
+pub trait Sealed: Serialize {
+    /// The document's `checksum` and `signature` fields.
+    fn seals(&mut self) -> (&mut String, &mut Option<String>);
+
+    fn compute_checksum(&mut self) -> String {
+        let saved = std::mem::take(self.seals().0);
+        let mut hasher = crate::model::HashWriter(Sha256::new());
+        let _ = serde_json::to_writer(&mut hasher, &*self);
+        *self.seals().0 = saved;
+        format!("sha256:{}", hex::encode(hasher.0.finalize()))
+    }
+
+    /// Signs the document with `key` (and seals it again).
+    fn sign(&mut self, key: &[u8]) {
+        let mac = self.mac(key).finalize().into_bytes();
+        *self.seals().1 = Some(format!("{SIGNATURE_PREFIX}{}", hex::encode(mac)));
+        let checksum = self.compute_checksum();
+        *self.seals().0 = checksum;
+    }
+
+    /// Checks the signature against `key`, in constant time.
+    fn verify_signature(&mut self, key: &[u8]) -> Result<(), PlanFileError> {
+        let Some(signature) = self.seals().1.clone() else {
+            return Err(PlanFileError::Unsigned);
+        };
+        let bytes = signature
+            .strip_prefix(SIGNATURE_PREFIX)
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or(PlanFileError::BadSignature)?;
+        self.mac(key)
+            .verify_slice(&bytes)
+            .map_err(|_| PlanFileError::BadSignature)
+    }
+
+    /// The HMAC of the document without `signature` and with an empty `checksum`.
+    fn mac(&mut self, key: &[u8]) -> Hmac<Sha256> {
+        let (checksum, signature) = self.seals();
+        let saved = (std::mem::take(checksum), signature.take());
+        let mut w = MacWriter(
+            Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length"),
+        );
+        let _ = serde_json::to_writer(&mut w, &*self);
+        let (checksum, signature) = self.seals();
+        (*checksum, *signature) = saved;
+        w.0
+    }
+}
+
+impl Sealed for PlanFile {
+    fn seals(&mut self) -> (&mut String, &mut Option<String>) {
+        (&mut self.checksum, &mut self.signature)
+    }
 }
 
 /// Feeds serialised bytes straight into the HMAC.
