@@ -138,15 +138,7 @@ async fn run_saved(args: &ApplyArgs, path: &std::path::Path) -> Status {
     // The same schema in another database (staging, another tenant) passes the staleness check;
     // the plan was reviewed for one database only.
     let connected = match inspect::identity(&client).await {
-        Ok((system_identifier, name)) => {
-            let (host, port) = target.host_port();
-            DatabaseId {
-                host,
-                port,
-                name,
-                system_identifier,
-            }
-        }
+        Ok(identity) => DatabaseId::at(target.host_port(), identity),
         Err(e) => return fail(e),
     };
     if let Err(e) = file.check_database(&connected) {

@@ -301,15 +301,7 @@ async fn apply_one(
         }
     };
     let connected = match inspect::identity(&client).await {
-        Ok((system_identifier, name)) => {
-            let (host, port) = target.host_port();
-            DatabaseId {
-                host,
-                port,
-                name,
-                system_identifier,
-            }
-        }
+        Ok(identity) => DatabaseId::at(target.host_port(), identity),
         Err(e) => {
             return (
                 Outcome::Failed,

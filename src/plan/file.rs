@@ -78,6 +78,17 @@ pub struct DatabaseId {
 }
 
 impl DatabaseId {
+    /// The database at `(host, port)` with the identity `inspect::identity` reads (the server's
+    /// system identifier, the database's name).
+    pub fn at((host, port): (String, u16), (system_identifier, name): (String, String)) -> Self {
+        DatabaseId {
+            host,
+            port,
+            name,
+            system_identifier,
+        }
+    }
+
     /// `host:port (database "name")`, for messages.
     pub fn describe(&self) -> String {
         format!("{}:{} (database \"{}\")", self.host, self.port, self.name)
