@@ -870,7 +870,7 @@ fn fmt_keeps_renamed_from() {
     let tidy = std::fs::read_to_string(dir.join("s.toml")).unwrap();
     assert!(tidy.contains("renamed_from = \"old_t\""), "{tidy}");
     assert!(tidy.contains("renamed_from = \"m\""), "{tidy}");
-    assert!(tidy.contains("renamed_values = {b=\"a\"}"), "{tidy}");
+    assert!(tidy.contains("renamed_values = { b = \"a\" }"), "{tidy}");
     let after = tableform::load::load_dir(&dir).unwrap().schema;
     assert_eq!(after.renames, before.renames);
     assert_eq!(after, before);
