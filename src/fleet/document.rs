@@ -165,11 +165,7 @@ impl FleetPlan {
     /// Parses and verifies a fleet plan file's contents: checksum, tool version, and every
     /// group's steps, actions and summary against its typed changes.
     pub fn parse(bytes: &[u8]) -> Result<FleetPlan, PlanFileError> {
-        if bytes.len() > crate::plan::file::MAX_PLAN_BYTES {
-            return Err(PlanFileError::TooLarge);
-        }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| PlanFileError::Malformed(format!("not UTF-8 text ({e})")))?;
+        let text = crate::plan::file::document_text(bytes)?;
         #[derive(Deserialize)]
         struct Version {
             fleet_format_version: Option<serde_json::Value>,

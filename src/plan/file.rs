@@ -209,11 +209,7 @@ impl PlanFile {
 
     /// Parses and verifies a plan file's contents.
     pub fn parse(bytes: &[u8]) -> Result<PlanFile, PlanFileError> {
-        if bytes.len() > MAX_PLAN_BYTES {
-            return Err(PlanFileError::TooLarge);
-        }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| PlanFileError::Malformed(format!("not UTF-8 text ({e})")))?;
+        let text = document_text(bytes)?;
         // Read the version first, so an old or new file gets the right message (without holding
         // the whole document as a JSON value).
         #[derive(Deserialize)]
@@ -311,6 +307,16 @@ pub fn check_plan(plan: &Plan, summary: &Summary) -> Result<(), PlanFileError> {
         )));
     }
     Ok(())
+}
+
+/// A plan document's bytes as text: refused over [`MAX_PLAN_BYTES`] (before parsing) or when
+/// not UTF-8. Saved plans and fleet plans both start here.
+pub fn document_text(bytes: &[u8]) -> Result<&str, PlanFileError> {
+    if bytes.len() > MAX_PLAN_BYTES {
+        return Err(PlanFileError::TooLarge);
+    }
+    std::str::from_utf8(bytes)
+        .map_err(|e| PlanFileError::Malformed(format!("not UTF-8 text ({e})")))
 }
 
 /// A document sealed by a checksum over its JSON and, with a key, signed: a saved plan and a
