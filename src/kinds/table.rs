@@ -3,7 +3,7 @@
 //! What is inside an existing table is compared by its parts' kinds: [`super::column`],
 //! [`super::constraint`], [`super::index`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
@@ -314,8 +314,9 @@ pub enum TableChange {
 /// Declared tables: created (their foreign keys added once every table exists), or compared
 /// part by part.
 pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
+    let partition_of = live_partitions(live);
     for (name, t) in &desired.tables {
-        if let Some(parent) = live_partition_of(live, name) {
+        if let Some(parent) = partition_of.get(name).copied() {
             // Detached by its parent's diff when the parent is declared without it.
             if !desired.tables.contains_key(parent) {
                 out.changes.push(
@@ -405,11 +406,19 @@ pub fn diff(desired: &Schema, live: &Schema, out: &mut Diff) {
     }
 }
 
-/// The live table `name` is a partition of, if it is one.
-fn live_partition_of<'a>(live: &'a Schema, name: &QualName) -> Option<&'a QualName> {
+/// Every live partition, with the table it is a partition of (built once per diff: looking each
+/// declared table up in every live table's partitions would be quadratic).
+fn live_partitions(live: &Schema) -> BTreeMap<QualName, &QualName> {
     (live.tables.values())
-        .find(|t| t.name.schema == name.schema && t.partitions.iter().any(|p| p.name == name.name))
-        .map(|t| &t.name)
+        .flat_map(|t| {
+            (t.partitions.iter()).map(move |p| {
+                (
+                    QualName::new(t.name.schema.clone(), p.name.clone()),
+                    &t.name,
+                )
+            })
+        })
+        .collect()
 }
 
 /// The names of the tables the declaration lists as partitions (existing tables among them are
