@@ -938,3 +938,47 @@ fn an_interrupt_while_commit_waits_for_a_standby_says_it_committed() {
         "1"
     );
 }
+
+/// A plan reads the catalog without locking every sequence: `pg_sequence_last_value()` locks
+/// each one it reads until the transaction ends, which on a large schema exhausts the lock
+/// table ("out of shared memory"). Only a sequence whose declared bounds change is read, and
+/// its restart is still planned from its current value.
+#[test]
+fn a_plan_over_many_sequences_fits_a_small_lock_table() {
+    // Room for about 100 locks (max_locks_per_transaction x max_connections, plus some slack).
+    let server = common::TempServer::start(
+        "fewlocks",
+        "max_locks_per_transaction = 10\nmax_connections = 10",
+    );
+    let n = 1500;
+    let statements: Vec<String> = (0..n)
+        .map(|i| format!("CREATE SEQUENCE public.s{i} AS integer"))
+        .collect();
+    server.psql_each("postgres", &statements);
+    server.psql("postgres", "SELECT setval('public.s7', 500)");
+    let mut toml = String::new();
+    for i in 0..n {
+        let max = if i == 7 { "100" } else { "2147483647" };
+        toml.push_str(&format!(
+            "[sequence.s{i}]\ntype = \"integer\"\nmax_value = {max}\n\n"
+        ));
+    }
+    let dir = schema_dir("fewlocks", &toml);
+    let out = Command::new(env!("CARGO_BIN_EXE_tableform"))
+        .args(["plan", "--schema", dir.to_str().unwrap(), "--database-url"])
+        .arg(server.url("postgres"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("ALTER SEQUENCE public.s7 AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 100 START WITH 1 CACHE 1 NO CYCLE RESTART;"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Plan: 0 to create, 1 to change, 1499 unchanged, 0 refused."),
+        "{stdout}"
+    );
+}

@@ -188,6 +188,8 @@ pub async fn plan_target(
         });
     // The diff adopts serials itself; the plan's rendering of the live tables needs the same
     // view (a declared serial shown as `serial`, not as its nextval() default).
+    // Only the sequences whose bounds change are read: reading one locks it.
+    let positions = inspect::sequence_positions(&client, &desired, &mut live.schema).await?;
     let adopted = diff::adopt_serials(&desired, &live.schema);
     let seen = adopted.as_ref().unwrap_or(&live.schema);
     stage("comparing");
@@ -197,7 +199,8 @@ pub async fn plan_target(
     let facts = inspect::facts(&client, &questions).await?;
     if std::env::var_os("TABLEFORM_STATS").is_some() {
         // For the benchmark: round trips that read the catalog or the data.
-        let queries = live.queries + usize::from(!questions.is_empty()) + probed + check.queries;
+        let queries =
+            live.queries + usize::from(!questions.is_empty()) + probed + check.queries + positions;
         output::eprint(&format!("stats: catalog_queries={queries}\n"));
     }
     let judge = Options {

@@ -179,6 +179,26 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
     Ok(live)
 }
 
+/// The current values of the sequences and identities whose bounds `desired` changes, into
+/// `live` (one query, none when there are none). Returns the number of queries sent.
+pub async fn sequence_positions(
+    client: &Client,
+    desired: &crate::model::Schema,
+    live: &mut crate::model::Schema,
+) -> Result<usize, InspectError> {
+    use crate::kinds::sequence;
+    let wanted = sequence::positions_wanted(desired, live);
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let [a, b, c, d] = sequence::positions_params(&wanted);
+    let rows = client
+        .query(sequence::POSITIONS_QUERY, &[&a, &b, &c, &d])
+        .await?;
+    sequence::read_positions(&rows, &wanted, live);
+    Ok(1)
+}
+
 /// Row counts and NULL counts the verdicts depend on, answered in one query.
 pub async fn facts(
     client: &Client,

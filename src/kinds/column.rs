@@ -138,8 +138,6 @@ SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.
        d.def = format('nextval(%L::regclass)', seq.oid::regclass::text),
        seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END,
-       CASE WHEN a.attidentity <> '' AND has_sequence_privilege(seq.oid, 'SELECT,USAGE')
-            THEN COALESCE(pg_sequence_last_value(seq.oid), seq.seqstart) END,
        -- What a column has that the model does not carry, spelled as in DDL (attcompression
        -- is PostgreSQL 14+, and attstattarget is NULL by default from 17 on: read by name).
        array_remove(ARRAY[
@@ -182,7 +180,7 @@ pub fn read(rows: &[Row], live: &mut Live) {
             continue;
         };
         let c = from_row(r);
-        let extra: Vec<String> = r.get(22);
+        let extra: Vec<String> = r.get(21);
         if !extra.is_empty() {
             live.not_carried.push(crate::model::NotCarried {
                 object: format!("column {} of {}", quote_ident(&c.name), t.name),
@@ -191,10 +189,6 @@ pub fn read(rows: &[Row], live: &mut Live) {
                 live: extra.join(", "),
                 modelled: "none of these (the model does not carry them)".into(),
             });
-        }
-        if let Some(v) = r.get::<_, Option<i64>>(21) {
-            s.identity_values
-                .insert((t.name.clone(), c.name.clone()), v);
         }
         t.columns.push(c);
     }

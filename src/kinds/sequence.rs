@@ -146,14 +146,12 @@ impl SequenceOptions {
 
 // ---- Catalog, diff, changes ----
 
-/// Every sequence of the managed schemas but identities' (part of their column); columns 14
-/// and 15 say whether its owner column takes its `nextval()` default from it, and that default.
+/// Every sequence of the managed schemas but identities' (part of their column); columns 13
+/// and 14 say whether its owner column takes its `nextval()` default from it, and that default.
 pub const QUERY: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
        s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'),
        own.nspname, own.relname, own.attname,
-       COALESCE(CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
-                     THEN pg_sequence_last_value(c.oid) END, s.seqstart),
        COALESCE(own.is_default, false), own.default_text
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
@@ -183,10 +181,9 @@ pub fn read(rows: &[Row], s: &mut Schema) -> Vec<(QualName, String)> {
     let mut defaults_of = Vec::new();
     for r in rows {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
-        if r.get::<_, bool>(14) {
-            defaults_of.push((name.clone(), r.get::<_, String>(15)));
+        if r.get::<_, bool>(13) {
+            defaults_of.push((name.clone(), r.get::<_, String>(14)));
         }
-        s.sequence_values.insert(name.clone(), r.get(13));
         let data_type =
             DataType::parse(&r.get::<_, String>(2)).unwrap_or(DataType::new(BaseType::BigInt));
         s.sequences.insert(
@@ -211,6 +208,92 @@ pub fn read(rows: &[Row], s: &mut Schema) -> Vec<(QualName, String)> {
         );
     }
     defaults_of
+}
+
+/// The current value of each sequence named by `$1` (schemas), `$2` (sequence names, or NULL)
+/// and `$3` (an identity's table and column, when `$2` is NULL), by position in those arrays:
+/// its start when it never handed one out, NULL when the session may not read it.
+///
+/// Read only for the sequences whose declared bounds differ from the live ones
+/// ([`positions_wanted`]): `pg_sequence_last_value()` locks each sequence it reads until the end
+/// of the transaction, which over every sequence of a large schema exhausts the lock table.
+pub const POSITIONS_QUERY: &str = "
+SELECT q.i::int, CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+                      THEN COALESCE(pg_sequence_last_value(c.oid), s.seqstart) END
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS q(nsp, seq, tab, col, i)
+JOIN pg_class c ON c.oid = CASE WHEN q.seq IS NOT NULL
+    THEN to_regclass(format('%I.%I', q.nsp, q.seq))
+    ELSE to_regclass(pg_get_serial_sequence(format('%I.%I', q.nsp, q.tab), q.col)) END
+JOIN pg_sequence s ON s.seqrelid = c.oid";
+
+/// Whose current value the diff needs: a sequence or an identity column is restarted when its
+/// new bounds exclude that value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    Sequence(QualName),
+    Identity(QualName, String),
+}
+
+/// The live sequences and identities whose bounds the declaration may change: a declared
+/// sequence with other options, and an identity column not declared with the same ones (a
+/// table or column renamed is among them, as its declared name differs).
+pub fn positions_wanted(desired: &Schema, live: &Schema) -> Vec<Position> {
+    let mut out = Vec::new();
+    for (name, have) in &live.sequences {
+        if (desired.sequences.get(name)).is_some_and(|want| want.options != have.options) {
+            out.push(Position::Sequence(name.clone()));
+        }
+    }
+    for (name, t) in &live.tables {
+        for c in t.columns.iter().filter(|c| c.identity.is_some()) {
+            let same = (desired.tables.get(name))
+                .and_then(|d| d.columns.iter().find(|d| d.name == c.name))
+                .is_some_and(|d| {
+                    d.identity.is_some()
+                        && d.ty == c.ty
+                        && d.identity_sequence == c.identity_sequence
+                });
+            if !same {
+                out.push(Position::Identity(name.clone(), c.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The parameters of [`POSITIONS_QUERY`] for `wanted`.
+pub fn positions_params(wanted: &[Position]) -> [Vec<Option<String>>; 4] {
+    let mut p: [Vec<Option<String>>; 4] = Default::default();
+    for w in wanted {
+        let (nsp, seq, tab, col) = match w {
+            Position::Sequence(n) => (&n.schema, Some(&n.name), None, None),
+            Position::Identity(t, c) => (&t.schema, None, Some(&t.name), Some(c)),
+        };
+        p[0].push(Some(nsp.clone()));
+        p[1].push(seq.cloned());
+        p[2].push(tab.cloned());
+        p[3].push(col.cloned());
+    }
+    p
+}
+
+/// The rows of [`POSITIONS_QUERY`] into `live`.
+pub fn read_positions(rows: &[Row], wanted: &[Position], live: &mut Schema) {
+    for r in rows {
+        let i: i32 = r.get(0);
+        let Some(v) = r.get::<_, Option<i64>>(1) else {
+            continue;
+        };
+        match wanted.get(i as usize - 1) {
+            Some(Position::Sequence(n)) => {
+                live.sequence_values.insert(n.clone(), v);
+            }
+            Some(Position::Identity(t, c)) => {
+                live.identity_values.insert((t.clone(), c.clone()), v);
+            }
+            None => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

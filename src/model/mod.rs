@@ -126,9 +126,10 @@ pub struct Schema {
     /// on a drop.
     #[serde(skip)]
     pub index_scans: BTreeMap<QualName, i64>,
-    /// Live side only: each standalone sequence's current value (its start when it never handed
-    /// one out), for bounds that would exclude it. Not part of the fingerprint: it moves with
-    /// every `nextval()`.
+    /// Live side only: the current value (its start when it never handed one out) of each
+    /// standalone sequence whose declared bounds differ, for bounds that would exclude it; read
+    /// only for those (see `kinds::sequence::POSITIONS_QUERY`). Not part of the fingerprint: it
+    /// moves with every `nextval()`.
     #[serde(skip)]
     pub sequence_values: BTreeMap<QualName, i64>,
     /// Live side only: the same for each identity column's sequence, by table and column.
