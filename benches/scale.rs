@@ -1,4 +1,5 @@
 //! The scale benchmark (issue: fast at any size). `cargo bench --bench scale [-- SIZES...]`
+//! (`-- fleet` or `-- fleet=N`: the fleet measurement instead, see [`run_fleet`]).
 //!
 //! For each size (default 17, 500, 2000, 10000 tables) it writes a synthetic schema (varied column
 //! types, a foreign key per table, an expression index, a partial unique index, a check), and
@@ -313,7 +314,98 @@ fn run_size(bin: &str, n: usize, work: &Path) -> Row {
     }
 }
 
+/// The fleet measurement: N databases (default 200) of the 17-table example on one server, a
+/// third of them with a column added (two drift classes), and `drift --targets` and
+/// `plan --targets` over all of them at `--parallel 8` (medians of 3).
+fn run_fleet(bin: &str, dbs: usize, work: &Path) {
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/shopping_points");
+    let template = "tf_fleet_bench_template";
+    recreate(template);
+    let applied = measure(Command::new(bin).args([
+        "apply",
+        "--schema",
+        schema,
+        "--auto-approve",
+        "--database-url",
+        &url_for(template),
+    ]));
+    assert_eq!(applied.code, 0, "apply failed: {}", applied.stderr);
+    let name = |i: usize| format!("tf_fleet_bench_{i:04}");
+    for i in 0..dbs {
+        drop_db(&name(i));
+        psql(&[
+            "-d",
+            &base_url(),
+            "-c",
+            &format!("CREATE DATABASE {} TEMPLATE {template}", name(i)),
+        ]);
+        if i % 3 == 1 {
+            psql(&[
+                "-d",
+                &url_for(&name(i)),
+                "-c",
+                "ALTER TABLE public.users ADD COLUMN bench_note text",
+            ]);
+        }
+    }
+    let targets = work.join("fleet-targets.toml");
+    std::fs::write(
+        &targets,
+        format!(
+            "[[target]]\nurl = {:?}\ndatabases = \"tf_fleet_bench_[0-9]*\"\n",
+            url_for("postgres")
+        ),
+    )
+    .unwrap();
+    let targets = targets.to_str().unwrap();
+    let run = |command: &str, expect: i32| {
+        median(
+            (0..3)
+                .map(|_| {
+                    let m = measure(Command::new(bin).args([
+                        command,
+                        "--schema",
+                        schema,
+                        "--targets",
+                        targets,
+                        "--parallel",
+                        "8",
+                    ]));
+                    assert_eq!(m.code, expect, "{command} failed: {}", m.stderr);
+                    m
+                })
+                .collect(),
+        )
+    };
+    // A third drifted: drift exits 2; the plan holds two distinct plans.
+    let drift = run("drift", 2);
+    let plan = run("plan", 0);
+    for i in 0..dbs {
+        drop_db(&name(i));
+    }
+    drop_db(template);
+    println!("\n| databases | --parallel | drift s | plan s | peak MiB (plan) |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {dbs} | 8 | {} | {} | {} |",
+        secs(drift.wall),
+        secs(plan.wall),
+        mib(plan.max_rss_kib)
+    );
+}
+
 fn main() {
+    let bin = env!("CARGO_BIN_EXE_tableform");
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scale-bench");
+    std::fs::create_dir_all(&work).unwrap();
+    if let Some(fleet) = std::env::args().find(|a| a.starts_with("fleet")) {
+        let dbs = (fleet.strip_prefix("fleet="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(200);
+        eprintln!("measuring a fleet of {dbs} databases ...");
+        run_fleet(bin, dbs, &work);
+        return;
+    }
     let mut sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -321,9 +413,6 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![17, 500, 2000, 10000];
     }
-    let bin = env!("CARGO_BIN_EXE_tableform");
-    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scale-bench");
-    std::fs::create_dir_all(&work).unwrap();
     let locks: usize = psql(&["-d", &base_url(), "-c", "SHOW max_locks_per_transaction"])
         .parse()
         .unwrap_or(64);

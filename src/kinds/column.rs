@@ -123,29 +123,28 @@ impl Column {
 
 // ---- Catalog, diff, changes ----
 
-/// Every column of the managed schemas' tables, in table order.
+/// Every column of the managed schemas' tables, in table order: [`query`] for the server.
 ///
-/// The default's deparse and the `to_jsonb` of the attribute row (read by name: its fields
-/// differ between versions) are each computed once per column, in `OFFSET 0` laterals the
-/// planner keeps as they are: written where they are used, the planner evaluated them up to
-/// three times a row, a third of this query's server time.
-pub const QUERY: &str = "
+/// The default's deparse is computed once per column, in an `OFFSET 0` lateral the planner
+/// keeps as it is: written where it is used, the planner evaluated it up to three times a row.
+/// Comments are joined (`col_description()` is an SQL function, run once a row: a fifth of the
+/// query's time), and the fields that differ between versions are named for the server's
+/// version rather than read from the row's `to_jsonb` (half of the query's time).
+const QUERY: &str = "
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       d.def, col_description(c.oid, a.attnum),
+       d.def, dsc.description,
        CASE WHEN et.typtype IN ('e', 'd', 'c') OR etn.nspname NOT IN ('pg_catalog', 'information_schema')
             THEN etn.nspname END,
        et.typname, t.typcategory = 'A', seq.relname, a.attidentity::text, a.attgenerated::text,
        d.def = format('nextval(%L::regclass)', seq.oid::regclass::text),
        seq.seqstart, seq.seqincrement, seq.seqmin, seq.seqmax, seq.seqcache, seq.seqcycle,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN coll.collname::text END,
-       -- What a column has that the model does not carry, spelled as in DDL (attcompression
-       -- is PostgreSQL 14+, and attstattarget is NULL by default from 17 on: read by name).
+       -- What a column has that the model does not carry, spelled as in DDL.
        array_remove(ARRAY[
          CASE WHEN a.attstorage <> t.typstorage THEN 'STORAGE ' || CASE a.attstorage
               WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
-         CASE j.j ->> 'attcompression' WHEN 'p' THEN 'COMPRESSION pglz' WHEN 'l' THEN 'COMPRESSION lz4' END,
-         CASE WHEN COALESCE((j.j ->> 'attstattarget')::int, -1) >= 0
-              THEN 'STATISTICS ' || (j.j ->> 'attstattarget') END,
+         CASE {attcompression} WHEN 'p' THEN 'COMPRESSION pglz' WHEN 'l' THEN 'COMPRESSION lz4' END,
+         CASE WHEN COALESCE(a.attstattarget, -1) >= 0 THEN 'STATISTICS ' || a.attstattarget END,
          (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%')
        ]::text[], NULL)
 FROM pg_attribute a
@@ -157,6 +156,8 @@ JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN LATERAL (SELECT pg_get_expr(ad.adbin, ad.adrelid) AS def FROM pg_attrdef ad
                    WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum OFFSET 0) d ON true
 LEFT JOIN pg_collation coll ON coll.oid = a.attcollation
+LEFT JOIN pg_description dsc
+       ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum
 LEFT JOIN LATERAL (
     SELECT s.oid, s.relname, ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
     FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
@@ -166,12 +167,22 @@ LEFT JOIN LATERAL (
     -- A column may own more sequences than its own: the identity's or the default's first.
     ORDER BY dep.deptype = 'i' OR COALESCE(d.def = format('nextval(%L::regclass)', s.oid::regclass::text), false) DESC
     LIMIT 1) seq ON true
-CROSS JOIN LATERAL (SELECT to_jsonb(a) AS j OFFSET 0) j
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum";
 
-/// The rows of [`QUERY`] into the tables [`super::table::read`] made.
+/// [`QUERY`] for a server of `version` (`server_version_num`): `attcompression` is 14's, and
+/// `attstattarget` is NULL by default from 17 on (-1 before).
+pub fn query(version: i32) -> String {
+    let compression = if version >= 140000 {
+        "a.attcompression"
+    } else {
+        "NULL::\"char\""
+    };
+    QUERY.replace("{attcompression}", compression)
+}
+
+/// The rows of [`query`] into the tables [`super::table::read`] made.
 pub fn read(rows: &[Row], live: &mut Live) {
     let s = &mut live.schema;
     for r in rows {

@@ -158,8 +158,9 @@ pub struct Check {
 
 // ---- Catalog, diff, changes ----
 
-/// Every primary key, unique, foreign key and check constraint of the managed schemas' tables.
-pub const QUERY: &str = "
+/// Every primary key, unique, foreign key and check constraint of the managed schemas' tables:
+/// [`query`] for the server.
+const QUERY: &str = "
 SELECT n.nspname, c.relname, con.conname, con.contype::text,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
@@ -171,9 +172,9 @@ SELECT n.nspname, c.relname, con.conname, con.contype::text,
        ARRAY(SELECT a.attname::text FROM generate_series(ux.indnkeyatts + 1, ux.indnatts) k
              JOIN pg_attribute a ON a.attrelid = ux.indrelid AND a.attnum = ux.indkey[k - 1] ORDER BY k),
        COALESCE(ui.reloptions, '{}'),
-       COALESCE((to_jsonb(ux) ->> 'indnullsnotdistinct')::bool, false),
+       {indnullsnotdistinct},
        con.convalidated, con.connoinherit,
-       con.confmatchtype::text, obj_description(con.oid, 'pg_constraint'),
+       con.confmatchtype::text, dsc.description,
        pg_get_constraintdef(con.oid)
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
@@ -182,10 +183,20 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_index ux ON con.contype = 'u' AND ux.indexrelid = con.conindid
 LEFT JOIN pg_class ui ON ui.oid = ux.indexrelid
+LEFT JOIN pg_description dsc
+       ON dsc.objoid = con.oid AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname, con.conname";
 
-/// The rows of [`QUERY`] into the tables of `s`.
+/// [`QUERY`] for a server of `version` (`server_version_num`).
+pub fn query(version: i32) -> String {
+    QUERY.replace(
+        "{indnullsnotdistinct}",
+        &super::index::nulls_not_distinct(version, "ux"),
+    )
+}
+
+/// The rows of [`query`] into the tables of `s`.
 pub fn read(rows: &[Row], s: &mut Schema) {
     for r in rows {
         let table = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));

@@ -150,12 +150,13 @@ impl SequenceOptions {
 /// and 14 say whether its owner column takes its `nextval()` default from it, and that default.
 pub const QUERY: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
-       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, obj_description(c.oid, 'pg_class'),
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, dsc.description,
        own.nspname, own.relname, own.attname,
        COALESCE(own.is_default, false), own.default_text
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 LEFT JOIN LATERAL (
     SELECT tn.nspname::text, t.relname::text, a.attname::text,
            COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default,

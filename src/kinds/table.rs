@@ -183,7 +183,7 @@ pub fn read_partitions(rows: &[Row], s: &mut Schema) {
 /// The managed schemas' tables. The last column lists what a table has that the model does not
 /// carry, spelled as in DDL.
 pub const QUERY: &str = "
-SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
+SELECT n.nspname, c.relname, dsc.description,
        array_remove(ARRAY[
          CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN 'USING ' || quote_ident(am.amname) END,
          CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' || quote_ident(ts.spcname) END,
@@ -196,6 +196,7 @@ SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
        c.relpersistence = 'u', COALESCE(c.reloptions, '{}'), c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 LEFT JOIN pg_am am ON am.oid = c.relam
 LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)";
