@@ -41,6 +41,14 @@ impl SqlExpr {
     /// Checks that `text` is exactly one SQL expression (nothing before or after it), so that it
     /// can be placed into DDL without changing the statement around it.
     pub fn parse(text: &str) -> Result<Self, String> {
+        // The same defaults and checks recur across thousands of tables: each text is read once.
+        thread_local! {
+            static SEEN: super::Memo<Result<SqlExpr, String>> = Default::default();
+        }
+        super::memoized(&SEEN, text, Self::parse_uncached)
+    }
+
+    fn parse_uncached(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err("the expression is empty".into());

@@ -123,6 +123,15 @@ impl DataType {
     /// Parses a type as PostgreSQL spells it. Names that are not built-in types are returned as
     /// [`TypeError::Unknown`] with their parts, for the caller to resolve against declared types.
     pub fn parse(text: &str) -> Result<DataType, TypeError> {
+        // A schema spells its types a handful of ways across thousands of columns (and the
+        // catalog's format_type() spells each column's type): each spelling is parsed once.
+        thread_local! {
+            static SEEN: super::Memo<Result<DataType, TypeError>> = Default::default();
+        }
+        super::memoized(&SEEN, text, Self::parse_uncached)
+    }
+
+    fn parse_uncached(text: &str) -> Result<DataType, TypeError> {
         if let Some(t) = opaque(text) {
             return Ok(t);
         }
