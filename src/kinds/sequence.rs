@@ -211,9 +211,10 @@ pub fn read(rows: &[Row], s: &mut Schema) -> Vec<(QualName, String)> {
     defaults_of
 }
 
-/// The current value of each sequence named by `$1` (schemas), `$2` (sequence names, or NULL)
-/// and `$3` (an identity's table and column, when `$2` is NULL), by position in those arrays:
-/// its start when it never handed one out, NULL when the session may not read it.
+/// The current value of each sequence named by `$1` (schemas) and `$2` (sequence names), or,
+/// where `$2` is NULL, of the identity `$3` (tables) `$4` (columns), by 1-based position in
+/// those arrays ([`positions_params`]): its start when it never handed one out, NULL when the
+/// session may not read it.
 ///
 /// Read only for the sequences whose declared bounds differ from the live ones
 /// ([`positions_wanted`]): `pg_sequence_last_value()` locks each sequence it reads until the end
@@ -285,7 +286,7 @@ pub fn read_positions(rows: &[Row], wanted: &[Position], live: &mut Schema) {
         let Some(v) = r.get::<_, Option<i64>>(1) else {
             continue;
         };
-        match wanted.get(i as usize - 1) {
+        match (i as usize).checked_sub(1).and_then(|k| wanted.get(k)) {
             Some(Position::Sequence(n)) => {
                 live.sequence_values.insert(n.clone(), v);
             }
