@@ -204,18 +204,32 @@ pub async fn apply(
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(e);
     }
+    let tenant = (plan.tenant.as_ref()).filter(|_| !deferred.is_empty());
+    if let Some(t) = tenant {
+        // Outside a transaction: for the session, until the builds are done.
+        let set = session::search_path_for(t).replacen("SET LOCAL", "SET", 1);
+        session::run(client, &set).await?;
+    }
+    let mut built = Ok(());
     for (i, step) in deferred.iter().enumerate() {
         if stop.load(Ordering::SeqCst) {
-            return Err(ApplyError::Concurrent {
+            built = Err(ApplyError::Concurrent {
                 sql: step.sql.clone(),
                 message: "interrupted before this index build started".into(),
                 dropped: false,
             });
+            break;
         }
         on_step(in_tx.len() + 1 + i, &step.sql);
-        build_concurrently(client, step, opts).await?;
+        built = build_concurrently(client, step, opts).await;
+        if built.is_err() {
+            break;
+        }
     }
-    Ok(())
+    if tenant.is_some() {
+        session::run(client, "SET search_path = public").await?;
+    }
+    built
 }
 
 /// Before any step runs (apply or rehearsal): the server reads each of the plan's expressions
@@ -261,12 +275,19 @@ async fn hold_and_recheck(
     recheck_data(client, plan, judging).await
 }
 
-/// `BEGIN`, the advisory lock, and the transaction's timeouts.
-async fn begin(client: &Client, opts: &ApplyOptions, stop: &AtomicBool) -> Result<(), ApplyError> {
+/// `BEGIN`, the advisory lock, and the transaction's timeouts. A tenant's plan takes the
+/// database's lock shared and its tenant's exclusively: tenants of one database apply side by
+/// side, never beside an apply to the whole database nor another apply to the same tenant.
+async fn begin(
+    client: &Client,
+    opts: &ApplyOptions,
+    stop: &AtomicBool,
+    tenant: Option<&str>,
+) -> Result<(), ApplyError> {
     client
         .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         .await?;
-    take_lock(client, opts.lock_wait, stop).await?;
+    take_lock(client, opts.lock_wait, stop, tenant).await?;
     client
         .batch_execute(&format!(
             "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
@@ -287,8 +308,9 @@ async fn transaction(
     steps: &[&Step],
     on_step: &mut impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
-    begin(client, opts, stop).await?;
+    begin(client, opts, stop, plan.tenant.as_deref()).await?;
     hold_and_recheck(client, plan, (scope, judging), opts).await?;
+    enter_tenant(client, plan).await?;
     let commit_after = early_commit_point(plan, steps);
     let mut committed_early = false;
     let total = steps.len();
@@ -321,7 +343,10 @@ async fn transaction(
         if commit_after == Some(i) {
             commit(client).await?;
             committed_early = true;
-            begin(client, opts, stop)
+            begin(client, opts, stop, plan.tenant.as_deref())
+                .await
+                .map_err(|e| e.committed_early(true))?;
+            enter_tenant(client, plan)
                 .await
                 .map_err(|e| e.committed_early(true))?;
         }
@@ -675,13 +700,40 @@ fn server_message(e: &tokio_postgres::Error) -> String {
     }
 }
 
-async fn take_lock(client: &Client, wait: Duration, stop: &AtomicBool) -> Result<(), ApplyError> {
+/// A tenant's plan, after the catalog was read again (with the pinned `search_path`): its steps
+/// read declared text in the tenant's schema first, as the plan said.
+async fn enter_tenant(client: &Client, plan: &Plan) -> Result<(), ApplyError> {
+    if let Some(tenant) = &plan.tenant {
+        session::run(client, &session::search_path_for(tenant)).await?;
+    }
+    Ok(())
+}
+
+async fn take_lock(
+    client: &Client,
+    wait: Duration,
+    stop: &AtomicBool,
+    tenant: Option<&str>,
+) -> Result<(), ApplyError> {
     let start = Instant::now();
     loop {
         stopped(stop, false)?;
-        let row = client
-            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
-            .await?;
+        let row = match tenant {
+            None => {
+                client
+                    .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
+                    .await?
+            }
+            // The tenant's key is in the two-integer key space, apart from LOCK_KEY's.
+            Some(t) => {
+                client
+                    .query_one(
+                        "SELECT pg_try_advisory_xact_lock_shared($1) AND pg_try_advisory_xact_lock(hashtext('tableform'), hashtext($2))",
+                        &[&LOCK_KEY, &t],
+                    )
+                    .await?
+            }
+        };
         if row.get::<_, bool>(0) {
             return Ok(());
         }

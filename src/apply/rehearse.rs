@@ -87,7 +87,7 @@ async fn in_transaction(
     opts: &ApplyOptions,
     stop: &AtomicBool,
 ) -> Result<Rehearsal, ApplyError> {
-    begin(client, opts, stop).await?;
+    begin(client, opts, stop, plan.tenant.as_deref()).await?;
     let at: String = client
         .query_one(
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",

@@ -122,6 +122,7 @@ pub async fn reconcile(
     on: ProbeOn,
 ) -> Result<usize, InspectError> {
     let (mut routines, routines_live, at) = crate::kinds::function::default_probes(desired, live);
+    routines.home = desired.home.clone();
     let mut trips = 0;
     if !routines.tables.is_empty() {
         trips += Box::pin(reconcile_tables(client, &mut routines, &routines_live, on)).await?;
@@ -166,7 +167,9 @@ async fn reconcile_tables(
         }));
     }
 
+    let home = desired.home.clone();
     let tx = client.transaction().await?;
+    session::declared_path(tx.client(), home.as_deref()).await?;
     let extra = match on {
         ProbeOn::Database => 0,
         ProbeOn::Scratch => missing_types(tx.client(), live).await?,
@@ -190,6 +193,7 @@ async fn reconcile_tables(
         )
         .await;
     }
+    session::catalog_path(tx.client(), home.as_deref()).await?;
     let spellings = read_back(&tx).await?;
     tx.rollback().await?;
     apply_spellings((&names, &tasks, &task_probe), &spellings, desired, live);
@@ -259,7 +263,9 @@ async fn one_by_one(
     desired: &mut Schema,
     live: &Schema,
 ) -> Result<usize, InspectError> {
+    let home = desired.home.clone();
     let tx = client.transaction().await?;
+    session::declared_path(tx.client(), home.as_deref()).await?;
     if on == ProbeOn::Scratch {
         missing_types(tx.client(), live).await?;
     }
@@ -282,6 +288,7 @@ async fn one_by_one(
         };
         session::run(tx.client(), end).await?;
     }
+    session::catalog_path(tx.client(), home.as_deref()).await?;
     let spellings = read_back(&tx).await?;
     tx.rollback().await?;
     apply_spellings((names, tasks, task_probe), &spellings, desired, live);

@@ -96,6 +96,40 @@ pub async fn run(client: &Client, sql: &str) -> Result<(), tokio_postgres::Error
     client.query_typed(sql, &[]).await.map(drop)
 }
 
+/// A tenant's copy of a declaration (a schema-per-tenant fleet) has its declared text read with
+/// its own schema first: `SET LOCAL search_path = "tenant", public`, inside a probe's
+/// transaction, until [`catalog_path`]. Nothing for a declaration of its own (`home` is `None`).
+pub async fn declared_path(
+    client: &Client,
+    home: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
+    match home {
+        Some(home) => run(client, &search_path_for(home)).await,
+        None => Ok(()),
+    }
+}
+
+/// Back to the pinned `search_path` after [`declared_path`], before the server spells anything
+/// back: the catalog is always read (and deparsed) with `public` alone.
+pub async fn catalog_path(
+    client: &Client,
+    home: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
+    match home {
+        Some(_) => run(client, "SET LOCAL search_path = public").await,
+        None => Ok(()),
+    }
+}
+
+/// The statement that reads a tenant's declared text in its schema, then `public` (where
+/// extensions are installed): the probe's and apply's.
+pub fn search_path_for(home: &str) -> String {
+    format!(
+        "SET LOCAL search_path = {}, public",
+        crate::model::names::quote_ident(home)
+    )
+}
+
 /// Runs each probe statement inside its own savepoint, released when the server accepts it and
 /// rolled back when it does not (that probe goes unanswered; the rest of the transaction goes
 /// on). Returns the round trips it took (three per statement).

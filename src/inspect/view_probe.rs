@@ -57,7 +57,9 @@ pub async fn reconcile_views(
         return Ok(0);
     }
     let tx = client.transaction().await?;
-    let (answers, trips) = probe(tx.client(), &tasks).await?;
+    let home = desired.home.clone();
+    session::declared_path(tx.client(), home.as_deref()).await?;
+    let (answers, trips) = probe(tx.client(), &tasks, home.as_deref()).await?;
     tx.rollback().await?;
     adopt(&tasks, &answers, desired, live);
     // BEGIN and ROLLBACK, around the probe's own.
@@ -75,7 +77,7 @@ pub async fn reconcile_views_in(
     if tasks.is_empty() {
         return Ok(());
     }
-    let (answers, _) = probe(client, &tasks).await?;
+    let (answers, _) = probe(client, &tasks, None).await?;
     session::run(client, "ROLLBACK TO SAVEPOINT tableform_view_probe").await?;
     adopt(&tasks, &answers, desired, live);
     Ok(())
@@ -121,7 +123,11 @@ fn tasks(desired: &Schema, live: &Schema) -> Vec<Task> {
 /// Inside an open transaction: `SAVEPOINT tableform_view_probe` and every probe view in one
 /// pipeline, then the read-back (2 round trips); the caller rolls back. When the server rejects
 /// one, back to the savepoint and one by one, each under a savepoint of its own.
-async fn probe(client: &Client, tasks: &[Task]) -> Result<(Answers, usize), InspectError> {
+async fn probe(
+    client: &Client,
+    tasks: &[Task],
+    home: Option<&str>,
+) -> Result<(Answers, usize), InspectError> {
     let mut statements: Vec<&str> = vec!["SAVEPOINT tableform_view_probe"];
     statements.extend(tasks.iter().map(|t| t.statement.as_str()));
     let mut trips = 2;
@@ -143,6 +149,7 @@ async fn probe(client: &Client, tasks: &[Task]) -> Result<(Answers, usize), Insp
         }
         trips += 1 + 3 * tasks.len();
     }
+    session::catalog_path(client, home).await?;
     Ok((read_back(client).await?, trips))
 }
 

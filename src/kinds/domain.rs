@@ -747,7 +747,9 @@ pub async fn reconcile(
         probes.push(create(&probe).remove(0).1);
     }
     let scratch = on == crate::inspect::ProbeOn::Scratch;
+    let home = desired.home.clone();
     let mut tx = client.transaction().await?;
+    session::declared_path(tx.client(), home.as_deref()).await?;
     let mut trips = 4; // BEGIN, the batch, the read-back, ROLLBACK
     if scratch {
         trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
@@ -763,11 +765,13 @@ pub async fn reconcile(
         }
         tx.rollback().await?;
         tx = client.transaction().await?;
+        session::declared_path(tx.client(), home.as_deref()).await?;
         if scratch {
             trips += crate::inspect::probe::missing_types(tx.client(), live).await?;
         }
         trips += session::each_in_savepoint(tx.client(), &probes).await?;
     }
+    session::catalog_path(tx.client(), home.as_deref()).await?;
     let rows = tx
         .client()
         .query(

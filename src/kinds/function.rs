@@ -1718,7 +1718,9 @@ pub async fn reconcile_bodies(
     if asks.is_empty() {
         return Ok(0);
     }
+    let home = desired.home.clone();
     let tx = client.transaction().await?;
+    session::declared_path(tx.client(), home.as_deref()).await?;
     let mut trips = 2; // BEGIN, ROLLBACK
     let mut same = Vec::new();
     for (key, live_body) in &asks {
@@ -1734,6 +1736,8 @@ pub async fn reconcile_bodies(
             .await
             .is_ok()
         {
+            // Undone by the rollback to the savepoint below.
+            session::catalog_path(tx.client(), home.as_deref()).await?;
             let row = tx
                 .client()
                 .query_one(

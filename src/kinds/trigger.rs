@@ -817,11 +817,14 @@ pub async fn reconcile_when(
         None => e.into(),
     };
     let all: Vec<&str> = setup.iter().chain(&probes).map(String::as_str).collect();
+    let home = desired.home.clone();
     let mut tx = client.transaction().await?;
+    session::declared_path(tx.client(), home.as_deref()).await?;
     let mut trips = 4; // BEGIN, the batch, the read-back, ROLLBACK
     if session::pipeline(tx.client(), &all).await.is_err() {
         tx.rollback().await?;
         tx = client.transaction().await?;
+        session::declared_path(tx.client(), home.as_deref()).await?;
         let setup: Vec<&str> = setup.iter().map(String::as_str).collect();
         session::pipeline(tx.client(), &setup)
             .await
@@ -829,6 +832,7 @@ pub async fn reconcile_when(
         trips += 2;
         trips += session::each_in_savepoint(tx.client(), &probes).await?;
     }
+    session::catalog_path(tx.client(), home.as_deref()).await?;
     let rows = tx
         .client()
         .query(

@@ -28,6 +28,29 @@ pub struct Loaded {
     pub schema: Schema,
     pub settings: Settings,
     pub sources: Sources,
+    /// The files' declarations, to resolve again with another home schema.
+    pub declarations: Declarations,
+}
+
+/// The declarations of the schema files, as read (before the model): what a tenant's copy of
+/// the declaration is resolved from.
+#[derive(Debug)]
+pub struct Declarations(raw::Decls);
+
+impl Declarations {
+    /// The declaration with every object declared without `schema = ` (and every name that
+    /// refers to one without a schema) in `home` instead of `public`: a tenant's copy. Errors are
+    /// what only that schema makes wrong.
+    pub fn in_schema(&self, home: &str) -> Result<(Schema, Settings), Vec<Diagnostic>> {
+        let mut problems = read::Problems::default();
+        let (mut schema, settings) = resolve::resolve_in(&self.0, &mut problems, home);
+        schema.home = Some(home.to_string());
+        if problems.list.is_empty() {
+            Ok((schema, settings))
+        } else {
+            Err(problems.list)
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +209,7 @@ pub fn load_files(files: Vec<(PathBuf, Vec<u8>)>) -> Result<Loaded, LoadError> {
             schema,
             settings,
             sources,
+            declarations: Declarations(decls),
         })
     } else {
         let mut diagnostics = problems.list;

@@ -21,7 +21,27 @@ mod privileges;
 use crate::kinds::privilege::{On, Target};
 mod types;
 
+/// Where an object without `schema = ` goes, unless a resolve says otherwise ([`resolve_in`]).
 const DEFAULT_SCHEMA: &str = "public";
+
+thread_local! {
+    /// The schema objects without `schema = ` go to, for the resolve running on this thread: the
+    /// resolver's helpers are free functions, and this is the one setting they all share.
+    static HOME: std::cell::RefCell<String> = std::cell::RefCell::new(DEFAULT_SCHEMA.to_string());
+}
+
+/// The schema of an object declared with `schema` (or without: the resolve's home schema).
+fn schema_or_home(schema: Option<&Sp<String>>) -> String {
+    match schema {
+        Some(s) => s.value.clone(),
+        None => home(),
+    }
+}
+
+/// The home schema of the resolve running on this thread.
+fn home() -> String {
+    HOME.with(|h| h.borrow().clone())
+}
 /// MaxHeapAttributeNumber: the most columns a table can have.
 const MAX_COLUMNS: usize = 1600;
 /// INDEX_MAX_KEYS: the most columns of an index, and so of a key or a foreign key.
@@ -373,6 +393,23 @@ fn owned_by(p: &mut Problems, schema: &Schema, seq: &Sequence, o: &Sp<String>) -
 }
 
 pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
+    resolve_in(decls, p, DEFAULT_SCHEMA)
+}
+
+/// [`resolve`], with objects declared without `schema = ` (and the names that refer to them
+/// without one) in `home` instead of `public`: a tenant's copy of a declaration.
+pub fn resolve_in(decls: &Decls, p: &mut Problems, home: &str) -> (Schema, Settings) {
+    struct Restore(String);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            HOME.with(|h| *h.borrow_mut() = std::mem::take(&mut self.0));
+        }
+    }
+    let _restore = Restore(HOME.with(|h| h.replace(home.to_string())));
+    resolve_all(decls, p)
+}
+
+fn resolve_all(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     let mut settings = settings(decls, p);
     let mut schema = Schema::default();
     schema.privileges.roles = settings.role_refs.iter().map(|r| r.value.clone()).collect();
@@ -467,8 +504,7 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
         .map(|d| (On::Domain, &d.schema, &d.name, &d.acl)))
     .chain((decls.composites.iter()).map(|c| (On::Composite, &c.schema, &c.name, &c.acl)));
     for (on, ns, name, acl) in types {
-        let ns = ns.as_ref().map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
-        let name = QualName::new(ns, name.value.clone());
+        let name = QualName::new(schema_or_home(ns.as_ref()), name.value.clone());
         let declared = match on {
             On::Domain => schema.domains.contains_key(&name),
             _ => schema.composites.contains_key(&name),
@@ -538,12 +574,7 @@ pub fn resolve(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
     // A sequence's owner is a declared column.
     let mut owners_seen: BTreeSet<QualName> = BTreeSet::new();
     for s in &decls.sequences {
-        let name = QualName::new(
-            s.schema
-                .as_ref()
-                .map_or(DEFAULT_SCHEMA, |x| x.value.as_str()),
-            s.name.value.clone(),
-        );
+        let name = QualName::new(schema_or_home(s.schema.as_ref()), s.name.value.clone());
         // A sequence declared twice is already reported; the first declaration counts.
         if !owners_seen.insert(name.clone()) {
             continue;
@@ -932,10 +963,7 @@ fn qualify(p: &mut Problems, schema: &Option<Sp<String>>, name: &Sp<String>) -> 
     if let Some(s) = schema {
         check_ident(p, s, "schema");
     }
-    let schema = schema
-        .as_ref()
-        .map_or(DEFAULT_SCHEMA.to_string(), |s| s.value.clone());
-    QualName::new(schema, name.value.clone())
+    QualName::new(schema_or_home(schema.as_ref()), name.value.clone())
 }
 
 /// Where a declared name clashed: with another constraint of the table, or with a relation
@@ -1543,7 +1571,7 @@ fn resolve_type(
         }
         Err(TypeError::Unknown(parts)) => {
             let candidates: Vec<QualName> = match parts.as_slice() {
-                [n] => vec![QualName::new(ns, n), QualName::new(DEFAULT_SCHEMA, n)],
+                [n] => vec![QualName::new(ns, n), QualName::new(home(), n)],
                 [s, n] => vec![QualName::new(s, n)],
                 _ => vec![],
             };
@@ -1563,6 +1591,7 @@ fn resolve_type(
             // An extension's type by its usual name, or any type written qualified: the
             // database, not the schema files, says whether it exists.
             let external = match parts.as_slice() {
+                // Extensions are installed in `public` (for a tenant's copy too).
                 [n] if EXTENSION_TYPES.contains(&n.as_str()) => {
                     Some(QualName::new(DEFAULT_SCHEMA, n))
                 }
@@ -2688,12 +2717,7 @@ fn enum_renames(p: &mut Problems, schema: &mut Schema, decls: &Decls) {
         if e.renamed_values.is_empty() {
             continue;
         }
-        let name = QualName::new(
-            e.schema
-                .as_ref()
-                .map_or(DEFAULT_SCHEMA, |s| s.value.as_str()),
-            e.name.value.clone(),
-        );
+        let name = QualName::new(schema_or_home(e.schema.as_ref()), e.name.value.clone());
         let Some(def) = schema.enums.get(&name) else {
             continue;
         };

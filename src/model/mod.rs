@@ -170,6 +170,11 @@ pub struct Schema {
     /// difference.
     #[serde(skip)]
     pub renames: Renames,
+    /// Declared side, a tenant's copy of a declaration (schema-per-tenant fleets): the tenant's
+    /// schema, where the declared text's unqualified names are looked up first (`search_path =
+    /// tenant, public`) when the server reads it. `None`: the pinned `search_path` (`public`).
+    #[serde(skip)]
+    pub home: Option<String>,
 }
 
 /// The declared `renamed_from` keys, new name -> old name. Tables by their (new) qualified name;
@@ -205,6 +210,82 @@ pub struct ColumnUpgrade {
 }
 
 impl Schema {
+    /// The part of a live schema that is in PostgreSQL schema `name`, as reading the catalog with
+    /// only that schema in scope finds it: what a tenant of a schema-per-tenant fleet is, after
+    /// one read of every tenant. What belongs to the whole database (extensions, roles, default
+    /// privileges for every schema) stays.
+    pub fn only_schema(&self, name: &str) -> Schema {
+        fn keep<V: Clone>(map: &BTreeMap<QualName, V>, name: &str) -> BTreeMap<QualName, V> {
+            (map.iter())
+                .filter(|(k, _)| k.schema == name)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }
+        fn keyed<V: Clone>(map: &BTreeMap<String, V>, name: &str) -> BTreeMap<String, V> {
+            (map.get_key_value(name).into_iter())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }
+        fn routines<V: Clone>(
+            map: &BTreeMap<crate::kinds::function::RoutineKey, V>,
+            name: &str,
+        ) -> BTreeMap<crate::kinds::function::RoutineKey, V> {
+            (map.iter())
+                .filter(|(k, _)| k.name.schema == name)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }
+        let p = &self.privileges;
+        Schema {
+            schemas: self
+                .schemas
+                .iter()
+                .filter(|s| *s == name)
+                .cloned()
+                .collect(),
+            tables: keep(&self.tables, name),
+            enums: keep(&self.enums, name),
+            sequences: keep(&self.sequences, name),
+            schema_comments: keyed(&self.schema_comments, name),
+            extensions: self.extensions.clone(),
+            views: keep(&self.views, name),
+            materialized_views: keep(&self.materialized_views, name),
+            view_info: keep(&self.view_info, name),
+            functions: routines(&self.functions, name),
+            domains: keep(&self.domains, name),
+            composites: keep(&self.composites, name),
+            unmodelled: keyed(&self.unmodelled, name),
+            privileges: crate::kinds::privilege::Privileges {
+                roles: p.roles.clone(),
+                grants: (p.grants.iter())
+                    .filter(|(t, _)| t.name.schema == name)
+                    .cloned()
+                    .collect(),
+                owners: (p.owners.iter())
+                    .filter(|(t, _)| t.name.schema == name)
+                    .cloned()
+                    .collect(),
+                defaults: (p.defaults.iter())
+                    .filter(|(k, _)| k.schema.as_deref().is_none_or(|s| s == name))
+                    .cloned()
+                    .collect(),
+            },
+            routine_users: routines(&self.routine_users, name),
+            routine_reads: routines(&self.routine_reads, name),
+            roles: self.roles.clone(),
+            ignored: keyed(&self.ignored, name),
+            index_scans: keep(&self.index_scans, name),
+            sequence_values: keep(&self.sequence_values, name),
+            identity_values: (self.identity_values.iter())
+                .filter(|((t, _), _)| t.schema == name)
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            upgrades: keep(&self.upgrades, name),
+            renames: Renames::default(),
+            home: None,
+        }
+    }
+
     /// The declared `backfill`/`using` of a column, if any.
     pub fn upgrade(&self, table: &QualName, column: &str) -> Option<&ColumnUpgrade> {
         self.upgrades.get(table).and_then(|t| t.get(column))

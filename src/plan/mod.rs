@@ -95,6 +95,10 @@ pub struct Plan {
     /// Why the self-check did not run (a connection that cannot create temporary tables).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_check_skipped: Option<String>,
+    /// A tenant's plan (a schema-per-tenant fleet): its schema. Its steps run after
+    /// `SET LOCAL search_path = tenant, public`, so declared text reads its own tables first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 /// What one managed schema holds that tableform does not model ("2 views", "1 function").
@@ -183,6 +187,7 @@ impl Plan {
             steps: Vec::new(),
             not_carried: Vec::new(),
             self_check_skipped: None,
+            tenant: desired.home.clone(),
             not_managed: (live.unmodelled.iter())
                 .map(|(schema, holds)| NotManaged {
                     schema: schema.clone(),

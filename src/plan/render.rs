@@ -246,6 +246,15 @@ pub fn text(file: &PlanFile, color: bool) -> String {
             "\nSQL ({n} statement{}, run in one transaction):\n",
             if n == 1 { "" } else { "s" }
         );
+        if let Some(tenant) = &plan.tenant {
+            // Not a step: apply sets it after reading the catalog again, before the first step.
+            let _ = writeln!(
+                out,
+                "  {};  {}\n",
+                crate::inspect::session::search_path_for(tenant),
+                p.paint(p.dim, "-- the tenant's schema first, for the declared text")
+            );
+        }
         for s in &plan.steps {
             let _ = writeln!(out, "{}\n", indent(&format!("{};", s.sql), "  "));
         }
@@ -279,7 +288,12 @@ pub fn refusals(plan: &Plan) -> String {
 }
 
 pub fn sql_script(plan: &Plan) -> String {
-    plan.steps.iter().map(|s| format!("{};\n", s.sql)).collect()
+    let tenant = (plan.tenant.as_deref())
+        .filter(|_| !plan.steps.is_empty())
+        .map(|t| format!("{};\n", crate::inspect::session::search_path_for(t)));
+    (tenant.into_iter())
+        .chain(plan.steps.iter().map(|s| format!("{};\n", s.sql)))
+        .collect()
 }
 
 fn indent(text: &str, by: &str) -> String {

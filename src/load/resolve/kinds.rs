@@ -20,8 +20,8 @@ use super::super::raw::Decls;
 use super::super::raw_kinds::{RawRoutine, RawSql, RawTrigger};
 use super::super::read::{Problems, Sp, closest};
 use super::{
-    DEFAULT_SCHEMA, Namer, check_comment, check_ident, duplicate, expr_or_report, qualify,
-    resolve_index, resolve_type,
+    Namer, check_comment, check_ident, duplicate, expr_or_report, home, qualify, resolve_index,
+    resolve_type, schema_or_home,
 };
 
 /// PostgreSQL's pseudo-types and other types only routines take or return, by the name
@@ -70,8 +70,7 @@ pub(super) fn register_relations(decls: &Decls, namer: &mut Namer) {
             .map(|m| (&m.schema, &m.name)),
     );
     for (s, n) in names {
-        let s = s.as_ref().map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
-        namer.relation(s, &n.value);
+        namer.relation(&schema_or_home(s.as_ref()), &n.value);
     }
 }
 
@@ -269,7 +268,7 @@ fn routine_type(
     }
     let unqualified = !base.contains('.') && !base.contains('"');
     if unqualified {
-        for q in [QualName::new(ns, base), QualName::new(DEFAULT_SCHEMA, base)] {
+        for q in [QualName::new(ns, base), QualName::new(home(), base)] {
             if rel.contains(&q) {
                 return Some(DataType {
                     base: BaseType::Named(q),
@@ -311,8 +310,7 @@ pub(super) fn resolve_kinds(
             .iter()
             .map(|m| (&m.schema, &m.name)),
     ) {
-        let s = s.as_ref().map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
-        rel.insert(QualName::new(s, n.value.clone()));
+        rel.insert(QualName::new(schema_or_home(s.as_ref()), n.value.clone()));
     }
     let mut routine_locs: HashMap<RoutineKey, Loc> = HashMap::new();
     for r in &decls.routines {
@@ -344,21 +342,19 @@ pub(super) fn resolve_kinds(
     // Relation names: one namespace with tables and sequences.
     let mut relation_locs: HashMap<QualName, (Loc, &str)> = HashMap::new();
     for t in &decls.tables {
-        let s = t
-            .schema
-            .as_ref()
-            .map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
         relation_locs
-            .entry(QualName::new(s, t.name.value.clone()))
+            .entry(QualName::new(
+                schema_or_home(t.schema.as_ref()),
+                t.name.value.clone(),
+            ))
             .or_insert((t.name.loc.clone(), "table"));
     }
     for sq in &decls.sequences {
-        let s = sq
-            .schema
-            .as_ref()
-            .map_or(DEFAULT_SCHEMA, |s| s.value.as_str());
         relation_locs
-            .entry(QualName::new(s, sq.name.value.clone()))
+            .entry(QualName::new(
+                schema_or_home(sq.schema.as_ref()),
+                sq.name.value.clone(),
+            ))
             .or_insert((sq.name.loc.clone(), "sequence"));
     }
     let mut clash = |p: &mut Problems, name: &QualName, loc: &Loc, what: &'static str| -> bool {
@@ -975,7 +971,7 @@ fn trigger_function(
         vec![object_ref(p, &sp, &rel.schema, "trigger function")?]
     } else {
         let named = object_ref(p, &sp, &rel.schema, "trigger function")?;
-        vec![named.clone(), QualName::new(DEFAULT_SCHEMA, named.name)]
+        vec![named.clone(), QualName::new(home(), named.name)]
     };
     for q in &candidates {
         let declared: Vec<&Routine> = schema.functions.values().filter(|r| &r.name == q).collect();
@@ -1003,7 +999,7 @@ fn trigger_function(
     Some(if text.contains('.') {
         q
     } else {
-        QualName::new(DEFAULT_SCHEMA, q.name)
+        QualName::new(home(), q.name)
     })
 }
 

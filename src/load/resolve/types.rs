@@ -33,12 +33,7 @@ fn taken(schema: &Schema, name: &QualName) -> Option<&'static str> {
 /// of that name can never be created next to it.
 fn relation_clashes(p: &mut Problems, decls: &Decls, types: &HashMap<QualName, Loc>) {
     let named = |schema: &Option<super::super::read::Sp<String>>, name: &str| {
-        QualName::new(
-            schema
-                .as_ref()
-                .map_or(super::DEFAULT_SCHEMA, |s| s.value.as_str()),
-            name,
-        )
+        QualName::new(super::schema_or_home(schema.as_ref()), name)
     };
     let relations = (decls.tables.iter())
         .map(|t| (named(&t.schema, &t.name.value), &t.name.loc, "table"))
