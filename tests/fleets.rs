@@ -605,3 +605,338 @@ fn a_failed_canary_stops_the_rollout_and_keep_going_does_not() {
     assert_eq!(state(&server, "tf_00"), before[0]);
     assert!(state(&server, "tf_03").starts_with("id integer, email text, note text"));
 }
+
+/// One database, `saas`, with `n` tenant schemas `t_000`.. on `server`, tenant i in drift class
+/// i % 3 (as [`CLASSES`], in the tenant's schema), and a `public.users` no tenant plan may touch.
+fn seed_tenants(server: &TempServer, n: usize) {
+    server.psql_each("postgres", &["CREATE DATABASE saas".to_string()]);
+    let mut sql = String::from(
+        "CREATE TABLE public.users (id integer PRIMARY KEY, name text); INSERT INTO public.users VALUES (7, 'shared');\n",
+    );
+    for i in 0..n {
+        let class = CLASSES[i % 3]
+            .replace(
+                "CREATE TABLE users",
+                &format!("CREATE TABLE t_{i:03}.users"),
+            )
+            .replace("INSERT INTO users", &format!("INSERT INTO t_{i:03}.users"));
+        sql.push_str(&format!("CREATE SCHEMA t_{i:03}; {class};\n"));
+    }
+    server.psql("saas", &sql);
+}
+
+/// The columns and rows of one tenant's `users`.
+fn tenant_state(server: &TempServer, tenant: &str) -> String {
+    server.psql(
+        "saas",
+        &format!(
+            "SELECT coalesce((SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{tenant}' AND table_name = 'users'), 'no table') || ' | ' || coalesce((SELECT string_agg(t::text, ', ' ORDER BY t::text) FROM {tenant}.users t WHERE to_regclass('{tenant}.users') IS NOT NULL), '')"
+        ),
+    )
+}
+
+#[test]
+fn two_hundred_tenant_schemas_plan_as_three_groups_and_apply_converges_each() {
+    let server = TempServer::start("fleettenants", "");
+    seed_tenants(&server, 200);
+    let dir = scratch_dir("fleet-tenants");
+    write(
+        &dir,
+        "targets.toml",
+        &format!(
+            "[[target]]\nurl = \"{}\"\nschemas = \"t_*\"\n",
+            server.url("saas")
+        ),
+    );
+    let targets = dir.join("targets.toml");
+    let schema = schema_dir("fleet-tenants", USERS);
+    let plan_file = dir.join("fleet.json");
+    let plan = run(&[
+        "plan",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+        "--out",
+        p(&plan_file),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .starts_with("tableform plan for 200 targets: 3 distinct plans\n"),
+        "{}",
+        plan.stdout
+    );
+    for class in [
+        "Plan 1 of 3, for 67 targets",
+        "Plan 2 of 3, for 67 targets",
+        "Plan 3 of 3, for 66 targets",
+    ] {
+        assert!(plan.stdout.contains(class), "{class}: {}", plan.stdout);
+    }
+    // Each plan is shown for its first tenant, and says so.
+    assert!(
+        plan.stdout
+            .contains("ALTER TABLE t_000.users ADD COLUMN note text;")
+    );
+    assert!(plan.stdout.contains("CREATE TABLE t_002.users ("));
+    assert!(plan.stdout.contains(
+        "  (shown for schema t_000: each tenant's plan is this one in its own schema)\n"
+    ));
+    assert!(
+        plan.stdout
+            .contains("  SET LOCAL search_path = t_000, public;")
+    );
+    assert!(!plan.stdout.contains("public.users"), "{}", plan.stdout);
+    let port = server.port.to_string();
+    let tenant_line = format!("  127.0.0.1:{port}/saas schema t_003\n");
+    assert!(
+        plan.stdout
+            .split("=== Plan 2")
+            .next()
+            .unwrap()
+            .contains(&tenant_line),
+        "{}",
+        plan.stdout
+    );
+    // Every tenant but a group's first is its group's plan in its schema: not written again.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    let groups = doc["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    for g in groups {
+        for m in g["targets"].as_array().unwrap() {
+            assert!(m.get("plan").is_none(), "{m}");
+            assert!(m["tenant"].as_str().unwrap().starts_with("t_"));
+        }
+    }
+
+    // t_003 (lacks `note`) changes after the plan: stale, untouched.
+    server.psql("saas", "ALTER TABLE t_003.users ADD COLUMN extra int");
+    let before = tenant_state(&server, "t_003");
+    let public_before = server.psql(
+        "saas",
+        "SELECT string_agg(t::text, ',') FROM public.users t",
+    );
+    let apply = run(&[
+        "apply",
+        "--targets",
+        p(&targets),
+        p(&plan_file),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    let report: serde_json::Value = serde_json::from_str(&apply.stdout).unwrap();
+    assert_eq!(report["counts"]["applied"], 132, "{report}");
+    assert_eq!(report["counts"]["unchanged"], 67);
+    assert_eq!(report["counts"]["stale"], 1);
+    let stale: Vec<&serde_json::Value> = (report["targets"].as_array().unwrap().iter())
+        .filter(|t| t["outcome"] == "stale")
+        .collect();
+    assert_eq!(
+        stale[0]["target"],
+        format!("127.0.0.1:{port}/saas schema t_003")
+    );
+    assert_eq!(tenant_state(&server, "t_003"), before);
+    assert_eq!(
+        tenant_state(&server, "t_000"),
+        "id integer, email text, note text | (1,a@x,), (2,b@x,)"
+    );
+    assert_eq!(
+        tenant_state(&server, "t_002"),
+        "id integer, email text, note text |"
+    );
+    assert_eq!(
+        server.psql(
+            "saas",
+            "SELECT string_agg(t::text, ',') FROM public.users t"
+        ),
+        public_before
+    );
+    // Every other tenant converged: one read of the catalog says so.
+    let lacking = server.psql(
+        "saas",
+        "SELECT string_agg(n.nspname, ',' ORDER BY n.nspname) FROM pg_namespace n WHERE n.nspname LIKE 't\\_%' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = n.nspname AND c.table_name = 'users' AND c.column_name = 'note')",
+    );
+    assert_eq!(lacking, "t_003");
+
+    // Drift: only t_003, exit 2.
+    let drift = run(&[
+        "drift",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(drift.code, 2, "{}{}", drift.stdout, drift.stderr);
+    let d: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    assert_eq!(d["counts"]["drifted"], 1, "{d}");
+    assert_eq!(d["counts"]["ok"], 199);
+}
+
+#[test]
+fn a_tenant_copy_reads_its_declared_text_in_its_own_schema() {
+    let db = common::TestDb::new("fleettenanttext");
+    db.exec("CREATE SCHEMA acme; CREATE SCHEMA globex; CREATE SCHEMA other");
+    let dir = scratch_dir("fleet-tenant-text");
+    write(
+        &dir,
+        "targets.toml",
+        &format!("[[target]]\nurl = \"{}\"\nschemas = \"[ag]*\"\n", db.url),
+    );
+    let targets = dir.join("targets.toml");
+    // Unqualified names in defaults, checks and a view's query: each tenant's own objects.
+    let schema = schema_dir(
+        "fleet-tenant-text",
+        r#"
+[enum.mood]
+values = ["happy", "sad"]
+
+[table.accounts]
+columns = [
+  { name = "id", type = "serial", primary_key = true },
+  { name = "email", type = "text", nullable = false },
+  { name = "feeling", type = "mood", default = "'happy'" },
+  { name = "code", type = "text", default = "make_code()" },
+]
+checks = [{ name = "email_ok", expression = "is_email(email)" }]
+
+[function.make_code]
+returns = "text"
+language = "sql"
+body = "SELECT 'c-' || current_schema()"
+
+[function.is_email]
+arguments = [ { name = "e", type = "text" } ]
+returns = "boolean"
+language = "sql"
+body = "SELECT position('@' in e) > 1"
+volatility = "immutable"
+
+[view.emails]
+query = "SELECT id, email FROM accounts"
+"#,
+    );
+    let apply = run(&[
+        "apply",
+        "--auto-approve",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+    ]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains(
+            "Fleet apply: 2 applied, 0 unchanged, 0 stale, 0 refused, 0 failed, 0 not started."
+        ),
+        "{}",
+        apply.stdout
+    );
+    for t in ["acme", "globex"] {
+        assert_eq!(
+            db.strings(&format!(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = '{t}.accounts'::regclass AND a.attname = 'code'"
+            )),
+            [format!("{t}.make_code()")]
+        );
+        assert!(
+            db.strings(&format!("SELECT pg_get_viewdef('{t}.emails'::regclass)"))[0]
+                .contains(&format!("FROM {t}.accounts")),
+        );
+    }
+    assert_eq!(
+        db.strings(
+            "SELECT count(*)::text FROM pg_class WHERE relnamespace = 'other'::regnamespace"
+        ),
+        ["0"]
+    );
+    // Read again, each tenant's catalog is its declaration: nothing drifted.
+    let drift = run(&["drift", "--schema", p(&schema), "--targets", p(&targets)]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+
+    // A declaration that names a schema of its own is not a tenant's copy.
+    let named = schema_dir(
+        "fleet-tenant-named",
+        "[table.t]\nschema = \"app\"\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+    );
+    let plan = run(&["plan", "--schema", p(&named), "--targets", p(&targets)]);
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("the declaration puts objects in schema app"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stderr.contains("nothing was written or changed"));
+}
+
+/// A tenant's part of one catalog read of every tenant is what reading its schema alone finds:
+/// the plans of a schema-per-tenant fleet rest on it, and apply compares the fingerprint of the
+/// second with the plan's.
+#[test]
+fn one_read_of_every_tenant_splits_into_what_each_read_alone_finds() {
+    let db = common::TestDb::new("fleetsplit");
+    let tenant = |t: &str| {
+        format!(
+            "CREATE SCHEMA {t};
+             CREATE TYPE {t}.mood AS ENUM ('a', 'b');
+             CREATE DOMAIN {t}.email AS text CHECK (VALUE LIKE '%@%');
+             CREATE TYPE {t}.pair AS (x int, y int);
+             CREATE SEQUENCE {t}.counter START 5;
+             CREATE TABLE {t}.accounts (id serial PRIMARY KEY, e {t}.email, m {t}.mood DEFAULT 'a', owner_id int REFERENCES public.owners(id), n int GENERATED BY DEFAULT AS IDENTITY);
+             CREATE INDEX ON {t}.accounts (lower(e));
+             COMMENT ON TABLE {t}.accounts IS 'the accounts';
+             CREATE FUNCTION {t}.twice(i int) RETURNS int LANGUAGE sql IMMUTABLE RETURN i * 2;
+             CREATE VIEW {t}.v AS SELECT id, {t}.twice(id) FROM {t}.accounts;
+             CREATE MATERIALIZED VIEW {t}.mv AS SELECT count(*) FROM {t}.accounts;
+             CREATE UNLOGGED TABLE {t}.scratch (id int);
+             ALTER TABLE {t}.scratch REPLICA IDENTITY FULL;
+             CREATE FUNCTION {t}.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+             CREATE TRIGGER t BEFORE UPDATE ON {t}.accounts FOR EACH ROW EXECUTE FUNCTION {t}.touch();
+             GRANT USAGE ON SCHEMA {t} TO PUBLIC;"
+        )
+    };
+    db.exec("CREATE TABLE public.owners (id int PRIMARY KEY)");
+    db.exec(&tenant("ta"));
+    db.exec(&tenant("tb"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let env = |_: &str| None;
+    let target = tableform::inspect::Target::resolve(Some(&db.url), &env).unwrap();
+    let (all, alone) = rt.block_on(async {
+        let c = target.connect().await.unwrap();
+        let schemas = |s: &[&str]| s.iter().map(|s| s.to_string()).collect();
+        let all = tableform::inspect::inspect(&c, &schemas(&["public", "ta", "tb"]))
+            .await
+            .unwrap();
+        let alone = tableform::inspect::inspect(&c, &schemas(&["ta"]))
+            .await
+            .unwrap();
+        (all, alone)
+    });
+    let split = all.schema.only_schema("ta");
+    assert_eq!(split.tables.len(), 2);
+    assert_eq!(split.views.len(), 1);
+    assert_eq!(split.functions.len(), 2);
+    assert_eq!(
+        tableform::model::fingerprint(&split),
+        tableform::model::fingerprint(&alone.schema)
+    );
+    assert_eq!(format!("{split:#?}"), format!("{:#?}", alone.schema));
+    let mut own: Vec<_> = (all.not_carried.iter())
+        .filter(|n| n.table.schema == "ta")
+        .cloned()
+        .collect();
+    let mut found = alone.not_carried.clone();
+    own.sort_by(|a, b| a.object.cmp(&b.object));
+    found.sort_by(|a, b| a.object.cmp(&b.object));
+    assert!(!found.is_empty(), "REPLICA IDENTITY FULL is not carried");
+    assert_eq!(format!("{own:?}"), format!("{found:?}"));
+}

@@ -20,6 +20,12 @@ async fn reach(
     parallel: u32,
     no_color: bool,
 ) -> Result<(Vec<Resolved>, Vec<Unreached>), Status> {
+    let file = read_targets(path, no_color)?;
+    Ok(run::expand(&file, parallel as usize).await)
+}
+
+/// Reads the targets file, printing its problems at their places.
+fn read_targets(path: &Path, no_color: bool) -> Result<targets::TargetsFile, Status> {
     let env = |k: &str| std::env::var(k).ok();
     let file = match targets::read(path, &env) {
         Ok(f) => f,
@@ -41,10 +47,30 @@ async fn reach(
             output::eprint(&format!("{}: {w}\n", e.label()));
         }
     }
-    Ok(run::expand(&file, parallel as usize).await)
+    Ok(file)
 }
 
-/// Plans every target, at most `parallel` at once; in the order of `targets`.
+/// Loads the declaration and reaches the targets; the declaration first, so that its problems
+/// are reported before anything connects.
+async fn declare_and_reach(
+    schema: &SchemaArgs,
+    path: &Path,
+    parallel: u32,
+) -> Result<(Declared, Vec<Resolved>, Vec<Unreached>), Status> {
+    let file = read_targets(path, schema.no_color)?;
+    let tenants = file.entries.iter().any(|e| e.schemas.is_some());
+    let declared = plan::declare_keeping(schema, tenants)?;
+    let (resolved, unreached) = run::expand(&file, parallel as usize).await;
+    Ok((declared, resolved, unreached))
+}
+
+/// What one connection plans: a database, or every tenant of one database (read in one pass).
+enum Unit<'a> {
+    Database(&'a Resolved),
+    Tenants(&'a Resolved, Vec<String>),
+}
+
+/// Plans every target, at most `parallel` databases at once; in the order of `targets`.
 async fn plan_all(
     declared: &Declared,
     targets: &[Resolved],
@@ -52,28 +78,77 @@ async fn plan_all(
     options: PlanOptions,
     (parallel, strict): (u32, bool),
 ) -> Vec<(String, Result<PlanFile, String>)> {
-    futures_util::stream::iter(targets)
-        .map(|t| async move {
-            let planned = async {
-                let client = t.target.connect().await.map_err(|e| e.to_string())?;
-                let planned =
-                    plan::plan_target(declared, (t.target.clone(), client), dev_url, options, None)
+    let mut units: Vec<Unit<'_>> = Vec::new();
+    for t in targets {
+        let Some(tenant) = &t.tenant else {
+            units.push(Unit::Database(t));
+            continue;
+        };
+        let same = |u: &Unit<'_>| matches!(u, Unit::Tenants(first, _) if targets::label(&first.target) == targets::label(&t.target));
+        match units.iter_mut().find(|u| same(u)) {
+            Some(Unit::Tenants(_, list)) => list.push(tenant.clone()),
+            _ => units.push(Unit::Tenants(t, vec![tenant.clone()])),
+        }
+    }
+    let strict_check = |file: PlanFile| -> Result<PlanFile, String> {
+        let findings = render::strict_findings(&file.plan);
+        if strict && !findings.is_empty() {
+            return Err(format!(
+                "--strict: the database holds what tableform does not carry or manage: {}",
+                findings.join("; ")
+            ));
+        }
+        Ok(file)
+    };
+    let planned: Vec<Vec<(String, Result<PlanFile, String>)>> = futures_util::stream::iter(units)
+        .map(|unit| async move {
+            match unit {
+                Unit::Database(t) => {
+                    let planned = async {
+                        let client = t.target.connect().await.map_err(|e| e.to_string())?;
+                        let planned = plan::plan_target(
+                            declared,
+                            (t.target.clone(), client),
+                            dev_url,
+                            options,
+                            None,
+                        )
                         .await
                         .map_err(|e| target_error(declared, e))?;
-                let findings = render::strict_findings(&planned.file.plan);
-                if strict && !findings.is_empty() {
-                    return Err(format!(
-                        "--strict: the database holds what tableform does not carry or manage: {}",
-                        findings.join("; ")
-                    ));
+                        strict_check(planned.file)
+                    };
+                    vec![(t.label.clone(), planned.await)]
                 }
-                Ok(planned.file)
-            };
-            (t.label.clone(), planned.await)
+                Unit::Tenants(first, tenants) => {
+                    let label = |n: &str| targets::tenant_label(&first.target, n);
+                    match plan::plan_tenants(declared, &first.target, &tenants, dev_url, options)
+                        .await
+                    {
+                        Ok(files) => (tenants.iter().zip(files))
+                            .map(|(n, f)| {
+                                let f = f.map_err(|e| target_error(declared, e));
+                                (label(n), f.and_then(strict_check))
+                            })
+                            .collect(),
+                        Err(e) => {
+                            let e = target_error(declared, e);
+                            (tenants.iter())
+                                .map(|n| (label(n), Err(e.clone())))
+                                .collect()
+                        }
+                    }
+                }
+            }
         })
         .buffered(parallel.max(1) as usize)
         .collect()
-        .await
+        .await;
+    let mut planned: Vec<(String, Result<PlanFile, String>)> =
+        planned.into_iter().flatten().collect();
+    // In the order of `targets` (tenants of one database were planned together).
+    let order = |label: &str| targets.iter().position(|t| t.label == label);
+    planned.sort_by_key(|(label, _)| order(label));
+    planned
 }
 
 fn target_error(declared: &Declared, e: TargetError) -> String {
@@ -99,8 +174,7 @@ async fn make_fleet_plan(
     path: &Path,
     options: PlanOptions,
 ) -> Result<(FleetPlan, Vec<Resolved>), Status> {
-    let declared = plan::declare(schema)?;
-    let (resolved, unreached) = reach(path, o.fleet.parallel, schema.no_color).await?;
+    let (declared, resolved, unreached) = declare_and_reach(schema, path, o.fleet.parallel).await?;
     let planned = plan_all(
         &declared,
         &resolved,
@@ -152,6 +226,12 @@ fn text(doc: &FleetPlan, color: bool) -> String {
         );
         for m in &g.targets {
             let _ = writeln!(out, "  {}", m.label);
+        }
+        if let (Some(tenant), true) = (&g.plan.tenant, k > 1) {
+            let _ = writeln!(
+                out,
+                "  (shown for schema {tenant}: each tenant's plan is this one in its own schema)"
+            );
         }
         out.push('\n');
         let single = render::text(&doc.single(g, &g.targets[0]), color);
@@ -363,14 +443,11 @@ fn report_json(reports: &[TargetReport]) -> String {
 }
 
 pub async fn drift(args: &DriftArgs, path: &Path) -> Status {
-    let declared = match plan::declare(&args.schema) {
-        Ok(d) => d,
-        Err(s) => return s,
-    };
-    let (resolved, unreached) = match reach(path, args.fleet.parallel, args.schema.no_color).await {
-        Ok(r) => r,
-        Err(s) => return s,
-    };
+    let (declared, resolved, unreached) =
+        match declare_and_reach(&args.schema, path, args.fleet.parallel).await {
+            Ok(r) => r,
+            Err(s) => return s,
+        };
     let planned = plan_all(
         &declared,
         &resolved,

@@ -139,8 +139,9 @@ pub struct PlanOpts {
 /// Many databases at once (docs/fleets.md).
 #[derive(Debug, Args)]
 pub struct FleetArgs {
-    /// A TOML file of [[target]] entries (url, and optionally databases = "tenant_*"): plan,
-    /// apply or check every database it names instead of one (docs/fleets.md).
+    /// A TOML file of [[target]] entries (url, and optionally databases = "tenant_*" or
+    /// schemas = "tenant_*"): plan, apply or check every database or tenant schema it names
+    /// instead of one (docs/fleets.md).
     #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
     pub targets: Option<PathBuf>,
     /// With --targets: how many targets to work on at once, each on its own connection.

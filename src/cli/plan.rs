@@ -72,10 +72,17 @@ pub struct Declared {
     pub fingerprint: String,
     /// Every declared expression, to check that the server reads each as one expression.
     pub expressions: Vec<(String, String)>,
+    /// Kept for a fleet with a schema per tenant: each tenant's copy is resolved from them.
+    pub declarations: Option<crate::load::Declarations>,
 }
 
 /// Loads the schema files (printing their problems) and computes what every target's plan shares.
 pub fn declare(schema: &SchemaArgs) -> Result<Declared, Status> {
+    declare_keeping(schema, false)
+}
+
+/// [`declare`]; with `tenants`, keeping the declarations to make each tenant's copy from.
+pub fn declare_keeping(schema: &SchemaArgs, tenants: bool) -> Result<Declared, Status> {
     let loaded = validate::load_or_report(schema).ok_or(Status::Error)?;
     let mut desired = loaded.schema;
     let expressions: Vec<(String, String)> = (desired.tables.values())
@@ -98,6 +105,7 @@ pub fn declare(schema: &SchemaArgs) -> Result<Declared, Status> {
         scope,
         fingerprint,
         expressions,
+        declarations: tenants.then_some(loaded.declarations),
     })
 }
 
@@ -134,8 +142,6 @@ pub async fn plan_target(
         .collect();
     inspect::guard::one_expression_each(&client, &exprs).await?;
     let scope = declared.scope.clone();
-    let mut desired = declared.schema.clone();
-    let desired_fp = declared.fingerprint.clone();
     stage("reading the catalog");
     let mut live = inspect::inspect(&client, &scope.schemas).await?;
     scope.hide(&mut live.schema);
@@ -143,6 +149,197 @@ pub async fn plan_target(
     if !missing.is_empty() {
         return Err(TargetError::MissingRoles(missing));
     }
+    // Never fatal: a check that cannot run is reported as skipped, with the reason.
+    stage("the self-check");
+    let check = self_check(&mut client, &live.schema).await;
+    let read = live.queries + check.queries;
+    let (file, desired, spent) = plan_seen(
+        (
+            declared.schema.clone(),
+            declared.fingerprint.clone(),
+            &scope,
+        ),
+        (&target, &mut client),
+        (live, check),
+        dev_url,
+        options,
+        &stage,
+    )
+    .await?;
+    report_queries(read + spent);
+    Ok(Planned {
+        file,
+        desired,
+        client,
+        target,
+        scope,
+    })
+}
+
+/// A database with a schema per tenant: the catalog of every tenant in `tenants` read once (the
+/// catalog queries read all the schemas in scope at once) and the self-check run once, then each
+/// tenant planned on its part of it, with its own copy of the declaration. The plans are in the
+/// order of `tenants`; an `Err` is what no tenant could be planned for.
+pub async fn plan_tenants(
+    declared: &Declared,
+    target: &Target,
+    tenants: &[String],
+    dev_url: Option<&str>,
+    options: PlanOptions,
+) -> Result<Vec<Result<PlanFile, TargetError>>, TargetError> {
+    let Some(declarations) = &declared.declarations else {
+        return Err(TargetError::Message(
+            "the declaration was loaded without what a tenant's copy is made from".into(),
+        ));
+    };
+    tenant_rules(declared)?;
+    let mut client = target.connect().await?;
+    let exprs: Vec<(String, &str)> = (declared.expressions.iter())
+        .map(|(place, e)| (place.clone(), e.as_str()))
+        .collect();
+    inspect::guard::one_expression_each(&client, &exprs).await?;
+    let all = Scope {
+        schemas: tenants.iter().cloned().collect(),
+        ..declared.scope.clone()
+    };
+    let mut live = inspect::inspect(&client, &all.schemas).await?;
+    all.hide(&mut live.schema);
+    let missing = missing_roles(&declared.settings, &live.schema);
+    if !missing.is_empty() {
+        return Err(TargetError::MissingRoles(missing));
+    }
+    let check = self_check(&mut client, &live.schema).await;
+    let mut queries = live.queries + check.queries;
+    let mut planned = Vec::with_capacity(tenants.len());
+    for tenant in tenants {
+        let scope = Scope {
+            schemas: [tenant.clone()].into(),
+            ..declared.scope.clone()
+        };
+        let own = |n: &model::NotCarried| n.table.schema == *tenant;
+        let seen = inspect::Live {
+            schema: live.schema.only_schema(tenant),
+            not_carried: live
+                .not_carried
+                .iter()
+                .filter(|n| own(n))
+                .cloned()
+                .collect(),
+            queries: 0,
+            server_version: live.server_version.clone(),
+            system_identifier: live.system_identifier.clone(),
+            database: live.database.clone(),
+        };
+        let checked = inspect::selfcheck::SelfCheck {
+            not_carried: check
+                .not_carried
+                .iter()
+                .filter(|n| own(n))
+                .cloned()
+                .collect(),
+            queries: 0,
+            skipped: check.skipped.clone(),
+        };
+        let plan = async {
+            let mut desired = tenant_copy(declarations, tenant)?;
+            scope.hide(&mut desired);
+            let fp = model::fingerprint(&desired);
+            let (file, _, spent) = plan_seen(
+                (desired, fp, &scope),
+                (target, &mut client),
+                (seen, checked),
+                dev_url,
+                options,
+                &|_| {},
+            )
+            .await?;
+            Ok((file, spent))
+        };
+        planned.push(plan.await.map(|(file, spent)| {
+            queries += spent;
+            file
+        }));
+    }
+    report_queries(queries);
+    Ok(planned)
+}
+
+/// What a declaration copied into every tenant's schema may not hold: what belongs to the whole
+/// database, or names schemas of its own.
+fn tenant_rules(declared: &Declared) -> Result<(), TargetError> {
+    let why = |what: String| {
+        TargetError::Message(format!(
+            "{what}; with `schemas` in the targets file, the declaration is copied into each tenant's schema, and may hold only what belongs in one; nothing was planned"
+        ))
+    };
+    if let Some(list) = &declared.settings.schemas {
+        return Err(why(format!("[settings] schemas lists {}", list.join(", "))));
+    }
+    if !declared.schema.extensions.is_empty() {
+        let names: Vec<&str> = declared
+            .schema
+            .extensions
+            .keys()
+            .map(String::as_str)
+            .collect();
+        return Err(why(format!(
+            "the declaration holds extensions ({}), which belong to the whole database: declare them for the database itself",
+            names.join(", ")
+        )));
+    }
+    if (declared.schema.privileges.defaults.iter()).any(|(k, _)| k.schema.is_none()) {
+        return Err(why(
+            "the declaration holds default privileges for every schema, which belong to the whole database: give them `schema`".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The declaration as `tenant`'s: every object in its schema.
+fn tenant_copy(
+    declarations: &crate::load::Declarations,
+    tenant: &str,
+) -> Result<model::Schema, TargetError> {
+    let (schema, _) = declarations.in_schema(tenant).map_err(|d| {
+        let first = d.first().map_or(String::new(), |d| d.message.clone());
+        TargetError::Message(format!(
+            "the declaration cannot be copied into schema {tenant}: {first}"
+        ))
+    })?;
+    let others: Vec<&str> = (schema.schemas.iter())
+        .filter(|s| *s != tenant)
+        .map(String::as_str)
+        .collect();
+    if !others.is_empty() {
+        return Err(TargetError::Message(format!(
+            "the declaration puts objects in schema {} (with `schema =`, a `[schema.NAME]` section or a qualified name): with `schemas` in the targets file, every object goes into each tenant's schema, so leave the schema out; nothing was planned",
+            others.join(", ")
+        )));
+    }
+    Ok(schema)
+}
+
+/// The self-check; never fatal: a check that cannot run is reported as skipped, with the reason.
+async fn self_check(client: &mut Client, live: &model::Schema) -> inspect::selfcheck::SelfCheck {
+    inspect::selfcheck::run(client, live)
+        .await
+        .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
+            skipped: Some(e.to_string()),
+            ..Default::default()
+        })
+}
+
+/// After the catalog was read and checked: probe, diff, facts and build the plan of `desired`
+/// (with its fingerprint) against `live`, as seen through `scope`. Returns the plan document, the
+/// declaration with the server's spellings, and the round trips taken.
+async fn plan_seen(
+    (mut desired, desired_fp, scope): (model::Schema, String, &Scope),
+    (target, client): (&Target, &mut Client),
+    (mut live, mut check): (inspect::Live, inspect::selfcheck::SelfCheck),
+    dev_url: Option<&str>,
+    options: PlanOptions,
+    stage: &dyn Fn(&str),
+) -> Result<(PlanFile, model::Schema, usize), TargetError> {
     stage("having the server read the declared expressions");
     let probed = match dev_url {
         Some(url) => {
@@ -163,7 +360,7 @@ pub async fn plan_target(
         }
         None => {
             inspect::reconcile(
-                &mut client,
+                client,
                 &mut desired,
                 &live.schema,
                 inspect::ProbeOn::Database,
@@ -176,33 +373,21 @@ pub async fn plan_target(
     let probed = probed
         + match dev_url {
             Some(_) => 0,
-            None => inspect::reconcile_views(&mut client, &mut desired, &live.schema).await?,
+            None => inspect::reconcile_views(client, &mut desired, &live.schema).await?,
         };
-    // Never fatal: a check that cannot run is reported as skipped, with the reason.
-    stage("the self-check");
-    let mut check = inspect::selfcheck::run(&mut client, &live.schema)
-        .await
-        .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
-            skipped: Some(e.to_string()),
-            ..Default::default()
-        });
     // The diff adopts serials itself; the plan's rendering of the live tables needs the same
     // view (a declared serial shown as `serial`, not as its nextval() default).
     // Only the sequences whose bounds change are read: reading one locks it.
-    let positions = inspect::sequence_positions(&client, &desired, &mut live.schema).await?;
+    let positions = inspect::sequence_positions(client, &desired, &mut live.schema).await?;
     let adopted = diff::adopt_serials(&desired, &live.schema);
     let seen = adopted.as_ref().unwrap_or(&live.schema);
     stage("comparing");
     let d = diff::diff(&desired, seen, options.prune);
     let questions = d.questions();
     stage("counting the rows the verdicts depend on");
-    let facts = inspect::facts(&client, &questions).await?;
-    if std::env::var_os("TABLEFORM_STATS").is_some() {
-        // For the benchmark: round trips that read the catalog or the data.
-        let queries =
-            live.queries + usize::from(!questions.is_empty()) + probed + check.queries + positions;
-        output::eprint(&format!("stats: catalog_queries={queries}\n"));
-    }
+    let facts = inspect::facts(client, &questions).await?;
+    // Round trips that read the catalog or the data (the caller adds the catalog read's).
+    let spent = usize::from(!questions.is_empty()) + probed + positions;
     let judge = Options {
         allow_destructive: options.allow_destructive,
     };
@@ -220,14 +405,16 @@ pub async fn plan_target(
         name: live.database.clone(),
         system_identifier: live.system_identifier.clone(),
     };
-    let file = PlanFile::new(plan, live.server_version.clone(), database, &scope, options);
-    Ok(Planned {
-        file,
-        desired,
-        client,
-        target,
-        scope,
-    })
+    let file = PlanFile::new(plan, live.server_version.clone(), database, scope, options);
+    Ok((file, desired, spent))
+}
+
+/// For the benchmark (`TABLEFORM_STATS`): the round trips one plan (or one database's tenants)
+/// took to read the catalog and the data.
+fn report_queries(queries: usize) {
+    if std::env::var_os("TABLEFORM_STATS").is_some() {
+        output::eprint(&format!("stats: catalog_queries={queries}\n"));
+    }
 }
 
 /// `--strict`: anything the plan would only note (not carried, not managed, not checked) is an

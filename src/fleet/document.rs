@@ -5,6 +5,14 @@
 //! the same (verdicts depend on data, so two databases with the same catalog may still be
 //! judged differently). Row counts the verdicts rest on are compared by whether they are zero,
 //! which is all apply re-checks: a group's plan carries the counts of its first target.
+//!
+//! Tenants (a schema per tenant) never have equal fingerprints: their catalogs differ in the
+//! schema's name at least. They share a group when their plans are the same with each one's own
+//! schema name set aside. A tenant's plan is then its group's plan with the first tenant's schema
+//! name replaced by its own ([`FleetPlan::plan_of`]): checked, when the fleet plan is made, to be
+//! exactly the plan made for it (a tenant whose plan is not carries its own).
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -49,26 +57,81 @@ pub struct Group {
 }
 
 /// One target of a group: which database it is and what its catalog looked like.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
-    /// `host:port/database`, as the targets file reached it; never credentials.
+    /// `host:port/database`, or `host:port/database schema NAME` for a tenant, as the targets
+    /// file reached it; never credentials.
     pub label: String,
     pub database: DatabaseId,
     pub server_version: String,
     pub live_fingerprint: String,
+    /// A tenant's schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// A tenant's copy of the declaration's fingerprint (each names its own schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_fingerprint: Option<String>,
+    /// A tenant's own plan, when its group's plan in its schema is not the plan made for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Box<Plan>>,
 }
 
-/// The key targets are grouped by: the live fingerprint, and the plan with each row count
-/// reduced to whether it is zero.
+/// The key targets are grouped by: the plan (with its live fingerprint) with each row count
+/// reduced to whether it is zero. A tenant's plan is keyed without its fingerprints and with its
+/// schema's name set aside wherever it stands as a name of its own.
 pub fn group_key(plan: &Plan) -> String {
     let mut normal = plan.clone();
     for f in &mut normal.facts {
         f.count = f.count.min(1);
     }
     let mut hasher = HashWriter(Sha256::new());
-    let _ = serde_json::to_writer(&mut hasher, &normal);
+    match plan.tenant.as_deref() {
+        None => {
+            let _ = serde_json::to_writer(&mut hasher, &normal);
+        }
+        Some(tenant) => {
+            normal.live_fingerprint.clear();
+            normal.desired_fingerprint.clear();
+            let text = serde_json::to_string(&normal).unwrap_or_default();
+            let _ = std::io::Write::write_all(&mut hasher, set_aside(&text, tenant).as_bytes());
+        }
+    }
     hex::encode(hasher.0.finalize())
+}
+
+/// `text` with every occurrence of `name` that is not part of a longer identifier replaced by one
+/// placeholder.
+pub fn set_aside(text: &str, name: &str) -> String {
+    // A NUL: JSON text never holds one unescaped.
+    replace_name(text, name, "\u{0}tenant\u{0}")
+}
+
+/// `text` with every occurrence of `name` that is not part of a longer identifier (letters,
+/// digits, `_`, `$` on neither side) replaced by `with`.
+fn replace_name(text: &str, name: &str, with: &str) -> String {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut before: Option<char> = None;
+    while let Some(at) = rest.find(name) {
+        let (head, tail) = rest.split_at(at);
+        let after = tail[name.len()..].chars().next();
+        let prev = head.chars().next_back().or(before);
+        out.push_str(head);
+        if prev.is_some_and(ident) || after.is_some_and(ident) {
+            out.push_str(name);
+        } else {
+            out.push_str(with);
+        }
+        before = name.chars().next_back();
+        rest = &tail[name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Sealed for FleetPlan {
@@ -90,14 +153,25 @@ impl FleetPlan {
         let mut groups: Vec<Group> = Vec::new();
         for (label, file) in planned {
             let key = group_key(&file.plan);
-            let member = Member {
+            let tenant = file.plan.tenant.clone();
+            let mut member = Member {
                 label,
                 database: file.database.clone(),
                 server_version: file.server_version.clone(),
                 live_fingerprint: file.plan.live_fingerprint.clone(),
+                desired_fingerprint: tenant
+                    .as_ref()
+                    .map(|_| file.plan.desired_fingerprint.clone()),
+                tenant,
+                plan: None,
             };
             match keys.iter().position(|k| *k == key) {
-                Some(i) => groups[i].targets.push(member),
+                Some(i) => {
+                    if Self::plan_of(&groups[i], &member).as_deref() != Some(&file.plan) {
+                        member.plan = Some(Box::new(file.plan));
+                    }
+                    groups[i].targets.push(member)
+                }
                 None => {
                     keys.push(key);
                     groups.push(Group {
@@ -132,6 +206,40 @@ impl FleetPlan {
         }
     }
 
+    /// What `plan` looked at: the fleet's schemas, or a tenant's own schema.
+    pub fn scope_of(&self, plan: &Plan) -> Scope {
+        match &plan.tenant {
+            Some(t) => Scope {
+                schemas: [t.clone()].into(),
+                ..self.scope()
+            },
+            None => self.scope(),
+        }
+    }
+
+    /// The plan apply runs on `member` of `group`: its own, the group's in its schema (a tenant),
+    /// or the group's. `None` when the group's plan cannot be put in its schema, which a file
+    /// [`FleetPlan::parse`] accepted never has.
+    pub fn plan_of<'a>(group: &'a Group, member: &'a Member) -> Option<Cow<'a, Plan>> {
+        if let Some(own) = &member.plan {
+            return Some(Cow::Borrowed(own));
+        }
+        match (&group.plan.tenant, &member.tenant) {
+            (Some(from), Some(to)) if from != to => {
+                let text = serde_json::to_string(&group.plan).ok()?;
+                let to_json = serde_json::to_string(to).ok()?;
+                let to_json = &to_json[1..to_json.len() - 1];
+                let mut plan: Plan =
+                    serde_json::from_str(&replace_name(&text, from, to_json)).ok()?;
+                plan.live_fingerprint = member.live_fingerprint.clone();
+                plan.desired_fingerprint = member.desired_fingerprint.clone()?;
+                (plan.tenant.as_ref() == Some(to)).then_some(Cow::Owned(plan))
+            }
+            (None, None) => Some(Cow::Borrowed(&group.plan)),
+            _ => (group.plan.tenant == member.tenant).then_some(Cow::Borrowed(&group.plan)),
+        }
+    }
+
     pub fn target_count(&self) -> usize {
         self.groups.iter().map(|g| g.targets.len()).sum()
     }
@@ -147,11 +255,12 @@ impl FleetPlan {
     /// A group's plan as a single-database plan document, for `member` (to render it with the
     /// single plan's renderers).
     pub fn single(&self, group: &Group, member: &Member) -> PlanFile {
+        let plan = Self::plan_of(group, member).unwrap_or(Cow::Borrowed(&group.plan));
         PlanFile::new(
-            group.plan.clone(),
+            plan.clone().into_owned(),
             member.server_version.clone(),
             member.database.clone(),
-            &self.scope(),
+            &self.scope_of(&plan),
             self.options,
         )
     }
@@ -212,11 +321,34 @@ impl FleetPlan {
                 }
                 other => other,
             })?;
-            if let Some(m) = g
-                .targets
-                .iter()
-                .find(|m| m.live_fingerprint != g.plan.live_fingerprint)
-            {
+            let key = group_key(&g.plan);
+            for m in g.targets.iter().filter(|m| m.tenant.is_some()) {
+                let Some(own) = Self::plan_of(g, m) else {
+                    return Err(PlanFileError::Inconsistent(format!(
+                        "the plan of group {} cannot be put in the schema of its target {}",
+                        i + 1,
+                        m.label
+                    )));
+                };
+                crate::plan::file::check_plan(&own, &g.summary).map_err(|e| match e {
+                    PlanFileError::Inconsistent(msg) => PlanFileError::Inconsistent(format!(
+                        "in the plan of target {} of group {}: {msg}",
+                        m.label,
+                        i + 1
+                    )),
+                    other => other,
+                })?;
+                if own.tenant != m.tenant || group_key(&own) != key {
+                    return Err(PlanFileError::Inconsistent(format!(
+                        "target {} of group {} has a plan of its own that is not its group's",
+                        m.label,
+                        i + 1
+                    )));
+                }
+            }
+            if let Some(m) = (g.targets.iter()).find(|m| {
+                Self::plan_of(g, m).is_none_or(|p| p.live_fingerprint != m.live_fingerprint)
+            }) {
                 return Err(PlanFileError::Inconsistent(format!(
                     "target {} of group {} has another live fingerprint than its group's plan",
                     m.label,
@@ -309,6 +441,20 @@ mod tests {
             FleetPlan::parse(tampered.as_bytes()),
             Err(PlanFileError::Tampered)
         );
+    }
+
+    #[test]
+    fn a_tenant_name_is_set_aside_only_where_it_stands_alone() {
+        let text = r#"{"schema":"t_1","sql":"ALTER TABLE t_1.users ADD COLUMN t_10 int; -- xt_1"}"#;
+        assert_eq!(
+            set_aside(text, "t_1"),
+            "{\"schema\":\"\u{0}tenant\u{0}\",\"sql\":\"ALTER TABLE \u{0}tenant\u{0}.users ADD COLUMN t_10 int; -- xt_1\"}"
+        );
+        assert_eq!(
+            replace_name("t_1.a, \"t_1\".b, t_12.c", "t_1", "acme"),
+            "acme.a, \"acme\".b, t_12.c"
+        );
+        assert_eq!(set_aside("abc", ""), "abc");
     }
 
     #[test]

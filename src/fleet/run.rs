@@ -13,12 +13,14 @@ use crate::diff::Options;
 use crate::inspect::{self, Target};
 use crate::plan::file::DatabaseId;
 
-/// One database of the fleet.
+/// One database of the fleet, or one tenant's schema in a database.
 #[derive(Debug, Clone)]
 pub struct Resolved {
-    /// `host:port/database`.
+    /// `host:port/database`, or `host:port/database schema NAME`.
     pub label: String,
     pub target: Target,
+    /// A schema per tenant: the tenant's schema, which the declaration's objects go into.
+    pub tenant: Option<String>,
 }
 
 /// A `[[target]]` entry that could not be expanded (its server is down, its pattern matches
@@ -29,21 +31,48 @@ pub struct Unreached {
     pub error: String,
 }
 
+/// The schemas of the connected database a `schemas` pattern can match: not PostgreSQL's own.
+const TENANT_SCHEMAS: &str = "SELECT nspname::text FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname";
+
 /// The databases every `databases` pattern matches, read from `pg_database` on its server
-/// (connectable databases that are not templates), in name order; the other entries as they are.
+/// (connectable databases that are not templates), in name order; the schemas every `schemas`
+/// pattern matches, read from `pg_namespace`, in name order; the other entries as they are.
 pub async fn expand(file: &TargetsFile, parallel: usize) -> (Vec<Resolved>, Vec<Unreached>) {
     let env = |k: &str| std::env::var(k).ok();
     let found: Vec<Result<Vec<Resolved>, Unreached>> = futures_util::stream::iter(&file.entries)
         .map(|e| async move {
+            let unreached = |error: String| Unreached {
+                label: e.label(),
+                error,
+            };
+            if let Some((pattern, glob)) = &e.schemas {
+                let client = e.target.connect().await.map_err(|c| unreached(c.to_string()))?;
+                let rows = client.query(TENANT_SCHEMAS, &[]).await.map_err(|q| {
+                    unreached(format!("cannot list the schemas: {}", inspect::connect::reason(&q)))
+                })?;
+                let tenants: Vec<Resolved> = (rows.iter())
+                    .map(|r| r.get::<_, String>(0))
+                    .filter(|n| glob.matches(n))
+                    .map(|n| Resolved {
+                        label: targets::tenant_label(&e.target, &n),
+                        target: e.target.clone(),
+                        tenant: Some(n),
+                    })
+                    .collect();
+                if tenants.is_empty() {
+                    return Err(unreached(format!(
+                        "schemas = {pattern:?} matches no schema of {}",
+                        targets::label(&e.target)
+                    )));
+                }
+                return Ok(tenants);
+            }
             let Some((pattern, glob)) = &e.databases else {
                 return Ok(vec![Resolved {
                     label: targets::label(&e.target),
                     target: e.target.clone(),
+                    tenant: None,
                 }]);
-            };
-            let unreached = |error: String| Unreached {
-                label: e.label(),
-                error,
             };
             let client = e.target.connect().await.map_err(|c| unreached(c.to_string()))?;
             let rows = client
@@ -70,6 +99,7 @@ pub async fn expand(file: &TargetsFile, parallel: usize) -> (Vec<Resolved>, Vec<
                 out.push(Resolved {
                     label: targets::label(&t),
                     target: t,
+                    tenant: None,
                 });
             }
             Ok(out)
@@ -206,7 +236,6 @@ pub async fn apply_all(
         }
     }
     let halt = AtomicBool::new(false);
-    let scope = doc.scope();
     let judging = Options {
         allow_destructive: doc.options.allow_destructive,
     };
@@ -214,7 +243,7 @@ pub async fn apply_all(
     let rest = jobs.split_off(canaries);
     let parallel = rollout.parallel.max(1);
     let mut done: Vec<(usize, TargetReport)> = futures_util::stream::iter(jobs)
-        .map(|job| run_job(job, (&halt, stop), (&scope, &judging), &rollout))
+        .map(|job| run_job(job, (&halt, stop), (doc, &judging), &rollout))
         .buffer_unordered(parallel)
         .collect()
         .await;
@@ -223,7 +252,7 @@ pub async fn apply_all(
         halt.store(true, Ordering::SeqCst);
     }
     let more: Vec<(usize, TargetReport)> = futures_util::stream::iter(rest)
-        .map(|job| run_job(job, (&halt, stop), (&scope, &judging), &rollout))
+        .map(|job| run_job(job, (&halt, stop), (doc, &judging), &rollout))
         .buffer_unordered(parallel)
         .collect()
         .await;
@@ -237,7 +266,7 @@ pub async fn apply_all(
 async fn run_job(
     job: Job<'_>,
     (halt, stop): (&AtomicBool, &AtomicBool),
-    (scope, judging): (&crate::model::Scope, &Options),
+    (doc, judging): (&FleetPlan, &Options),
     rollout: &Rollout,
 ) -> (usize, TargetReport) {
     let Some((i, group, member, target)) = job.work else {
@@ -260,11 +289,24 @@ async fn run_job(
     if halt.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
         return (job.index, report(Outcome::NotStarted, None));
     }
+    let Some(plan) = FleetPlan::plan_of(group, member) else {
+        return (
+            job.index,
+            report(
+                Outcome::Failed,
+                Some(
+                    "its group's plan cannot be put in its schema; nothing was applied to it"
+                        .into(),
+                ),
+            ),
+        );
+    };
+    let scope = doc.scope_of(&plan);
     let (outcome, error) = apply_one(
-        group,
+        &plan,
         member,
         target,
-        (scope, judging),
+        (&scope, judging),
         &rollout.apply,
         stop,
     )
@@ -278,14 +320,14 @@ async fn run_job(
 /// One target: connect, make sure it is the database the plan was made for, and apply its
 /// group's plan (which re-reads the catalog under the lock: another fingerprint is stale).
 async fn apply_one(
-    group: &Group,
+    plan: &crate::plan::Plan,
     member: &Member,
     target: &Target,
     (scope, judging): (&crate::model::Scope, &Options),
     opts: &ApplyOptions,
     stop: &AtomicBool,
 ) -> (Outcome, Option<String>) {
-    if group.plan.has_refusals() {
+    if plan.has_refusals() {
         return (
             Outcome::Refused,
             Some("its plan holds refusals (see the plan); nothing was applied to it".into()),
@@ -322,8 +364,8 @@ async fn apply_one(
             )),
         );
     }
-    match apply::apply(&client, &group.plan, scope, judging, opts, stop, |_, _| {}).await {
-        Ok(()) if group.plan.steps.is_empty() => (Outcome::Unchanged, None),
+    match apply::apply(&client, plan, scope, judging, opts, stop, |_, _| {}).await {
+        Ok(()) if plan.steps.is_empty() => (Outcome::Unchanged, None),
         Ok(()) => (Outcome::Applied, None),
         Err(
             e @ (ApplyError::Stale { .. }

@@ -7,6 +7,10 @@
 //! [[target]]
 //! url = "postgres://app@db2.internal/postgres"
 //! databases = "tenant_*"                           # every matching database on that server
+//!
+//! [[target]]
+//! url = "postgres://app@db3.internal/saas"
+//! schemas = "tenant_*"                             # every matching schema of that database
 //! ```
 //!
 //! Every problem is reported at its file:line:col, all at once, before anything connects.
@@ -46,19 +50,23 @@ pub struct Entry {
     pub target: Target,
     /// `databases = "..."`: the pattern as written, and compiled.
     pub databases: Option<(String, glob::Pattern)>,
+    /// `schemas = "..."` (a schema per tenant): the pattern as written, and compiled.
+    pub schemas: Option<(String, glob::Pattern)>,
     /// Where the entry is, for messages about it.
     pub loc: Loc,
 }
 
 impl Entry {
-    /// `host:port/db`, or `host:port databases "tenant_*"`; never credentials.
+    /// `host:port/db`, `host:port databases "tenant_*"` or `host:port/db schemas "tenant_*"`;
+    /// never credentials.
     pub fn label(&self) -> String {
-        match &self.databases {
-            Some((pattern, _)) => {
+        match (&self.databases, &self.schemas) {
+            (Some((pattern, _)), _) => {
                 let (host, port) = self.target.host_port();
                 format!("{host}:{port} databases {pattern:?}")
             }
-            None => label(&self.target),
+            (None, Some((pattern, _))) => format!("{} schemas {pattern:?}", label(&self.target)),
+            (None, None) => label(&self.target),
         }
     }
 }
@@ -68,6 +76,11 @@ pub fn label(target: &Target) -> String {
     let (host, port) = target.host_port();
     let db = target.config.get_dbname().unwrap_or("?");
     format!("{host}:{port}/{db}")
+}
+
+/// How a fleet names a tenant: `host:port/database schema NAME`.
+pub fn tenant_label(target: &Target, schema: &str) -> String {
+    format!("{} schema {schema}", label(target))
 }
 
 /// A read targets file.
@@ -172,14 +185,6 @@ pub fn parse(
             );
             continue;
         }
-        if let Some(s) = &t.schemas {
-            problems.push(
-                Diagnostic::new(loc(s.span()), "`schemas` (a schema per tenant) is not supported yet")
-                    .label("not supported yet")
-                    .hint("list each database with `url`, or all of a server's matching databases with `databases = \"tenant_*\"`"),
-            );
-            continue;
-        }
         let target = match Target::resolve(Some(url.get_ref()), env) {
             Ok(target) => target,
             Err(e) => {
@@ -187,35 +192,42 @@ pub fn parse(
                 continue;
             }
         };
-        let databases = match &t.databases {
-            None => None,
+        let mut pattern = |key: &str, p: &Option<Spanned<String>>| match p {
+            None => Ok(None),
             Some(p) if p.get_ref().is_empty() => {
                 problems.push(
-                    Diagnostic::new(loc(p.span()), "`databases` is empty")
+                    Diagnostic::new(loc(p.span()), format!("`{key}` is empty"))
                         .label("empty pattern")
                         .hint("a pattern such as \"tenant_*\": `*` matches any run of characters, `?` one character"),
                 );
-                continue;
+                Err(())
             }
             Some(p) => match glob::Pattern::new(p.get_ref()) {
-                Ok(g) => Some((p.get_ref().clone(), g)),
+                Ok(g) => Ok(Some((p.get_ref().clone(), g))),
                 Err(e) => {
                     problems.push(
                         Diagnostic::new(
                             loc(p.span()),
-                            format!("`databases` is not a valid pattern: {}", e.msg),
+                            format!("`{key}` is not a valid pattern: {}", e.msg),
                         )
                         .label("invalid pattern")
                         .within(e.pos..e.pos + 1),
                     );
-                    continue;
+                    Err(())
                 }
             },
+        };
+        let (Ok(databases), Ok(schemas)) = (
+            pattern("databases", &t.databases),
+            pattern("schemas", &t.schemas),
+        ) else {
+            continue;
         };
         let entry = Entry {
             url: url.get_ref().clone(),
             target,
             databases,
+            schemas,
             loc: loc(span.clone()),
         };
         let name = entry.label();
@@ -277,11 +289,23 @@ mod tests {
     #[test]
     fn entries_and_labels() {
         let f = check(
-            "[[target]]\nurl = \"postgres://u:secret@h1:5433/shop\"\n\n[[target]]\nurl = \"postgres://u@h2/postgres\"\ndatabases = \"tenant_?*\"\n",
+            "[[target]]\nurl = \"postgres://u:secret@h1:5433/shop\"\n\n[[target]]\nurl = \"postgres://u@h2/postgres\"\ndatabases = \"tenant_?*\"\n\n[[target]]\nurl = \"postgres://u@h3/saas\"\nschemas = \"t_*\"\n",
         )
         .unwrap();
         let labels: Vec<String> = f.entries.iter().map(Entry::label).collect();
-        assert_eq!(labels, ["h1:5433/shop", "h2:5432 databases \"tenant_?*\""]);
+        assert_eq!(
+            labels,
+            [
+                "h1:5433/shop",
+                "h2:5432 databases \"tenant_?*\"",
+                "h3:5432/saas schemas \"t_*\""
+            ]
+        );
+        assert!(f.entries[2].schemas.as_ref().unwrap().1.matches("t_9"));
+        assert!(
+            check("[[target]]\nurl = \"postgres://h/db\"\nschemas = \"\"\n").unwrap_err()[0]
+                .starts_with("3:11: `schemas` is empty")
+        );
         assert!(
             f.entries[1]
                 .databases
@@ -306,7 +330,7 @@ mod tests {
             "[[target]]\ndatabases = \"a*\"\n\n[[target]]\nurl = \"mysql://x\"\n\n[[target]]\nurl = \"postgres://h/db\"\ndatabases = \"[\"\n\n[[target]]\nurl = \"postgres://h/db\"\n[[target]]\nurl = \"postgres://h/db\"\nschemas = \"t_*\"\n[[target]]\nurl = \"postgres://h/db\"\n",
         )
         .unwrap_err();
-        assert_eq!(errs.len(), 5, "{errs:#?}");
+        assert_eq!(errs.len(), 4, "{errs:#?}");
         assert_eq!(errs[0], "1:1: this target has no `url`");
         assert!(
             errs[1].starts_with("5:7: unusable target URL"),
@@ -318,11 +342,7 @@ mod tests {
             "{}",
             errs[2]
         );
-        assert_eq!(
-            errs[3],
-            "15:11: `schemas` (a schema per tenant) is not supported yet"
-        );
-        assert_eq!(errs[4], "17:7: h:5432/db is listed twice");
+        assert_eq!(errs[3], "17:7: h:5432/db is listed twice");
     }
 
     #[test]
