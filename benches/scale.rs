@@ -1,5 +1,6 @@
 //! The scale benchmark (issue: fast at any size). `cargo bench --bench scale [-- SIZES...]`
-//! (`-- fleet` or `-- fleet=N`: the fleet measurement instead, see [`run_fleet`]).
+//! (`-- fleet` or `-- fleet=N`: the fleet measurement instead, see [`run_fleet`]; `-- tenants` or
+//! `-- tenants=N`: the schema-per-tenant one, see [`run_tenants`]).
 //!
 //! For each size (default 17, 500, 2000, 10000 tables) it writes a synthetic schema (varied column
 //! types, a foreign key per table, an expression index, a partial unique index, a check), and
@@ -394,10 +395,113 @@ fn run_fleet(bin: &str, dbs: usize, work: &Path) {
     );
 }
 
+/// The schema-per-tenant measurement: one database with N tenant schemas (default 1,000) of the
+/// 17-table example, made by `apply --targets`. Side by side: a no-change `plan` of the whole
+/// database as one 17·N-table declaration (`import` of it), and `drift --targets` over the N
+/// tenants after a third of them had a column added (medians of 3).
+fn run_tenants(bin: &str, tenants: usize, work: &Path) {
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/shopping_points");
+    let db = "tf_tenants_bench";
+    recreate(db);
+    let create: String = (0..tenants)
+        .map(|i| format!("CREATE SCHEMA t_{i:04};\n"))
+        .collect();
+    let sql = work.join("tenants.sql");
+    std::fs::write(&sql, create).unwrap();
+    psql(&["-d", &url_for(db), "-q", "-f", sql.to_str().unwrap()]);
+    let targets = work.join("tenant-targets.toml");
+    std::fs::write(
+        &targets,
+        format!("[[target]]\nurl = {:?}\nschemas = \"t_*\"\n", url_for(db)),
+    )
+    .unwrap();
+    let targets = targets.to_str().unwrap();
+    let fleet = |command: &str| {
+        let mut c = Command::new(bin);
+        c.args([command, "--schema", schema, "--targets", targets])
+            .env("TABLEFORM_STATS", "1");
+        c
+    };
+    let applied = measure(fleet("apply").arg("--auto-approve"));
+    assert_eq!(applied.code, 0, "apply failed: {}", applied.stderr);
+    // The same database as one declaration of every table.
+    let whole = work.join("tenants-whole");
+    let _ = std::fs::remove_dir_all(&whole);
+    let imported = measure(Command::new(bin).args([
+        "import",
+        "--database-url",
+        &url_for(db),
+        "--out",
+        whole.to_str().unwrap(),
+    ]));
+    assert_eq!(imported.code, 0, "import failed: {}", imported.stderr);
+    let single = median(
+        (0..3)
+            .map(|_| {
+                let m = measure(
+                    Command::new(bin)
+                        .args(["plan", "--detailed-exitcode", "--schema"])
+                        .arg(&whole)
+                        .args(["--database-url", &url_for(db)])
+                        .env("TABLEFORM_STATS", "1"),
+                );
+                assert_eq!(m.code, 0, "the no-change plan failed: {}", m.stderr);
+                m
+            })
+            .collect(),
+    );
+    let drifted: String = (0..tenants)
+        .filter(|i| i % 3 == 1)
+        .map(|i| format!("ALTER TABLE t_{i:04}.users ADD COLUMN bench_note text;\n"))
+        .collect();
+    std::fs::write(&sql, drifted).unwrap();
+    psql(&["-d", &url_for(db), "-q", "-f", sql.to_str().unwrap()]);
+    let drift = median(
+        (0..3)
+            .map(|_| {
+                let m = measure(&mut fleet("drift"));
+                assert_eq!(m.code, 2, "drift failed: {}", m.stderr);
+                m
+            })
+            .collect(),
+    );
+    let queries = |m: &Measured| {
+        (m.stderr.lines())
+            .filter_map(|l| l.strip_prefix("stats: catalog_queries="))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    drop_db(db);
+    println!(
+        "\n| tenants | tables | apply --targets s | no-change plan (one declaration) s | drift --targets s | drift / plan | peak MiB (plan) | peak MiB (drift) | catalog queries (plan, drift) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!(
+        "| {tenants} | {} | {} | {} | {} | {} | {} | {} | {}, {} |",
+        17 * tenants,
+        secs(applied.wall),
+        secs(single.wall),
+        secs(drift.wall),
+        ratio(drift.wall, single.wall),
+        mib(single.max_rss_kib),
+        mib(drift.max_rss_kib),
+        queries(&single),
+        queries(&drift),
+    );
+}
+
 fn main() {
     let bin = env!("CARGO_BIN_EXE_tableform");
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scale-bench");
     std::fs::create_dir_all(&work).unwrap();
+    if let Some(t) = std::env::args().find(|a| a.starts_with("tenants")) {
+        let tenants = (t.strip_prefix("tenants="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        eprintln!("measuring {tenants} tenant schemas ...");
+        run_tenants(bin, tenants, &work);
+        return;
+    }
     if let Some(fleet) = std::env::args().find(|a| a.starts_with("fleet")) {
         let dbs = (fleet.strip_prefix("fleet="))
             .and_then(|n| n.parse().ok())

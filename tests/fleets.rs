@@ -859,6 +859,34 @@ query = "SELECT id, email FROM accounts"
     let drift = run(&["drift", "--schema", p(&schema), "--targets", p(&targets)]);
     assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
 
+    // A saved plan whose tenant was edited (and sealed again) is not applied to the other schema.
+    let plan_file = dir.join("fleet.json");
+    let plan = run(&[
+        "plan",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+        "--out",
+        p(&plan_file),
+    ]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    use tableform::plan::file::Sealed;
+    let mut doc = tableform::fleet::document::FleetPlan::read(&plan_file).unwrap();
+    doc.groups[0].targets[0].tenant = Some("globex".into());
+    doc.checksum = doc.compute_checksum();
+    std::fs::write(&plan_file, doc.to_json()).unwrap();
+    let apply = run(&["apply", "--targets", p(&targets), p(&plan_file)]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("schema acme of group 1 is not named for its schema"),
+        "{}",
+        apply.stderr
+    );
+    assert!(apply.stdout.is_empty(), "{}", apply.stdout);
+
     // A declaration that names a schema of its own is not a tenant's copy.
     let named = schema_dir(
         "fleet-tenant-named",

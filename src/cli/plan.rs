@@ -216,27 +216,22 @@ pub async fn plan_tenants(
             schemas: [tenant.clone()].into(),
             ..declared.scope.clone()
         };
-        let own = |n: &model::NotCarried| n.table.schema == *tenant;
+        let own = |list: &[model::NotCarried]| -> Vec<model::NotCarried> {
+            (list.iter())
+                .filter(|n| n.table.schema == *tenant)
+                .cloned()
+                .collect()
+        };
         let seen = inspect::Live {
             schema: live.schema.only_schema(tenant),
-            not_carried: live
-                .not_carried
-                .iter()
-                .filter(|n| own(n))
-                .cloned()
-                .collect(),
+            not_carried: own(&live.not_carried),
             queries: 0,
             server_version: live.server_version.clone(),
             system_identifier: live.system_identifier.clone(),
             database: live.database.clone(),
         };
         let checked = inspect::selfcheck::SelfCheck {
-            not_carried: check
-                .not_carried
-                .iter()
-                .filter(|n| own(n))
-                .cloned()
-                .collect(),
+            not_carried: own(&check.not_carried),
             queries: 0,
             skipped: check.skipped.clone(),
         };

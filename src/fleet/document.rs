@@ -323,6 +323,14 @@ impl FleetPlan {
             })?;
             let key = group_key(&g.plan);
             for m in g.targets.iter().filter(|m| m.tenant.is_some()) {
+                let named = m.tenant.as_ref().map(|t| format!(" schema {t}"));
+                if !named.is_some_and(|n| m.label.ends_with(&n)) {
+                    return Err(PlanFileError::Inconsistent(format!(
+                        "target {} of group {} is not named for its schema",
+                        m.label,
+                        i + 1
+                    )));
+                }
                 let Some(own) = Self::plan_of(g, m) else {
                     return Err(PlanFileError::Inconsistent(format!(
                         "the plan of group {} cannot be put in the schema of its target {}",

@@ -191,7 +191,7 @@ pub struct Rollout {
 struct Job<'a> {
     index: usize,
     label: String,
-    work: Option<(usize, &'a Group, &'a Member, &'a Target)>,
+    work: Option<(usize, &'a Group, &'a Member, &'a Resolved)>,
 }
 
 /// Applies `doc` to the targets, matched by label: every target of the plan and every target
@@ -214,7 +214,7 @@ pub async fn apply_all(
             Some(&(i, g, m)) => jobs.push(Job {
                 index: jobs.len(),
                 label: t.label.clone(),
-                work: Some((i, g, m, &t.target)),
+                work: Some((i, g, m, t)),
             }),
             None => jobs.push(Job {
                 index: jobs.len(),
@@ -269,7 +269,7 @@ async fn run_job(
     (doc, judging): (&FleetPlan, &Options),
     rollout: &Rollout,
 ) -> (usize, TargetReport) {
-    let Some((i, group, member, target)) = job.work else {
+    let Some((i, group, member, resolved)) = job.work else {
         return (
             job.index,
             TargetReport {
@@ -288,6 +288,23 @@ async fn run_job(
     };
     if halt.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
         return (job.index, report(Outcome::NotStarted, None));
+    }
+    let target = &resolved.target;
+    if resolved.tenant != member.tenant {
+        // Only an edited (and re-sealed) file gets here: its label and its schema disagree.
+        return (
+            job.index,
+            report(
+                Outcome::Refused,
+                Some(format!(
+                    "the plan for this target is for schema {}; nothing was applied to it",
+                    member
+                        .tenant
+                        .as_deref()
+                        .unwrap_or("public (the whole database)")
+                )),
+            ),
+        );
     }
     let Some(plan) = FleetPlan::plan_of(group, member) else {
         return (
