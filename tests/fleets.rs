@@ -901,6 +901,47 @@ query = "SELECT id, email FROM accounts"
         plan.stderr
     );
     assert!(plan.stderr.contains("nothing was written or changed"));
+
+    // What belongs to the whole database is not copied into each tenant.
+    for (toml, message) in [
+        (
+            "[settings]\nschemas = [\"public\"]\n[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+            "[settings] schemas lists public; with `schemas` in the targets file, the declaration is copied into each tenant's schema",
+        ),
+        (
+            "[extension.pgcrypto]\n[table.t]\ncolumns = [{ name = \"id\", type = \"integer\" }]\n",
+            "the declaration holds extensions (pgcrypto), which belong to the whole database",
+        ),
+    ] {
+        let dir = schema_dir("fleet-tenant-rules", toml);
+        let plan = run(&["plan", "--schema", p(&dir), "--targets", p(&targets)]);
+        assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+        assert!(plan.stderr.contains(message), "{}", plan.stderr);
+    }
+    // A pattern that matches no schema names its entry.
+    write(
+        &dir,
+        "none.toml",
+        &format!("[[target]]\nurl = \"{}\"\nschemas = \"zz_*\"\n", db.url),
+    );
+    let plan = run(&[
+        "plan",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&dir.join("none.toml")),
+    ]);
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("schemas = \"zz_*\" matches no schema of 127.0.0.1:"),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT count(*)::text FROM pg_class WHERE relnamespace = 'acme'::regnamespace AND relname = 't'"),
+        ["0"]
+    );
 }
 
 /// A tenant's part of one catalog read of every tenant is what reading its schema alone finds:

@@ -207,8 +207,7 @@ pub async fn apply(
     let tenant = (plan.tenant.as_ref()).filter(|_| !deferred.is_empty());
     if let Some(t) = tenant {
         // Outside a transaction: for the session, until the builds are done.
-        let set = session::search_path_for(t).replacen("SET LOCAL", "SET", 1);
-        session::run(client, &set).await?;
+        session::run(client, &session::session_search_path_for(t)).await?;
     }
     let mut built = Ok(());
     for (i, step) in deferred.iter().enumerate() {

@@ -137,10 +137,7 @@ pub async fn plan_target(
             a.stage(s);
         }
     };
-    let exprs: Vec<(String, &str)> = (declared.expressions.iter())
-        .map(|(place, e)| (place.clone(), e.as_str()))
-        .collect();
-    inspect::guard::one_expression_each(&client, &exprs).await?;
+    guard(declared, &client).await?;
     let scope = declared.scope.clone();
     stage("reading the catalog");
     let mut live = inspect::inspect(&client, &scope.schemas).await?;
@@ -194,10 +191,7 @@ pub async fn plan_tenants(
     };
     tenant_rules(declared)?;
     let mut client = target.connect().await?;
-    let exprs: Vec<(String, &str)> = (declared.expressions.iter())
-        .map(|(place, e)| (place.clone(), e.as_str()))
-        .collect();
-    inspect::guard::one_expression_each(&client, &exprs).await?;
+    guard(declared, &client).await?;
     let all = Scope {
         schemas: tenants.iter().cloned().collect(),
         ..declared.scope.clone()
@@ -312,6 +306,14 @@ fn tenant_copy(
         )));
     }
     Ok(schema)
+}
+
+/// The server reads each declared expression as one expression (before any is sent otherwise).
+async fn guard(declared: &Declared, client: &Client) -> Result<(), TargetError> {
+    let exprs: Vec<(String, &str)> = (declared.expressions.iter())
+        .map(|(place, e)| (place.clone(), e.as_str()))
+        .collect();
+    Ok(inspect::guard::one_expression_each(client, &exprs).await?)
 }
 
 /// The self-check; never fatal: a check that cannot run is reported as skipped, with the reason.

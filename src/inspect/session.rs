@@ -122,10 +122,19 @@ pub async fn catalog_path(
 }
 
 /// The statement that reads a tenant's declared text in its schema, then `public` (where
-/// extensions are installed): the probe's and apply's.
+/// extensions are installed), for the transaction: the probe's and apply's.
 pub fn search_path_for(home: &str) -> String {
+    format!("SET LOCAL {}", tenant_path(home))
+}
+
+/// The same for the session (apply's index builds after the commit, outside a transaction).
+pub fn session_search_path_for(home: &str) -> String {
+    format!("SET {}", tenant_path(home))
+}
+
+fn tenant_path(home: &str) -> String {
     format!(
-        "SET LOCAL search_path = {}, public",
+        "search_path = {}, public",
         crate::model::names::quote_ident(home)
     )
 }
