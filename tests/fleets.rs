@@ -62,6 +62,32 @@ fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `targets.toml` in `dir`, holding `body`.
+fn targets_file(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    write(dir, "targets.toml", body);
+    dir.join("targets.toml")
+}
+
+/// `plan --schema SCHEMA --targets TARGETS --out PLAN_FILE`, and `extra`.
+fn plan_to(
+    schema: &std::path::Path,
+    targets: &std::path::Path,
+    plan_file: &std::path::Path,
+    extra: &[&str],
+) -> common::Run {
+    let mut args = vec![
+        "plan",
+        "--schema",
+        p(schema),
+        "--targets",
+        p(targets),
+        "--out",
+        p(plan_file),
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
 #[test]
 fn a_fleet_plans_as_three_groups_and_apply_converges_every_target() {
     let servers: Vec<TempServer> = (0..3)
@@ -90,16 +116,7 @@ fn a_fleet_plans_as_three_groups_and_apply_converges_every_target() {
     let schema = schema_dir("fleet-groups", USERS);
     let plan_file = dir.join("fleet.json");
 
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-        "--detailed-exitcode",
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &["--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
     assert!(
         plan.stdout
@@ -220,26 +237,16 @@ fn a_target_changed_after_the_plan_is_reported_stale_and_left_untouched() {
     let server = TempServer::start("fleetstale", "");
     seed(&server, 6);
     let dir = scratch_dir("fleet-stale");
-    write(
+    let targets = targets_file(
         &dir,
-        "targets.toml",
         &format!(
             "[[target]]\nurl = \"{}\"\ndatabases = \"tf_*\"\n",
             server.url("postgres")
         ),
     );
-    let targets = dir.join("targets.toml");
     let schema = schema_dir("fleet-stale", USERS);
     let plan_file = dir.join("fleet.json");
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &[]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     let port = server.port.to_string();
     insta::assert_snapshot!(
@@ -331,15 +338,7 @@ fn a_server_stopped_mid_apply_is_reported_failed_while_the_others_finish() {
     let targets = dir.join("targets.toml");
     let schema = schema_dir("fleet-stop", USERS);
     let plan_file = dir.join("fleet.json");
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &[]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     let stopped = &servers[1];
     let before: Vec<String> = (0..4)
@@ -491,26 +490,16 @@ fn a_failed_canary_stops_the_rollout_and_keep_going_does_not() {
     let server = TempServer::start("fleetcanary", "");
     seed(&server, 6);
     let dir = scratch_dir("fleet-canary");
-    write(
+    let targets = targets_file(
         &dir,
-        "targets.toml",
         &format!(
             "[[target]]\nurl = \"{}\"\ndatabases = \"tf_*\"\n",
             server.url("postgres")
         ),
     );
-    let targets = dir.join("targets.toml");
     let schema = schema_dir("fleet-canary", USERS);
     let plan_file = dir.join("fleet.json");
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &[]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     let before: Vec<String> = (0..6)
         .map(|i| state(&server, &format!("tf_{i:02}")))
@@ -640,27 +629,16 @@ fn two_hundred_tenant_schemas_plan_as_three_groups_and_apply_converges_each() {
     let server = TempServer::start("fleettenants", "");
     seed_tenants(&server, 200);
     let dir = scratch_dir("fleet-tenants");
-    write(
+    let targets = targets_file(
         &dir,
-        "targets.toml",
         &format!(
             "[[target]]\nurl = \"{}\"\nschemas = \"t_*\"\n",
             server.url("saas")
         ),
     );
-    let targets = dir.join("targets.toml");
     let schema = schema_dir("fleet-tenants", USERS);
     let plan_file = dir.join("fleet.json");
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-        "--detailed-exitcode",
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &["--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
     assert!(
         plan.stdout
@@ -783,12 +761,10 @@ fn a_tenant_copy_reads_its_declared_text_in_its_own_schema() {
     let db = common::TestDb::new("fleettenanttext");
     db.exec("CREATE SCHEMA acme; CREATE SCHEMA globex; CREATE SCHEMA other");
     let dir = scratch_dir("fleet-tenant-text");
-    write(
+    let targets = targets_file(
         &dir,
-        "targets.toml",
         &format!("[[target]]\nurl = \"{}\"\nschemas = \"[ag]*\"\n", db.url),
     );
-    let targets = dir.join("targets.toml");
     // Unqualified names in defaults, checks and a view's query: each tenant's own objects.
     let schema = schema_dir(
         "fleet-tenant-text",
@@ -861,15 +837,7 @@ query = "SELECT id, email FROM accounts"
 
     // A saved plan whose tenant was edited (and sealed again) is not applied to the other schema.
     let plan_file = dir.join("fleet.json");
-    let plan = run(&[
-        "plan",
-        "--schema",
-        p(&schema),
-        "--targets",
-        p(&targets),
-        "--out",
-        p(&plan_file),
-    ]);
+    let plan = plan_to(&schema, &targets, &plan_file, &[]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     use tableform::plan::file::Sealed;
     let mut doc = tableform::fleet::document::FleetPlan::read(&plan_file).unwrap();
