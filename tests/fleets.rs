@@ -977,3 +977,79 @@ fn one_read_of_every_tenant_splits_into_what_each_read_alone_finds() {
     assert!(!found.is_empty(), "REPLICA IDENTITY FULL is not carried");
     assert_eq!(format!("{own:?}"), format!("{found:?}"));
 }
+
+/// `--concurrent-indexes` builds a tenant's new indexes after its commit, outside the
+/// transaction: their declared text still reads the tenant's schema first, and the session's
+/// search_path is back to `public` afterwards.
+#[test]
+fn a_tenant_index_built_concurrently_reads_its_tenant_schema() {
+    let db = common::TestDb::new("fleettenantindex");
+    let function = |t: &str| {
+        format!(
+            "CREATE SCHEMA {t};
+             CREATE FUNCTION {t}.norm(e text) RETURNS text LANGUAGE sql IMMUTABLE RETURN lower(e);
+             CREATE TABLE {t}.accounts (id integer PRIMARY KEY, email text NOT NULL);
+             INSERT INTO {t}.accounts VALUES (1, 'A@x')"
+        )
+    };
+    db.exec(&function("acme"));
+    db.exec(&function("globex"));
+    let declaration = |index: &str| {
+        format!(
+            r#"
+[function.norm]
+arguments = [ {{ name = "e", type = "text" }} ]
+returns = "text"
+language = "sql"
+body = "RETURN lower(e)"
+volatility = "immutable"
+
+[table.accounts]
+columns = [
+  {{ name = "id", type = "integer", primary_key = true }},
+  {{ name = "email", type = "text", nullable = false }},
+]
+{index}
+"#
+        )
+    };
+    let dir = scratch_dir("fleet-tenant-index");
+    let targets = targets_file(
+        &dir,
+        &format!("[[target]]\nurl = \"{}\"\nschemas = \"*e*\"\n", db.url),
+    );
+    let before = schema_dir("fleet-tenant-index-before", &declaration(""));
+    let drift = run(&["drift", "--schema", p(&before), "--targets", p(&targets)]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+    let schema = schema_dir(
+        "fleet-tenant-index-after",
+        &declaration(r#"indexes = [{ name = "accounts_norm_idx", columns = ["(norm(email))"] }]"#),
+    );
+    let apply = run(&[
+        "apply",
+        "--auto-approve",
+        "--concurrent-indexes",
+        "--schema",
+        p(&schema),
+        "--targets",
+        p(&targets),
+    ]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("Fleet apply: 2 applied"),
+        "{}",
+        apply.stdout
+    );
+    for t in ["acme", "globex"] {
+        assert_eq!(
+            db.strings(&format!(
+                "SELECT pg_get_indexdef('{t}.accounts_norm_idx'::regclass) || ' ' || i.indisvalid FROM pg_index i WHERE i.indexrelid = '{t}.accounts_norm_idx'::regclass"
+            )),
+            [format!(
+                "CREATE INDEX accounts_norm_idx ON {t}.accounts USING btree ({t}.norm(email)) true"
+            )]
+        );
+    }
+    let drift = run(&["drift", "--schema", p(&schema), "--targets", p(&targets)]);
+    assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
+}
