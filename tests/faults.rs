@@ -75,7 +75,7 @@ fn two_concurrent_applies_apply_once_and_the_second_finds_nothing_to_do() {
     );
     wait_for(
         &db,
-        "SELECT count(*) >= 2 FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%pg_try_advisory_xact_lock%'",
+        "SELECT count(*) >= 2 FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database() AND query LIKE '%pg_try_advisory_xact_lock%'",
         "both applies to wait for the lock",
     );
     db.exec(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"));
@@ -219,7 +219,7 @@ fn interrupt_with(sig: &str) {
     );
     wait_for(
         &db,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND wait_event_type = 'Lock'",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database() AND wait_event_type = 'Lock'",
         "apply to block on the table lock",
     );
     signal(&child, sig);
@@ -234,7 +234,7 @@ fn interrupt_with(sig: &str) {
     blocker.exec("ROLLBACK");
     wait_for(
         &db,
-        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database()",
         "the server to end the session",
     );
     assert_eq!(db.dump(), before);
@@ -277,7 +277,7 @@ fn kill_during_index_build(concurrent: bool) -> TestDb {
     let child = spawn(&db, &args);
     wait_for(
         &db,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%CREATE INDEX%' AND state = 'active'",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database() AND query LIKE '%CREATE INDEX%' AND state = 'active'",
         "the index build to start",
     );
     signal(&child, "-KILL");
@@ -285,7 +285,7 @@ fn kill_during_index_build(concurrent: bool) -> TestDb {
     // client_connection_check_interval makes the server notice the vanished client.
     wait_for(
         &db,
-        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database()",
         "the server to end the session",
     );
     db
@@ -696,7 +696,7 @@ fn an_interrupt_during_a_concurrent_build_says_the_transaction_committed() {
     let child = spawn(&db, &args);
     wait_for(
         &db,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND query LIKE '%CREATE INDEX CONCURRENTLY%' AND state = 'active'",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database() AND query LIKE '%CREATE INDEX CONCURRENTLY%' AND state = 'active'",
         "the concurrent build to start",
     );
     signal(&child, "-INT");
@@ -744,11 +744,12 @@ fn a_cancel_during_a_batch_stops_the_apply() {
     );
     wait_for(
         &db,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND wait_event_type = 'Lock'",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database() AND wait_event_type = 'Lock'",
         "apply to wait inside its batch",
     );
+    // This test's database only: the other tests' tableform sessions run on the same server.
     db.exec(
-        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tableform'",
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database()",
     );
     // The way is clear now: a step-by-step re-run would succeed and commit.
     other.exec("ROLLBACK");
@@ -865,7 +866,7 @@ fn a_kill_at_every_statement_boundary_leaves_before_or_after_a_rerun() {
         }
         wait_for(
             &db,
-            "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform'",
+            "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'tableform' AND datname = current_database()",
             "the server to end the killed session",
         );
         if db.dump() != before || db.all_rows() != rows {
