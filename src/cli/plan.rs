@@ -204,7 +204,7 @@ pub async fn plan_tenants(
     }
     let check = self_check(&mut client, &live.schema).await;
     let mut queries = live.queries + check.queries;
-    let mut planned = Vec::with_capacity(tenants.len());
+    let mut compared = Vec::with_capacity(tenants.len());
     for tenant in tenants {
         let scope = Scope {
             schemas: [tenant.clone()].into(),
@@ -229,28 +229,37 @@ pub async fn plan_tenants(
             queries: 0,
             skipped: check.skipped.clone(),
         };
-        let plan = async {
+        let one = async {
             let mut desired = tenant_copy(declarations, tenant)?;
             scope.hide(&mut desired);
             let fp = model::fingerprint(&desired);
-            let (file, _, spent) = plan_seen(
-                (desired, fp, &scope),
-                (target, &mut client),
+            compare(
+                (desired, fp),
+                &mut client,
                 (seen, checked),
                 dev_url,
                 options,
                 &|_| {},
             )
-            .await?;
-            Ok((file, spent))
+            .await
         };
-        planned.push(plan.await.map(|(file, spent)| {
-            queries += spent;
-            file
-        }));
+        let one = one.await;
+        if let Ok(c) = &one {
+            queries += c.spent;
+        }
+        compared.push((scope, one));
     }
+    // The data questions of every tenant in one round trip (each names its tenant's tables).
+    let questions: Vec<diff::Question> = (compared.iter())
+        .filter_map(|(_, c)| c.as_ref().ok())
+        .flat_map(|c| c.questions.iter().cloned())
+        .collect();
+    let facts = inspect::facts(&client, &questions).await?;
+    queries += usize::from(!questions.is_empty());
     report_queries(queries);
-    Ok(planned)
+    Ok((compared.into_iter())
+        .map(|(scope, c)| c.map(|c| c.finish(&facts, target, &scope, options).0))
+        .collect())
 }
 
 /// What a declaration copied into every tenant's schema may not hold: what belongs to the whole
@@ -330,13 +339,54 @@ async fn self_check(client: &mut Client, live: &model::Schema) -> inspect::selfc
 /// (with its fingerprint) against `live`, as seen through `scope`. Returns the plan document, the
 /// declaration with the server's spellings, and the round trips taken.
 async fn plan_seen(
-    (mut desired, desired_fp, scope): (model::Schema, String, &Scope),
+    declared: (model::Schema, String, &Scope),
     (target, client): (&Target, &mut Client),
-    (mut live, mut check): (inspect::Live, inspect::selfcheck::SelfCheck),
+    seen: (inspect::Live, inspect::selfcheck::SelfCheck),
     dev_url: Option<&str>,
     options: PlanOptions,
     stage: &dyn Fn(&str),
 ) -> Result<(PlanFile, model::Schema, usize), TargetError> {
+    let scope = declared.2;
+    let compared = compare(
+        (declared.0, declared.1),
+        client,
+        seen,
+        dev_url,
+        options,
+        stage,
+    )
+    .await?;
+    stage("counting the rows the verdicts depend on");
+    let facts = inspect::facts(client, &compared.questions).await?;
+    let spent = compared.spent + usize::from(!compared.questions.is_empty());
+    stage("building the plan");
+    let (file, desired) = compared.finish(&facts, target, scope, options);
+    Ok((file, desired, spent))
+}
+
+/// A target compared with its declaration, before the data its verdicts rest on is asked.
+struct Compared {
+    desired: model::Schema,
+    desired_fp: String,
+    live: inspect::Live,
+    check: inspect::selfcheck::SelfCheck,
+    /// The live schema with the declared serials adopted, when any are.
+    adopted: Option<model::Schema>,
+    diff: diff::Diff,
+    questions: Vec<diff::Question>,
+    /// Round trips taken (the catalog read's not counted).
+    spent: usize,
+}
+
+/// Probe, read the sequence positions needed, adopt serials and diff.
+async fn compare(
+    (mut desired, desired_fp): (model::Schema, String),
+    client: &mut Client,
+    (mut live, check): (inspect::Live, inspect::selfcheck::SelfCheck),
+    dev_url: Option<&str>,
+    options: PlanOptions,
+    stage: &dyn Fn(&str),
+) -> Result<Compared, TargetError> {
     stage("having the server read the declared expressions");
     let probed = match dev_url {
         Some(url) => {
@@ -377,33 +427,56 @@ async fn plan_seen(
     // Only the sequences whose bounds change are read: reading one locks it.
     let positions = inspect::sequence_positions(client, &desired, &mut live.schema).await?;
     let adopted = diff::adopt_serials(&desired, &live.schema);
-    let seen = adopted.as_ref().unwrap_or(&live.schema);
     stage("comparing");
-    let d = diff::diff(&desired, seen, options.prune);
+    let d = diff::diff(
+        &desired,
+        adopted.as_ref().unwrap_or(&live.schema),
+        options.prune,
+    );
     let questions = d.questions();
-    stage("counting the rows the verdicts depend on");
-    let facts = inspect::facts(client, &questions).await?;
-    // Round trips that read the catalog or the data (the caller adds the catalog read's).
-    let spent = usize::from(!questions.is_empty()) + probed + positions;
-    let judge = Options {
-        allow_destructive: options.allow_destructive,
-    };
-    let fps = (model::fingerprint(&live.schema), desired_fp);
-    stage("building the plan");
-    let mut plan = Plan::build((&desired, seen), &d, &facts, &judge, fps);
-    let mut not_carried = std::mem::take(&mut live.not_carried);
-    not_carried.append(&mut check.not_carried);
-    plan.protect(not_carried);
-    plan.self_check_skipped = check.skipped;
-    let (host, port) = target.host_port();
-    let database = DatabaseId {
-        host,
-        port,
-        name: live.database.clone(),
-        system_identifier: live.system_identifier.clone(),
-    };
-    let file = PlanFile::new(plan, live.server_version.clone(), database, scope, options);
-    Ok((file, desired, spent))
+    Ok(Compared {
+        desired,
+        desired_fp,
+        live,
+        check,
+        adopted,
+        diff: d,
+        questions,
+        spent: probed + positions,
+    })
+}
+
+impl Compared {
+    /// Judges the changes on `facts` (which hold the answers to `questions`) and builds the plan
+    /// document; with the declaration as the server spells it.
+    fn finish(
+        mut self,
+        facts: &diff::Facts,
+        target: &Target,
+        scope: &Scope,
+        options: PlanOptions,
+    ) -> (PlanFile, model::Schema) {
+        let judge = Options {
+            allow_destructive: options.allow_destructive,
+        };
+        let live = &mut self.live;
+        let fps = (model::fingerprint(&live.schema), self.desired_fp);
+        let seen = self.adopted.as_ref().unwrap_or(&live.schema);
+        let mut plan = Plan::build((&self.desired, seen), &self.diff, facts, &judge, fps);
+        let mut not_carried = std::mem::take(&mut live.not_carried);
+        not_carried.append(&mut self.check.not_carried);
+        plan.protect(not_carried);
+        plan.self_check_skipped = self.check.skipped;
+        let (host, port) = target.host_port();
+        let database = DatabaseId {
+            host,
+            port,
+            name: live.database.clone(),
+            system_identifier: live.system_identifier.clone(),
+        };
+        let file = PlanFile::new(plan, live.server_version.clone(), database, scope, options);
+        (file, self.desired)
+    }
 }
 
 /// For the benchmark (`TABLEFORM_STATS`): the round trips one plan (or one database's tenants)
