@@ -1025,6 +1025,16 @@ columns = [
         "fleet-tenant-index-after",
         &declaration(r#"indexes = [{ name = "accounts_norm_idx", columns = ["(norm(email))"] }]"#),
     );
+    let plan = run(&["plan", "--schema", p(&schema), "--targets", p(&targets)]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let server = db.url.rsplit_once('/').map_or("", |(s, _)| s);
+    let shown = |text: &str| {
+        text.replace(
+            &format!("{}/{}", &server["postgres://postgres@".len()..], db.name),
+            "HOST/DB",
+        )
+    };
+    insta::assert_snapshot!("fleet_tenant_plan_text", shown(&plan.stdout));
     let apply = run(&[
         "apply",
         "--auto-approve",
@@ -1035,10 +1045,9 @@ columns = [
         p(&targets),
     ]);
     assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
-    assert!(
-        apply.stdout.contains("Fleet apply: 2 applied"),
-        "{}",
-        apply.stdout
+    insta::assert_snapshot!(
+        "fleet_tenant_apply_text",
+        shown(apply.stdout.split("\nFleet apply:").nth(1).unwrap_or(""))
     );
     for t in ["acme", "globex"] {
         assert_eq!(
