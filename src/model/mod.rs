@@ -235,6 +235,15 @@ impl Schema {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         }
+        fn on_schema<A: Clone>(
+            list: &[(crate::kinds::privilege::Target, A)],
+            name: &str,
+        ) -> Vec<(crate::kinds::privilege::Target, A)> {
+            (list.iter())
+                .filter(|(t, _)| t.name.schema == name)
+                .cloned()
+                .collect()
+        }
         let p = &self.privileges;
         Schema {
             schemas: self
@@ -257,14 +266,8 @@ impl Schema {
             unmodelled: keyed(&self.unmodelled, name),
             privileges: crate::kinds::privilege::Privileges {
                 roles: p.roles.clone(),
-                grants: (p.grants.iter())
-                    .filter(|(t, _)| t.name.schema == name)
-                    .cloned()
-                    .collect(),
-                owners: (p.owners.iter())
-                    .filter(|(t, _)| t.name.schema == name)
-                    .cloned()
-                    .collect(),
+                grants: on_schema(&p.grants, name),
+                owners: on_schema(&p.owners, name),
                 defaults: (p.defaults.iter())
                     .filter(|(k, _)| k.schema.as_deref().is_none_or(|s| s == name))
                     .cloned()
