@@ -158,15 +158,23 @@ LEFT JOIN LATERAL (SELECT pg_get_expr(ad.adbin, ad.adrelid) AS def FROM pg_attrd
 LEFT JOIN pg_collation coll ON coll.oid = a.attcollation
 LEFT JOIN pg_description dsc
        ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum
-LEFT JOIN LATERAL (
-    SELECT s.oid, s.relname, ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle
-    FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-    JOIN pg_sequence ps ON ps.seqrelid = s.oid
-    WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
-      AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
-    -- A column may own more sequences than its own: the identity's or the default's first.
-    ORDER BY dep.deptype = 'i' OR COALESCE(d.def = format('nextval(%L::regclass)', s.oid::regclass::text), false) DESC
-    LIMIT 1) seq ON true
+-- The sequences columns own, one per column, joined as a whole rather than looked up for each
+-- column (a third of the query's time). A column may own more sequences than its own: the
+-- identity's or the default's first (the default is deparsed only for such a column).
+LEFT JOIN (
+    SELECT DISTINCT ON (o.refobjid, o.refobjsubid) o.*
+    FROM (SELECT dep.refobjid, dep.refobjsubid, dep.deptype, s.oid, s.relname, ps.seqstart,
+                 ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle,
+                 count(*) OVER (PARTITION BY dep.refobjid, dep.refobjsubid) AS owned
+          FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+          JOIN pg_sequence ps ON ps.seqrelid = s.oid
+          WHERE dep.refclassid = 'pg_class'::regclass AND dep.classid = 'pg_class'::regclass
+            AND dep.deptype IN ('a', 'i')) o
+    LEFT JOIN pg_attrdef ad ON ad.adrelid = o.refobjid AND ad.adnum = o.refobjsubid
+    ORDER BY o.refobjid, o.refobjsubid,
+             CASE WHEN o.deptype = 'i' THEN true WHEN o.owned = 1 THEN false
+                  ELSE COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', o.oid::regclass::text), false)
+             END DESC) seq ON seq.refobjid = c.oid AND seq.refobjsubid = a.attnum
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum";
@@ -182,16 +190,34 @@ pub fn query(version: i32) -> String {
     QUERY.replace("{attcompression}", compression)
 }
 
+/// One row of [`query`], read as it arrives (the rows are never all held at once).
+pub struct ColumnRow {
+    table: QualName,
+    column: Column,
+    /// What the column has that the model does not carry.
+    extra: Vec<String>,
+}
+
+pub fn parse_row(r: &Row) -> ColumnRow {
+    ColumnRow {
+        table: QualName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+        column: from_row(r),
+        extra: r.get(21),
+    }
+}
+
 /// The rows of [`query`] into the tables [`super::table::read`] made.
-pub fn read(rows: &[Row], live: &mut Live) {
+pub fn read(rows: Vec<ColumnRow>, live: &mut Live) {
     let s = &mut live.schema;
-    for r in rows {
-        let table = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+    for ColumnRow {
+        table,
+        column: c,
+        extra,
+    } in rows
+    {
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
         };
-        let c = from_row(r);
-        let extra: Vec<String> = r.get(21);
         if !extra.is_empty() {
             live.not_carried.push(crate::model::NotCarried {
                 object: format!("column {} of {}", quote_ident(&c.name), t.name),

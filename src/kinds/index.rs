@@ -213,17 +213,30 @@ pub const SCANS: &str =
              WHERE schemaname = ANY($1)";
 
 /// The rows of [`QUERY`] into the tables of `s`, and of [`SCANS`] into its usage counts.
-pub fn read(rows: &[Row], scans: &[Row], s: &mut Schema) {
+/// One row of [`query`], read as it arrives (the rows are never all held at once).
+pub struct IndexRow {
+    table: QualName,
+    index: Index,
+}
+
+pub fn parse_row(r: &Row) -> IndexRow {
+    IndexRow {
+        table: QualName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+        index: from_row(r),
+    }
+}
+
+/// The rows of [`query`] into the tables and materialized views already read.
+pub fn read(rows: Vec<IndexRow>, scans: &[Row], s: &mut Schema) {
     for r in scans {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         s.index_scans.insert(name, r.get(2));
     }
-    for r in rows {
-        let table = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+    for IndexRow { table, index } in rows {
         if let Some(t) = s.tables.get_mut(&table) {
-            t.indexes.push(from_row(r));
+            t.indexes.push(index);
         } else if let Some(m) = s.materialized_views.get_mut(&table) {
-            m.indexes.push(from_row(r));
+            m.indexes.push(index);
         }
     }
 }
