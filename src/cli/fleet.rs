@@ -107,7 +107,7 @@ async fn plan_all(
                     let planned = async {
                         let client = t.target.connect().await.map_err(|e| e.to_string())?;
                         let planned = plan::plan_target(
-                            declared,
+                            (declared, declared.schema.clone()),
                             (t.target.clone(), client),
                             dev_url,
                             options,

@@ -44,11 +44,13 @@ pub async fn make_plan(
 ) -> Result<Planned, Status> {
     let activity = output::Activity::start("planning");
     activity.stage("loading the schema files");
-    let declared = declare(schema)?;
+    let mut declared = declare(schema)?;
     activity.stage("connecting");
     let (target, client) = connect(conn).await?;
+    // One target: its plan takes the declaration itself rather than a copy of every table.
+    let desired = std::mem::take(&mut declared.schema);
     plan_target(
-        &declared,
+        (&declared, desired),
         (target, client),
         conn.dev_url.as_deref(),
         options,
@@ -123,10 +125,11 @@ impl<E: std::fmt::Display> From<E> for TargetError {
     }
 }
 
-/// Guard, inspect, probe, self-check, diff, facts and build the plan, on one connected target.
-/// Prints nothing; `activity` (when given) is told the stages.
+/// Guard, inspect, probe, self-check, diff, facts and build the plan of `desired` (the
+/// declaration's schema, or a copy of it), on one connected target. Prints nothing; `activity`
+/// (when given) is told the stages.
 pub async fn plan_target(
-    declared: &Declared,
+    (declared, desired): (&Declared, model::Schema),
     (target, mut client): (Target, Client),
     dev_url: Option<&str>,
     options: PlanOptions,
@@ -151,11 +154,7 @@ pub async fn plan_target(
     let check = self_check(&mut client, &live.schema).await;
     let read = live.queries + check.queries;
     let (file, desired, spent) = plan_seen(
-        (
-            declared.schema.clone(),
-            declared.fingerprint.clone(),
-            &scope,
-        ),
+        (desired, declared.fingerprint.clone(), &scope),
         (&target, &mut client),
         (live, check),
         dev_url,

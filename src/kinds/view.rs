@@ -415,7 +415,7 @@ pub fn renames(
     use super::table::TableChange;
     let mut changes = Vec::new();
     let mut moved: BTreeMap<QualName, QualName> = BTreeMap::new();
-    let mut renamed = live.clone();
+    let mut views_moved: Vec<(&QualName, &QualName, bool)> = Vec::new();
     let declared = (desired
         .views
         .values()
@@ -433,18 +433,7 @@ pub fn renames(
         if exists(name) || !exists(from) || live.view_info.contains_key(name) {
             continue;
         }
-        if materialized {
-            if let Some(mut m) = renamed.materialized_views.remove(from) {
-                m.name = name.clone();
-                renamed.materialized_views.insert(name.clone(), m);
-            }
-        } else if let Some(mut v) = renamed.views.remove(from) {
-            v.name = name.clone();
-            renamed.views.insert(name.clone(), v);
-        }
-        if let Some(i) = renamed.view_info.remove(from) {
-            renamed.view_info.insert(name.clone(), i);
-        }
+        views_moved.push((from, name, materialized));
         moved.insert(from.clone(), name.clone());
         changes.push(
             ViewChange::RenameView {
@@ -469,6 +458,23 @@ pub fn renames(
     }
     if moved.is_empty() && columns.is_empty() {
         return (changes, None);
+    }
+    // Only now is the live model copied: a plan that renames nothing (almost every plan) never
+    // holds a second copy of every table.
+    let mut renamed = live.clone();
+    for (from, name, materialized) in views_moved {
+        if materialized {
+            if let Some(mut m) = renamed.materialized_views.remove(from) {
+                m.name = name.clone();
+                renamed.materialized_views.insert(name.clone(), m);
+            }
+        } else if let Some(mut v) = renamed.views.remove(from) {
+            v.name = name.clone();
+            renamed.views.insert(name.clone(), v);
+        }
+        if let Some(i) = renamed.view_info.remove(from) {
+            renamed.view_info.insert(name.clone(), i);
+        }
     }
     for info in renamed.view_info.values_mut() {
         for d in &mut info.deps {
