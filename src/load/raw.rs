@@ -273,8 +273,37 @@ pub struct RawColumn {
     pub nullable: Option<Sp<bool>>,
     pub default: Option<Sp<String>>,
     pub primary_key: Option<Sp<bool>>,
-    pub unique: Option<Sp<bool>>,
     pub references: Option<Sp<String>>,
+    /// The keys few columns have, boxed and only when one is given: every raw column is held
+    /// until the whole declaration is resolved, and with these inline a column took 800 bytes
+    /// (at 10,000 tables, a third of `validate`'s peak memory).
+    more: Option<Box<RawColumnMore>>,
+}
+
+impl RawColumn {
+    pub fn more(&self) -> &RawColumnMore {
+        static NONE: RawColumnMore = RawColumnMore {
+            unique: None,
+            on_delete: None,
+            on_update: None,
+            check: None,
+            identity: None,
+            comment: None,
+            collation: None,
+            backfill: None,
+            using: None,
+            renamed_from: None,
+            generated: None,
+            grants: None,
+        };
+        self.more.as_deref().unwrap_or(&NONE)
+    }
+}
+
+/// The keys of a column that few columns have.
+#[derive(Debug)]
+pub struct RawColumnMore {
+    pub unique: Option<Sp<bool>>,
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<String>>,
     pub check: Option<Sp<String>>,
@@ -862,14 +891,8 @@ fn read_column(
         };
         p.push(Diagnostic::new(c.loc(span), label).label("missing `type = \"...\"`"));
     }
-    let col = RawColumn {
-        name: name?,
-        ty: ty?,
-        nullable: c.boolean(p, "nullable"),
-        default: c.string(p, "default"),
-        primary_key: c.boolean(p, "primary_key"),
+    let more = RawColumnMore {
         unique: c.boolean(p, "unique"),
-        references: c.string(p, "references"),
         on_delete: c.string(p, "on_delete"),
         on_update: c.string(p, "on_update"),
         check: c.string(p, "check"),
@@ -881,6 +904,29 @@ fn read_column(
         renamed_from: c.string(p, "renamed_from"),
         generated: c.string(p, "generated"),
         grants: c.grants(p, "grants"),
+    };
+    let given = [
+        more.unique.is_some(),
+        more.on_delete.is_some(),
+        more.on_update.is_some(),
+        more.check.is_some(),
+        more.identity.is_some(),
+        more.comment.is_some(),
+        more.collation.is_some(),
+        more.backfill.is_some(),
+        more.using.is_some(),
+        more.renamed_from.is_some(),
+        more.generated.is_some(),
+        more.grants.is_some(),
+    ];
+    let col = RawColumn {
+        name: name?,
+        ty: ty?,
+        nullable: c.boolean(p, "nullable"),
+        default: c.string(p, "default"),
+        primary_key: c.boolean(p, "primary_key"),
+        references: c.string(p, "references"),
+        more: given.contains(&true).then(|| Box::new(more)),
     };
     c.finish(p);
     Some(col)

@@ -564,7 +564,7 @@ fn resolve_all(decls: &Decls, p: &mut Problems) -> (Schema, Settings) {
             &format!("table {name}"),
         );
         for c in &raw.columns {
-            if let Some(g) = &c.grants {
+            if let Some(g) = &c.more().grants {
                 privileges::column(p, &mut schema, Target::column(name, &c.name.value), g);
             }
         }
@@ -1120,7 +1120,7 @@ fn resolve_table(
                 .label("primary key columns are always NOT NULL"),
             );
         }
-        if let Some(cm) = &c.comment {
+        if let Some(cm) = &c.more().comment {
             check_comment(p, cm);
         }
         if SYSTEM_COLUMNS.contains(&c.name.value.as_str()) {
@@ -1133,17 +1133,19 @@ fn resolve_table(
                 .hint(format!("system columns: {}", SYSTEM_COLUMNS.join(", "))),
             );
         }
-        let comment = c.comment.as_ref().map(|s| s.value.clone());
+        let comment = c.more().comment.as_ref().map(|s| s.value.clone());
         let collation = c
+            .more()
             .collation
             .as_ref()
             .filter(|k| collation_ok(p, k, schema, ty.as_ref(), serial));
         let (identity, identity_sequence) = c
+            .more()
             .identity
             .as_ref()
             .and_then(|i| identity(p, i, c, ty.as_ref(), serial))
             .map_or((None, None), |(k, o)| (Some(k), o));
-        let generated = c.generated.as_ref().and_then(|g| {
+        let generated = c.more().generated.as_ref().and_then(|g| {
             let e = expr_or_report(
                 p,
                 g,
@@ -1151,7 +1153,10 @@ fn resolve_table(
             )?;
             let clash = [
                 ("a default", c.default.as_ref().map(|d| &d.loc)),
-                ("an identity", c.identity.as_ref().map(|i| &i.generated.loc)),
+                (
+                    "an identity",
+                    c.more().identity.as_ref().map(|i| &i.generated.loc),
+                ),
             ];
             for (what, at) in clash {
                 if let Some(at) = at {
@@ -1277,7 +1282,7 @@ fn resolve_table(
     // Column-level unique, checks and references come first, in column order, as PostgreSQL
     // creates them in that order (which decides the numbering of clashing default names).
     for c in &raw.columns {
-        if c.unique.as_ref().is_some_and(|b| b.value) {
+        if c.more().unique.as_ref().is_some_and(|b| b.value) {
             let n = namer.choose(
                 ns,
                 tname,
@@ -1301,7 +1306,7 @@ fn resolve_table(
     }
     redundant_keys(p, &table, raw);
     for c in &raw.columns {
-        if let Some(chk) = &c.check
+        if let Some(chk) = &c.more().check
             && let Some(expr) = expr_or_report(p, chk, "check expression")
         {
             // Named by the expression, not by the column it is written on (as PostgreSQL does).
@@ -1361,7 +1366,10 @@ fn resolve_table(
     // Foreign keys are named now (the namer is order-sensitive) and validated later.
     for c in &raw.columns {
         if let Some(r) = &c.references {
-            let (on_delete, on_update) = (action(p, &c.on_delete), action(p, &c.on_update));
+            let (on_delete, on_update) = (
+                action(p, &c.more().on_delete),
+                action(p, &c.more().on_update),
+            );
             if let Some((ref_table, ref_columns)) = parse_reference(p, r, ns) {
                 let n = namer.choose(ns, tname, Some(&c.name.value), "fkey", NameKind::Constraint);
                 table.foreign_keys.push(ForeignKey {
@@ -1378,7 +1386,7 @@ fn resolve_table(
                     comment: None,
                 });
             }
-        } else if let Some(a) = c.on_delete.as_ref().or(c.on_update.as_ref()) {
+        } else if let Some(a) = c.more().on_delete.as_ref().or(c.more().on_update.as_ref()) {
             p.push(
                 Diagnostic::new(
                     a.loc.clone(),
@@ -1421,7 +1429,13 @@ fn redundant_keys(p: &mut Problems, table: &Table, raw: &RawTable) {
     let locs: Vec<Loc> = raw
         .columns
         .iter()
-        .filter_map(|c| c.unique.as_ref().filter(|b| b.value).map(|b| b.loc.clone()))
+        .filter_map(|c| {
+            c.more()
+                .unique
+                .as_ref()
+                .filter(|b| b.value)
+                .map(|b| b.loc.clone())
+        })
         .chain(raw.uniques.iter().map(|u| u.loc.clone()))
         .collect();
     if locs.len() != table.uniques.len() {
@@ -1736,7 +1750,7 @@ fn column_upgrades(
 ) -> BTreeMap<String, crate::model::ColumnUpgrade> {
     let mut out: BTreeMap<String, crate::model::ColumnUpgrade> = BTreeMap::new();
     for c in &raw.columns {
-        if c.backfill.is_none() && c.using.is_none() {
+        if c.more().backfill.is_none() && c.more().using.is_none() {
             continue;
         }
         // A duplicate column was reported already; its keys belong to neither.
@@ -1747,7 +1761,7 @@ fn column_upgrades(
             continue;
         };
         let mut up = crate::model::ColumnUpgrade::default();
-        if let Some(b) = &c.backfill {
+        if let Some(b) = &c.more().backfill {
             let what = format!("backfill expression for column `{}`", c.name.value);
             let expr = expr_or_report(p, b, &what);
             if col.nullable {
@@ -1776,7 +1790,7 @@ fn column_upgrades(
                 up.backfill = expr;
             }
         }
-        if let Some(u) = &c.using {
+        if let Some(u) = &c.more().using {
             let what = format!("using expression for column `{}`", c.name.value);
             up.using = expr_or_report(p, u, &what);
         }
@@ -2608,7 +2622,9 @@ fn part_renames(
         true
     };
     for c in &raw.columns {
-        let Some(old) = &c.renamed_from else { continue };
+        let Some(old) = &c.more().renamed_from else {
+            continue;
+        };
         if !rename_ok(p, old, &c.name.value, "column") || !once(p, "column", old) {
             continue;
         }
