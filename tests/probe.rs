@@ -152,3 +152,50 @@ fn a_view_probe_leaves_nothing_behind() {
     assert!(r.stdout.contains("replace view"), "{}", r.stdout);
     assert_eq!(db.dump(), before, "the plan changed the database");
 }
+
+/// The catalog is read over two connections sharing one snapshot when the role may open a
+/// second one; a role allowed only one connection reads it all on that one, and gets the same
+/// plan (nothing about the second connection is shown, or needed).
+#[test]
+fn a_role_allowed_one_connection_reads_the_catalog_on_it_alone() {
+    let admin = TestDb::new("oneconn_admin");
+    let db = TestDb::new("oneconn");
+    let role = format!("{}_r", db.name);
+    db.exec(&format!(
+        "CREATE ROLE \"{role}\" LOGIN CONNECTION LIMIT 1;
+         ALTER DATABASE \"{}\" OWNER TO \"{role}\";
+         ALTER SCHEMA public OWNER TO \"{role}\";",
+        db.name
+    ));
+    let limited = db.url_as(&role, "unused");
+    let schema = common::root().join(common::SHOPPING_POINTS);
+    let schema = schema.to_str().unwrap();
+    let applied = common::run(&[
+        "apply",
+        "--auto-approve",
+        "--schema",
+        schema,
+        "--database-url",
+        &limited,
+    ]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let plan = |url: &str| {
+        common::run(&[
+            "plan",
+            "--detailed-exitcode",
+            "--schema",
+            schema,
+            "--database-url",
+            url,
+        ])
+    };
+    let alone = plan(&limited);
+    assert_eq!(alone.code, 0, "{}{}", alone.stdout, alone.stderr);
+    assert!(alone.stdout.contains("No changes"), "{}", alone.stdout);
+    let shared = plan(&db.url);
+    assert_eq!(shared.code, 0, "{}{}", shared.stdout, shared.stderr);
+    assert_eq!(alone.stdout, shared.stdout);
+    assert_eq!(alone.stderr, shared.stderr);
+    drop(db);
+    admin.exec(&format!("DROP ROLE \"{role}\""));
+}

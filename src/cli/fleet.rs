@@ -108,7 +108,7 @@ async fn plan_all(
                         let client = t.target.connect().await.map_err(|e| e.to_string())?;
                         let planned = plan::plan_target(
                             (declared, declared.schema.clone()),
-                            (t.target.clone(), client),
+                            (t.target.clone(), client, None),
                             dev_url,
                             options,
                             None,

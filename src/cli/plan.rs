@@ -47,11 +47,14 @@ pub async fn make_plan(
     let mut declared = declare(schema)?;
     activity.stage("connecting");
     let (target, client) = connect(conn).await?;
+    // A second connection reads half of the catalog beside the first (without one, the first
+    // reads it all).
+    let helper = target.connect().await.ok();
     // One target: its plan takes the declaration itself rather than a copy of every table.
     let desired = std::mem::take(&mut declared.schema);
     plan_target(
         (&declared, desired),
-        (target, client),
+        (target, client, helper),
         conn.dev_url.as_deref(),
         options,
         Some(&activity),
@@ -130,7 +133,7 @@ impl<E: std::fmt::Display> From<E> for TargetError {
 /// (when given) is told the stages.
 pub async fn plan_target(
     (declared, desired): (&Declared, model::Schema),
-    (target, mut client): (Target, Client),
+    (target, mut client, helper): (Target, Client, Option<Client>),
     dev_url: Option<&str>,
     options: PlanOptions,
     activity: Option<&output::Activity>,
@@ -143,7 +146,11 @@ pub async fn plan_target(
     guard(declared, &client).await?;
     let scope = declared.scope.clone();
     stage("reading the catalog");
-    let mut live = inspect::inspect(&client, &scope.schemas).await?;
+    let mut live = match &helper {
+        Some(helper) => inspect::inspect_shared(&client, helper, &scope.schemas).await?,
+        None => inspect::inspect(&client, &scope.schemas).await?,
+    };
+    drop(helper);
     scope.hide(&mut live.schema);
     let missing = missing_roles(&declared.settings, &live.schema);
     if !missing.is_empty() {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_postgres::Client;
 
+use super::session;
 use crate::model::Schema;
+use crate::model::names::quote_literal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
@@ -81,7 +83,65 @@ WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY($1)),
 SELECT ns.nspname::text, c.kind, count(*) FROM counted c JOIN ns ON ns.oid = c.ns
 GROUP BY 1, 2 ORDER BY 1, 2";
 
+/// Reads the live schema of `schemas` on `client` (each query in its own statement, or in the
+/// caller's transaction).
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
+    read(client, client, schemas).await
+}
+
+/// [`inspect`] over two connections to the same database, as `pg_dump -j` reads it: `client`
+/// exports its snapshot and `helper` imports it, both in read-only `REPEATABLE READ`
+/// transactions, so both halves of the catalog are read as of one moment while the server works
+/// on them side by side (the constraint, index and sequence queries on `helper`, the rest on
+/// `client`). Both transactions are rolled back. When the snapshot cannot be shared (a server
+/// that cannot export one, a pooler that moved the helper elsewhere), the catalog is read on
+/// `client` alone, as one snapshot still; where no transaction can be opened at all, as
+/// [`inspect`] reads it.
+pub async fn inspect_shared(
+    client: &Client,
+    helper: &Client,
+    schemas: &BTreeSet<String>,
+) -> Result<Live, InspectError> {
+    const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    if session::run(client, BEGIN).await.is_err() {
+        // A pooler that runs each statement on its own: each query reads on its own, as before.
+        return read(client, client, schemas).await;
+    }
+    let shared = async {
+        let id: String = client
+            .query_one("SELECT pg_export_snapshot()", &[])
+            .await?
+            .get(0);
+        session::run(helper, BEGIN).await?;
+        // A server-made identifier, quoted: SET TRANSACTION SNAPSHOT takes no parameter.
+        session::run(
+            helper,
+            &format!("SET TRANSACTION SNAPSHOT {}", quote_literal(&id)),
+        )
+        .await
+    }
+    .await;
+    let live = match shared {
+        Ok(()) => read(client, helper, schemas).await,
+        Err(_) => {
+            // The export itself may have failed, leaving the transaction aborted: a new one.
+            session::run(client, "ROLLBACK").await?;
+            session::run(client, BEGIN).await?;
+            read(client, client, schemas).await
+        }
+    };
+    let _ = session::run(helper, "ROLLBACK").await;
+    session::run(client, "ROLLBACK").await?;
+    live
+}
+
+/// The catalog queries, the heavier half (constraints, indexes, sequences) sent on `helper`
+/// (which is `client` itself, or a connection reading the same snapshot).
+async fn read(
+    client: &Client,
+    helper: &Client,
+    schemas: &BTreeSet<String>,
+) -> Result<Live, InspectError> {
     use crate::kinds::{
         column, composite, constraint, domain, enum_type, extension, function, index, policy,
         privilege, schema, sequence, table, trigger, view,
@@ -124,10 +184,10 @@ pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live
         client.query(schema::QUERY, &p),
         client.query(table::QUERY, &p),
         parsed(client, &columns_query, &p, column::parse_row),
-        parsed(client, &constraints_query, &p, constraint::parse_row),
-        parsed(client, &indexes_query, &p, index::parse_row),
+        parsed(helper, &constraints_query, &p, constraint::parse_row),
+        parsed(helper, &indexes_query, &p, index::parse_row),
         client.query(enum_type::QUERY, &p),
-        client.query(sequence::QUERY, &p),
+        helper.query(sequence::QUERY, &p),
         client.query(UNMODELLED, &p),
         client.query(index::SCANS, &p),
         client.query(policy::QUERY, &p),

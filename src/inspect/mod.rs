@@ -9,7 +9,9 @@ pub mod selfcheck;
 pub mod session;
 mod view_probe;
 
-pub use catalog::{InspectError, Live, facts, identity, inspect, sequence_positions};
+pub use catalog::{
+    InspectError, Live, facts, identity, inspect, inspect_shared, sequence_positions,
+};
 pub use connect::{ConnectError, Target};
 pub use probe::{ProbeOn, reconcile};
 pub use view_probe::{reconcile_views, reconcile_views_in};
