@@ -300,6 +300,24 @@ impl RawColumn {
     }
 }
 
+impl RawColumnMore {
+    /// Whether any of these keys was given.
+    fn any(&self) -> bool {
+        self.unique.is_some()
+            || self.on_delete.is_some()
+            || self.on_update.is_some()
+            || self.check.is_some()
+            || self.identity.is_some()
+            || self.comment.is_some()
+            || self.collation.is_some()
+            || self.backfill.is_some()
+            || self.using.is_some()
+            || self.renamed_from.is_some()
+            || self.generated.is_some()
+            || self.grants.is_some()
+    }
+}
+
 /// The keys of a column that few columns have.
 #[derive(Debug)]
 pub struct RawColumnMore {
@@ -905,20 +923,6 @@ fn read_column(
         generated: c.string(p, "generated"),
         grants: c.grants(p, "grants"),
     };
-    let given = [
-        more.unique.is_some(),
-        more.on_delete.is_some(),
-        more.on_update.is_some(),
-        more.check.is_some(),
-        more.identity.is_some(),
-        more.comment.is_some(),
-        more.collation.is_some(),
-        more.backfill.is_some(),
-        more.using.is_some(),
-        more.renamed_from.is_some(),
-        more.generated.is_some(),
-        more.grants.is_some(),
-    ];
     let col = RawColumn {
         name: name?,
         ty: ty?,
@@ -926,7 +930,7 @@ fn read_column(
         default: c.string(p, "default"),
         primary_key: c.boolean(p, "primary_key"),
         references: c.string(p, "references"),
-        more: given.contains(&true).then(|| Box::new(more)),
+        more: more.any().then(|| Box::new(more)),
     };
     c.finish(p);
     Some(col)
