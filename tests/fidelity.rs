@@ -406,3 +406,50 @@ fn table_and_column_properties_the_model_does_not_carry_are_reported() {
             .replace(out, "OUT")
     );
 }
+
+/// The self-check compares its rebuilds with the live spellings the catalog read carried, in
+/// the catalog's snapshot; given none (a caller whose read did not ask for them), it reads them
+/// itself and judges the same. A plain read (apply's re-check) carries none.
+#[test]
+fn the_self_check_judges_alike_with_the_catalogs_spellings_and_without() {
+    use tableform::inspect::{self, LiveSpellings, Target, selfcheck};
+    let db = TestDb::new("selfcheckspelled");
+    db.exec(
+        "CREATE TABLE docs (id integer PRIMARY KEY, body tsvector, code text,
+                            CONSTRAINT docs_code_key UNIQUE (code) WITH (fillfactor = 70));
+         CREATE INDEX docs_body_idx ON docs USING gist (body tsvector_ops (siglen = 100));
+         CREATE INDEX docs_code_idx ON docs (lower(code));",
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let env = |_: &str| None;
+    let target = Target::resolve(Some(&db.url), &env).unwrap();
+    let schemas = ["public".to_string()].into();
+    let (with, without, plain) = rt.block_on(async {
+        let mut client = target.connect().await.unwrap();
+        let live = inspect::inspect_spelled(&client, &schemas).await.unwrap();
+        assert_eq!(live.spellings.indexes.len(), 2, "{:?}", live.spellings);
+        assert_eq!(live.spellings.constraints.len(), 2, "{:?}", live.spellings);
+        let with = selfcheck::run(&mut client, &live.schema, &live.spellings)
+            .await
+            .unwrap();
+        let without = selfcheck::run(&mut client, &live.schema, &LiveSpellings::default())
+            .await
+            .unwrap();
+        let plain = inspect::inspect(&client, &schemas).await.unwrap();
+        (with, without, plain)
+    });
+    let found = |c: &selfcheck::SelfCheck| -> Vec<String> {
+        (c.not_carried.iter())
+            .map(|n| format!("{}: {} / {}", n.object, n.live, n.modelled))
+            .collect()
+    };
+    assert_eq!(found(&with).len(), 1, "{:?}", found(&with));
+    assert!(found(&with)[0].contains("siglen='100'"), "{:?}", found(&with));
+    assert_eq!(found(&with), found(&without));
+    // Reading the live spellings back took two more round trips.
+    assert_eq!(without.queries, with.queries + 2);
+    assert!(plain.spellings.indexes.is_empty() && plain.spellings.constraints.is_empty());
+}

@@ -152,7 +152,7 @@ async fn read_catalog(args: &ImportArgs, client: &mut Client) -> Result<(Schema,
     } else {
         args.schemas.iter().cloned().collect()
     };
-    let mut live = inspect::inspect(client, &schemas)
+    let mut live = inspect::inspect_spelled(client, &schemas)
         .await
         .map_err(|e| e.to_string())?;
     // Privileges as a declaration says them: owners other than the importing role, which
@@ -182,7 +182,7 @@ async fn read_catalog(args: &ImportArgs, client: &mut Client) -> Result<(Schema,
     // What the model cannot say about the objects it does import: the inspector's notes on
     // tables and columns, and the self-check's on indexes and keys (never fatal).
     let mut not_carried = live.not_carried.clone();
-    match inspect::selfcheck::run(client, &live.schema).await {
+    match inspect::selfcheck::run(client, &live.schema, &live.spellings).await {
         Ok(check) => not_carried.extend(check.not_carried),
         Err(e) => notes.push_str(&format!(
             "The self-check (properties the model may not carry) did not run: {e}.\n"

@@ -148,7 +148,7 @@ pub async fn plan_target(
     stage("reading the catalog");
     let mut live = match &helper {
         Some(helper) => inspect::inspect_shared(&client, helper, &scope.schemas).await?,
-        None => inspect::inspect(&client, &scope.schemas).await?,
+        None => inspect::inspect_spelled(&client, &scope.schemas).await?,
     };
     drop(helper);
     scope.hide(&mut live.schema);
@@ -158,7 +158,7 @@ pub async fn plan_target(
     }
     // Never fatal: a check that cannot run is reported as skipped, with the reason.
     stage("the self-check");
-    let check = self_check(&mut client, &live.schema).await;
+    let check = self_check(&mut client, &mut live).await;
     let read = live.queries + check.queries;
     let (file, desired, spent) = plan_seen(
         (desired, declared.fingerprint.clone(), &scope),
@@ -202,13 +202,13 @@ pub async fn plan_tenants(
         schemas: tenants.iter().cloned().collect(),
         ..declared.scope.clone()
     };
-    let mut live = inspect::inspect(&client, &all.schemas).await?;
+    let mut live = inspect::inspect_spelled(&client, &all.schemas).await?;
     all.hide(&mut live.schema);
     let missing = missing_roles(&declared.settings, &live.schema);
     if !missing.is_empty() {
         return Err(TargetError::MissingRoles(missing));
     }
-    let check = self_check(&mut client, &live.schema).await;
+    let check = self_check(&mut client, &mut live).await;
     let mut queries = live.queries + check.queries;
     let mut compared = Vec::with_capacity(tenants.len());
     for tenant in tenants {
@@ -229,6 +229,7 @@ pub async fn plan_tenants(
             server_version: live.server_version.clone(),
             system_identifier: live.system_identifier.clone(),
             database: live.database.clone(),
+            spellings: Default::default(),
         };
         let checked = inspect::selfcheck::SelfCheck {
             not_carried: own(&check.not_carried),
@@ -332,8 +333,13 @@ async fn guard(declared: &Declared, client: &Client) -> Result<(), TargetError> 
 }
 
 /// The self-check; never fatal: a check that cannot run is reported as skipped, with the reason.
-async fn self_check(client: &mut Client, live: &model::Schema) -> inspect::selfcheck::SelfCheck {
-    inspect::selfcheck::run(client, live)
+/// The self-check of `live`, on the spellings read with it (which are then let go).
+async fn self_check(
+    client: &mut Client,
+    live: &mut inspect::Live,
+) -> inspect::selfcheck::SelfCheck {
+    let spelled = std::mem::take(&mut live.spellings);
+    inspect::selfcheck::run(client, &live.schema, &spelled)
         .await
         .unwrap_or_else(|e| inspect::selfcheck::SelfCheck {
             skipped: Some(e.to_string()),

@@ -43,6 +43,17 @@ pub struct Live {
     /// Tables and columns with properties the model does not carry (`UNLOGGED`, `STORAGE
     /// EXTERNAL`, ...): reported with the self-check's findings, never changed.
     pub not_carried: Vec<crate::model::NotCarried>,
+    /// The server's own spelling of every index and key of the tables, read in the same snapshot
+    /// for the self-check to compare with its rebuilds (empty when the read was not for a plan).
+    pub spellings: LiveSpellings,
+}
+
+/// `pg_get_indexdef()` of the tables' indexes (by the index's schema-qualified name) and
+/// `pg_get_constraintdef()` of their primary keys and unique constraints (by table and name).
+#[derive(Debug, Clone, Default)]
+pub struct LiveSpellings {
+    pub indexes: std::collections::HashMap<crate::model::QualName, String>,
+    pub constraints: std::collections::HashMap<(crate::model::QualName, String), String>,
 }
 
 /// The query [`identity`] and [`inspect`] send: the cluster's `system_identifier` (shared by a
@@ -86,17 +97,24 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 /// Reads the live schema of `schemas` on `client` (each query in its own statement, or in the
 /// caller's transaction).
 pub async fn inspect(client: &Client, schemas: &BTreeSet<String>) -> Result<Live, InspectError> {
-    read(client, client, schemas).await
+    read(client, client, schemas, false).await
 }
 
-/// [`inspect`] over two connections to the same database, as `pg_dump -j` reads it: `client`
+/// [`inspect`], with the [`LiveSpellings`] the self-check compares (a plan's read).
+pub async fn inspect_spelled(
+    client: &Client,
+    schemas: &BTreeSet<String>,
+) -> Result<Live, InspectError> {
+    read(client, client, schemas, true).await
+}
+
+/// [`inspect_spelled`] over two connections to the same database, as `pg_dump -j` reads it: `client`
 /// exports its snapshot and `helper` imports it, both in read-only `REPEATABLE READ`
 /// transactions, so both halves of the catalog are read as of one moment while the server works
-/// on them side by side (the constraint, index and sequence queries on `helper`, the rest on
-/// `client`). Both transactions are rolled back. When the snapshot cannot be shared (a server
+/// on them side by side (the constraint and index queries on `helper`, the rest on `client`). Both transactions are rolled back. When the snapshot cannot be shared (a server
 /// that cannot export one, a pooler that moved the helper elsewhere), the catalog is read on
 /// `client` alone, as one snapshot still; where no transaction can be opened at all, as
-/// [`inspect`] reads it.
+/// [`inspect_spelled`] reads it.
 pub async fn inspect_shared(
     client: &Client,
     helper: &Client,
@@ -105,7 +123,7 @@ pub async fn inspect_shared(
     const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     if session::run(client, BEGIN).await.is_err() {
         // A pooler that runs each statement on its own: each query reads on its own, as before.
-        return read(client, client, schemas).await;
+        return read(client, client, schemas, true).await;
     }
     let shared = async {
         let id: String = client
@@ -122,12 +140,12 @@ pub async fn inspect_shared(
     }
     .await;
     let live = match shared {
-        Ok(()) => read(client, helper, schemas).await,
+        Ok(()) => read(client, helper, schemas, true).await,
         Err(_) => {
             // The export itself may have failed, leaving the transaction aborted: a new one.
             session::run(client, "ROLLBACK").await?;
             session::run(client, BEGIN).await?;
-            read(client, client, schemas).await
+            read(client, client, schemas, true).await
         }
     };
     let _ = session::run(helper, "ROLLBACK").await;
@@ -135,12 +153,14 @@ pub async fn inspect_shared(
     live
 }
 
-/// The catalog queries, the heavier half (constraints, indexes, sequences) sent on `helper`
-/// (which is `client` itself, or a connection reading the same snapshot).
+/// The catalog queries, the heavier half (constraints, indexes) sent on `helper` (which is
+/// `client` itself, or a connection reading the same snapshot); with `spelled`, the
+/// [`LiveSpellings`] too.
 async fn read(
     client: &Client,
     helper: &Client,
     schemas: &BTreeSet<String>,
+    spelled: bool,
 ) -> Result<Live, InspectError> {
     use crate::kinds::{
         column, composite, constraint, domain, enum_type, extension, function, index, policy,
@@ -154,8 +174,8 @@ async fn read(
     let number: i32 = version.get(3);
     let (columns_query, constraints_query, indexes_query) = (
         column::query(number),
-        constraint::query(number),
-        index::query(number),
+        constraint::query(number, spelled),
+        index::query(number, spelled),
     );
     // Then one query per kind, sent together: tokio-postgres pipelines queries that are awaited
     // concurrently.
@@ -187,7 +207,7 @@ async fn read(
         parsed(helper, &constraints_query, &p, constraint::parse_row),
         parsed(helper, &indexes_query, &p, index::parse_row),
         client.query(enum_type::QUERY, &p),
-        helper.query(sequence::QUERY, &p),
+        client.query(sequence::QUERY, &p),
         client.query(UNMODELLED, &p),
         client.query(index::SCANS, &p),
         client.query(policy::QUERY, &p),
@@ -236,13 +256,17 @@ async fn read(
     table::read(&tables, &mut live);
     column::read(columns, &mut live);
     column::settle_serials(&mut live.schema, defaults_of);
-    constraint::read(constraints, &mut live.schema);
+    constraint::read(constraints, &mut live.schema, &mut live.spellings);
     view::read(&views, &mut live.schema);
-    index::read(indexes, &scans, &mut live.schema);
+    index::read(indexes, &scans, &mut live.schema, &mut live.spellings);
     policy::read(&policies, &roles, &mut live.schema);
     table::read_partitions(&partitions, &mut live.schema);
     trigger::read(&triggers, &mut live.schema);
     privilege::read(&privileges, &default_privileges, &mut live.schema);
+    if !spelled {
+        // The few definitions read to see a key's collation or class are not kept either.
+        live.spellings = LiveSpellings::default();
+    }
     Ok(live)
 }
 

@@ -10,7 +10,8 @@ pub mod session;
 mod view_probe;
 
 pub use catalog::{
-    InspectError, Live, facts, identity, inspect, inspect_shared, sequence_positions,
+    InspectError, Live, LiveSpellings, facts, identity, inspect, inspect_shared, inspect_spelled,
+    sequence_positions,
 };
 pub use connect::{ConnectError, Target};
 pub use probe::{ProbeOn, reconcile};

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::catalog::InspectError;
+use super::catalog::{InspectError, LiveSpellings};
 use super::session;
 use crate::diff::Constraint;
 use crate::model::names::quote_ident;
@@ -32,8 +32,9 @@ use crate::plan::sql::{constraint_def, create_index};
 #[derive(Debug, Default)]
 pub struct SelfCheck {
     pub not_carried: Vec<NotCarried>,
-    /// Queries sent (per batch: BEGIN, the batch, three read-backs, ROLLBACK; more when one
-    /// item failed).
+    /// Queries sent (per batch: BEGIN, the batch, the rebuilds' read-back, ROLLBACK, and a
+    /// read-back of any live spellings the catalog read did not carry; more when one item
+    /// failed).
     pub queries: usize,
     /// Set when the connection may not create temporary tables: the check did not run.
     pub skipped: Option<String>,
@@ -85,8 +86,13 @@ type MentionedColumn = (String, String, Option<String>, bool);
 const BATCH: usize = 50;
 
 /// Runs the check over every table of `live`: each distinct shape rebuilt once, on copies of at
-/// most [`BATCH`] tables per transaction.
-pub async fn run(client: &mut Client, live: &Schema) -> Result<SelfCheck, InspectError> {
+/// most [`BATCH`] tables per transaction. The live objects' spellings are taken from `spelled`
+/// (read with the catalog, in its snapshot); any it lacks are read from the server.
+pub async fn run(
+    client: &mut Client,
+    live: &Schema,
+    spelled: &LiveSpellings,
+) -> Result<SelfCheck, InspectError> {
     let tables: Vec<&Table> = live.tables.values().collect();
     let (items, shapes) = items(&tables);
     // The tables whose copies are needed, in order, each with the shapes rebuilt on it.
@@ -107,7 +113,7 @@ pub async fn run(client: &mut Client, live: &Schema) -> Result<SelfCheck, Inspec
         let judged: Vec<usize> = (batch.iter())
             .flat_map(|(_, s)| s.iter().flat_map(|&s| members[s].iter().copied()))
             .collect();
-        match one.run(client, &items, &judged).await? {
+        match one.run(client, &items, &judged, spelled).await? {
             Ran::Skipped(reason) => {
                 return Ok(SelfCheck {
                     skipped: Some(reason),
@@ -343,12 +349,14 @@ impl Batch {
         client: &mut Client,
         items: &[Item],
         judged: &[usize],
+        spelled: &LiveSpellings,
     ) -> Result<Ran, InspectError> {
         let tx = client.transaction().await?;
         let mut sql: Vec<&str> = self.tables.iter().map(String::as_str).collect();
         sql.extend(self.rebuilds.iter().map(|r| r.2.as_str()));
         let mut failed: BTreeMap<usize, String> = BTreeMap::new();
-        let mut queries = 6;
+        // BEGIN, the batch, the rebuilds' read-back, ROLLBACK; plus the live read-backs asked.
+        let mut queries = 4;
         if let Err(e) = session::pipeline(tx.client(), &sql).await {
             if let Some(reason) = session::temp_refused(&e) {
                 return Ok(Ran::Skipped(reason));
@@ -370,45 +378,77 @@ impl Batch {
                 };
                 session::run(tx.client(), end).await?;
             }
-            let found = self.compare(&tx, items, judged, &mut failed).await?;
+            let (found, asked) = self
+                .compare(&tx, items, judged, spelled, &mut failed)
+                .await?;
             tx.rollback().await?;
-            queries = 12 + 3 * self.rebuilds.len();
+            queries = 10 + asked + 3 * self.rebuilds.len();
             return Ok(Ran::Done { queries, found });
         }
-        let found = self.compare(&tx, items, judged, &mut failed).await?;
+        let (found, asked) = self
+            .compare(&tx, items, judged, spelled, &mut failed)
+            .await?;
         tx.rollback().await?;
-        Ok(Ran::Done { queries, found })
+        Ok(Ran::Done {
+            queries: queries + asked,
+            found,
+        })
     }
 
-    /// Reads the live spelling of every judged item and the spelling of every rebuilt shape.
+    /// The live spelling of every judged item (from `spelled`, else read) and the spelling of
+    /// every rebuilt shape; and how many queries reading live spellings were sent.
     async fn compare(
         &self,
         tx: &tokio_postgres::Transaction<'_>,
         items: &[Item],
         judged: &[usize],
+        spelled: &LiveSpellings,
         failed: &mut BTreeMap<usize, String>,
-    ) -> Result<Vec<(usize, Verdict)>, InspectError> {
-        let live_indexes: Vec<String> = (judged.iter().map(|&n| &items[n]))
+    ) -> Result<(Vec<(usize, Verdict)>, usize), InspectError> {
+        let unread = |n: &&usize| {
+            let i = &items[**n];
+            if i.is_index() {
+                !spelled.indexes.contains_key(&i.live_key.0)
+            } else {
+                !spelled.constraints.contains_key(&i.live_key)
+            }
+        };
+        let live_indexes: Vec<String> = (judged.iter().filter(unread).map(|&n| &items[n]))
             .filter(|i| i.is_index())
             .map(|i| i.live_key.0.sql())
             .collect();
-        let (tables, names): (Vec<String>, Vec<String>) = (judged.iter().map(|&n| &items[n]))
-            .filter(|i| !i.is_index())
-            .map(|i| (i.live_key.0.sql(), i.live_key.1.clone()))
-            .unzip();
+        let (tables, names): (Vec<String>, Vec<String>) =
+            (judged.iter().filter(unread).map(|&n| &items[n]))
+                .filter(|i| !i.is_index())
+                .map(|i| (i.live_key.0.sql(), i.live_key.1.clone()))
+                .unzip();
         let index_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&live_indexes];
         let constraint_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tables, &names];
+        let asked = usize::from(!live_indexes.is_empty()) + usize::from(!tables.is_empty());
+        let none = || async { Ok::<_, tokio_postgres::Error>(Vec::new()) };
         let (live_index_defs, live_constraint_defs, probes) = tokio::try_join!(
-            tx.query(
-                "SELECT q, pg_get_indexdef(to_regclass(q), 0, true) FROM unnest($1::text[]) AS q",
-                &index_params,
-            ),
-            tx.query(
-                "SELECT v.t, v.n, pg_get_constraintdef(con.oid, true)
-                 FROM unnest($1::text[], $2::text[]) AS v(t, n)
-                 JOIN pg_constraint con ON con.conrelid = to_regclass(v.t) AND con.conname = v.n",
-                &constraint_params,
-            ),
+            async {
+                if live_indexes.is_empty() {
+                    return none().await;
+                }
+                tx.query(
+                    "SELECT q, pg_get_indexdef(to_regclass(q), 0, true) FROM unnest($1::text[]) AS q",
+                    &index_params,
+                )
+                .await
+            },
+            async {
+                if tables.is_empty() {
+                    return none().await;
+                }
+                tx.query(
+                    "SELECT v.t, v.n, pg_get_constraintdef(con.oid, true)
+                     FROM unnest($1::text[], $2::text[]) AS v(t, n)
+                     JOIN pg_constraint con ON con.conrelid = to_regclass(v.t) AND con.conname = v.n",
+                    &constraint_params,
+                )
+                .await
+            },
             tx.query(
                 "SELECT c.relname::text, pg_get_indexdef(c.oid, 0, true) FROM pg_class c
                  WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'i'
@@ -441,9 +481,12 @@ impl Batch {
         for &n in judged {
             let item = &items[n];
             let live = if item.is_index() {
-                live_index.remove(&item.live_key.0.sql()).flatten()
+                (spelled.indexes.get(&item.live_key.0).cloned())
+                    .or_else(|| live_index.remove(&item.live_key.0.sql()).flatten())
             } else {
-                live_constraint.remove(&(item.live_key.0.sql(), item.live_key.1.clone()))
+                (spelled.constraints.get(&item.live_key).cloned()).or_else(|| {
+                    live_constraint.remove(&(item.live_key.0.sql(), item.live_key.1.clone()))
+                })
             };
             if let (Some(live), Some(modelled)) = (live, rebuilt.get(&item.shape)) {
                 out.push((
@@ -455,7 +498,7 @@ impl Batch {
                 ));
             }
         }
-        Ok(out)
+        Ok((out, asked))
     }
 }
 

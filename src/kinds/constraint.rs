@@ -11,6 +11,7 @@ use tokio_postgres::Row;
 use super::comment::{CommentChange, CommentOn};
 use super::{Change, KindChange, Sign, alter, ident_list, one, rename_phase};
 use crate::diff::{Facts, ObjectKind, Options, Verdict};
+use crate::inspect::catalog::LiveSpellings;
 use crate::model::names::quote_ident;
 use crate::model::{QualName, Schema, SqlExpr, StorageParams, Table};
 use crate::plan::Phase;
@@ -177,7 +178,9 @@ SELECT n.nspname, c.relname, con.conname, con.contype::text,
        con.confmatchtype::text, dsc.description,
        -- Only an exclusion is read from its whole definition (a fifth of the query's time when
        -- asked of every constraint).
-       CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END
+       CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END,
+       -- A key's whole definition, for the self-check ({spelled}).
+       CASE WHEN {spelled} AND con.contype IN ('p', 'u') THEN pg_get_constraintdef(con.oid, true) END
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -190,18 +193,23 @@ LEFT JOIN pg_description dsc
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname, con.conname";
 
-/// [`QUERY`] for a server of `version` (`server_version_num`).
-pub fn query(version: i32) -> String {
-    QUERY.replace(
-        "{indnullsnotdistinct}",
-        &super::index::nulls_not_distinct(version, "ux"),
-    )
+/// [`QUERY`] for a server of `version` (`server_version_num`); with `spelled`, a primary key's
+/// or unique constraint's row carries its whole `pg_get_constraintdef()` for the self-check.
+pub fn query(version: i32, spelled: bool) -> String {
+    QUERY
+        .replace(
+            "{indnullsnotdistinct}",
+            &super::index::nulls_not_distinct(version, "ux"),
+        )
+        .replace("{spelled}", if spelled { "true" } else { "false" })
 }
 
 /// One row of [`query`], read as it arrives (the rows are never all held at once).
 pub struct ConstraintRow {
     table: QualName,
     found: Found,
+    /// The server's whole definition of a key, when it was asked for.
+    spelled: Option<String>,
 }
 
 enum Found {
@@ -218,15 +226,31 @@ pub fn parse_row(r: &Row) -> ConstraintRow {
     ConstraintRow {
         table: QualName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
         found: from_row(r),
+        spelled: r.get(21),
     }
 }
 
-/// The rows of [`query`] into the tables [`super::table::read`] made.
-pub fn read(rows: Vec<ConstraintRow>, s: &mut Schema) {
-    for ConstraintRow { table, found } in rows {
+/// The rows of [`query`] into the tables [`super::table::read`] made, and the keys' whole
+/// definitions into `spellings`.
+pub fn read(rows: Vec<ConstraintRow>, s: &mut Schema, spellings: &mut LiveSpellings) {
+    for ConstraintRow {
+        table,
+        found,
+        spelled,
+    } in rows
+    {
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
         };
+        if let (
+            Some(def),
+            Found::Primary(PrimaryKey { name, .. }) | Found::Unique(Unique { name, .. }),
+        ) = (spelled, &found)
+        {
+            spellings
+                .constraints
+                .insert((table.clone(), name.clone()), def);
+        }
         match found {
             Found::Primary(p) => t.primary_key = Some(p),
             Found::Unique(u) => t.uniques.push(u),

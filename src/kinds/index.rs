@@ -10,6 +10,7 @@ use tokio_postgres::Row;
 use super::comment::{CommentChange, CommentOn};
 use super::{Change, KindChange, Sign, ident_list, one, rename_phase};
 use crate::diff::{Facts, ObjectKind, Options, Verdict};
+use crate::inspect::catalog::LiveSpellings;
 use crate::model::names::quote_ident;
 use crate::model::{QualName, Schema, SqlExpr, StorageParams};
 use crate::plan::Phase;
@@ -151,8 +152,9 @@ SELECT n.nspname, c.relname, i.relname, x.indisunique, am.amname,
        pg_get_expr(x.indpred, x.indrelid), x.indisvalid,
        k.colls, k.opcs,
        -- The whole definition says which collations and operator classes are spelled out;
-       -- asked only when a key has one that may be (a fifth of the query's time otherwise).
-       CASE WHEN k.maybe_spelled OR EXISTS (SELECT 1 FROM pg_attribute ia
+       -- asked only when a key has one that may be (a fifth of the query's time otherwise),
+       -- or of every index when the self-check will compare it ({spelled}).
+       CASE WHEN {spelled} OR k.maybe_spelled OR EXISTS (SELECT 1 FROM pg_attribute ia
                  WHERE ia.attrelid = x.indexrelid AND ia.attoptions IS NOT NULL)
             THEN pg_get_indexdef(x.indexrelid, 0, true) END,
        ARRAY(SELECT a.attname::text FROM generate_series(x.indnkeyatts + 1, x.indnatts) k
@@ -193,9 +195,12 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm')
                   AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY n.nspname, c.relname, i.relname";
 
-/// [`QUERY`] for a server of `version` (`server_version_num`).
-pub fn query(version: i32) -> String {
-    QUERY.replace("{indnullsnotdistinct}", &nulls_not_distinct(version, "x"))
+/// [`QUERY`] for a server of `version` (`server_version_num`); with `spelled`, every row carries
+/// the index's whole `pg_get_indexdef()` for the self-check ([`IndexRow::spelled`]).
+pub fn query(version: i32, spelled: bool) -> String {
+    QUERY
+        .replace("{indnullsnotdistinct}", &nulls_not_distinct(version, "x"))
+        .replace("{spelled}", if spelled { "true" } else { "false" })
 }
 
 /// `NULLS NOT DISTINCT` of the `pg_index` row `alias`: PostgreSQL 15's, false before.
@@ -217,23 +222,36 @@ pub const SCANS: &str =
 pub struct IndexRow {
     table: QualName,
     index: Index,
+    /// The server's whole definition, when it was asked for.
+    spelled: Option<String>,
 }
 
 pub fn parse_row(r: &Row) -> IndexRow {
     IndexRow {
         table: QualName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
         index: from_row(r),
+        spelled: r.get(12),
     }
 }
 
-/// The rows of [`query`] into the tables and materialized views already read.
-pub fn read(rows: Vec<IndexRow>, scans: &[Row], s: &mut Schema) {
+/// The rows of [`query`] into the tables and materialized views already read, and the tables'
+/// indexes' whole definitions into `spellings`.
+pub fn read(rows: Vec<IndexRow>, scans: &[Row], s: &mut Schema, spellings: &mut LiveSpellings) {
     for r in scans {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
         s.index_scans.insert(name, r.get(2));
     }
-    for IndexRow { table, index } in rows {
+    for IndexRow {
+        table,
+        index,
+        spelled,
+    } in rows
+    {
         if let Some(t) = s.tables.get_mut(&table) {
+            if let Some(def) = spelled {
+                (spellings.indexes)
+                    .insert(QualName::new(table.schema.clone(), index.name.clone()), def);
+            }
             t.indexes.push(index);
         } else if let Some(m) = s.materialized_views.get_mut(&table) {
             m.indexes.push(index);
