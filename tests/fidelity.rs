@@ -447,7 +447,11 @@ fn the_self_check_judges_alike_with_the_catalogs_spellings_and_without() {
             .collect()
     };
     assert_eq!(found(&with).len(), 1, "{:?}", found(&with));
-    assert!(found(&with)[0].contains("siglen='100'"), "{:?}", found(&with));
+    assert!(
+        found(&with)[0].contains("siglen='100'"),
+        "{:?}",
+        found(&with)
+    );
     assert_eq!(found(&with), found(&without));
     // Reading the live spellings back took two more round trips.
     assert_eq!(without.queries, with.queries + 2);
