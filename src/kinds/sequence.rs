@@ -159,13 +159,16 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_description dsc ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 LEFT JOIN LATERAL (
     SELECT tn.nspname::text, t.relname::text, a.attname::text,
-           COALESCE(pg_get_expr(ad.adbin, ad.adrelid) = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default,
-           pg_get_expr(ad.adbin, ad.adrelid) AS default_text
+           COALESCE(x.def = format('nextval(%L::regclass)', c.oid::regclass::text), false) AS is_default,
+           x.def AS default_text
     FROM pg_depend d
     JOIN pg_class t ON t.oid = d.refobjid
     JOIN pg_namespace tn ON tn.oid = t.relnamespace
     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
     LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
+    -- Deparsed once, and without opening the table (as the column query reads defaults).
+    LEFT JOIN LATERAL (SELECT pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) AS def
+                       OFFSET 0) x ON true
     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
       AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' AND d.refobjsubid > 0
     LIMIT 1) own ON true
