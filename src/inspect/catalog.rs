@@ -203,7 +203,7 @@ async fn read(
     ) = tokio::try_join!(
         client.query(schema::QUERY, &p),
         client.query(table::QUERY, &p),
-        parsed(client, &columns_query, &p, column::parse_row),
+        gathered(client, &columns_query, &p, column::gather_row),
         parsed(helper, &constraints_query, &p, constraint::parse_row),
         parsed(helper, &indexes_query, &p, index::parse_row),
         client.query(enum_type::QUERY, &p),
@@ -270,6 +270,23 @@ async fn read(
     Ok(live)
 }
 
+/// Runs `query` and folds each row into a list with `gather` as it arrives (see [`parsed`]).
+async fn gathered<T>(
+    client: &Client,
+    query: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    mut gather: impl FnMut(&mut Vec<T>, &tokio_postgres::Row),
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    use futures_util::TryStreamExt;
+    let rows = client.query_raw(query, params.iter().copied()).await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        gather(&mut out, &row);
+    }
+    Ok(out)
+}
+
 /// Runs `query` and reads each row with `parse` as it arrives, so the rows are never all held:
 /// tokio-postgres keeps every field's range beside a row's bytes, and at 10,000 tables the
 /// column, constraint and index rows held together were a third of a plan's peak memory. Each
@@ -282,14 +299,7 @@ async fn parsed<T>(
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     parse: fn(&tokio_postgres::Row) -> T,
 ) -> Result<Vec<T>, tokio_postgres::Error> {
-    use futures_util::TryStreamExt;
-    let rows = client.query_raw(query, params.iter().copied()).await?;
-    let mut rows = std::pin::pin!(rows);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(parse(&row));
-    }
-    Ok(out)
+    gathered(client, query, params, |out, r| out.push(parse(r))).await
 }
 
 /// The current values of the sequences and identities whose bounds `desired` changes, into
