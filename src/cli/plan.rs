@@ -332,8 +332,8 @@ async fn guard(declared: &Declared, client: &Client) -> Result<(), TargetError> 
     Ok(inspect::guard::one_expression_each(client, &exprs).await?)
 }
 
-/// The self-check; never fatal: a check that cannot run is reported as skipped, with the reason.
-/// The self-check of `live`, on the spellings read with it (which are then let go).
+/// The self-check of `live`, on the spellings read with it (which are then let go); never fatal:
+/// a check that cannot run is reported as skipped, with the reason.
 async fn self_check(
     client: &mut Client,
     live: &mut inspect::Live,

@@ -44,7 +44,8 @@ pub struct Live {
     /// EXTERNAL`, ...): reported with the self-check's findings, never changed.
     pub not_carried: Vec<crate::model::NotCarried>,
     /// The server's own spelling of every index and key of the tables, read in the same snapshot
-    /// for the self-check to compare with its rebuilds (empty when the read was not for a plan).
+    /// for the self-check to compare with its rebuilds (empty from [`inspect`], whose callers run
+    /// no self-check).
     pub spellings: LiveSpellings,
 }
 
@@ -108,13 +109,14 @@ pub async fn inspect_spelled(
     read(client, client, schemas, true).await
 }
 
-/// [`inspect_spelled`] over two connections to the same database, as `pg_dump -j` reads it: `client`
-/// exports its snapshot and `helper` imports it, both in read-only `REPEATABLE READ`
+/// [`inspect_spelled`] over two connections to the same database, as `pg_dump -j` reads it:
+/// `client` exports its snapshot and `helper` imports it, both in read-only `REPEATABLE READ`
 /// transactions, so both halves of the catalog are read as of one moment while the server works
-/// on them side by side (the constraint and index queries on `helper`, the rest on `client`). Both transactions are rolled back. When the snapshot cannot be shared (a server
-/// that cannot export one, a pooler that moved the helper elsewhere), the catalog is read on
-/// `client` alone, as one snapshot still; where no transaction can be opened at all, as
-/// [`inspect_spelled`] reads it.
+/// on them side by side (the constraint and index queries on `helper`, the rest on `client`).
+/// Both transactions are rolled back. When the snapshot cannot be shared (a server that cannot
+/// export one, a pooler that moved the helper elsewhere), the catalog is read on `client` alone,
+/// as one snapshot still; where no transaction can be opened at all, as [`inspect_spelled`]
+/// reads it.
 pub async fn inspect_shared(
     client: &Client,
     helper: &Client,
